@@ -1,0 +1,169 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
+
+namespace Kubetest.Model;
+
+/// <summary>
+/// Manifest text (YAML or JSON, which is YAML too) as a JSON tree plus the line where each
+/// field path starts, so that later errors can point at the line.
+/// </summary>
+public sealed partial class YamlTree
+{
+    private readonly Dictionary<string, int> _lines;
+    private readonly Dictionary<string, string> _plainScalars;
+
+    private YamlTree(JsonNode? root, Dictionary<string, int> lines, Dictionary<string, string> plainScalars)
+    {
+        Root = root;
+        _lines = lines;
+        _plainScalars = plainScalars;
+    }
+
+    /// <summary>The text of an unquoted number or boolean as written, e.g. <c>1.10</c> for a branch name.</summary>
+    public string? PlainText(string path) => _plainScalars.GetValueOrDefault(path);
+
+    public JsonNode? Root { get; }
+
+    /// <summary>The line of <paramref name="path"/>, or of its nearest ancestor that has one.</summary>
+    public int? LineOf(string path)
+    {
+        for (var p = path; ; p = Parent(p))
+        {
+            if (_lines.TryGetValue(p, out var line))
+            {
+                return line;
+            }
+
+            if (p.Length == 0)
+            {
+                return null;
+            }
+        }
+    }
+
+    public static YamlTree Parse(string text, string file)
+    {
+        var stream = new YamlStream();
+        try
+        {
+            stream.Load(new StringReader(text));
+        }
+        catch (YamlException ex)
+        {
+            var reason = ex.InnerException?.Message ?? ex.Message;
+            throw new ManifestException(file, [new ManifestProblem("", (int)ex.Start.Line, $"not valid YAML or JSON at line {ex.Start.Line}, column {ex.Start.Column}: {Trim(reason)}")]);
+        }
+
+        if (stream.Documents.Count == 0)
+        {
+            throw new ManifestException(file, [new ManifestProblem("", null, "the file is empty: expected one TestJob")]);
+        }
+
+        if (stream.Documents.Count > 1)
+        {
+            throw new ManifestException(file, [new ManifestProblem("", (int)stream.Documents[1].RootNode.Start.Line, "expected one TestJob, found several YAML documents")]);
+        }
+
+        var lines = new Dictionary<string, int>(StringComparer.Ordinal);
+        var plain = new Dictionary<string, string>(StringComparer.Ordinal);
+        var root = Convert(stream.Documents[0].RootNode, "", lines, plain);
+        return new YamlTree(root, lines, plain);
+    }
+
+    private static string Trim(string reason) =>
+        reason.StartsWith("(Line:", StringComparison.Ordinal) && reason.Contains("):", StringComparison.Ordinal)
+            ? reason[(reason.IndexOf("):", StringComparison.Ordinal) + 2)..].Trim()
+            : reason;
+
+    private static JsonNode? Convert(YamlNode node, string path, Dictionary<string, int> lines, Dictionary<string, string> plain)
+    {
+        lines.TryAdd(path, (int)node.Start.Line);
+        switch (node)
+        {
+            case YamlMappingNode map:
+                var obj = new JsonObject();
+                foreach (var (keyNode, valueNode) in map.Children)
+                {
+                    var key = keyNode is YamlScalarNode s ? s.Value ?? "" : keyNode.ToString();
+                    var childPath = string.IsNullOrEmpty(path) ? key : $"{path}.{key}";
+                    lines[childPath] = (int)keyNode.Start.Line;
+                    obj[key] = Convert(valueNode, childPath, lines, plain);
+                }
+
+                return obj;
+            case YamlSequenceNode seq:
+                var arr = new JsonArray();
+                var i = 0;
+                foreach (var item in seq.Children)
+                {
+                    arr.Add(Convert(item, $"{path}[{i}]", lines, plain));
+                    i++;
+                }
+
+                return arr;
+            case YamlScalarNode scalar:
+                var value = Scalar(scalar);
+                if (value is { } v && v.GetValueKind() is not System.Text.Json.JsonValueKind.String)
+                {
+                    plain[path] = scalar.Value ?? "";
+                }
+
+                return value;
+            default:
+                return null;
+        }
+    }
+
+    private static JsonValue? Scalar(YamlScalarNode scalar)
+    {
+        var value = scalar.Value ?? "";
+        if (scalar.Style is ScalarStyle.SingleQuoted or ScalarStyle.DoubleQuoted or ScalarStyle.Literal or ScalarStyle.Folded)
+        {
+            return JsonValue.Create(value);
+        }
+
+        if (value is "" or "~" or "null" or "Null" or "NULL")
+        {
+            return null;
+        }
+
+        if (value is "true" or "True" or "TRUE")
+        {
+            return JsonValue.Create(true);
+        }
+
+        if (value is "false" or "False" or "FALSE")
+        {
+            return JsonValue.Create(false);
+        }
+
+        if (IntPattern().IsMatch(value) && long.TryParse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var l))
+        {
+            return JsonValue.Create(l);
+        }
+
+        if (FloatPattern().IsMatch(value) && double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var d))
+        {
+            return JsonValue.Create(d);
+        }
+
+        return JsonValue.Create(value);
+    }
+
+    internal static string Parent(string path)
+    {
+        var dot = path.LastIndexOf('.');
+        var bracket = path.LastIndexOf('[');
+        var cut = Math.Max(dot, bracket);
+        return cut < 0 ? "" : path[..cut];
+    }
+
+    [GeneratedRegex(@"^[-+]?[0-9]+$")]
+    private static partial Regex IntPattern();
+
+    [GeneratedRegex(@"^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$")]
+    private static partial Regex FloatPattern();
+}

@@ -1,0 +1,106 @@
+using k8s.Models;
+
+namespace Kubetest.Runtime;
+
+/// <summary>
+/// The seam between the engine and where pods run (local processes, Kubernetes, …).
+/// Everything above it is runtime-independent.
+/// </summary>
+public interface IPodRuntime
+{
+    /// <summary>Short name for logs: "local", "kubernetes".</summary>
+    string Name { get; }
+
+    /// <summary>
+    /// Creates the pod, places <see cref="PodRequest.Files"/>, runs its init containers in order
+    /// and starts its sidecars. Returns once the held containers accept <see cref="IPod.ExecAsync"/>.
+    /// Output of init containers and sidecars goes to <paramref name="podOutput"/>.
+    /// Throws <see cref="PodFailedException"/> when the pod cannot start (an init container failed, …).
+    /// </summary>
+    Task<IPod> StartPodAsync(PodRequest request, IOutputSink podOutput, CancellationToken cancellationToken);
+}
+
+/// <summary>A running pod. Disposing it deletes it and everything it ran: nothing is left behind.</summary>
+public interface IPod : IAsyncDisposable
+{
+    string Name { get; }
+
+    /// <summary>
+    /// Runs <paramref name="command"/> (an argv, e.g. <c>sh -c …</c>) in a held container, with the
+    /// container's env plus <paramref name="extraEnv"/>, in its workingDir. Output is streamed line
+    /// by line. Returns the exit code. Cancellation kills the command.
+    /// </summary>
+    Task<int> ExecAsync(string container, IReadOnlyList<string> command, IReadOnlyDictionary<string, string> extraEnv, IOutputSink output, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Copies the file or directory at <paramref name="containerPath"/> out of the container to
+    /// <paramref name="localPath"/> (which is created; its parent exists). Throws
+    /// <see cref="FileNotFoundException"/> when the container has nothing at that path.
+    /// </summary>
+    Task CopyFromAsync(string container, string containerPath, string localPath, CancellationToken cancellationToken);
+
+    /// <summary>Copies a local file or directory into the container at <paramref name="containerPath"/>.</summary>
+    Task CopyToAsync(string container, string localPath, string containerPath, CancellationToken cancellationToken);
+}
+
+/// <summary>
+/// What to run. <see cref="Spec"/> is the pod spec as Kubernetes would see it (containers already
+/// expanded per key, kubetest's own volumes taken out); <see cref="Files"/> are the files kubetest
+/// places into containers before they run (artifacts, the log, the report, later repositories and tokens).
+/// </summary>
+/// <param name="GenerateName">Prefix for the pod's name; the runtime appends a unique suffix.</param>
+/// <param name="Metadata">Labels and annotations for the pod (and its Job).</param>
+/// <param name="Spec">The pod spec. Init containers run to completion in order first.</param>
+/// <param name="HeldContainers">Containers of <c>Spec.Containers</c> that wait for exec instead of running their command; the others are sidecars that run their own command until the pod ends.</param>
+/// <param name="Files">Local files or directories to place at a path in a container.</param>
+/// <param name="TtlSecondsAfterFinished">Kept for runtimes that leave the Job to Kubernetes' TTL controller.</param>
+public sealed record PodRequest(
+    string GenerateName,
+    V1ObjectMeta Metadata,
+    V1PodSpec Spec,
+    IReadOnlyList<string> HeldContainers,
+    IReadOnlyList<ContainerFile> Files,
+    int? TtlSecondsAfterFinished);
+
+/// <summary>Place the local file or directory <paramref name="LocalPath"/> at <paramref name="ContainerPath"/> in <paramref name="Container"/>.</summary>
+public sealed record ContainerFile(string Container, string ContainerPath, string LocalPath, bool ReadOnly);
+
+public enum OutputStream
+{
+    Stdout,
+    Stderr,
+}
+
+/// <summary>Receives output line by line, without the line ending. Must be thread-safe.</summary>
+public interface IOutputSink
+{
+    void WriteLine(OutputStream stream, string line);
+}
+
+/// <summary>A sink that drops everything.</summary>
+public sealed class NullOutputSink : IOutputSink
+{
+    public static readonly NullOutputSink Instance = new();
+
+    public void WriteLine(OutputStream stream, string line)
+    {
+    }
+}
+
+/// <summary>The pod could not start or broke while running; the message says why (the failing container, its exit code, its last output).</summary>
+public sealed class PodFailedException : Exception
+{
+    public PodFailedException(string message)
+        : base(message)
+    {
+    }
+
+    public PodFailedException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+
+    public PodFailedException()
+    {
+    }
+}
