@@ -1,0 +1,62 @@
+namespace Kubetest.Engine;
+
+/// <summary>
+/// Artifacts copied out of containers, kept as in the original: <c>&lt;artifact&gt;/&lt;container&gt;/&lt;file&gt;</c>,
+/// where a key container is named <c>&lt;main&gt;&lt;podIndex&gt;-&lt;containerIndex&gt;</c>.
+/// </summary>
+public sealed class ArtifactStore(string root)
+{
+    /// <summary>Where the copy of <paramref name="artifactPath"/> from <paramref name="container"/> goes.</summary>
+    public string PathFor(string artifactName, string container, string artifactPath)
+    {
+        var dir = Path.Combine(root, artifactName, container);
+        Directory.CreateDirectory(dir);
+        return Path.Combine(dir, Path.GetFileName(artifactPath.TrimEnd('/')));
+    }
+
+    /// <summary>The one copy of an artifact, for an artifact volume of a later step.</summary>
+    public string SinglePath(string artifactName)
+    {
+        var dir = Path.Combine(root, artifactName);
+        var copies = Directory.Exists(dir) ? Directory.GetDirectories(dir) : [];
+        var entries = copies.SelectMany(Directory.GetFileSystemEntries).ToList();
+        return entries.Count switch
+        {
+            1 => entries[0],
+            0 => throw new StepSetupException($"artifact \"{artifactName}\" was not produced by an earlier step, so it cannot be mounted"),
+            _ => throw new StepSetupException($"artifact \"{artifactName}\" has {entries.Count} copies (one per container: {string.Join(", ", copies.Select(Path.GetFileName))}); an artifact volume needs exactly one"),
+        };
+    }
+
+    /// <summary>Copies every container's copy of an artifact to <paramref name="destination"/>/&lt;container&gt;/….</summary>
+    public int Export(string artifactName, string destination)
+    {
+        var dir = Path.Combine(root, artifactName);
+        if (!Directory.Exists(dir))
+        {
+            return 0;
+        }
+
+        var copies = Directory.GetDirectories(dir);
+        foreach (var copy in copies)
+        {
+            FileTree.Copy(copy, Path.Combine(destination, Path.GetFileName(copy)));
+        }
+
+        return copies.Length;
+    }
+}
+
+/// <summary>A step could not be set up (an artifact to mount is missing, …): its tasks end with an error.</summary>
+public sealed class StepSetupException(string message) : Exception(message)
+{
+    public StepSetupException()
+        : this("the step could not be set up")
+    {
+    }
+
+    public StepSetupException(string message, Exception innerException)
+        : this(message + ": " + innerException.Message)
+    {
+    }
+}

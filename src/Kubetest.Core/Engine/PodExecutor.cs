@@ -1,0 +1,138 @@
+using System.Diagnostics;
+using System.Threading.Channels;
+using Kubetest.Model;
+using Kubetest.Reporting;
+using Kubetest.Runtime;
+
+namespace Kubetest.Engine;
+
+/// <summary>One command to run in one held container of a pod.</summary>
+internal sealed record PodTask(TaskId Id, string Container, string? KeyEnv, string? Key);
+
+/// <summary>
+/// Runs one pod: starts it, runs its tasks with at most <c>maxConcurrent</c> at once (a freed
+/// slot takes the next task at once), copies artifacts out, runs the finalizer container, and
+/// deletes the pod whatever happens.
+/// </summary>
+internal sealed class PodExecutor(IPodRuntime runtime, IRunObserver observer, ArtifactStore artifacts)
+{
+    public async Task RunAsync(
+        PodRequest request,
+        TestJobTemplate template,
+        IReadOnlyList<PodTask> tasks,
+        int maxConcurrent,
+        Action<PodTask, TaskResult> onFinished,
+        CancellationToken cancellationToken)
+    {
+        var podLog = new PodLogSink(observer, request.GenerateName);
+        IPod pod;
+        var started = Stopwatch.StartNew();
+        try
+        {
+            pod = await runtime.StartPodAsync(request, podLog, cancellationToken).ConfigureAwait(false);
+        }
+        catch (PodFailedException ex)
+        {
+            foreach (var task in tasks)
+            {
+                onFinished(task, new TaskResult(KeyStatus.Error, null, started.Elapsed, $"pod {request.GenerateName}… could not start: {ex.Message}"));
+            }
+
+            return;
+        }
+
+        await using (pod.ConfigureAwait(false))
+        {
+            var queue = Channel.CreateUnbounded<PodTask>();
+            foreach (var task in tasks)
+            {
+                queue.Writer.TryWrite(task);
+            }
+
+            queue.Writer.Complete();
+            var main = template.MainContainer.Container;
+            var workers = Enumerable.Range(0, Math.Max(1, maxConcurrent)).Select(async _ =>
+            {
+                while (queue.Reader.TryRead(out var task))
+                {
+                    var result = await ExecAsync(pod, task, main, cancellationToken).ConfigureAwait(false);
+                    await CollectAsync(pod, template, main.Name, task.Container, cancellationToken).ConfigureAwait(false);
+                    onFinished(task, result);
+                }
+            });
+            await Task.WhenAll(workers).ConfigureAwait(false);
+            await FinishPodAsync(pod, template, tasks[0].Id, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task<TaskResult> ExecAsync(IPod pod, PodTask task, k8s.Models.V1Container main, CancellationToken cancellationToken)
+    {
+        observer.On(new TaskStarted(task.Id with { Pod = pod.Name }, ShellCommand.Display(main), task.KeyEnv, task.Key));
+        var watch = Stopwatch.StartNew();
+        try
+        {
+            var sink = new TaskSink(observer, task.Id with { Pod = pod.Name });
+            var exitCode = await pod.ExecAsync(task.Container, ShellCommand.Argv(main), EmptyEnv, sink, cancellationToken).ConfigureAwait(false);
+            return new TaskResult(exitCode == 0 ? KeyStatus.Success : KeyStatus.Failure, exitCode, watch.Elapsed);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            return new TaskResult(KeyStatus.Error, null, watch.Elapsed, $"could not run in container {task.Container} of pod {pod.Name}: {ex.Message}");
+        }
+    }
+
+    /// <summary>Copies the artifacts of <paramref name="templateContainer"/> out of <paramref name="container"/>; a missing one is a warning.</summary>
+    private async Task CollectAsync(IPod pod, TestJobTemplate template, string templateContainer, string container, CancellationToken cancellationToken)
+    {
+        foreach (var artifact in template.Spec.Artifacts.Where(a => a.ContainerName == templateContainer))
+        {
+            try
+            {
+                var local = artifacts.PathFor(artifact.Name, container, artifact.Path);
+                await pod.CopyFromAsync(container, artifact.Path, local, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or PodFailedException)
+            {
+                observer.On(new LogEvent(LogLevel.Warn, $"artifact {artifact.Name}: could not copy {artifact.Path} from container {container}: {ex.Message}"));
+            }
+        }
+    }
+
+    /// <summary>After the main containers: the finalizer container, then the artifacts of sidecars and the finalizer.</summary>
+    private async Task FinishPodAsync(IPod pod, TestJobTemplate template, TaskId firstTask, CancellationToken cancellationToken)
+    {
+        if (template.Spec.FinalizerContainer is { } finalizer)
+        {
+            var container = finalizer.Container;
+            var id = firstTask with { Name = container.Name, Pod = pod.Name, Container = container.Name };
+            observer.On(new TaskStarted(id, ShellCommand.Display(container), null, null));
+            var watch = Stopwatch.StartNew();
+            var exitCode = await pod.ExecAsync(container.Name, ShellCommand.Argv(container), EmptyEnv, new TaskSink(observer, id), cancellationToken).ConfigureAwait(false);
+            observer.On(new TaskFinished(id, new TaskResult(exitCode == 0 ? KeyStatus.Success : KeyStatus.Failure, exitCode, watch.Elapsed), 0, 0));
+            if (exitCode != 0)
+            {
+                observer.On(new LogEvent(LogLevel.Warn, $"finalizer container {container.Name} of pod {pod.Name} exited with code {exitCode}"));
+            }
+        }
+
+        foreach (var other in template.Sidecars.Select(s => s.Container.Name).Append(template.Spec.FinalizerContainer?.Container.Name))
+        {
+            if (other is not null)
+            {
+                await CollectAsync(pod, template, other, other, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private static readonly IReadOnlyDictionary<string, string> EmptyEnv = new Dictionary<string, string>();
+
+    private sealed class TaskSink(IRunObserver observer, TaskId id) : IOutputSink
+    {
+        public void WriteLine(OutputStream stream, string line) => observer.On(new TaskOutput(id, stream, line));
+    }
+
+    private sealed class PodLogSink(IRunObserver observer, string pod) : IOutputSink
+    {
+        public void WriteLine(OutputStream stream, string line) => observer.On(new LogEvent(LogLevel.Debug, $"{pod}: {line}"));
+    }
+}

@@ -1,0 +1,156 @@
+using Kubetest.Model;
+using Kubetest.Planning;
+using Kubetest.Reporting;
+using Kubetest.Runtime;
+
+namespace Kubetest.Engine;
+
+/// <summary>The main step: one run of the main container, or the keys of a strategy through the plan.</summary>
+public sealed partial class TestJobEngine
+{
+    private async Task<bool> RunMainAsync(MainStep main, RunOptions options, PodRequestBuilder builder, MainResults results, CancellationToken cancellationToken)
+    {
+        if (main.Strategy is not { } strategy)
+        {
+            var result = await RunOnceAsync(StepKind.Main, "", main.Template, main.TtlSecondsAfterFinished, builder, observer, cancellationToken).ConfigureAwait(false);
+            results.Record(0, result);
+            return true;
+        }
+
+        IReadOnlyList<string> keys;
+        if (options.ListKeys is null && strategy.Key.Source.Dynamic is { } dynamic)
+        {
+            var found = await DynamicKeysAsync(dynamic, builder, cancellationToken).ConfigureAwait(false);
+            if (found is null)
+            {
+                return false;
+            }
+
+            keys = found;
+            results.SetKeys(keys);
+            observer.On(new KeysFound(keys.Count, Dynamic: true));
+        }
+        else
+        {
+            keys = results.Keys;
+            observer.On(new KeysFound(keys.Count, Dynamic: false));
+        }
+
+        var all = Enumerable.Range(0, keys.Count).ToList();
+        await RunKeysAsync(main, strategy, all, results, attempt: 1, builder, cancellationToken).ConfigureAwait(false);
+        var failed = all.Where(i => results.StatusOf(i) is KeyStatus.Failure or KeyStatus.Error).ToList();
+        if (strategy.Retest && failed.Count > 0)
+        {
+            observer.On(new RetestStarted(failed.Count));
+            await RunKeysAsync(main, strategy, failed, results, attempt: 2, builder, cancellationToken).ConfigureAwait(false);
+        }
+
+        return true;
+    }
+
+    /// <summary>Runs the keys at <paramref name="indexes"/>: planned into pods, all pods at once.</summary>
+    private async Task RunKeysAsync(MainStep main, Strategy strategy, IReadOnlyList<int> indexes, MainResults results, int attempt, PodRequestBuilder builder, CancellationToken cancellationToken)
+    {
+        var keys = indexes.Select(i => results.Keys[i]).ToList();
+        var plan = Planner.Plan(keys, strategy.Scheduler);
+        var template = main.Template;
+        var mainName = template.MainContainer.Container.Name;
+        var finished = 0;
+        var gate = new object();
+        var runs = new List<Task>(plan.Count);
+        foreach (var pod in plan)
+        {
+            var tasks = pod.Keys.Select(k => new PodTask(
+                new TaskId(StepKind.Main, "", k.Key, attempt, "", PodRequestBuilder.KeyContainerName(mainName, k)),
+                PodRequestBuilder.KeyContainerName(mainName, k),
+                strategy.Key.Env,
+                k.Key)).ToList();
+
+            var indexOf = new Dictionary<PodTask, int>();
+            for (var i = 0; i < tasks.Count; i++)
+            {
+                indexOf[tasks[i]] = indexes[pod.Keys[i].Ordinal];
+            }
+
+            void OnFinished(PodTask task, TaskResult result)
+            {
+                lock (gate)
+                {
+                    finished++;
+                    results.Record(indexOf[task], result);
+                    observer.On(new TaskFinished(task.Id, result, finished, keys.Count));
+                }
+            }
+
+            runs.Add(RunPodAsync(template, strategy, pod, tasks, OnFinished, builder, main.TtlSecondsAfterFinished, cancellationToken));
+        }
+
+        await Task.WhenAll(runs).ConfigureAwait(false);
+    }
+
+    private async Task RunPodAsync(TestJobTemplate template, Strategy strategy, PlannedPod pod, List<PodTask> tasks, Action<PodTask, TaskResult> onFinished, PodRequestBuilder builder, int? ttl, CancellationToken cancellationToken)
+    {
+        PodRequest request;
+        try
+        {
+            request = builder.ForKeys(template, strategy.Key.Env, pod, ttl);
+        }
+        catch (StepSetupException ex)
+        {
+            foreach (var task in tasks)
+            {
+                onFinished(task, new TaskResult(KeyStatus.Error, null, TimeSpan.Zero, ex.Message));
+            }
+
+            return;
+        }
+
+        await new PodExecutor(runtime, observer, _artifacts)
+            .RunAsync(request, template, tasks, pod.MaxConcurrent, onFinished, cancellationToken)
+            .ConfigureAwait(false);
+    }
+
+    /// <summary>Runs the dynamic key template once and splits its standard output into keys; null when it failed.</summary>
+    private async Task<IReadOnlyList<string>?> DynamicKeysAsync(DynamicKeySource dynamic, PodRequestBuilder builder, CancellationToken cancellationToken)
+    {
+        var capture = new StdoutCapture(observer);
+        var result = await RunOnceAsync(StepKind.DynamicKeys, "dynamic keys", dynamic.Template, dynamic.TtlSecondsAfterFinished, builder, capture, cancellationToken).ConfigureAwait(false);
+        if (result.Status != KeyStatus.Success)
+        {
+            observer.On(new LogEvent(LogLevel.Error, $"the command for dynamic keys failed: {Describe(result)}"));
+            return null;
+        }
+
+        return KeySplitter.Split(capture.Text, dynamic.Delimiter, dynamic.Filter);
+    }
+
+    /// <summary>Forwards every event and keeps the standard output of the task, for dynamic keys.</summary>
+    private sealed class StdoutCapture(IRunObserver inner) : IRunObserver
+    {
+        private readonly System.Text.StringBuilder _text = new();
+
+        public string Text
+        {
+            get
+            {
+                lock (_text)
+                {
+                    return _text.ToString();
+                }
+            }
+        }
+
+        public void On(RunEvent runEvent)
+        {
+            if (runEvent is TaskOutput { Stream: OutputStream.Stdout } output)
+            {
+                lock (_text)
+                {
+                    _text.Append(output.Line).Append('\n');
+                }
+            }
+
+            inner.On(runEvent);
+        }
+    }
+}

@@ -1,0 +1,88 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+
+namespace Kubetest.Reporting;
+
+public sealed record ReportDetail(string Name, KeyStatus Status, long ElapsedTimeSec);
+
+/// <summary>The run's result, with exactly the original's JSON fields (new fields only ever add).</summary>
+public sealed record Report(
+    string Status,
+    DateTimeOffset StartedAt,
+    long ElapsedTimeSec,
+    int TotalNum,
+    int SuccessNum,
+    int FailureNum,
+    int UnknownNum,
+    IReadOnlyList<ReportDetail> Details,
+    IReadOnlyDictionary<string, string> Ext)
+{
+    public const string StatusSuccess = "success";
+    public const string StatusFailure = "failure";
+
+    public bool Succeeded => Status == StatusSuccess;
+
+    public static Report Build(DateTimeOffset startedAt, TimeSpan elapsed, IReadOnlyList<ReportDetail> details, IReadOnlyDictionary<string, string> ext, bool stepsFailed)
+    {
+        var success = details.Count(d => d.Status == KeyStatus.Success);
+        var unknown = details.Count(d => d.Status == KeyStatus.Unknown);
+        var failure = details.Count - success - unknown;
+        var ok = !stepsFailed && failure == 0 && unknown == 0;
+        return new Report(ok ? StatusSuccess : StatusFailure, startedAt, (long)elapsed.TotalSeconds, details.Count, success, failure, unknown, details, ext);
+    }
+
+    /// <summary>The JSON as the original prints it: keys in alphabetical order, two-space indent.</summary>
+    public string ToJson()
+    {
+        using var stream = new MemoryStream();
+        using (var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))
+        {
+            w.WriteStartObject();
+            w.WriteStartArray("details");
+            foreach (var d in Details)
+            {
+                w.WriteStartObject();
+                w.WriteNumber("elapsedTimeSec", d.ElapsedTimeSec);
+                w.WriteString("name", d.Name);
+                w.WriteString("status", StatusText(d.Status));
+                w.WriteEndObject();
+            }
+
+            w.WriteEndArray();
+            w.WriteNumber("elapsedTimeSec", ElapsedTimeSec);
+            if (Ext.Count > 0)
+            {
+                w.WriteStartObject("ext");
+                foreach (var (key, value) in Ext.OrderBy(kv => kv.Key, StringComparer.Ordinal))
+                {
+                    w.WriteString(key, value);
+                }
+
+                w.WriteEndObject();
+            }
+
+            w.WriteNumber("failureNum", FailureNum);
+            w.WriteString("startedAt", StartedAt.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFFF'Z'", CultureInfo.InvariantCulture));
+            w.WriteString("status", Status);
+            w.WriteNumber("successNum", SuccessNum);
+            w.WriteNumber("totalNum", TotalNum);
+            if (UnknownNum > 0)
+            {
+                w.WriteNumber("unknownNum", UnknownNum);
+            }
+
+            w.WriteEndObject();
+        }
+
+        return Encoding.UTF8.GetString(stream.ToArray());
+    }
+
+    public static string StatusText(KeyStatus status) => status switch
+    {
+        KeyStatus.Success => "success",
+        KeyStatus.Failure => "failure",
+        KeyStatus.Error => "error",
+        _ => "unknown",
+    };
+}

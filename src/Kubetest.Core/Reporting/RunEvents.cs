@@ -1,0 +1,74 @@
+using Kubetest.Model;
+using Kubetest.Runtime;
+
+namespace Kubetest.Reporting;
+
+public enum LogLevel
+{
+    Debug,
+    Info,
+    Warn,
+    Error,
+}
+
+/// <summary>What the engine tells its reporters. The engine never formats output itself.</summary>
+public abstract record RunEvent;
+
+/// <summary>A log line of the run (the original's <c>[INFO] …</c> lines).</summary>
+public sealed record LogEvent(LogLevel Level, string Message) : RunEvent;
+
+public sealed record StepStarted(StepKind Kind, string Name) : RunEvent;
+
+public sealed record StepFinished(StepKind Kind, string Name, TimeSpan Elapsed, bool Succeeded) : RunEvent;
+
+public sealed record KeysFound(int Count, bool Dynamic) : RunEvent;
+
+/// <summary>
+/// A command started in a container. <see cref="KeyEnv"/>/<see cref="Key"/> are set for strategy
+/// keys; <see cref="DisplayCommand"/> is the command and args joined as the original prints them.
+/// </summary>
+public sealed record TaskStarted(TaskId Task, string DisplayCommand, string? KeyEnv, string? Key) : RunEvent;
+
+public sealed record TaskOutput(TaskId Task, OutputStream Stream, string Line) : RunEvent;
+
+/// <summary>A command ended (or could not run). <see cref="Finished"/> of <see cref="Total"/> counts the keys of this run of the step.</summary>
+public sealed record TaskFinished(TaskId Task, TaskResult Result, int Finished, int Total) : RunEvent;
+
+public sealed record RetestStarted(int Count) : RunEvent;
+
+public sealed record ArtifactExported(string Name, string Path) : RunEvent;
+
+/// <summary>The run is over; the report is final.</summary>
+public sealed record RunFinished(Report Report) : RunEvent;
+
+/// <summary>Identifies one execution: the step, the key (or container name) and the attempt (1, or 2 on retest).</summary>
+public sealed record TaskId(StepKind Step, string StepName, string Name, int Attempt, string Pod, string Container);
+
+public enum KeyStatus
+{
+    Success,
+    Failure,
+    Error,
+    Unknown,
+}
+
+/// <summary>How one command ended. <see cref="Message"/> explains an Error (the pod could not start, …).</summary>
+public sealed record TaskResult(KeyStatus Status, int? ExitCode, TimeSpan Elapsed, string? Message = null);
+
+/// <summary>Receives the run's events, in order, from any thread; implementations must be thread-safe.</summary>
+public interface IRunObserver
+{
+    void On(RunEvent runEvent);
+}
+
+/// <summary>Broadcasts each event to every reporter.</summary>
+public sealed class CompositeObserver(IReadOnlyList<IRunObserver> observers) : IRunObserver
+{
+    public void On(RunEvent runEvent)
+    {
+        foreach (var observer in observers)
+        {
+            observer.On(runEvent);
+        }
+    }
+}
