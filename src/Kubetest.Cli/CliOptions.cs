@@ -1,0 +1,71 @@
+using System.CommandLine;
+using Kubetest.Reporting;
+
+namespace Kubetest.Cli;
+
+/// <summary>The options of the original CLI, plus the runtime and live output.</summary>
+public sealed class CliOptions
+{
+    public Argument<string> File { get; } = new("FILE") { Description = "the TestJob manifest (YAML or JSON)" };
+
+    public Option<string> Namespace { get; } = new("--namespace", "-n")
+    {
+        Description = "specify namespace",
+        DefaultValueFactory = _ => "default",
+    };
+
+    public Option<bool> InCluster { get; } = new("--in-cluster") { Description = "specify whether in cluster" };
+
+    public Option<string?> Config { get; } = new("--config", "-c") { Description = "specify local kubeconfig path ( default: $HOME/.kube/config )" };
+
+    public Option<string?> List { get; } = new("--list") { Description = "specify path to get the list for test: static keys, one per line" };
+
+    public Option<string?> LogLevel { get; } = new("--log-level") { Description = "specify log level (debug/info/warn/error)" };
+
+    public Option<bool> DryRun { get; } = new("--dry-run") { Description = "specify dry run mode: print the Kubernetes objects that would be created, run nothing" };
+
+    public Option<string[]> Template { get; } = new("--template")
+    {
+        Description = "specify template parameter for testjob file, as key=value ( repeatable )",
+        DefaultValueFactory = _ => [],
+    };
+
+    public Option<string?> Output { get; } = new("--output", "-o") { Description = "specify output path of report" };
+
+    public Option<string> Runtime { get; } = new("--runtime")
+    {
+        Description = "where pods run: local (processes on this machine, sandboxed with bwrap when available)",
+        DefaultValueFactory = _ => "local",
+    };
+
+    public Option<bool> Live { get; } = new("--live") { Description = "print output lines as they come, prefixed by their key, instead of one block per key" };
+
+    public RootCommand CreateRootCommand()
+    {
+        LogLevel.AcceptOnlyFromAmong("debug", "info", "warn", "error");
+        Runtime.AcceptOnlyFromAmong("local");
+        Template.Validators.Add(result =>
+        {
+            foreach (var value in result.GetValueOrDefault<string[]>() ?? [])
+            {
+                if (value.IndexOf('=', StringComparison.Ordinal) <= 0)
+                {
+                    result.AddError($"--template expects key=value, got \"{value}\"");
+                }
+            }
+        });
+        return new RootCommand("Runs a TestJob: splits a long task into keys and runs them in parallel across pods.")
+        {
+            File, Namespace, InCluster, Config, List, LogLevel, DryRun, Template, Output, Runtime, Live,
+        };
+    }
+
+    public static Reporting.LogLevel? ParseLevel(string? level) => level switch
+    {
+        "debug" => Reporting.LogLevel.Debug,
+        "info" => Reporting.LogLevel.Info,
+        "warn" => Reporting.LogLevel.Warn,
+        "error" => Reporting.LogLevel.Error,
+        _ => null,
+    };
+}

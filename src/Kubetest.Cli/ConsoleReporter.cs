@@ -1,0 +1,130 @@
+using System.Globalization;
+using Kubetest.Model;
+using Kubetest.Reporting;
+using Kubetest.Runtime;
+
+namespace Kubetest.Cli;
+
+/// <summary>
+/// Prints the run as the original does: <c>[LEVEL] …</c> lines, and each command's output as
+/// one block when it ends (<c>[TASK_KEY:key] command</c>, the output, <c>elapsed time</c>,
+/// <c>N/M (x%) finished.</c>), so concurrent keys never interleave. With <c>live</c>, lines are
+/// printed as they come, prefixed by their key. Everything also goes to the run's log file.
+/// </summary>
+public sealed class ConsoleReporter(TextWriter console, TextWriter? logFile, LogLevel level, bool live) : IRunObserver
+{
+    private readonly object _gate = new();
+    private readonly Dictionary<TaskId, Block> _blocks = [];
+
+    public void On(RunEvent runEvent)
+    {
+        lock (_gate)
+        {
+            Handle(runEvent);
+        }
+    }
+
+    private void Handle(RunEvent runEvent)
+    {
+        switch (runEvent)
+        {
+            case LogEvent log:
+                Log(log.Level, log.Message);
+                break;
+            case StepStarted { Kind: StepKind.PreStep or StepKind.PostStep } step:
+                Log(LogLevel.Info, $"run {(step.Kind == StepKind.PreStep ? "prestep" : "poststep")}: {step.Name}");
+                break;
+            case KeysFound found:
+                Log(LogLevel.Info, found.Dynamic
+                    ? $"found {found.Count} dynamic keys to start distributed task."
+                    : $"found {found.Count} static keys to start distributed task");
+                break;
+            case RetestStarted retest:
+                Log(LogLevel.Info, $"retest {retest.Count} failed keys");
+                break;
+            case TaskStarted started:
+                var header = started.KeyEnv is null ? started.DisplayCommand : $"[{started.KeyEnv}:{started.Key}] {started.DisplayCommand}";
+                _blocks[started.Task] = new Block(header, started.KeyEnv is null ? "" : $"[{started.KeyEnv}:{started.Key}]");
+                if (live && level <= LogLevel.Info)
+                {
+                    Write(header);
+                }
+
+                break;
+            case TaskOutput output when _blocks.TryGetValue(output.Task, out var block):
+                if (live && level <= LogLevel.Info)
+                {
+                    Write(block.Prefix.Length > 0 ? $"{block.Prefix} {output.Line}" : output.Line);
+                }
+                else
+                {
+                    block.Lines.Add(output.Line);
+                }
+
+                break;
+            case TaskFinished finished:
+                Finish(finished);
+                break;
+        }
+    }
+
+    private void Finish(TaskFinished finished)
+    {
+        _blocks.Remove(finished.Task, out var block);
+        var result = finished.Result;
+        var failed = result.Status != KeyStatus.Success;
+        if (block is not null && (level <= LogLevel.Info || failed))
+        {
+            if (!live || level > LogLevel.Info)
+            {
+                Write(block.Header);
+                foreach (var line in block.Lines)
+                {
+                    Write(line);
+                }
+
+                if (block.Lines.Count > 0)
+                {
+                    Write("");
+                }
+            }
+        }
+
+        if (result.Status == KeyStatus.Error && result.Message is not null)
+        {
+            Log(LogLevel.Error, result.Message);
+        }
+        else if (result.Status == KeyStatus.Failure)
+        {
+            Log(LogLevel.Warn, $"{finished.Task.Name}: exit code {result.ExitCode}");
+        }
+
+        var prefix = finished.Task.Step is StepKind.PreStep or StepKind.PostStep ? $"{finished.Task.StepName}: " : "";
+        Log(LogLevel.Info, $"{prefix}elapsed time: {result.Elapsed.TotalSeconds.ToString("F6", CultureInfo.InvariantCulture)} sec.");
+        if (block is { Prefix.Length: > 0 })
+        {
+            var percent = (float)finished.Finished / finished.Total * 100;
+            Log(LogLevel.Info, $"{finished.Finished}/{finished.Total} ({percent.ToString("F6", CultureInfo.InvariantCulture)}%) finished.");
+        }
+    }
+
+    private void Log(LogLevel messageLevel, string message)
+    {
+        if (messageLevel >= level)
+        {
+            Write($"[{messageLevel.ToString().ToUpperInvariant()}] {message}");
+        }
+    }
+
+    private void Write(string line)
+    {
+        console.WriteLine(line);
+        logFile?.WriteLine(line);
+    }
+
+    /// <summary>A command's buffered output; <see cref="Prefix"/> is <c>[ENV:key]</c> for strategy keys.</summary>
+    private sealed record Block(string Header, string Prefix)
+    {
+        public List<string> Lines { get; } = [];
+    }
+}
