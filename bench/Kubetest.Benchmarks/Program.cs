@@ -1,0 +1,149 @@
+using System.Diagnostics;
+using System.Globalization;
+using Kubetest.Engine;
+using Kubetest.Model;
+using Kubetest.Reporting;
+using Kubetest.Runtime.Local;
+
+namespace Kubetest.Benchmarks;
+
+/// <summary>
+/// Whole-run benchmarks of docs/benchmarks.md, on the local runtime, in this process:
+/// <c>overhead</c> (2,000 keys of <c>true</c>) and <c>makespan</c> (200 keys of skewed sleeps).
+/// Each is repeated and reported as medians; these are whole runs, not microbenchmarks.
+/// </summary>
+public static class Program
+{
+    public static async Task<int> Main(string[] args)
+    {
+        var which = args.Length > 0 ? args[0] : "all";
+        var repeats = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 3;
+        var mode = LocalSandbox.Detect();
+        Console.WriteLine($"machine: {Environment.ProcessorCount} cores, {Environment.OSVersion}, .NET {Environment.Version}, sandbox {mode}");
+        if (which is "all" or "overhead")
+        {
+            await OverheadAsync(mode, repeats);
+        }
+
+        if (which is "all" or "makespan")
+        {
+            await MakespanAsync(mode, repeats);
+        }
+
+        return 0;
+    }
+
+    private static async Task OverheadAsync(SandboxMode mode, int repeats)
+    {
+        const int keys = 2000;
+        const int slots = 16;
+        var manifest = Strategy(Enumerable.Range(0, keys).Select(i => $"k{i}"), "true", $"maxContainersPerPod: {keys / 4}", $"maxConcurrentNumPerPod: {slots / 4}");
+        var walls = new List<double>();
+        var perKey = new List<double>();
+        for (var i = 0; i < repeats; i++)
+        {
+            var (wall, elapsed, report) = await RunAsync(manifest, mode);
+            Check(report, keys);
+            walls.Add(wall.TotalMilliseconds);
+            perKey.Add(Median(elapsed.Select(e => e.TotalMilliseconds)));
+        }
+
+        Console.WriteLine($"overhead: {keys} keys of `true`, 4 pods x {slots / 4} slots, {repeats} runs");
+        Console.WriteLine($"  wall time, median:                    {Median(walls):F0} ms");
+        Console.WriteLine($"  wall time per key (wall/keys):        {Median(walls) / keys:F2} ms");
+        Console.WriteLine($"  per-key time (exec of `true`), median: {Median(perKey):F2} ms");
+        Console.WriteLine($"  peak working set of this process:     {Process.GetCurrentProcess().PeakWorkingSet64 / 1024 / 1024} MiB");
+    }
+
+    private static async Task MakespanAsync(SandboxMode mode, int repeats)
+    {
+        // Skewed: most keys short, a few long (a Pareto-like tail), shuffled with a fixed seed.
+        var random = new Random(42);
+        var durations = Enumerable.Range(0, 200).Select(i => Math.Round(0.05 + (0.05 / Math.Pow(random.NextDouble() + 0.02, 1.3)), 2)).Select(d => Math.Min(d, 3.0)).ToList();
+        const int slots = 16;
+        var keys = durations.Select((d, i) => $"{i}-{d.ToString(CultureInfo.InvariantCulture)}").ToList();
+        var total = durations.Sum();
+        var bound = Math.Max(total / slots, durations.Max());
+        foreach (var (label, scheduler) in new[] { ("1 pod x 16 slots", "maxContainersPerPod: 200"), ("4 pods x 4 slots", "maxPodNum: 4") })
+        {
+            var concurrency = label.StartsWith('1') ? 16 : 4;
+            var manifest = Strategy(keys, "sleep ${TASK_KEY#*-}", scheduler, $"maxConcurrentNumPerPod: {concurrency}");
+            var walls = new List<double>();
+            for (var i = 0; i < repeats; i++)
+            {
+                var (wall, _, report) = await RunAsync(manifest, mode);
+                Check(report, keys.Count);
+                walls.Add(wall.TotalSeconds);
+            }
+
+            Console.WriteLine($"makespan: 200 keys, {label}, total work {total:F1} s, longest {durations.Max():F2} s, {repeats} runs");
+            Console.WriteLine($"  lower bound max(total/slots, longest): {bound:F2} s");
+            Console.WriteLine($"  makespan, median:                      {Median(walls):F2} s ({Median(walls) / bound:P1} of the bound)");
+        }
+    }
+
+    private static async Task<(TimeSpan Wall, List<TimeSpan> Elapsed, Report Report)> RunAsync(string manifest, SandboxMode mode)
+    {
+        var job = ManifestLoader.Load(manifest, "bench.yaml", new Dictionary<string, string>()).Job;
+        using var workspace = RunWorkspace.Create(Path.GetTempPath());
+        var observer = new Timings();
+        var runtime = new LocalPodRuntime(workspace.PodsDirectory, mode, _ => { });
+        var engine = new TestJobEngine(runtime, observer, workspace, TimeProvider.System);
+        var clock = Stopwatch.StartNew();
+        var result = await engine.RunAsync(job, new RunOptions(), CancellationToken.None);
+        return (clock.Elapsed, observer.Elapsed, result.Report);
+    }
+
+    private static void Check(Report report, int keys)
+    {
+        if (report.SuccessNum != keys)
+        {
+            throw new InvalidOperationException($"expected {keys} successful keys, got {report.SuccessNum} ({report.ToJson()[..200]})");
+        }
+    }
+
+    private static string Strategy(IEnumerable<string> keys, string script, string pods, string concurrency) => $$"""
+        apiVersion: kubetest.io/v1
+        kind: TestJob
+        metadata:
+          name: bench
+        spec:
+          mainStep:
+            strategy:
+              key:
+                env: TASK_KEY
+                source:
+                  static: [{{string.Join(", ", keys.Select(k => $"\"{k}\""))}}]
+              scheduler:
+                {{pods}}
+                {{concurrency}}
+            template:
+              spec:
+                containers:
+                  - name: bench
+                    image: alpine
+                    command: ["sh", "-c", "{{script}}"]
+        """;
+
+    private static double Median(IEnumerable<double> values)
+    {
+        var sorted = values.Order().ToList();
+        return sorted.Count == 0 ? 0 : sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[(sorted.Count / 2) - 1] + sorted[sorted.Count / 2]) / 2;
+    }
+
+    private sealed class Timings : IRunObserver
+    {
+        public List<TimeSpan> Elapsed { get; } = [];
+
+        public void On(RunEvent runEvent)
+        {
+            if (runEvent is TaskFinished finished)
+            {
+                lock (Elapsed)
+                {
+                    Elapsed.Add(finished.Result.Elapsed);
+                }
+            }
+        }
+    }
+}

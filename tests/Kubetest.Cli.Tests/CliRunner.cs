@@ -1,0 +1,146 @@
+using System.Diagnostics;
+using System.Text;
+using System.Text.Json;
+
+namespace Kubetest.Cli.Tests;
+
+/// <summary>What one run of the real <c>kubetest</c> binary printed and returned.</summary>
+public sealed record CliRun(int ExitCode, string Stdout, string Stderr)
+{
+    /// <summary>The report JSON that the run printed on stdout.</summary>
+    public JsonElement Report => JsonDocument.Parse(Stdout).RootElement;
+
+    public IReadOnlyList<string> StderrLines => Stderr.Split('\n').Select(l => l.TrimEnd('\r')).ToList();
+
+    public override string ToString() => $"exit {ExitCode}\n--- stdout\n{Stdout}\n--- stderr\n{Stderr}";
+}
+
+/// <summary>
+/// Runs the built CLI (<c>dotnet kubetest.dll …</c>) as a separate process, the way a user does,
+/// with its temp directory pointed at a folder of the test's own so that leftovers can be seen.
+/// </summary>
+public sealed class CliRunner : IDisposable
+{
+    private static readonly Lazy<string> CliDll = new(FindCli);
+
+    public CliRunner()
+    {
+        Directory.CreateDirectory(TempDirectory);
+    }
+
+    /// <summary>A fresh directory for this test: manifests, outputs, and the CLI's TMPDIR.</summary>
+    public string Root { get; } = Path.Combine(Path.GetTempPath(), "kubetest-e2e", Guid.NewGuid().ToString("N")[..12]);
+
+    public string TempDirectory => Path.Combine(Root, "tmp");
+
+    public static string RepositoryRoot { get; } = FindRepositoryRoot();
+
+    /// <summary>What the CLI left in its temp directory: run workspaces must all be gone.</summary>
+    public IReadOnlyList<string> Leftovers() => Directory.GetFileSystemEntries(TempDirectory, "kubetest-*");
+
+    public static string Example(string name) => Path.Combine(RepositoryRoot, "examples", name);
+
+    /// <summary>Writes a manifest into the test's directory and returns its path.</summary>
+    public string Write(string name, string text)
+    {
+        var path = Path.Combine(Root, name);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        File.WriteAllText(path, text);
+        return path;
+    }
+
+    public async Task<CliRun> RunAsync(params string[] args)
+    {
+        using var process = Start(args);
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        await process.WaitForExitAsync(timeout.Token);
+        return new CliRun(process.ExitCode, await stdout, await stderr);
+    }
+
+    /// <summary>Starts the CLI, waits until stderr shows <paramref name="marker"/>, then sends SIGINT.</summary>
+    public async Task<CliRun> RunAndInterruptAsync(string marker, params string[] args)
+    {
+        using var process = Start(args);
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = new StringBuilder();
+        var seen = new TaskCompletionSource();
+        var reading = Task.Run(async () =>
+        {
+            while (await process.StandardError.ReadLineAsync() is string line)
+            {
+                lock (stderr)
+                {
+                    stderr.AppendLine(line);
+                }
+
+                if (line.Contains(marker, StringComparison.Ordinal))
+                {
+                    seen.TrySetResult();
+                }
+            }
+
+            seen.TrySetResult();
+        });
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        await seen.Task.WaitAsync(timeout.Token);
+        using (var kill = Process.Start("kill", ["-INT", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        {
+            await kill.WaitForExitAsync(timeout.Token);
+        }
+
+        await process.WaitForExitAsync(timeout.Token);
+        await reading;
+        return new CliRun(process.ExitCode, await stdout, stderr.ToString());
+    }
+
+    public void Dispose()
+    {
+        if (Directory.Exists(Root))
+        {
+            Directory.Delete(Root, recursive: true);
+        }
+    }
+
+    private Process Start(string[] args)
+    {
+        var info = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = Root,
+        };
+        info.ArgumentList.Add(CliDll.Value);
+        foreach (var arg in args)
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        info.Environment["TMPDIR"] = TempDirectory;
+        return Process.Start(info) ?? throw new InvalidOperationException("could not start dotnet");
+    }
+
+    private static string FindRepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "Kubetest.slnx")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        throw new InvalidOperationException("Kubetest.slnx not found above " + AppContext.BaseDirectory);
+    }
+
+    /// <summary>The CLI built beside this test assembly (the project reference copies it here).</summary>
+    private static string FindCli()
+    {
+        var dll = Path.Combine(AppContext.BaseDirectory, "kubetest.dll");
+        return File.Exists(dll) && File.Exists(Path.Combine(AppContext.BaseDirectory, "kubetest.runtimeconfig.json"))
+            ? dll
+            : throw new InvalidOperationException($"kubetest.dll with its runtimeconfig is not in {AppContext.BaseDirectory}: build the solution first");
+    }
+}

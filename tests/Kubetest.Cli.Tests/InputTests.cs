@@ -1,0 +1,132 @@
+namespace Kubetest.Cli.Tests;
+
+/// <summary>Bad input: one clear message, a non-zero exit code, and nothing run.</summary>
+public sealed class InputTests : IDisposable
+{
+    private readonly CliRunner _cli = new();
+
+    public InputTests()
+    {
+        Marker = Path.Combine(_cli.Root, "ran");
+    }
+
+    private string Marker { get; }
+
+    public void Dispose() => _cli.Dispose();
+
+    [Fact]
+    public async Task An_invalid_manifest_exits_3_with_one_line_naming_the_field_and_runs_nothing()
+    {
+        var manifest = _cli.Write("invalid.yaml", MarkerManifest("maxPodNum: 2\nmaxContainersPerPod: 2"));
+
+        var run = await _cli.RunAsync(manifest);
+
+        Assert.True(run.ExitCode == 3, run.ToString());
+        var error = Assert.Single(run.StderrLines, l => l.Length > 0);
+        Assert.Contains("spec.mainStep.strategy.scheduler", error, StringComparison.Ordinal);
+        Assert.Contains("invalid.yaml", error, StringComparison.Ordinal);
+        Assert.Equal("", run.Stdout);
+        Assert.False(File.Exists(Marker), "nothing may run for an invalid manifest");
+    }
+
+    [Fact]
+    public async Task A_missing_template_parameter_exits_3_and_names_the_parameter()
+    {
+        var manifest = _cli.Write("param.yaml", Manifests.Single("echo {{ .missing }}"));
+
+        var run = await _cli.RunAsync(manifest);
+
+        Assert.Equal(3, run.ExitCode);
+        Assert.Contains("\"missing\"", run.Stderr, StringComparison.Ordinal);
+        Assert.Contains("--template missing=VALUE", run.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_unknown_option_exits_2()
+    {
+        var run = await _cli.RunAsync("--no-such-option", CliRunner.Example("simple.yaml"));
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("--no-such-option", run.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_bad_log_level_exits_2()
+    {
+        var run = await _cli.RunAsync("--log-level", "loud", CliRunner.Example("simple.yaml"));
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("loud", run.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_template_option_without_equals_exits_2()
+    {
+        var run = await _cli.RunAsync("--template", "novalue", CliRunner.Example("simple.yaml"));
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("key=value", run.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_manifest_that_does_not_exist_exits_3_naming_the_file()
+    {
+        var run = await _cli.RunAsync(Path.Combine(_cli.Root, "nope.yaml"));
+
+        Assert.Equal(3, run.ExitCode);
+        Assert.Contains("nope.yaml", run.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_empty_list_file_exits_3_and_runs_nothing()
+    {
+        var manifest = _cli.Write("list.yaml", MarkerManifest("maxContainersPerPod: 2"));
+        var list = _cli.Write("empty.txt", "\n  \n");
+
+        var run = await _cli.RunAsync("--list", list, manifest);
+
+        Assert.Equal(3, run.ExitCode);
+        Assert.Contains("--list", run.Stderr, StringComparison.Ordinal);
+        Assert.Contains("empty.txt", run.Stderr, StringComparison.Ordinal);
+        Assert.False(File.Exists(Marker));
+    }
+
+    [Fact]
+    public async Task Help_lists_every_option_of_the_original()
+    {
+        var run = await _cli.RunAsync("-h");
+
+        Assert.Equal(0, run.ExitCode);
+        foreach (var option in new[] { "-n, --namespace", "--in-cluster", "-c, --config", "--list", "--log-level", "--dry-run", "--template", "-o, --output", "--runtime" })
+        {
+            Assert.Contains(option, run.Stdout, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task Dry_run_prints_one_job_per_pod_with_the_keys_annotation_and_runs_nothing()
+    {
+        var manifest = _cli.Write("dry.yaml", MarkerManifest("maxContainersPerPod: 2"));
+
+        var run = await _cli.RunAsync("--dry-run", "-n", "ci", manifest);
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.False(File.Exists(Marker), "a dry run runs nothing");
+        var jobs = run.Stdout.Split("\n---\n").Length;
+        Assert.Equal(2, jobs);
+        Assert.Contains("kind: Job", run.Stdout, StringComparison.Ordinal);
+        Assert.Contains("kubetest.io/testjob: \"true\"", run.Stdout, StringComparison.Ordinal);
+        Assert.Contains("kubetest.io/strategyKeys: '[\"a\",\"c\"]'", run.Stdout, StringComparison.Ordinal);
+        Assert.Contains("kubetest.io/strategyKeys: '[\"b\"]'", run.Stdout, StringComparison.Ordinal);
+        Assert.Contains("name: test0-1", run.Stdout, StringComparison.Ordinal);
+        Assert.Contains("name: test1-0", run.Stdout, StringComparison.Ordinal);
+        Assert.Contains("namespace: ci", run.Stdout, StringComparison.Ordinal);
+    }
+
+    private string MarkerManifest(string scheduler) => Manifests.Strategy(
+        ["a", "b", "c"],
+        "touch /out/ran",
+        scheduler: scheduler,
+        extraPodSpec: $"volumes:\n  - name: out\n    hostPath:\n      path: {_cli.Root}",
+        extraContainer: "volumeMounts:\n  - name: out\n    mountPath: /out");
+}

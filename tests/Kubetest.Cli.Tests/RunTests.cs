@@ -1,0 +1,158 @@
+namespace Kubetest.Cli.Tests;
+
+/// <summary>What a run does and reports, through the real CLI on the local runtime.</summary>
+public sealed class RunTests : IDisposable
+{
+    private readonly CliRunner _cli = new();
+
+    public void Dispose() => _cli.Dispose();
+
+    [Fact]
+    public async Task A_failing_key_fails_the_run_with_exit_code_1_and_is_counted_in_the_report()
+    {
+        var manifest = _cli.Write("fail.yaml", Manifests.Strategy(["ok-1", "bad", "ok-2"], "echo running $TASK_KEY; test $TASK_KEY != bad"));
+
+        var run = await _cli.RunAsync(manifest);
+
+        Assert.True(run.ExitCode == 1, run.ToString());
+        var report = run.Report;
+        Assert.Equal("failure", report.GetProperty("status").GetString());
+        Assert.Equal(3, report.GetProperty("totalNum").GetInt32());
+        Assert.Equal(2, report.GetProperty("successNum").GetInt32());
+        Assert.Equal(1, report.GetProperty("failureNum").GetInt32());
+        var bad = report.GetProperty("details").EnumerateArray().Single(d => d.GetProperty("name").GetString() == "bad");
+        Assert.Equal("failure", bad.GetProperty("status").GetString());
+        Assert.Contains("running bad", run.StderrLines);
+    }
+
+    [Fact]
+    public async Task Retest_reruns_a_failed_key_once_and_reports_its_final_status()
+    {
+        var state = Path.Combine(_cli.Root, "state");
+        Directory.CreateDirectory(state);
+        var manifest = _cli.Write("retest.yaml", Manifests.Strategy(
+            ["flaky", "steady"],
+            "if [ $TASK_KEY = flaky ] && [ ! -e /state/flaky ]; then touch /state/flaky; exit 1; fi; echo attempt-ok $TASK_KEY",
+            extraStrategy: "retest: true",
+            extraPodSpec: $"volumes:\n  - name: state\n    hostPath:\n      path: {state}",
+            extraContainer: "volumeMounts:\n  - name: state\n    mountPath: /state"));
+
+        var run = await _cli.RunAsync(manifest);
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Contains("[INFO] retest 1 failed keys", run.StderrLines);
+        Assert.Contains("attempt-ok flaky", run.StderrLines);
+        var report = run.Report;
+        Assert.Equal("success", report.GetProperty("status").GetString());
+        Assert.Equal(2, report.GetProperty("totalNum").GetInt32());
+        Assert.Equal(2, report.GetProperty("successNum").GetInt32());
+    }
+
+    [Fact]
+    public async Task Without_retest_a_failed_key_is_not_run_again()
+    {
+        var state = Path.Combine(_cli.Root, "state");
+        Directory.CreateDirectory(state);
+        var manifest = _cli.Write("noretest.yaml", Manifests.Strategy(
+            ["flaky"],
+            "echo x >> /state/runs; exit 1",
+            extraPodSpec: $"volumes:\n  - name: state\n    hostPath:\n      path: {state}",
+            extraContainer: "volumeMounts:\n  - name: state\n    mountPath: /state"));
+
+        var run = await _cli.RunAsync(manifest);
+
+        Assert.Equal(1, run.ExitCode);
+        Assert.Single(File.ReadAllLines(Path.Combine(state, "runs")));
+    }
+
+    [Fact]
+    public async Task A_list_file_replaces_the_manifests_static_keys()
+    {
+        var manifest = _cli.Write("list.yaml", Manifests.Strategy(["from-manifest"], "echo got $TASK_KEY"));
+        var list = _cli.Write("keys.txt", "alpha\n\nbeta\n");
+
+        var run = await _cli.RunAsync("--list", list, manifest);
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Contains("[INFO] found 2 static keys to start distributed task", run.StderrLines);
+        Assert.Equal(
+            ["alpha", "beta"],
+            run.Report.GetProperty("details").EnumerateArray().Select(d => d.GetProperty("name").GetString()).Order(StringComparer.Ordinal));
+        Assert.DoesNotContain("got from-manifest", run.StderrLines);
+    }
+
+    [Fact]
+    public async Task Template_parameters_are_substituted_before_the_manifest_is_read()
+    {
+        var manifest = _cli.Write("template.yaml", Manifests.Single("echo {{ .greeting }} from {{.who}}"));
+
+        var run = await _cli.RunAsync("--template", "greeting=hi", "--template", "who=kubetest", manifest);
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Contains("hi from kubetest", run.StderrLines);
+    }
+
+    [Fact]
+    public async Task The_report_written_with_o_is_the_report_printed_on_stdout()
+    {
+        var output = Path.Combine(_cli.Root, "out", "report.json");
+
+        var run = await _cli.RunAsync("-o", output, CliRunner.Example("strategy-static.yaml"));
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Equal(run.Stdout.Trim(), File.ReadAllText(output).Trim());
+        Assert.Equal(3, run.Report.GetProperty("totalNum").GetInt32());
+    }
+
+    [Fact]
+    public async Task Log_extParam_appears_as_ext_in_the_report()
+    {
+        var manifest = _cli.Write("ext.yaml", Manifests.Single("true", extraSpec: "log:\n  extParam:\n    build: \"42\"\n    branch: main"));
+
+        var run = await _cli.RunAsync(manifest);
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        var ext = run.Report.GetProperty("ext");
+        Assert.Equal("42", ext.GetProperty("build").GetString());
+        Assert.Equal("main", ext.GetProperty("branch").GetString());
+    }
+
+    [Fact]
+    public async Task A_freed_slot_takes_the_next_key_at_once_instead_of_waiting_for_the_wave()
+    {
+        // Two slots: "long" holds one for 3 s; the short keys must flow through the other slot meanwhile.
+        var manifest = _cli.Write("conserving.yaml", Manifests.Strategy(
+            ["long", "s1", "s2", "s3"],
+            "if [ $TASK_KEY = long ]; then sleep 3; else sleep 0.2; fi",
+            scheduler: "maxContainersPerPod: 10\nmaxConcurrentNumPerPod: 2"));
+
+        var run = await _cli.RunAsync(manifest);
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Equal(
+            ["s1", "s2", "s3", "long"],
+            run.Report.GetProperty("details").EnumerateArray().Select(d => d.GetProperty("name").GetString()));
+    }
+
+    [Fact]
+    public async Task Keys_never_run_above_maxConcurrentNumPerPod_at_once_in_a_pod()
+    {
+        var state = Path.Combine(_cli.Root, "state");
+        Directory.CreateDirectory(state);
+
+        // Each key records how many keys were running when it started (mkdir is atomic).
+        var manifest = _cli.Write("limit.yaml", Manifests.Strategy(
+            Enumerable.Range(1, 8).Select(i => $"k{i}"),
+            "mkdir /state/running-$TASK_KEY; ls /state | grep -c running- >> /state/seen; sleep 0.3; rmdir /state/running-$TASK_KEY",
+            scheduler: "maxContainersPerPod: 8\nmaxConcurrentNumPerPod: 3",
+            extraPodSpec: $"volumes:\n  - name: state\n    hostPath:\n      path: {state}",
+            extraContainer: "volumeMounts:\n  - name: state\n    mountPath: /state"));
+
+        var run = await _cli.RunAsync(manifest);
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        var seen = File.ReadAllLines(Path.Combine(state, "seen")).Select(int.Parse).ToList();
+        Assert.Equal(8, seen.Count);
+        Assert.True(seen.Max() <= 3, string.Join(",", seen));
+    }
+}
