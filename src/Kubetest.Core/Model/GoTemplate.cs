@@ -44,7 +44,9 @@ public static partial class GoTemplate
             if (!field.Success)
             {
                 problems.Add(new ManifestProblem("", line, $"template action {action.Value} at line {line} is not supported: only {{{{ .name }}}} parameters are"));
-                continue;
+
+                // What follows (a block's body, its {{ end }}) has no meaning without this action.
+                break;
             }
 
             var name = field.Groups[1].Value;

@@ -54,7 +54,14 @@ public sealed partial class YamlTree
         catch (YamlException ex)
         {
             var reason = ex.InnerException?.Message ?? ex.Message;
-            throw new ManifestException(file, [new ManifestProblem("", (int)ex.Start.Line, $"not valid YAML or JSON at line {ex.Start.Line}, column {ex.Start.Column}: {Trim(reason)}")]);
+            var (line, column) = ((int)ex.Start.Line, (int)ex.Start.Column);
+            if (reason.Contains("tab", StringComparison.Ordinal) && TabIndentation(text, line) is var (tabLine, tabColumn))
+            {
+                // YamlDotNet marks the start of the enclosing mapping; point at the tab itself.
+                (line, column) = (tabLine, tabColumn);
+            }
+
+            throw new ManifestException(file, [new ManifestProblem("", line, $"not valid YAML or JSON at line {line}, column {column}: {Trim(reason)}")]);
         }
 
         if (stream.Documents.Count == 0)
@@ -71,6 +78,23 @@ public sealed partial class YamlTree
         var plain = new Dictionary<string, string>(StringComparer.Ordinal);
         var root = Convert(stream.Documents[0].RootNode, "", lines, plain);
         return new YamlTree(root, lines, plain);
+    }
+
+    /// <summary>The first line from <paramref name="fromLine"/> on whose indentation holds a tab, and the tab's column.</summary>
+    private static (int Line, int Column)? TabIndentation(string text, int fromLine)
+    {
+        var lines = text.Split('\n');
+        for (var i = Math.Max(fromLine, 1) - 1; i < lines.Length; i++)
+        {
+            var indent = lines[i].Length - lines[i].TrimStart(' ', '\t').Length;
+            var tab = lines[i].IndexOf('\t', 0, indent);
+            if (tab >= 0)
+            {
+                return (i + 1, tab + 1);
+            }
+        }
+
+        return null;
     }
 
     private static string Trim(string reason) =>

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 
 namespace Kubetest.Reporting;
@@ -36,7 +37,7 @@ public sealed record Report(
     public string ToJson()
     {
         using var stream = new MemoryStream();
-        using (var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))
+        using (var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
             w.WriteStartObject();
             w.WriteStartArray("details");
@@ -75,7 +76,14 @@ public sealed record Report(
             w.WriteEndObject();
         }
 
-        return Encoding.UTF8.GetString(stream.ToArray());
+        // Go's encoding/json keeps non-ASCII, ' and + as they are but escapes <, > and & (and U+2028/9);
+        // outside strings none of these can occur, so replacing them in the whole text is safe.
+        return Encoding.UTF8.GetString(stream.ToArray())
+            .Replace("<", "\\u003c", StringComparison.Ordinal)
+            .Replace(">", "\\u003e", StringComparison.Ordinal)
+            .Replace("&", "\\u0026", StringComparison.Ordinal)
+            .Replace("\u2028", "\\u2028", StringComparison.Ordinal)
+            .Replace("\u2029", "\\u2029", StringComparison.Ordinal);
     }
 
     public static string StatusText(KeyStatus status) => status switch

@@ -1,0 +1,69 @@
+using Kubetest.Model;
+using Kubetest.Planning;
+
+namespace Kubetest.Core.Tests.Planning;
+
+/// <summary>The spec's worked examples of the scheduler.</summary>
+public class PlannerTests
+{
+    private static List<string> Keys(int count) => Enumerable.Range(1, count).Select(i => $"TASK_KEY_{i}").ToList();
+
+    [Fact]
+    public void Three_keys_with_maxContainersPerPod_10_run_in_one_pod_of_three()
+    {
+        var pods = Planner.Plan(Keys(3), new Scheduler(0, 10, 10));
+
+        var pod = Assert.Single(pods);
+        Assert.Equal(["TASK_KEY_1", "TASK_KEY_2", "TASK_KEY_3"], pod.Keys.Select(k => k.Key));
+        Assert.Equal(3, pod.MaxConcurrent);
+    }
+
+    [Fact]
+    public void Eleven_keys_with_maxContainersPerPod_10_run_in_two_pods_of_six_and_five()
+    {
+        var pods = Planner.Plan(Keys(11), new Scheduler(0, 10, 10));
+
+        Assert.Equal([6, 5], pods.Select(p => p.Keys.Count));
+    }
+
+    [Fact]
+    public void Three_keys_with_maxContainersPerPod_1_run_in_three_pods_of_one()
+    {
+        var pods = Planner.Plan(Keys(3), new Scheduler(0, 1, 10));
+
+        Assert.Equal([1, 1, 1], pods.Select(p => p.Keys.Count));
+        Assert.All(pods, p => Assert.Equal(1, p.MaxConcurrent));
+    }
+
+    [Fact]
+    public void Keys_are_dealt_round_robin_so_that_neighbours_land_on_different_pods()
+    {
+        var pods = Planner.Plan(Keys(5), new Scheduler(2, 0, 0));
+
+        Assert.Equal(["TASK_KEY_1", "TASK_KEY_3", "TASK_KEY_5"], pods[0].Keys.Select(k => k.Key));
+        Assert.Equal(["TASK_KEY_2", "TASK_KEY_4"], pods[1].Keys.Select(k => k.Key));
+    }
+
+    [Fact]
+    public void Concurrency_is_capped_by_maxConcurrentNumPerPod()
+    {
+        var pod = Assert.Single(Planner.Plan(Keys(8), new Scheduler(0, 0, 3)));
+
+        Assert.Equal(3, pod.MaxConcurrent);
+    }
+
+    [Fact]
+    public void No_keys_plan_no_pods()
+    {
+        Assert.Empty(Planner.Plan([], new Scheduler(0, 10, 10)));
+    }
+
+    [Fact]
+    public void Duplicate_keys_each_get_their_own_container()
+    {
+        var pod = Assert.Single(Planner.Plan(["same", "same"], new Scheduler(0, 0, 0)));
+
+        Assert.Equal([0, 1], pod.Keys.Select(k => k.Ordinal));
+        Assert.Equal([0, 1], pod.Keys.Select(k => k.ContainerIndex));
+    }
+}
