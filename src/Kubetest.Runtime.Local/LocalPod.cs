@@ -93,7 +93,7 @@ internal sealed class LocalPod : IPod
         lock (_lock)
         {
             ObjectDisposedException.ThrowIf(_disposal is not null, this);
-            process = RunningProcess.Start(startInfo, output);
+            process = _launcher.Start(startInfo, output);
             _running.Add(process);
         }
 

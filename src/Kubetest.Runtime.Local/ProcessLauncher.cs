@@ -8,6 +8,7 @@ internal sealed class ProcessLauncher
     private readonly SandboxMode _mode;
     private readonly string? _bwrap;
     private readonly IHostFileSystem _host;
+    private readonly ProcessSpawner _spawner = new();
 
     public ProcessLauncher(SandboxMode mode, string? bwrap, IHostFileSystem host)
     {
@@ -17,6 +18,8 @@ internal sealed class ProcessLauncher
     }
 
     public SandboxMode Mode => _mode;
+
+    public RunningProcess Start(ProcessStartInfo startInfo, IOutputSink output) => _spawner.Start(startInfo, output);
 
     public IReadOnlyList<string> SandboxArguments(ContainerFileSystem fileSystem, string hostname) =>
         _mode == SandboxMode.Bwrap
