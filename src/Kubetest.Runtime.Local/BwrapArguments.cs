@@ -1,0 +1,120 @@
+namespace Kubetest.Runtime.Local;
+
+/// <summary>
+/// Builds the bwrap arguments that give a container its filesystem: the host's own tools stand in
+/// for the image (read-only), with the pod's volumes, the container's scratch directories and files
+/// bound on top. Pure apart from reading the host through <see cref="IHostFileSystem"/>.
+/// </summary>
+internal static class BwrapArguments
+{
+    // The kernel's views of these are replaced by fresh ones (or a private dir for /tmp), never bound from the host.
+    private static readonly HashSet<string> SpecialTopLevel = new(StringComparer.Ordinal) { "proc", "dev", "tmp" };
+
+    /// <summary>The arguments before the command (the caller appends "--" and the argv).</summary>
+    public static List<string> Build(IHostFileSystem host, IReadOnlyList<Mount> mounts, string workingDir, string hostname)
+    {
+        var rebuilt = FindDirectoriesToRebuild(host, mounts);
+
+        // One operation per path: later ones replace earlier ones, so a volume mounted where the
+        // host also has an entry, or a rebuilt directory, is not bound twice.
+        var operations = new Dictionary<string, string[]>(StringComparer.Ordinal)
+        {
+            ["/"] = ["--tmpfs", "/"],
+        };
+        AddHostEntries(operations, host, "/");
+        operations["/proc"] = ["--proc", "/proc"];
+        operations["/dev"] = ["--dev", "/dev"];
+        foreach (var directory in rebuilt.OrderBy(ContainerPaths.Depth))
+        {
+            operations[directory] = ["--tmpfs", directory];
+            AddHostEntries(operations, host, directory);
+        }
+
+        foreach (var mount in mounts)
+        {
+            operations[mount.ContainerPath] = [mount.ReadOnly ? "--ro-bind" : "--bind", mount.HostPath, mount.ContainerPath];
+        }
+
+        var arguments = new List<string>(operations.Count * 3 + 12)
+        {
+            "--die-with-parent",
+            "--unshare-pid",
+            "--new-session",
+            "--unshare-uts",
+            "--hostname",
+            hostname,
+        };
+
+        // bwrap applies operations in order, so a parent must come before anything mounted inside it.
+        foreach (var operation in operations
+            .OrderBy(pair => ContainerPaths.Depth(pair.Key))
+            .ThenBy(pair => pair.Key, StringComparer.Ordinal))
+        {
+            arguments.AddRange(operation.Value);
+        }
+
+        arguments.Add("--chdir");
+        arguments.Add(workingDir);
+        return arguments;
+    }
+
+    /// <summary>
+    /// Host directories that must become a tmpfs with their entries bound back read-only, because a
+    /// mount point has to be created in them and a read-only bind does not allow that.
+    /// </summary>
+    internal static HashSet<string> FindDirectoriesToRebuild(IHostFileSystem host, IReadOnlyList<Mount> mounts)
+    {
+        var rebuilt = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var mount in mounts)
+        {
+            var path = mount.ContainerPath;
+
+            // Inside another mount the mount point is created in that mount's host directory instead.
+            if (path == "/" || mounts.Any(other => ContainerPaths.IsStrictlyUnder(path, other.ContainerPath)))
+            {
+                continue;
+            }
+
+            var topLevel = ContainerPaths.TopLevel(path);
+            if (topLevel is "proc" or "dev")
+            {
+                continue;
+            }
+
+            if (mount.IsDirectory ? host.DirectoryExists(path) : host.FileExists(path))
+            {
+                continue;
+            }
+
+            var ancestor = ContainerPaths.Parent(path);
+            while (ancestor != "/" && !host.DirectoryExists(ancestor))
+            {
+                ancestor = ContainerPaths.Parent(ancestor);
+            }
+
+            // Directly below "/" the mount point lands on the root tmpfs, which is writable.
+            if (ancestor != "/")
+            {
+                rebuilt.Add(ancestor);
+            }
+        }
+
+        return rebuilt;
+    }
+
+    private static void AddHostEntries(Dictionary<string, string[]> operations, IHostFileSystem host, string directory)
+    {
+        foreach (var entry in host.List(directory))
+        {
+            if (directory == "/" && SpecialTopLevel.Contains(entry.Name))
+            {
+                continue;
+            }
+
+            var path = ContainerPaths.Join(directory, entry.Name);
+            operations[path] = entry.SymlinkTarget is { } target
+                ? ["--symlink", target, path]
+                : ["--ro-bind", path, path];
+        }
+    }
+}

@@ -1,0 +1,214 @@
+using k8s.Models;
+
+namespace Kubetest.Runtime.Local;
+
+/// <summary>Where a container path lives on the host, and whether the container can write there.</summary>
+/// <param name="HostPath">The host file or directory.</param>
+/// <param name="Writable">False for read-only mounts and for the host's own (read-only) files.</param>
+/// <param name="IsHostView">True when no mount covers the path: it is the host's own file.</param>
+internal sealed record ResolvedPath(string HostPath, bool Writable, bool IsHostView);
+
+/// <summary>
+/// One container's filesystem: which host paths are mounted where (volumes, scratch directories,
+/// placed files), and how container paths map back to host paths for copying.
+/// </summary>
+internal sealed class ContainerFileSystem
+{
+    private ContainerFileSystem(string name, List<Mount> mounts, string workingDir, string hostWorkingDir)
+    {
+        Name = name;
+        Mounts = mounts;
+        WorkingDir = workingDir;
+        HostWorkingDir = hostWorkingDir;
+    }
+
+    public string Name { get; }
+
+    /// <summary>Mounts on top of the host view, in the order they were added (later ones win at the same path).</summary>
+    public IReadOnlyList<Mount> Mounts { get; }
+
+    /// <summary>The working directory as the container sees it.</summary>
+    public string WorkingDir { get; }
+
+    /// <summary>The working directory on the host, for running without a sandbox.</summary>
+    public string HostWorkingDir { get; }
+
+    /// <param name="container">The container spec.</param>
+    /// <param name="stateDirectory">The container's private directory in the pod's state directory.</param>
+    /// <param name="volumes">The pod's volumes by name.</param>
+    /// <param name="files">The files to place in this container.</param>
+    /// <param name="mode">Bwrap mounts everything; None can only place files where a host directory stands in.</param>
+    /// <param name="variables">The container's declared variables, for subPathExpr.</param>
+    /// <param name="problems">Receives what cannot be done in this mode.</param>
+    public static ContainerFileSystem Create(
+        V1Container container,
+        string stateDirectory,
+        IReadOnlyDictionary<string, PodVolume> volumes,
+        IEnumerable<ContainerFile> files,
+        SandboxMode mode,
+        IReadOnlyDictionary<string, string> variables,
+        Action<string> problems)
+    {
+        var mounts = new List<Mount>();
+        if (mode == SandboxMode.Bwrap)
+        {
+            // A private /tmp that outlives each exec, like a container's writable layer.
+            mounts.Add(new Mount("/tmp", CreateDirectory(Path.Combine(stateDirectory, "tmp")), ReadOnly: false, IsDirectory: true));
+        }
+
+        foreach (var volumeMount in container.VolumeMounts ?? [])
+        {
+            mounts.Add(VolumeMount(container.Name, volumeMount, volumes, variables));
+        }
+
+        var workingDir = string.IsNullOrEmpty(container.WorkingDir) ? "/" : ContainerPaths.Normalize(container.WorkingDir);
+        if (workingDir != "/" && FindMount(mounts, workingDir) is null)
+        {
+            // The image would provide the working directory; here it is a private writable directory
+            // that persists across execs, so results written there can be copied out later.
+            mounts.Add(new Mount(workingDir, CreateDirectory(Path.Combine(stateDirectory, "workdir")), ReadOnly: false, IsDirectory: true));
+        }
+
+        var fileSystem = new ContainerFileSystem(container.Name, mounts, workingDir, hostWorkingDir: workingDir);
+        var hostWorkingDir = fileSystem.Resolve(workingDir);
+        if (!hostWorkingDir.IsHostView)
+        {
+            // Kubernetes creates a missing working directory; inside a volume that is a host directory.
+            Directory.CreateDirectory(hostWorkingDir.HostPath);
+        }
+
+        var index = 0;
+        foreach (var file in files)
+        {
+            PlaceFile(file, Path.Combine(stateDirectory, "files", (index++).ToString(System.Globalization.CultureInfo.InvariantCulture)), mounts, mode, problems);
+        }
+
+        if (mode == SandboxMode.Bwrap)
+        {
+            CreateMountPoints(mounts);
+        }
+
+        return new ContainerFileSystem(container.Name, mounts, workingDir, hostWorkingDir.HostPath);
+    }
+
+    /// <summary>Maps a container path to the host: through the deepest mount covering it, else the host's own path.</summary>
+    public ResolvedPath Resolve(string containerPath)
+    {
+        var path = ContainerPaths.Normalize(containerPath);
+        var mount = FindMount(Mounts, path);
+        return mount is null
+            ? new ResolvedPath(path, Writable: false, IsHostView: true)
+            : new ResolvedPath(ContainerPaths.OnHost(mount.HostPath, ContainerPaths.Relative(path, mount.ContainerPath)), !mount.ReadOnly, IsHostView: false);
+    }
+
+    private static Mount? FindMount(IReadOnlyList<Mount> mounts, string path)
+    {
+        Mount? best = null;
+        foreach (var mount in mounts)
+        {
+            // ">=" so that of two mounts at one path the later (a placed file over a volume) wins, as in bwrap.
+            if (ContainerPaths.IsUnder(path, mount.ContainerPath) && (best is null || mount.ContainerPath.Length >= best.ContainerPath.Length))
+            {
+                best = mount;
+            }
+        }
+
+        return best;
+    }
+
+    private static Mount VolumeMount(string container, V1VolumeMount volumeMount, IReadOnlyDictionary<string, PodVolume> volumes, IReadOnlyDictionary<string, string> variables)
+    {
+        if (!volumes.TryGetValue(volumeMount.Name, out var volume))
+        {
+            throw new PodFailedException($"container {container} mounts volume \"{volumeMount.Name}\", which the pod does not define");
+        }
+
+        var subPath = !string.IsNullOrEmpty(volumeMount.SubPath) ? volumeMount.SubPath
+            : !string.IsNullOrEmpty(volumeMount.SubPathExpr) ? ContainerEnvironment.Expand(volumeMount.SubPathExpr, variables)
+            : string.Empty;
+        var hostPath = volume.HostPath;
+        var isDirectory = volume.IsDirectory;
+        if (subPath.Length > 0)
+        {
+            var relative = ContainerPaths.Normalize(subPath)[1..];
+            if (Path.IsPathRooted(subPath) || subPath.Split('/').Contains(".."))
+            {
+                throw new PodFailedException($"container {container}: subPath \"{subPath}\" of volume \"{volumeMount.Name}\" must be a relative path inside the volume");
+            }
+
+            hostPath = Path.Combine(volume.HostPath, relative);
+
+            // Like the kubelet: a missing subPath becomes a directory.
+            isDirectory = !File.Exists(hostPath);
+            if (isDirectory)
+            {
+                Directory.CreateDirectory(hostPath);
+            }
+        }
+
+        return new Mount(ContainerPaths.Normalize(volumeMount.MountPath), hostPath, volumeMount.ReadOnlyProperty == true, isDirectory);
+    }
+
+    private static void PlaceFile(ContainerFile file, string copyDirectory, List<Mount> mounts, SandboxMode mode, Action<string> problems)
+    {
+        if (!FileTree.Exists(file.LocalPath))
+        {
+            throw new PodFailedException($"cannot place {file.LocalPath} at {file.ContainerPath} in container {file.Container}: it does not exist");
+        }
+
+        var containerPath = ContainerPaths.Normalize(file.ContainerPath);
+        var isDirectory = Directory.Exists(file.LocalPath);
+        if (mode == SandboxMode.Bwrap)
+        {
+            // A private copy, so the container cannot change the source through its mount.
+            var copy = Path.Combine(copyDirectory, isDirectory ? "dir" : "file");
+            FileTree.Copy(file.LocalPath, copy);
+            mounts.Add(new Mount(containerPath, copy, file.ReadOnly, isDirectory));
+            return;
+        }
+
+        var mount = FindMount(mounts, containerPath);
+        if (mount is null || mount.ReadOnly)
+        {
+            problems($"kubetest: cannot place {file.LocalPath} at {containerPath} in container {file.Container}: without bwrap files can only be placed inside a volume or the working directory");
+            return;
+        }
+
+        FileTree.Copy(file.LocalPath, ContainerPaths.OnHost(mount.HostPath, ContainerPaths.Relative(containerPath, mount.ContainerPath)));
+    }
+
+    /// <summary>
+    /// Creates, on the host, the mount points of mounts nested in other mounts. bwrap could create
+    /// them itself but not inside read-only mounts, and containers sharing an emptyDir would race.
+    /// </summary>
+    private static void CreateMountPoints(List<Mount> mounts)
+    {
+        foreach (var mount in mounts.OrderBy(m => ContainerPaths.Depth(m.ContainerPath)))
+        {
+            var parent = mounts
+                .Where(other => ContainerPaths.IsStrictlyUnder(mount.ContainerPath, other.ContainerPath))
+                .MaxBy(other => other.ContainerPath.Length);
+            if (parent is null || !parent.IsDirectory)
+            {
+                continue;
+            }
+
+            var mountPoint = ContainerPaths.OnHost(parent.HostPath, ContainerPaths.Relative(mount.ContainerPath, parent.ContainerPath));
+            if (mount.IsDirectory)
+            {
+                Directory.CreateDirectory(mountPoint);
+            }
+            else if (!FileTree.Exists(mountPoint))
+            {
+                Directory.CreateDirectory(Path.GetDirectoryName(mountPoint)!);
+                File.WriteAllBytes(mountPoint, []);
+            }
+        }
+    }
+
+    private static string CreateDirectory(string path)
+    {
+        Directory.CreateDirectory(path);
+        return path;
+    }
+}

@@ -1,0 +1,157 @@
+using System.Security.Cryptography;
+using k8s.Models;
+
+namespace Kubetest.Runtime.Local;
+
+/// <summary>
+/// Runs pods as processes on this machine, each container sandboxed with bwrap so that a manifest
+/// written for a cluster runs unchanged: the host's tools stand in for the image, volumes appear at
+/// their mount paths.
+/// </summary>
+public sealed class LocalPodRuntime : IPodRuntime
+{
+    private const string NameSuffixCharacters = "abcdefghijklmnopqrstuvwxyz0123456789";
+
+    private readonly string _rootDirectory;
+    private readonly Action<string> _warn;
+    private readonly ProcessLauncher _launcher;
+    private int _warned;
+
+    /// <param name="rootDirectory">Where pods keep their state (volumes, scratch directories, copies of files); each pod uses and removes its own subdirectory.</param>
+    /// <param name="mode">How to isolate containers; see <see cref="LocalSandbox.Detect"/>.</param>
+    /// <param name="warn">Receives a one-time warning about what this mode cannot do.</param>
+    public LocalPodRuntime(string rootDirectory, SandboxMode mode, Action<string> warn)
+    {
+        _rootDirectory = rootDirectory;
+        _warn = warn;
+        string? bwrap = null;
+        if (mode == SandboxMode.Bwrap)
+        {
+            bwrap = LocalSandbox.FindBwrap() ?? throw new InvalidOperationException("bwrap (bubblewrap) is not on PATH; use SandboxMode.None");
+        }
+
+        _launcher = new ProcessLauncher(mode, bwrap, new HostFileSystem());
+    }
+
+    public string Name => "local";
+
+    public async Task<IPod> StartPodAsync(PodRequest request, IOutputSink podOutput, CancellationToken cancellationToken)
+    {
+        if (_launcher.Mode == SandboxMode.None && Interlocked.Exchange(ref _warned, 1) == 0)
+        {
+            _warn(LocalSandbox.NoSandboxWarning);
+        }
+
+        var (name, directory) = CreatePodDirectory(string.IsNullOrEmpty(request.GenerateName) ? "kubetest-" : request.GenerateName);
+        LocalPod? pod = null;
+        try
+        {
+            pod = CreatePod(request, name, directory, podOutput);
+            foreach (var init in request.Spec.InitContainers ?? [])
+            {
+                await RunInitContainerAsync(pod, pod.Container(init.Name), podOutput, cancellationToken).ConfigureAwait(false);
+            }
+
+            var held = request.HeldContainers.ToHashSet(StringComparer.Ordinal);
+            foreach (var sidecar in request.Spec.Containers.Where(c => !held.Contains(c.Name)))
+            {
+                var container = pod.Container(sidecar.Name);
+                StartOrFail(() => pod.Launch(container, container.Command(), null, podOutput), container);
+            }
+
+            return pod;
+        }
+        catch
+        {
+            if (pod is not null)
+            {
+                await pod.DisposeAsync().ConfigureAwait(false);
+            }
+            else
+            {
+                FileTree.Delete(directory);
+            }
+
+            throw;
+        }
+    }
+
+    private LocalPod CreatePod(PodRequest request, string name, string directory, IOutputSink podOutput)
+    {
+        var volumes = PodVolumes.Create(request.Spec.Volumes, directory);
+        var identity = new PodIdentity(name, Guid.NewGuid().ToString(), request.Metadata, request.Spec.ServiceAccountName);
+        var baseVariables = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["PATH"] = Environment.GetEnvironmentVariable("PATH") ?? "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+
+            // In the sandbox the host's /root stands in for the image's; without it, the user's HOME is all there is.
+            ["HOME"] = _launcher.Mode == SandboxMode.Bwrap ? "/root" : Environment.GetEnvironmentVariable("HOME") ?? "/root",
+            ["HOSTNAME"] = name,
+        };
+
+        var specs = (request.Spec.InitContainers ?? []).Concat(request.Spec.Containers ?? []).ToList();
+        var known = specs.Select(c => c.Name).ToHashSet(StringComparer.Ordinal);
+        if (request.Files.FirstOrDefault(f => !known.Contains(f.Container)) is { } stray)
+        {
+            throw new PodFailedException($"cannot place {stray.LocalPath} in container {stray.Container}: the pod has no such container");
+        }
+
+        var containers = new Dictionary<string, LocalContainer>(StringComparer.Ordinal);
+        foreach (var spec in specs)
+        {
+            var environment = ContainerEnvironment.Create(spec, identity, baseVariables);
+            var fileSystem = ContainerFileSystem.Create(
+                spec,
+                Path.Combine(directory, "containers", spec.Name),
+                volumes,
+                request.Files.Where(f => f.Container == spec.Name),
+                _launcher.Mode,
+                environment.Declared,
+                message => podOutput.WriteLine(OutputStream.Stderr, message));
+            containers[spec.Name] = new LocalContainer(spec, fileSystem, environment, fs => _launcher.SandboxArguments(fs, name));
+        }
+
+        return new LocalPod(name, directory, containers, _launcher);
+    }
+
+    private static async Task RunInitContainerAsync(LocalPod pod, LocalContainer container, IOutputSink podOutput, CancellationToken cancellationToken)
+    {
+        var tail = new TailSink(podOutput, lines: 10);
+        var process = StartOrFail(() => pod.Launch(container, container.Command(), null, tail), container);
+        var exitCode = await process.WaitAsync(cancellationToken).ConfigureAwait(false);
+        if (exitCode != 0)
+        {
+            var lastLines = tail.Lines();
+            throw new PodFailedException(
+                $"init container {container.Name} failed with exit code {exitCode}"
+                + (lastLines.Count == 0 ? " and no output" : "; its last output:" + Environment.NewLine + string.Join(Environment.NewLine, lastLines)));
+        }
+    }
+
+    private static RunningProcess StartOrFail(Func<RunningProcess> start, LocalContainer container)
+    {
+        try
+        {
+            return start();
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            throw new PodFailedException($"container {container.Name} could not be started: {e.Message}", e);
+        }
+    }
+
+    private (string Name, string Directory) CreatePodDirectory(string generateName)
+    {
+        Directory.CreateDirectory(_rootDirectory);
+        while (true)
+        {
+            var name = generateName + RandomNumberGenerator.GetString(NameSuffixCharacters, 5);
+            var directory = Path.Combine(_rootDirectory, name);
+            if (!Directory.Exists(directory))
+            {
+                Directory.CreateDirectory(directory);
+                return (name, directory);
+            }
+        }
+    }
+}

@@ -1,0 +1,74 @@
+using System.Diagnostics;
+
+namespace Kubetest.Runtime.Local;
+
+/// <summary>Turns "run this argv in that container" into a <see cref="ProcessStartInfo"/> for the sandbox mode.</summary>
+internal sealed class ProcessLauncher
+{
+    private readonly SandboxMode _mode;
+    private readonly string? _bwrap;
+    private readonly IHostFileSystem _host;
+    private readonly ProcessSpawner _spawner = new();
+
+    public ProcessLauncher(SandboxMode mode, string? bwrap, IHostFileSystem host)
+    {
+        _mode = mode;
+        _bwrap = bwrap;
+        _host = host;
+    }
+
+    public SandboxMode Mode => _mode;
+
+    public RunningProcess Start(ProcessStartInfo startInfo, IOutputSink output) => _spawner.Start(startInfo, output);
+
+    public IReadOnlyList<string> SandboxArguments(ContainerFileSystem fileSystem, string hostname) =>
+        _mode == SandboxMode.Bwrap
+            ? BwrapArguments.Build(_host, fileSystem.Mounts, fileSystem.WorkingDir, hostname)
+            : [];
+
+    public ProcessStartInfo Create(LocalContainer container, IReadOnlyList<string> command, Dictionary<string, string> environment)
+    {
+        if (command.Count == 0)
+        {
+            throw new ArgumentException($"empty command for container {container.Name}", nameof(command));
+        }
+
+        ProcessStartInfo startInfo;
+        if (_mode == SandboxMode.Bwrap)
+        {
+            // bwrap looks the command up on the PATH we give it, inside the sandbox.
+            startInfo = new ProcessStartInfo(_bwrap!) { WorkingDirectory = "/" };
+            foreach (var argument in container.SandboxArguments)
+            {
+                startInfo.ArgumentList.Add(argument);
+            }
+
+            startInfo.ArgumentList.Add("--");
+            foreach (var argument in command)
+            {
+                startInfo.ArgumentList.Add(argument);
+            }
+        }
+        else
+        {
+            // .NET would search the runtime's own PATH; the container's PATH is the one that counts.
+            environment.TryGetValue("PATH", out var path);
+            var program = command[0].Contains('/', StringComparison.Ordinal)
+                ? Path.Combine(container.FileSystem.HostWorkingDir, command[0])
+                : LocalSandbox.FindOnPath(command[0], path) ?? command[0];
+            startInfo = new ProcessStartInfo(program) { WorkingDirectory = container.FileSystem.HostWorkingDir };
+            foreach (var argument in command.Skip(1))
+            {
+                startInfo.ArgumentList.Add(argument);
+            }
+        }
+
+        startInfo.Environment.Clear();
+        foreach (var (name, value) in environment)
+        {
+            startInfo.Environment[name] = value;
+        }
+
+        return startInfo;
+    }
+}
