@@ -14,11 +14,8 @@ public static class RuntimeFactory
     public static IPodRuntime CreateLocal(RunWorkspace workspace, IRunObserver events)
     {
         var mode = Environment.GetEnvironmentVariable(SandboxVariable) == "none" ? SandboxMode.None : LocalSandbox.Detect();
-        if (mode == SandboxMode.None)
-        {
-            events.On(new LogEvent(LogLevel.Warn, LocalSandbox.NoSandboxWarning));
-        }
-        else
+        // Without the sandbox the runtime itself warns once, on the first pod.
+        if (mode == SandboxMode.Bwrap)
         {
             events.On(new LogEvent(LogLevel.Debug, "local runtime: each container runs in a bwrap sandbox with this machine's tools standing in for its image"));
         }

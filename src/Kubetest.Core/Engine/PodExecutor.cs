@@ -6,8 +6,8 @@ using Kubetest.Runtime;
 
 namespace Kubetest.Engine;
 
-/// <summary>One command to run in one held container of a pod.</summary>
-internal sealed record PodTask(TaskId Id, string Container, string? KeyEnv, string? Key);
+/// <summary>One command to run in one held container of a pod; <paramref name="Ordinal"/> is the key's index in the run.</summary>
+internal sealed record PodTask(TaskId Id, string Container, string? KeyEnv, string? Key, int Ordinal);
 
 /// <summary>
 /// Runs one pod: starts it, runs its tasks with at most <c>maxConcurrent</c> at once (a freed
@@ -46,7 +46,7 @@ internal sealed class PodExecutor(IPodRuntime runtime, IRunObserver observer, Ar
             var queue = Channel.CreateUnbounded<PodTask>();
             foreach (var task in tasks)
             {
-                queue.Writer.TryWrite(task);
+                queue.Writer.TryWrite(task with { Id = task.Id with { Pod = pod.Name } });
             }
 
             queue.Writer.Complete();
@@ -67,11 +67,11 @@ internal sealed class PodExecutor(IPodRuntime runtime, IRunObserver observer, Ar
 
     private async Task<TaskResult> ExecAsync(IPod pod, PodTask task, k8s.Models.V1Container main, CancellationToken cancellationToken)
     {
-        observer.On(new TaskStarted(task.Id with { Pod = pod.Name }, ShellCommand.Display(main), task.KeyEnv, task.Key));
+        observer.On(new TaskStarted(task.Id, ShellCommand.Display(main), task.KeyEnv, task.Key));
         var watch = Stopwatch.StartNew();
         try
         {
-            var sink = new TaskSink(observer, task.Id with { Pod = pod.Name });
+            var sink = new TaskSink(observer, task.Id);
             var exitCode = await pod.ExecAsync(task.Container, ShellCommand.Argv(main), EmptyEnv, sink, cancellationToken).ConfigureAwait(false);
             return new TaskResult(exitCode == 0 ? KeyStatus.Success : KeyStatus.Failure, exitCode, watch.Elapsed);
         }
@@ -104,7 +104,7 @@ internal sealed class PodExecutor(IPodRuntime runtime, IRunObserver observer, Ar
         if (template.Spec.FinalizerContainer is { } finalizer)
         {
             var container = finalizer.Container;
-            var id = firstTask with { Name = container.Name, Pod = pod.Name, Container = container.Name };
+            var id = firstTask with { Name = container.Name, Container = container.Name };
             observer.On(new TaskStarted(id, ShellCommand.Display(container), null, null));
             var watch = Stopwatch.StartNew();
             var exitCode = await pod.ExecAsync(container.Name, ShellCommand.Argv(container), EmptyEnv, new TaskSink(observer, id), cancellationToken).ConfigureAwait(false);

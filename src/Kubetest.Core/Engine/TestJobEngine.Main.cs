@@ -64,20 +64,15 @@ public sealed partial class TestJobEngine
                 new TaskId(StepKind.Main, "", k.Key, attempt, "", PodRequestBuilder.KeyContainerName(mainName, k)),
                 PodRequestBuilder.KeyContainerName(mainName, k),
                 strategy.Key.Env,
-                k.Key)).ToList();
-
-            var indexOf = new Dictionary<PodTask, int>();
-            for (var i = 0; i < tasks.Count; i++)
-            {
-                indexOf[tasks[i]] = indexes[pod.Keys[i].Ordinal];
-            }
+                k.Key,
+                indexes[k.Ordinal])).ToList();
 
             void OnFinished(PodTask task, TaskResult result)
             {
                 lock (gate)
                 {
                     finished++;
-                    results.Record(indexOf[task], result);
+                    results.Record(task.Ordinal, result);
                     observer.On(new TaskFinished(task.Id, result, finished, keys.Count));
                 }
             }

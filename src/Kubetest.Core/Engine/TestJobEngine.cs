@@ -85,13 +85,13 @@ public sealed partial class TestJobEngine(IPodRuntime runtime, IRunObserver obse
         events.On(new StepStarted(kind, name));
         var clock = Stopwatch.StartNew();
         var container = template.MainContainer.Container.Name;
-        var task = new PodTask(new TaskId(kind, name, kind == StepKind.Main ? container : name, 1, "", container), container, null, null);
+        var task = new PodTask(new TaskId(kind, name, kind == StepKind.Main ? container : name, 1, "", container), container, null, null, 0);
         TaskResult? result = null;
         try
         {
             var request = builder.ForStep(template, ttl);
             await new PodExecutor(runtime, events, _artifacts)
-                .RunAsync(request, template, [task], 1, (t, r) => result = r, cancellationToken)
+                .RunAsync(request, template, [task], 1, (t, r) => (task, result) = (t, r), cancellationToken)
                 .ConfigureAwait(false);
         }
         catch (StepSetupException ex)
