@@ -20,11 +20,16 @@ public static class Program
         var root = options.CreateRootCommand();
         root.SetAction((parseResult, ct) => RunCommand.HandleAsync(new RunCommand.Streams(output, error), options, parseResult, ct));
         var parseResult = root.Parse(args);
-        if (parseResult.Errors.Count > 0)
+        var unknown = UnknownOptions(root, args);
+        if (parseResult.Errors.Count > 0 || unknown.Count > 0)
         {
-            foreach (var parseError in parseResult.Errors)
+            // An unknown option would otherwise be taken for FILE and blamed on the real file.
+            var messages = unknown.Count > 0
+                ? unknown.Select(u => $"unknown option '{u}'")
+                : parseResult.Errors.Select(e => e.Message);
+            foreach (var message in messages)
             {
-                await error.WriteLineAsync($"kubetest: {parseError.Message}").ConfigureAwait(false);
+                await error.WriteLineAsync($"kubetest: {message}").ConfigureAwait(false);
             }
 
             await error.WriteLineAsync("Run 'kubetest --help' for usage.").ConfigureAwait(false);
@@ -34,6 +39,15 @@ public static class Program
         // Our own signal handling cancels the token; System.CommandLine must not also hold the process.
         var configuration = new InvocationConfiguration { Output = output, Error = error, ProcessTerminationTimeout = null };
         return await parseResult.InvokeAsync(configuration, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static List<string> UnknownOptions(RootCommand root, string[] args)
+    {
+        var known = root.Options.SelectMany(o => o.Aliases.Append(o.Name)).ToHashSet(StringComparer.Ordinal);
+        return args
+            .TakeWhile(a => a != "--")
+            .Where(a => a.Length > 1 && a[0] == '-' && !known.Contains(a.Split('=', 2)[0]))
+            .ToList();
     }
 
     /// <summary>The first signal stops the run cleanly (exit 4); a second one ends the process at once.</summary>

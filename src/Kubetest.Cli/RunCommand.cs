@@ -64,6 +64,11 @@ public static class RunCommand
             await streams.Error.WriteLineAsync($"[WARN] {file}: {warning}").ConfigureAwait(false);
         }
 
+        if (parseResult.GetValue(options.InCluster) || parseResult.GetValue(options.Config) is not null)
+        {
+            await streams.Error.WriteLineAsync("[WARN] --in-cluster and --config apply to the kubernetes runtime; the local runtime ignores them").ConfigureAwait(false);
+        }
+
         var @namespace = job.Metadata.NamespaceProperty ?? parseResult.GetValue(options.Namespace) ?? "default";
         if (parseResult.GetValue(options.DryRun))
         {

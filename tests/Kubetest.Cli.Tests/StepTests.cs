@@ -49,7 +49,7 @@ public sealed class StepTests : IDisposable
                         containers:
                           - name: summarize
                             image: alpine
-                            command: ["sh", "-c", "grep -c key-output /var/kubetest/log; grep -o '\"totalNum\": 2' /var/kubetest/report.json"]
+                            command: ["sh", "-c", "grep -c ^key-output /var/kubetest/log; grep -o '\"totalNum\": 2' /var/kubetest/report.json"]
                             volumeMounts:
                               - name: log
                                 mountPath: /var/kubetest/log

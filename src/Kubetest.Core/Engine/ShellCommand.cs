@@ -4,36 +4,47 @@ using k8s.Models;
 namespace Kubetest.Engine;
 
 /// <summary>
-/// How a container's command runs: through <c>sh -c</c>, so that <c>$TASK_KEY</c> in args expands
-/// (as in the original), while each element stays one word: it is double-quoted with <c>"</c>,
-/// <c>\</c> and <c>`</c> escaped and <c>$</c> left alone. So <c>[sh, -c, 'echo "A" &gt; f']</c>
-/// still runs <c>echo "A" &gt; f</c> in the inner shell.
+/// How a container's command runs, as in the original: through <c>sh -c</c>, each element of
+/// command+args trimmed of spaces; an element without whitespace is written as it is (so
+/// <c>$TASK_KEY</c> expands), an element with whitespace (a script, a phrase) is first read
+/// verbatim into a variable through a quoted here-document and passed as <c>"$VARn"</c>, so
+/// <c>[sh, -c, 'for i in $(seq 3); do …']</c> reaches the inner shell untouched.
 /// </summary>
 public static class ShellCommand
 {
-    public static IReadOnlyList<string> Argv(V1Container container) => ["sh", "-c", Script(Words(container))];
+    public static IReadOnlyList<string> Argv(V1Container container) => ["sh", "-c", Script(Words(container).ToList())];
 
     /// <summary>Command and args joined by spaces: the line the original prints before the output.</summary>
     public static string Display(V1Container container) => string.Join(' ', Words(container));
 
-    public static string Script(IEnumerable<string> words) => string.Join(' ', words.Select(Quote));
+    public static string Script(IReadOnlyList<string> words)
+    {
+        var variables = new StringBuilder();
+        var command = new List<string>(words.Count);
+        for (var i = 0; i < words.Count; i++)
+        {
+            var word = words[i].Trim(' ');
+            if (!word.Any(char.IsWhiteSpace))
+            {
+                command.Add(word);
+                continue;
+            }
+
+            // Unlike the original's fixed EOS, the delimiter never occurs in the text, and <<
+            // (not <<-) keeps leading tabs.
+            var delimiter = "KUBETEST_EOS";
+            while (word.Contains(delimiter, StringComparison.Ordinal))
+            {
+                delimiter += "_";
+            }
+
+            variables.Append($"VAR{i}=$(cat <<'{delimiter}'\n{word}\n{delimiter}\n); ");
+            command.Add($"\"$VAR{i}\"");
+        }
+
+        return variables.Append(string.Join(' ', command)).ToString();
+    }
 
     private static IEnumerable<string> Words(V1Container container) =>
         (container.Command ?? []).Concat(container.Args ?? []);
-
-    private static string Quote(string word)
-    {
-        var quoted = new StringBuilder(word.Length + 2).Append('"');
-        foreach (var c in word)
-        {
-            if (c is '"' or '\\' or '`')
-            {
-                quoted.Append('\\');
-            }
-
-            quoted.Append(c);
-        }
-
-        return quoted.Append('"').ToString();
-    }
 }
