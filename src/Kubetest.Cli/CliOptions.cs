@@ -38,6 +38,8 @@ public sealed class CliOptions
         DefaultValueFactory = _ => "local",
     };
 
+    public Option<string?> Timings { get; } = new("--timings") { Description = "a report of an earlier run: keys start longest-first and go to the least-loaded pod" };
+
     public Option<bool> Live { get; } = new("--live") { Description = "print output lines as they come, prefixed by their key, instead of one block per key" };
 
     public RootCommand CreateRootCommand()
@@ -56,7 +58,7 @@ public sealed class CliOptions
         });
         return new RootCommand("Runs a TestJob: splits a long task into keys and runs them in parallel across pods.")
         {
-            File, Namespace, InCluster, Config, List, LogLevel, DryRun, Template, Output, Runtime, Live,
+            File, Namespace, InCluster, Config, List, LogLevel, DryRun, Template, Output, Runtime, Timings, Live,
         };
     }
 

@@ -47,6 +47,13 @@ public static class RunCommand
             }
         }
 
+        IReadOnlyDictionary<string, double>? durations = null;
+        if (parseResult.GetValue(options.Timings) is string timingsFile)
+        {
+            durations = Report.ReadDurations(await ReadAsync(timingsFile, "--timings report", cancellationToken).ConfigureAwait(false), timingsFile);
+        }
+
+        var runOptions = new RunOptions(listKeys, durations);
         var parameters = (parseResult.GetValue(options.Template) ?? [])
             .Select(p => p.Split('=', 2))
             .GroupBy(p => p[0], StringComparer.Ordinal)
@@ -72,7 +79,7 @@ public static class RunCommand
         var @namespace = job.Metadata.NamespaceProperty ?? parseResult.GetValue(options.Namespace) ?? "default";
         if (parseResult.GetValue(options.DryRun))
         {
-            await streams.Output.WriteAsync(DryRunRenderer.Render(job, listKeys, @namespace)).ConfigureAwait(false);
+            await streams.Output.WriteAsync(DryRunRenderer.Render(job, runOptions, @namespace)).ConfigureAwait(false);
             return ExitCodes.Success;
         }
 
@@ -82,7 +89,7 @@ public static class RunCommand
             throw new UserInputException($"-o: {reportPath} is a directory; give the path of the report file");
         }
 
-        var result = await ExecuteAsync(streams, job, listKeys, level, parseResult.GetValue(options.Live), cancellationToken).ConfigureAwait(false);
+        var result = await ExecuteAsync(streams, job, runOptions, level, parseResult.GetValue(options.Live), cancellationToken).ConfigureAwait(false);
         var json = result.Report.ToJson();
         await streams.Output.WriteLineAsync(json).ConfigureAwait(false);
         if (reportPath is not null)
@@ -93,7 +100,7 @@ public static class RunCommand
         return result.Interrupted ? ExitCodes.Interrupted : result.Report.Succeeded ? ExitCodes.Success : ExitCodes.Failed;
     }
 
-    private static async Task<RunResult> ExecuteAsync(Streams streams, TestJob job, IReadOnlyList<string>? listKeys, LogLevel level, bool live, CancellationToken cancellationToken)
+    private static async Task<RunResult> ExecuteAsync(Streams streams, TestJob job, RunOptions runOptions, LogLevel level, bool live, CancellationToken cancellationToken)
     {
         using var workspace = RunWorkspace.Create(Path.GetTempPath());
         var logFile = new StreamWriter(workspace.LogPath) { AutoFlush = true };
@@ -102,7 +109,7 @@ public static class RunCommand
             var console = new ConsoleReporter(streams.Error, logFile, level, live);
             var runtime = RuntimeFactory.CreateLocal(workspace, console);
             var engine = new TestJobEngine(runtime, console, workspace, TimeProvider.System);
-            return await engine.RunAsync(job, new RunOptions(listKeys), cancellationToken).ConfigureAwait(false);
+            return await engine.RunAsync(job, runOptions, cancellationToken).ConfigureAwait(false);
         }
     }
 

@@ -155,4 +155,38 @@ public sealed class RunTests : IDisposable
         Assert.Equal(8, seen.Count);
         Assert.True(seen.Max() <= 3, string.Join(",", seen));
     }
+
+    [Fact]
+    public async Task Timings_from_an_earlier_report_start_the_longest_key_first()
+    {
+        var manifest = _cli.Write("timings.yaml", Manifests.Strategy(
+            ["a", "b", "long"],
+            "sleep 0.1",
+            scheduler: "maxContainersPerPod: 10\nmaxConcurrentNumPerPod: 1"));
+        var earlier = _cli.Write("earlier.json", """
+            {"details": [{"elapsedTimeSec": 0, "name": "a", "status": "success"},
+                         {"elapsedTimeSec": 0, "name": "b", "status": "success"},
+                         {"elapsedTimeSec": 42, "name": "long", "status": "success"}],
+             "elapsedTimeSec": 42, "failureNum": 0, "startedAt": "2026-01-01T00:00:00Z", "status": "success", "successNum": 3, "totalNum": 3}
+            """);
+
+        var run = await _cli.RunAsync("--timings", earlier, manifest);
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Equal(
+            ["long", "a", "b"],
+            run.Report.GetProperty("details").EnumerateArray().Select(d => d.GetProperty("name").GetString()));
+    }
+
+    [Fact]
+    public async Task A_timings_file_that_is_not_a_report_exits_3_naming_it()
+    {
+        var manifest = _cli.Write("timings.yaml", Manifests.Strategy(["a"], "true"));
+        var earlier = _cli.Write("not-a-report.json", "{\"hello\": 1}");
+
+        var run = await _cli.RunAsync("--timings", earlier, manifest);
+
+        Assert.Equal(3, run.ExitCode);
+        Assert.Contains("not-a-report.json", run.Stderr, StringComparison.Ordinal);
+    }
 }

@@ -14,7 +14,7 @@ namespace Kubetest.DryRun;
 /// </summary>
 public static class DryRunRenderer
 {
-    public static string Render(TestJob job, IReadOnlyList<string>? listKeys, string @namespace)
+    public static string Render(TestJob job, RunOptions options, string @namespace)
     {
         // Files placed into containers are not part of the Kubernetes objects, so their local paths don't matter here.
         var builder = new PodRequestBuilder(job.Metadata.Name ?? "testjob", source => $"/{source.GetType().Name}");
@@ -29,15 +29,15 @@ public static class DryRunRenderer
         {
             Append(text, "mainStep", ToJob(builder.ForStep(main.Template, main.TtlSecondsAfterFinished), @namespace));
         }
-        else if (listKeys is null && strategy.Key.Source.Dynamic is { } dynamic)
+        else if (options.ListKeys is null && strategy.Key.Source.Dynamic is { } dynamic)
         {
             Append(text, "dynamic keys", ToJob(builder.ForStep(dynamic.Template, dynamic.TtlSecondsAfterFinished), @namespace));
             text.Append("# mainStep: its Jobs depend on the keys that the command above prints, so they are made at run time.\n");
         }
         else
         {
-            var keys = listKeys ?? strategy.Key.Source.Static ?? [];
-            foreach (var pod in Planner.Plan(keys, strategy.Scheduler))
+            var keys = options.ListKeys ?? strategy.Key.Source.Static ?? [];
+            foreach (var pod in Planner.Plan(keys, strategy.Scheduler, options.Durations))
             {
                 Append(text, $"mainStep pod {pod.PodIndex}: {pod.Keys.Count} keys, at most {pod.MaxConcurrent} at once", ToJob(builder.ForKeys(main.Template, strategy.Key.Env, pod, main.TtlSecondsAfterFinished), @namespace));
             }

@@ -37,22 +37,22 @@ public sealed partial class TestJobEngine
         }
 
         var all = Enumerable.Range(0, keys.Count).ToList();
-        await RunKeysAsync(main, strategy, all, results, attempt: 1, builder, cancellationToken).ConfigureAwait(false);
+        await RunKeysAsync(main, strategy, all, results, attempt: 1, builder, options.Durations, cancellationToken).ConfigureAwait(false);
         var failed = all.Where(i => results.StatusOf(i) is KeyStatus.Failure or KeyStatus.Error).ToList();
         if (strategy.Retest && failed.Count > 0)
         {
             observer.On(new RetestStarted(failed.Count));
-            await RunKeysAsync(main, strategy, failed, results, attempt: 2, builder, cancellationToken).ConfigureAwait(false);
+            await RunKeysAsync(main, strategy, failed, results, attempt: 2, builder, options.Durations, cancellationToken).ConfigureAwait(false);
         }
 
         return true;
     }
 
     /// <summary>Runs the keys at <paramref name="indexes"/>: planned into pods, all pods at once.</summary>
-    private async Task RunKeysAsync(MainStep main, Strategy strategy, IReadOnlyList<int> indexes, MainResults results, int attempt, PodRequestBuilder builder, CancellationToken cancellationToken)
+    private async Task RunKeysAsync(MainStep main, Strategy strategy, IReadOnlyList<int> indexes, MainResults results, int attempt, PodRequestBuilder builder, IReadOnlyDictionary<string, double>? durations, CancellationToken cancellationToken)
     {
         var keys = indexes.Select(i => results.Keys[i]).ToList();
-        var plan = Planner.Plan(keys, strategy.Scheduler);
+        var plan = Planner.Plan(keys, strategy.Scheduler, durations);
         var template = main.Template;
         var mainName = template.MainContainer.Container.Name;
         var finished = 0;

@@ -19,7 +19,14 @@ public static class Planner
     /// (round-robin, so that keys ordered longest-first land on different pods). Without any
     /// limit, all keys share one pod. A limit of zero means "not set", as in the original.
     /// </summary>
-    public static IReadOnlyList<PlannedPod> Plan(IReadOnlyList<string> keys, Scheduler scheduler)
+    /// <param name="keys">The keys, in the order they should start when nothing else is known.</param>
+    /// <param name="scheduler">The manifest's limits.</param>
+    /// <param name="durations">
+    /// Past durations in seconds by key (from an earlier report), or null. When given, keys start
+    /// longest-first and each goes to the least-loaded pod that has room (LPT), so the longest
+    /// keys never start last. Keys without a past duration count as the mean of the known ones.
+    /// </param>
+    public static IReadOnlyList<PlannedPod> Plan(IReadOnlyList<string> keys, Scheduler scheduler, IReadOnlyDictionary<string, double>? durations = null)
     {
         ArgumentNullException.ThrowIfNull(keys);
         ArgumentNullException.ThrowIfNull(scheduler);
@@ -30,15 +37,44 @@ public static class Planner
 
         var podCount = PodCount(keys.Count, scheduler);
         var pods = Enumerable.Range(0, podCount).Select(_ => new List<PlannedKey>()).ToList();
-        for (var i = 0; i < keys.Count; i++)
+        if (durations is null || durations.Count == 0)
         {
-            var podIndex = i % podCount;
-            pods[podIndex].Add(new PlannedKey(keys[i], i, podIndex, pods[podIndex].Count));
+            for (var i = 0; i < keys.Count; i++)
+            {
+                var podIndex = i % podCount;
+                pods[podIndex].Add(new PlannedKey(keys[i], i, podIndex, pods[podIndex].Count));
+            }
+        }
+        else
+        {
+            LongestFirst(keys, durations, pods);
         }
 
         return pods
             .Select((podKeys, index) => new PlannedPod(index, podKeys, Concurrency(podKeys.Count, scheduler.MaxConcurrentNumPerPod)))
             .ToList();
+    }
+
+    private static void LongestFirst(IReadOnlyList<string> keys, IReadOnlyDictionary<string, double> durations, List<List<PlannedKey>> pods)
+    {
+        var fallback = durations.Values.Average();
+        var estimate = keys.Select(k => durations.TryGetValue(k, out var d) ? d : fallback).ToList();
+        var capacity = (keys.Count + pods.Count - 1) / pods.Count;
+        var load = new double[pods.Count];
+        foreach (var i in Enumerable.Range(0, keys.Count).OrderByDescending(i => estimate[i]))
+        {
+            var podIndex = -1;
+            for (var p = 0; p < pods.Count; p++)
+            {
+                if (pods[p].Count < capacity && (podIndex < 0 || load[p] < load[podIndex] || (load[p] == load[podIndex] && pods[p].Count < pods[podIndex].Count)))
+                {
+                    podIndex = p;
+                }
+            }
+
+            load[podIndex] += estimate[i];
+            pods[podIndex].Add(new PlannedKey(keys[i], i, podIndex, pods[podIndex].Count));
+        }
     }
 
     private static int PodCount(int keyCount, Scheduler scheduler)

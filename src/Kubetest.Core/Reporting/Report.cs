@@ -86,6 +86,31 @@ public sealed record Report(
             .Replace("\u2029", "\\u2029", StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// Each key's elapsed seconds in an earlier report (the original's format), for longest-first
+    /// planning. A key listed twice keeps its longest time.
+    /// </summary>
+    public static IReadOnlyDictionary<string, double> ReadDurations(string json, string file)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(json);
+            var durations = new Dictionary<string, double>(StringComparer.Ordinal);
+            foreach (var detail in document.RootElement.GetProperty("details").EnumerateArray())
+            {
+                var name = detail.GetProperty("name").GetString() ?? "";
+                var seconds = detail.GetProperty("elapsedTimeSec").GetDouble();
+                durations[name] = Math.Max(seconds, durations.GetValueOrDefault(name));
+            }
+
+            return durations;
+        }
+        catch (Exception ex) when (ex is JsonException or KeyNotFoundException or InvalidOperationException)
+        {
+            throw new UserInputException($"--timings: {file} is not a kubetest report (expected details[].name and details[].elapsedTimeSec): {ex.Message}", ex);
+        }
+    }
+
     public static string StatusText(KeyStatus status) => status switch
     {
         KeyStatus.Success => "success",
