@@ -59,8 +59,8 @@ public sealed class CliRunner : IDisposable
         return new CliRun(process.ExitCode, await stdout, await stderr);
     }
 
-    /// <summary>Starts the CLI, waits until stderr shows <paramref name="marker"/>, then sends SIGINT.</summary>
-    public async Task<CliRun> RunAndInterruptAsync(string marker, params string[] args)
+    /// <summary>Starts the CLI, waits until stderr shows <paramref name="marker"/>, then sends <paramref name="signal"/> (INT or TERM).</summary>
+    public async Task<CliRun> RunAndSignalAsync(string signal, string marker, params string[] args)
     {
         using var process = Start(args);
         var stdout = process.StandardOutput.ReadToEndAsync();
@@ -85,7 +85,7 @@ public sealed class CliRunner : IDisposable
         });
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
         await seen.Task.WaitAsync(timeout.Token);
-        using (var kill = Process.Start("kill", ["-INT", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        using (var kill = Process.Start("kill", [$"-{signal}", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
         {
             await kill.WaitForExitAsync(timeout.Token);
         }

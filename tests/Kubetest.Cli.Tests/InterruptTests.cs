@@ -9,8 +9,10 @@ public sealed class InterruptTests : IDisposable
 
     public void Dispose() => _cli.Dispose();
 
-    [Fact]
-    public async Task Sigint_mid_run_kills_running_keys_leaves_nothing_behind_and_exits_4()
+    [Theory]
+    [InlineData("INT")]
+    [InlineData("TERM")]
+    public async Task A_signal_mid_run_kills_running_keys_leaves_nothing_behind_and_exits_4(string signal)
     {
         var state = Path.Combine(_cli.Root, "state");
         Directory.CreateDirectory(state);
@@ -21,7 +23,7 @@ public sealed class InterruptTests : IDisposable
             extraPodSpec: $"volumes:\n  - name: state\n    hostPath:\n      path: {state}",
             extraContainer: "volumeMounts:\n  - name: state\n    mountPath: /state"));
 
-        var run = await _cli.RunAndInterruptAsync("1/3", manifest);
+        var run = await _cli.RunAndSignalAsync(signal, "1/3", manifest);
 
         Assert.True(run.ExitCode == 4, run.ToString());
         var report = run.Report;

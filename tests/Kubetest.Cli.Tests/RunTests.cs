@@ -189,4 +189,73 @@ public sealed class RunTests : IDisposable
         Assert.Equal(3, run.ExitCode);
         Assert.Contains("not-a-report.json", run.Stderr, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Dynamic_keys_are_split_by_the_delimiter_and_filtered_by_the_regex()
+    {
+        var manifest = _cli.Write("dynamic.yaml", """
+            apiVersion: kubetest.io/v1
+            kind: TestJob
+            metadata:
+              name: dynamic
+            spec:
+              mainStep:
+                strategy:
+                  key:
+                    env: TEST
+                    source:
+                      dynamic:
+                        delimiter: ","
+                        filter: "^Test[A-Z]"
+                        template:
+                          spec:
+                            containers:
+                              - name: list
+                                image: alpine
+                                command: ["printf", "TestAlpha, helper ,TestBeta,Testlower,,TestGamma"]
+                  scheduler:
+                    maxPodNum: 2
+                template:
+                  spec:
+                    containers:
+                      - name: test
+                        image: alpine
+                        command: ["sh", "-c", "echo ran $TEST"]
+            """);
+
+        var run = await _cli.RunAsync(manifest);
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Contains("[INFO] found 3 dynamic keys to start distributed task.", run.StderrLines);
+        Assert.Equal(
+            ["TestAlpha", "TestBeta", "TestGamma"],
+            run.Report.GetProperty("details").EnumerateArray().Select(d => d.GetProperty("name").GetString()).Order(StringComparer.Ordinal));
+        Assert.Contains("ran TestBeta", run.StderrLines);
+    }
+
+    [Fact]
+    public async Task Live_output_prints_each_line_prefixed_by_its_key()
+    {
+        var manifest = _cli.Write("live.yaml", Manifests.Strategy(["one", "two"], "echo first $TASK_KEY; echo second $TASK_KEY"));
+
+        var run = await _cli.RunAsync("--live", manifest);
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Contains("[TASK_KEY:one] first one", run.StderrLines);
+        Assert.Contains("[TASK_KEY:two] second two", run.StderrLines);
+    }
+
+    [Fact]
+    public async Task At_log_level_warn_only_failing_keys_print_their_output()
+    {
+        var manifest = _cli.Write("quiet.yaml", Manifests.Strategy(["good", "bad"], "echo output of $TASK_KEY; test $TASK_KEY = good"));
+
+        var run = await _cli.RunAsync("--log-level", "warn", manifest);
+
+        Assert.Equal(1, run.ExitCode);
+        Assert.Contains("output of bad", run.StderrLines);
+        Assert.DoesNotContain("output of good", run.StderrLines);
+        Assert.DoesNotContain(run.StderrLines, l => l.StartsWith("[INFO]", StringComparison.Ordinal));
+        Assert.Equal(2, run.Report.GetProperty("totalNum").GetInt32());
+    }
 }
