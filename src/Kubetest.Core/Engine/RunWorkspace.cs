@@ -36,7 +36,7 @@ public sealed class RunWorkspace : IDisposable
     {
         if (Directory.Exists(Root))
         {
-            Directory.Delete(Root, recursive: true);
+            FileTree.Delete(Root);
         }
     }
 }

@@ -1,7 +1,7 @@
-namespace Kubetest.Runtime.Local;
+namespace Kubetest;
 
 /// <summary>Copying and deleting host files and directory trees.</summary>
-internal static class FileTree
+public static class FileTree
 {
     /// <summary>
     /// Copies the file or directory <paramref name="source"/> to <paramref name="destination"/>.
