@@ -34,18 +34,24 @@ public sealed class CliOptions
 
     public Option<string> Runtime { get; } = new("--runtime")
     {
-        Description = "where pods run: local (processes on this machine, sandboxed with bwrap when available)",
+        Description = "where pods run: local (processes on this machine, sandboxed with bwrap when available) or kubernetes",
         DefaultValueFactory = _ => "local",
     };
 
     public Option<string?> Timings { get; } = new("--timings") { Description = "a report of an earlier run: keys start longest-first and go to the least-loaded pod" };
+
+    public Option<int> PendingTimeout { get; } = new("--pending-timeout")
+    {
+        Description = "kubernetes runtime: seconds a pod may stay Pending before the run gives up on it",
+        DefaultValueFactory = _ => 600,
+    };
 
     public Option<bool> Live { get; } = new("--live") { Description = "print output lines as they come, prefixed by their key, instead of one block per key" };
 
     public RootCommand CreateRootCommand()
     {
         LogLevel.AcceptOnlyFromAmong("debug", "info", "warn", "error");
-        Runtime.AcceptOnlyFromAmong("local");
+        Runtime.AcceptOnlyFromAmong("local", "kubernetes");
         Template.Validators.Add(result =>
         {
             foreach (var value in result.GetValueOrDefault<string[]>() ?? [])
@@ -58,7 +64,7 @@ public sealed class CliOptions
         });
         return new RootCommand("Runs a TestJob: splits a long task into keys and runs them in parallel across pods.")
         {
-            File, Namespace, InCluster, Config, List, LogLevel, DryRun, Template, Output, Runtime, Timings, Live,
+            File, Namespace, InCluster, Config, List, LogLevel, DryRun, Template, Output, Runtime, PendingTimeout, Timings, Live,
         };
     }
 

@@ -71,12 +71,18 @@ public static class RunCommand
             await streams.Error.WriteLineAsync($"[WARN] {file}: {warning}").ConfigureAwait(false);
         }
 
-        if (parseResult.GetValue(options.InCluster) || parseResult.GetValue(options.Config) is not null)
+        var @namespace = job.Metadata.NamespaceProperty ?? parseResult.GetValue(options.Namespace) ?? "default";
+        var runtime = new RuntimeChoice(
+            parseResult.GetValue(options.Runtime) ?? "local",
+            parseResult.GetValue(options.Config),
+            parseResult.GetValue(options.InCluster),
+            @namespace,
+            TimeSpan.FromSeconds(parseResult.GetValue(options.PendingTimeout)));
+        if (runtime.Name == "local" && (runtime.InCluster || runtime.Kubeconfig is not null))
         {
             await streams.Error.WriteLineAsync("[WARN] --in-cluster and --config apply to the kubernetes runtime; the local runtime ignores them").ConfigureAwait(false);
         }
 
-        var @namespace = job.Metadata.NamespaceProperty ?? parseResult.GetValue(options.Namespace) ?? "default";
         if (parseResult.GetValue(options.DryRun))
         {
             await streams.Output.WriteAsync(DryRunRenderer.Render(job, runOptions, @namespace)).ConfigureAwait(false);
@@ -89,7 +95,7 @@ public static class RunCommand
             throw new UserInputException($"-o: {reportPath} is a directory; give the path of the report file");
         }
 
-        var result = await ExecuteAsync(streams, job, runOptions, level, parseResult.GetValue(options.Live), cancellationToken).ConfigureAwait(false);
+        var result = await ExecuteAsync(streams, job, runOptions, runtime, level, parseResult.GetValue(options.Live), cancellationToken).ConfigureAwait(false);
         var json = result.Report.ToJson();
         await streams.Output.WriteLineAsync(json).ConfigureAwait(false);
         if (reportPath is not null)
@@ -100,16 +106,26 @@ public static class RunCommand
         return result.Interrupted ? ExitCodes.Interrupted : result.Report.Succeeded ? ExitCodes.Success : ExitCodes.Failed;
     }
 
-    private static async Task<RunResult> ExecuteAsync(Streams streams, TestJob job, RunOptions runOptions, LogLevel level, bool live, CancellationToken cancellationToken)
+    private static async Task<RunResult> ExecuteAsync(Streams streams, TestJob job, RunOptions runOptions, RuntimeChoice choice, LogLevel level, bool live, CancellationToken cancellationToken)
     {
         using var workspace = RunWorkspace.Create(Path.GetTempPath());
         var logFile = new StreamWriter(workspace.LogPath) { AutoFlush = true };
         await using (logFile.ConfigureAwait(false))
         {
             var console = new ConsoleReporter(streams.Error, logFile, level, live);
-            var runtime = RuntimeFactory.CreateLocal(workspace, console);
-            var engine = new TestJobEngine(runtime, console, workspace, TimeProvider.System);
-            return await engine.RunAsync(job, runOptions, cancellationToken).ConfigureAwait(false);
+            var runtime = await RuntimeFactory.CreateAsync(choice, workspace, console, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                var engine = new TestJobEngine(runtime, console, workspace, TimeProvider.System);
+                return await engine.RunAsync(job, runOptions, cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                if (runtime is IAsyncDisposable disposable)
+                {
+                    await disposable.DisposeAsync().ConfigureAwait(false);
+                }
+            }
         }
     }
 

@@ -1,13 +1,30 @@
 using Kubetest.Engine;
 using Kubetest.Reporting;
 using Kubetest.Runtime;
+using Kubetest.Runtime.Kubernetes;
 using Kubetest.Runtime.Local;
 
 namespace Kubetest.Cli;
 
+/// <summary>The runtime chosen on the command line, with what the kubernetes runtime needs.</summary>
+public sealed record RuntimeChoice(string Name, string? Kubeconfig, bool InCluster, string Namespace, TimeSpan PendingTimeout);
+
 /// <summary>Builds the pod runtime chosen with <c>--runtime</c>.</summary>
 public static class RuntimeFactory
 {
+    /// <summary>The runtime to run on; for kubernetes, only once the cluster has answered.</summary>
+    public static async Task<IPodRuntime> CreateAsync(RuntimeChoice choice, RunWorkspace workspace, IRunObserver events, CancellationToken cancellationToken)
+    {
+        if (choice.Name != "kubernetes")
+        {
+            return CreateLocal(workspace, events);
+        }
+
+        var client = await KubernetesConnection.ConnectAsync(choice.Kubeconfig, choice.InCluster, cancellationToken).ConfigureAwait(false);
+        events.On(new LogEvent(LogLevel.Debug, $"kubernetes runtime: namespace {choice.Namespace}"));
+        return new KubernetesPodRuntime(client, new KubernetesRuntimeOptions(choice.Namespace, choice.PendingTimeout), TimeProvider.System);
+    }
+
     /// <summary>Set to <c>none</c> to run local containers without the bwrap sandbox even where bwrap exists.</summary>
     public const string SandboxVariable = "KUBETEST_LOCAL_SANDBOX";
 

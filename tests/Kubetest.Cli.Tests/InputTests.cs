@@ -123,6 +123,45 @@ public sealed class InputTests : IDisposable
         Assert.Contains("namespace: ci", run.Stdout, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task An_unreachable_cluster_exits_3_naming_the_server_without_printing_the_token()
+    {
+        var kubeconfig = _cli.Write("kubeconfig", """
+            apiVersion: v1
+            kind: Config
+            clusters:
+            - name: closed
+              cluster:
+                server: https://127.0.0.1:1
+                insecure-skip-tls-verify: true
+            users:
+            - name: ci
+              user:
+                token: very-secret-token-4711
+            contexts:
+            - name: ci
+              context: {cluster: closed, user: ci}
+            current-context: ci
+            """);
+        var manifest = _cli.Write("job.yaml", MarkerManifest("maxContainersPerPod: 2"));
+
+        var run = await _cli.RunAsync("--runtime", "kubernetes", "-c", kubeconfig, manifest);
+
+        Assert.True(run.ExitCode == 3, run.ToString());
+        Assert.Contains("https://127.0.0.1:1", run.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("very-secret-token-4711", run.Stderr + run.Stdout, StringComparison.Ordinal);
+        Assert.False(File.Exists(Marker));
+    }
+
+    [Fact]
+    public async Task A_missing_kubeconfig_exits_3_naming_it()
+    {
+        var run = await _cli.RunAsync("--runtime", "kubernetes", "-c", Path.Combine(_cli.Root, "no-kubeconfig"), CliRunner.Example("simple.yaml"));
+
+        Assert.Equal(3, run.ExitCode);
+        Assert.Contains("no-kubeconfig", run.Stderr, StringComparison.Ordinal);
+    }
+
     private string MarkerManifest(string scheduler) => Manifests.Strategy(
         ["a", "b", "c"],
         "touch /out/ran",

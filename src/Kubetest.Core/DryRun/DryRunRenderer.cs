@@ -21,17 +21,17 @@ public static class DryRunRenderer
         var text = new StringBuilder();
         foreach (var step in job.Spec.PreSteps)
         {
-            Append(text, $"preStep {step.Name}", ToJob(builder.ForStep(step.Template, step.TtlSecondsAfterFinished), @namespace));
+            Append(text, $"preStep {step.Name}", KubernetesJob.Create(builder.ForStep(step.Template, step.TtlSecondsAfterFinished), @namespace));
         }
 
         var main = job.Spec.MainStep;
         if (main.Strategy is not { } strategy)
         {
-            Append(text, "mainStep", ToJob(builder.ForStep(main.Template, main.TtlSecondsAfterFinished), @namespace));
+            Append(text, "mainStep", KubernetesJob.Create(builder.ForStep(main.Template, main.TtlSecondsAfterFinished), @namespace));
         }
         else if (options.ListKeys is null && strategy.Key.Source.Dynamic is { } dynamic)
         {
-            Append(text, "dynamic keys", ToJob(builder.ForStep(dynamic.Template, dynamic.TtlSecondsAfterFinished), @namespace));
+            Append(text, "dynamic keys", KubernetesJob.Create(builder.ForStep(dynamic.Template, dynamic.TtlSecondsAfterFinished), @namespace));
             text.Append("# mainStep: its Jobs depend on the keys that the command above prints, so they are made at run time.\n");
         }
         else
@@ -39,37 +39,17 @@ public static class DryRunRenderer
             var keys = options.ListKeys ?? strategy.Key.Source.Static ?? [];
             foreach (var pod in Planner.Plan(keys, strategy.Scheduler, options.Durations))
             {
-                Append(text, $"mainStep pod {pod.PodIndex}: {pod.Keys.Count} keys, at most {pod.MaxConcurrent} at once", ToJob(builder.ForKeys(main.Template, strategy.Key.Env, pod, main.TtlSecondsAfterFinished), @namespace));
+                Append(text, $"mainStep pod {pod.PodIndex}: {pod.Keys.Count} keys, at most {pod.MaxConcurrent} at once", KubernetesJob.Create(builder.ForKeys(main.Template, strategy.Key.Env, pod, main.TtlSecondsAfterFinished), @namespace));
             }
         }
 
         foreach (var step in job.Spec.PostSteps)
         {
-            Append(text, $"postStep {step.Name}", ToJob(builder.ForStep(step.Template, step.TtlSecondsAfterFinished), @namespace));
+            Append(text, $"postStep {step.Name}", KubernetesJob.Create(builder.ForStep(step.Template, step.TtlSecondsAfterFinished), @namespace));
         }
 
         return text.ToString();
     }
-
-    /// <summary>The Job that holds one pod of the run: it never retries, the pod never restarts.</summary>
-    public static V1Job ToJob(PodRequest request, string @namespace) => new()
-    {
-        ApiVersion = "batch/v1",
-        Kind = "Job",
-        Metadata = new V1ObjectMeta
-        {
-            GenerateName = request.GenerateName,
-            NamespaceProperty = @namespace,
-            Labels = request.Metadata.Labels,
-            Annotations = request.Metadata.Annotations,
-        },
-        Spec = new V1JobSpec
-        {
-            BackoffLimit = 0,
-            TtlSecondsAfterFinished = request.TtlSecondsAfterFinished,
-            Template = new V1PodTemplateSpec { Metadata = request.Metadata, Spec = request.Spec },
-        },
-    };
 
     private static void Append(StringBuilder text, string comment, V1Job job)
     {

@@ -1,0 +1,98 @@
+using System.Text;
+using System.Text.Json;
+using k8s;
+using k8s.Models;
+
+namespace Kubetest.Runtime.Kubernetes;
+
+/// <summary>
+/// One command in a container over the exec WebSocket (v5 channel protocol, so stdin can be
+/// closed): stdout/stderr streamed, the exit code taken from the final status frame.
+/// </summary>
+internal sealed class PodExec(IKubernetes client, string @namespace)
+{
+    /// <summary>Runs <paramref name="command"/>; stdout and stderr go to the given callbacks as raw streams.</summary>
+    public async Task<int> RunAsync(
+        string pod,
+        string container,
+        IReadOnlyList<string> command,
+        Func<Stream, Task>? writeStdin,
+        Func<Stream, Task> readStdout,
+        Func<Stream, Task> readStderr,
+        CancellationToken cancellationToken)
+    {
+        using var muxed = await client.MuxedStreamNamespacedPodExecAsync(
+            pod,
+            @namespace,
+            command,
+            container,
+            stderr: true,
+            stdin: writeStdin is not null,
+            stdout: true,
+            tty: false,
+            webSocketSubProtocol: WebSocketProtocol.V5BinaryWebsocketProtocol,
+            cancellationToken: cancellationToken).ConfigureAwait(false);
+        using var stdout = muxed.GetStream(ChannelIndex.StdOut, null);
+        using var stderr = muxed.GetStream(ChannelIndex.StdErr, null);
+        using var status = muxed.GetStream(ChannelIndex.Error, null);
+        using var stdin = writeStdin is null ? null : muxed.GetStream(null, ChannelIndex.StdIn);
+        muxed.Start();
+        var reading = Task.WhenAll(readStdout(stdout), readStderr(stderr));
+        if (writeStdin is not null)
+        {
+            await writeStdin(stdin!).ConfigureAwait(false);
+            await muxed.CloseChannel(ChannelIndex.StdIn, cancellationToken).ConfigureAwait(false);
+        }
+
+        using var statusReader = new StreamReader(status, Encoding.UTF8);
+        var statusText = await statusReader.ReadToEndAsync(cancellationToken).ConfigureAwait(false);
+        await reading.WaitAsync(cancellationToken).ConfigureAwait(false);
+        return ExitCode(statusText, pod, container);
+    }
+
+    /// <summary>Runs <paramref name="command"/> and delivers its output line by line.</summary>
+    public Task<int> RunLinesAsync(string pod, string container, IReadOnlyList<string> command, IOutputSink output, CancellationToken cancellationToken) =>
+        RunAsync(
+            pod,
+            container,
+            command,
+            null,
+            s => ReadLinesAsync(s, OutputStream.Stdout, output, cancellationToken),
+            s => ReadLinesAsync(s, OutputStream.Stderr, output, cancellationToken),
+            cancellationToken);
+
+    private static async Task ReadLinesAsync(Stream stream, OutputStream kind, IOutputSink output, CancellationToken cancellationToken)
+    {
+        using var reader = new StreamReader(stream, Encoding.UTF8);
+        while (await reader.ReadLineAsync(cancellationToken).ConfigureAwait(false) is { } line)
+        {
+            output.WriteLine(kind, line);
+        }
+    }
+
+    /// <summary>The exit code in the status frame; a status that is no exit code at all is an error of the pod.</summary>
+    internal static int ExitCode(string statusText, string pod, string container)
+    {
+        if (string.IsNullOrWhiteSpace(statusText))
+        {
+            throw new PodFailedException($"exec in container {container} of pod {pod} ended without a status (the pod may have been deleted)");
+        }
+
+        var status = JsonSerializer.Deserialize<V1Status>(statusText, JsonOptions)
+            ?? throw new PodFailedException($"exec in container {container} of pod {pod} returned an empty status");
+        if (status.Status == "Success")
+        {
+            return 0;
+        }
+
+        if (status.Reason == "NonZeroExitCode"
+            && int.TryParse(status.Details?.Causes?.FirstOrDefault(c => c.Reason == "ExitCode")?.Message, out var code))
+        {
+            return code;
+        }
+
+        throw new PodFailedException($"exec in container {container} of pod {pod} failed: {status.Message ?? status.Reason ?? statusText}");
+    }
+
+    private static readonly JsonSerializerOptions JsonOptions = new() { PropertyNameCaseInsensitive = true };
+}

@@ -1,0 +1,116 @@
+using System.Net;
+using k8s;
+using k8s.Autorest;
+using k8s.Models;
+using Polly;
+
+namespace Kubetest.Runtime.Kubernetes;
+
+/// <summary>
+/// Follows a Job's pod by list-then-watch (resuming from the last resourceVersion when a watch
+/// drops) until its held containers run. A pod that fails, or that stays Pending past the
+/// timeout, becomes a <see cref="PodFailedException"/> that says why.
+/// </summary>
+internal sealed class PodWaiter(IKubernetes client, string @namespace, ResiliencePipeline retry, TimeProvider time)
+{
+    public async Task<V1Pod> WaitRunningAsync(string jobName, IReadOnlyList<string> held, TimeSpan pendingTimeout, CancellationToken cancellationToken)
+    {
+        using var timeout = new CancellationTokenSource(pendingTimeout, time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
+        var selector = $"job-name={jobName}";
+        var reason = "waiting for the pod to be created";
+        try
+        {
+            while (true)
+            {
+                var list = await retry.ExecuteAsync(
+                    async ct => await client.CoreV1.ListNamespacedPodAsync(@namespace, labelSelector: selector, cancellationToken: ct).ConfigureAwait(false),
+                    linked.Token).ConfigureAwait(false);
+                foreach (var pod in list.Items)
+                {
+                    if (Check(pod, held, ref reason) is { } running)
+                    {
+                        return running;
+                    }
+                }
+
+                var resourceVersion = list.Metadata.ResourceVersion;
+                try
+                {
+                    var watch = client.CoreV1.WatchListNamespacedPodAsync(@namespace, labelSelector: selector, resourceVersion: resourceVersion, onError: _ => { }, cancellationToken: linked.Token);
+                    await foreach (var (type, pod) in watch.ConfigureAwait(false))
+                    {
+                        if (type == WatchEventType.Error)
+                        {
+                            break;
+                        }
+
+                        if (type == WatchEventType.Deleted)
+                        {
+                            throw new PodFailedException($"pod {pod.Metadata.Name} was deleted before it ran");
+                        }
+
+                        if (Check(pod, held, ref reason) is { } running)
+                        {
+                            return running;
+                        }
+                    }
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException and not PodFailedException && (ApiRetry.IsTransient(ex) || IsGone(ex)))
+                {
+                    // A dropped or expired watch: list again and resume.
+                }
+            }
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            throw new PodFailedException($"the pod of job {jobName} stayed Pending for {pendingTimeout.TotalSeconds:0} s: {reason}");
+        }
+    }
+
+    private static bool IsGone(Exception ex) =>
+        ex is HttpOperationException { Response.StatusCode: HttpStatusCode.Gone } || (ex is KubernetesException k && k.Status?.Code == 410);
+
+    /// <summary>The pod when its held containers run; throws when it can no longer get there.</summary>
+    private static V1Pod? Check(V1Pod pod, IReadOnlyList<string> held, ref string reason)
+    {
+        var status = pod.Status;
+        var name = pod.Metadata.Name;
+        switch (status?.Phase)
+        {
+            case "Failed":
+            case "Succeeded":
+                throw new PodFailedException($"pod {name} ended ({status.Phase}) before kubetest could run its commands: {Describe(status)}");
+            case "Running" when held.All(h => status.ContainerStatuses?.Any(c => c.Name == h && c.State?.Running is not null) == true):
+                return pod;
+        }
+
+        reason = status is null ? "no status yet" : Describe(status);
+        return null;
+    }
+
+    /// <summary>The most telling reason of a pod's state: a waiting or terminated container, or an unmet condition.</summary>
+    internal static string Describe(V1PodStatus status)
+    {
+        var containers = (status.InitContainerStatuses ?? []).Concat(status.ContainerStatuses ?? []);
+        foreach (var c in containers)
+        {
+            if (c.State?.Terminated is { ExitCode: not 0 } t)
+            {
+                return $"container {c.Name} exited with code {t.ExitCode}{(t.Reason is null ? "" : $" ({t.Reason})")}{(string.IsNullOrEmpty(t.Message) ? "" : $": {t.Message}")}";
+            }
+
+            if (c.State?.Waiting is { Reason: not (null or "ContainerCreating" or "PodInitializing") } w)
+            {
+                return $"container {c.Name}: {w.Reason}{(string.IsNullOrEmpty(w.Message) ? "" : $": {w.Message}")}";
+            }
+        }
+
+        if (status.Conditions?.FirstOrDefault(c => c.Status == "False" && c.Reason is not null) is { } condition)
+        {
+            return $"{condition.Type}: {condition.Reason}{(string.IsNullOrEmpty(condition.Message) ? "" : $": {condition.Message}")}";
+        }
+
+        return status.Reason ?? status.Message ?? $"phase {status.Phase ?? "unknown"}";
+    }
+}
