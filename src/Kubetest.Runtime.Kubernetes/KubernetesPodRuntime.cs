@@ -63,10 +63,15 @@ public sealed class KubernetesPodRuntime : IPodRuntime, IAsyncDisposable
 
             return running;
         }
-        catch
+        catch (Exception ex)
         {
             await KubernetesPod.DeleteJobAsync(_client, _options.Namespace, jobName, _jobs.GetValueOrDefault(jobName), _retry).ConfigureAwait(false);
             _jobs.TryRemove(jobName, out _);
+            if (ex is HttpOperationException http)
+            {
+                throw new PodFailedException($"job {jobName}: the API server answered {(int)http.Response.StatusCode} {StatusMessage(http)}", ex);
+            }
+
             throw;
         }
     }

@@ -75,7 +75,7 @@ internal sealed class PodExecutor(IPodRuntime runtime, IRunObserver observer, Ar
             var exitCode = await pod.ExecAsync(task.Container, ShellCommand.Argv(main), EmptyEnv, sink, cancellationToken).ConfigureAwait(false);
             return new TaskResult(exitCode == 0 ? KeyStatus.Success : KeyStatus.Failure, exitCode, watch.Elapsed);
         }
-        catch (Exception ex) when (ex is not OperationCanceledException)
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             return new TaskResult(KeyStatus.Error, null, watch.Elapsed, $"could not run in container {task.Container} of pod {pod.Name}: {ex.Message}");
         }
@@ -107,11 +107,18 @@ internal sealed class PodExecutor(IPodRuntime runtime, IRunObserver observer, Ar
             var id = firstTask with { Name = container.Name, Container = container.Name };
             observer.On(new TaskStarted(id, ShellCommand.Display(container), null, null));
             var watch = Stopwatch.StartNew();
-            var exitCode = await pod.ExecAsync(container.Name, ShellCommand.Argv(container), EmptyEnv, new TaskSink(observer, id), cancellationToken).ConfigureAwait(false);
-            observer.On(new TaskFinished(id, new TaskResult(exitCode == 0 ? KeyStatus.Success : KeyStatus.Failure, exitCode, watch.Elapsed), 0, 0));
-            if (exitCode != 0)
+            try
             {
-                observer.On(new LogEvent(LogLevel.Warn, $"finalizer container {container.Name} of pod {pod.Name} exited with code {exitCode}"));
+                var exitCode = await pod.ExecAsync(container.Name, ShellCommand.Argv(container), EmptyEnv, new TaskSink(observer, id), cancellationToken).ConfigureAwait(false);
+                observer.On(new TaskFinished(id, new TaskResult(exitCode == 0 ? KeyStatus.Success : KeyStatus.Failure, exitCode, watch.Elapsed), 0, 0));
+                if (exitCode != 0)
+                {
+                    observer.On(new LogEvent(LogLevel.Warn, $"finalizer container {container.Name} of pod {pod.Name} exited with code {exitCode}"));
+                }
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                observer.On(new TaskFinished(id, new TaskResult(KeyStatus.Error, null, watch.Elapsed, $"finalizer container {container.Name} of pod {pod.Name} could not run: {ex.Message}"), 0, 0));
             }
         }
 
