@@ -100,7 +100,7 @@ public abstract class EmulatorTestBase : IAsyncLifetime
     /// <summary>A raw HTTPS client for the emulator (trusting its certificate) with the given identity's token.</summary>
     protected HttpClient RawClient(string identity = "kubetest")
     {
-        var handler = new HttpClientHandler { ServerCertificateCustomValidationCallback = HttpClientHandler.DangerousAcceptAnyServerCertificateValidator };
+        var handler = new HttpClientHandler { ServerCertificateCustomValidationCallback = (_, certificate, _, _) => certificate?.GetCertHashString() == Emulator.ServingCertificate.GetCertHashString() };
         var client = new HttpClient(handler) { BaseAddress = Emulator.BaseUri };
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Emulator.Identities.First(i => i.Name == identity).Token);
         return client;

@@ -32,10 +32,10 @@ public sealed class FaultOptions
     /// <summary>Also inject 500/429 into exec WebSocket upgrades (off: the upgrade is never failed on purpose).</summary>
     public bool IncludeExecUpgrades { get; set; }
 
-    /// <summary>Close a watch after it has sent this many events.</summary>
+    /// <summary>End a watch (the response finishes, as on an API server timeout) after it has sent this many events.</summary>
     public int? DropWatchAfterEvents { get; set; }
 
-    /// <summary>Close a watch after it has been open this long.</summary>
+    /// <summary>End a watch after it has been open this long.</summary>
     public TimeSpan? DropWatchAfter { get; set; }
 
     /// <summary>

@@ -37,6 +37,7 @@ public sealed class KubeEmulator : IAsyncDisposable
         _controller.Kubelet = _kubelet;
 
         var certificate = Certificates.CreateServing();
+        ServingCertificate = certificate;
         _caPem = Certificates.Pem(certificate);
         var builder = WebApplication.CreateSlimBuilder();
         if (Environment.GetEnvironmentVariable("KUBETEST_EMULATOR_LOG") is null)
@@ -75,6 +76,9 @@ public sealed class KubeEmulator : IAsyncDisposable
     public long Injected429Count => Interlocked.Read(ref _injected429);
 
     internal IReadOnlyList<Identity> Identities { get; }
+
+    /// <summary>The self-signed certificate the emulator serves (and trusts as its CA).</summary>
+    public System.Security.Cryptography.X509Certificates.X509Certificate2 ServingCertificate { get; }
 
     public static async Task<KubeEmulator> StartAsync(EmulatorOptions? options = null, CancellationToken cancellationToken = default)
     {

@@ -45,7 +45,7 @@ internal static class Watch
             foreach (var e in backlog)
             {
                 sent += await SendAsync(context, e, ns, selector, lifetime.Token);
-                if (DropIfDue(context, faults, sent))
+                if (DropIfDue(faults, sent))
                 {
                     return;
                 }
@@ -54,7 +54,7 @@ internal static class Watch
             await foreach (var e in channel.Reader.ReadAllAsync(lifetime.Token))
             {
                 sent += await SendAsync(context, e, ns, selector, lifetime.Token);
-                if (DropIfDue(context, faults, sent))
+                if (DropIfDue(faults, sent))
                 {
                     return;
                 }
@@ -62,10 +62,7 @@ internal static class Watch
         }
         catch (OperationCanceledException) when (lifetime.IsCancellationRequested)
         {
-            if (faults.DropWatchAfter is not null && !context.RequestAborted.IsCancellationRequested)
-            {
-                context.Abort();
-            }
+            // Timed out or dropped: the response just ends, as when the API server closes a watch.
         }
         finally
         {
@@ -73,15 +70,11 @@ internal static class Watch
         }
     }
 
-    private static bool DropIfDue(HttpContext context, FaultOptions faults, int sent)
+    private static bool DropIfDue(FaultOptions faults, int sent)
     {
-        if (faults.DropWatchAfterEvents is { } limit && sent >= limit)
-        {
-            context.Abort();
-            return true;
-        }
-
-        return false;
+        // Ending the response rather than resetting the connection: a reset can destroy the
+        // events already sent before the client reads them, which no real API server does.
+        return faults.DropWatchAfterEvents is { } limit && sent >= limit;
     }
 
     private static async Task<int> SendAsync(HttpContext context, PodEvent e, string ns, Selector selector, CancellationToken token)
