@@ -3,7 +3,7 @@ using System.ComponentModel;
 namespace Kubetest.Runtime.Local;
 
 /// <summary>A pod whose containers are processes on this machine. Tracks every process it started so disposing can end them all.</summary>
-internal sealed class LocalPod : IPod
+internal sealed class LocalPod : IStreamingPod
 {
     // What a shell reports for a command it cannot find; exec of a missing binary looks the same to the user.
     private const int CommandNotFoundExitCode = 127;
@@ -37,6 +37,32 @@ internal sealed class LocalPod : IPod
         catch (Win32Exception e)
         {
             output.WriteLine(OutputStream.Stderr, $"kubetest: cannot run {command[0]} in container {container}: {e.Message}");
+            return CommandNotFoundExitCode;
+        }
+
+        return await process.WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public IReadOnlyList<string> ContainerCommand(string container) => Container(container).Command();
+
+    public async Task<int> ExecStreamAsync(string container, IReadOnlyList<string> command, IReadOnlyDictionary<string, string> extraEnv, Stream? stdin, Stream stdout, Stream stderr, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var target = Container(container);
+        foreach (var message in target.Environment.Unavailable)
+        {
+            await stderr.WriteAsync(System.Text.Encoding.UTF8.GetBytes(message + "\n"), cancellationToken).ConfigureAwait(false);
+        }
+
+        RunningProcess process;
+        try
+        {
+            var startInfo = _launcher.Create(target, command, target.Environment.With(extraEnv));
+            process = Track(() => _launcher.StartStreaming(startInfo, stdin, stdout, stderr));
+        }
+        catch (Win32Exception e)
+        {
+            await stderr.WriteAsync(System.Text.Encoding.UTF8.GetBytes($"kubetest: cannot run {command[0]} in container {container}: {e.Message}\n"), cancellationToken).ConfigureAwait(false);
             return CommandNotFoundExitCode;
         }
 
@@ -89,11 +115,16 @@ internal sealed class LocalPod : IPod
         }
 
         var startInfo = _launcher.Create(container, command, container.Environment.With(extraEnv));
+        return Track(() => _launcher.Start(startInfo, output));
+    }
+
+    private RunningProcess Track(Func<RunningProcess> start)
+    {
         RunningProcess process;
         lock (_lock)
         {
             ObjectDisposedException.ThrowIf(_disposal is not null, this);
-            process = _launcher.Start(startInfo, output);
+            process = start();
             _running.Add(process);
         }
 

@@ -35,14 +35,34 @@ public sealed class LocalPodRuntime : IPodRuntime
 
     public string Name => "local";
 
-    public async Task<IPod> StartPodAsync(PodRequest request, IOutputSink podOutput, CancellationToken cancellationToken)
+    public Task<IPod> StartPodAsync(PodRequest request, IOutputSink podOutput, CancellationToken cancellationToken) =>
+        StartAsync(CreatePodDirectory(string.IsNullOrEmpty(request.GenerateName) ? "kubetest-" : request.GenerateName), request, podOutput, cancellationToken);
+
+    /// <summary>
+    /// Like <see cref="StartPodAsync"/> but the pod is called exactly <paramref name="name"/>
+    /// (its hostname and metadata.name), for a caller that names pods itself, as a kubelet does.
+    /// </summary>
+    public async Task<IStreamingPod> StartNamedPodAsync(string name, PodRequest request, IOutputSink podOutput, CancellationToken cancellationToken)
+    {
+        Directory.CreateDirectory(_rootDirectory);
+        var directory = Path.Combine(_rootDirectory, name);
+        if (!Directory.Exists(directory) && Path.GetFileName(directory) == name)
+        {
+            Directory.CreateDirectory(directory);
+            return (IStreamingPod)await StartAsync((name, directory), request, podOutput, cancellationToken).ConfigureAwait(false);
+        }
+
+        throw new ArgumentException($"a pod called {name} exists already or the name is not a plain file name", nameof(name));
+    }
+
+    private async Task<IPod> StartAsync((string Name, string Directory) created, PodRequest request, IOutputSink podOutput, CancellationToken cancellationToken)
     {
         if (_launcher.Mode == SandboxMode.None && Interlocked.Exchange(ref _warned, 1) == 0)
         {
             _warn(LocalSandbox.NoSandboxWarning);
         }
 
-        var (name, directory) = CreatePodDirectory(string.IsNullOrEmpty(request.GenerateName) ? "kubetest-" : request.GenerateName);
+        var (name, directory) = created;
         LocalPod? pod = null;
         try
         {

@@ -21,6 +21,9 @@ internal sealed class ProcessLauncher
 
     public RunningProcess Start(ProcessStartInfo startInfo, IOutputSink output) => _spawner.Start(startInfo, output);
 
+    public RunningProcess StartStreaming(ProcessStartInfo startInfo, Stream? stdin, Stream stdout, Stream stderr) =>
+        _spawner.Start(() => RunningProcess.StartStreaming(startInfo, stdin, stdout, stderr));
+
     public IReadOnlyList<string> SandboxArguments(ContainerFileSystem fileSystem, string hostname) =>
         _mode == SandboxMode.Bwrap
             ? BwrapArguments.Build(_host, fileSystem.Mounts, fileSystem.WorkingDir, hostname)

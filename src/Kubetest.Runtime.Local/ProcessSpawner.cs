@@ -18,9 +18,12 @@ internal sealed class ProcessSpawner
         new Thread(Run) { IsBackground = true, Name = "kubetest-local-spawner" }.Start();
     }
 
-    public RunningProcess Start(ProcessStartInfo startInfo, IOutputSink output)
+    public RunningProcess Start(ProcessStartInfo startInfo, IOutputSink output) =>
+        Start(() => RunningProcess.Start(startInfo, output));
+
+    public RunningProcess Start(Func<RunningProcess> start)
     {
-        var request = new Request(startInfo, output, new TaskCompletionSource<RunningProcess>(TaskCreationOptions.RunContinuationsAsynchronously));
+        var request = new Request(start, new TaskCompletionSource<RunningProcess>(TaskCreationOptions.RunContinuationsAsynchronously));
         _requests.Add(request);
 
         // Forking takes about a millisecond; waiting for it keeps the callers simple.
@@ -33,7 +36,7 @@ internal sealed class ProcessSpawner
         {
             try
             {
-                request.Started.SetResult(RunningProcess.Start(request.StartInfo, request.Output));
+                request.Started.SetResult(request.Start());
             }
             catch (Exception e)
             {
@@ -42,5 +45,5 @@ internal sealed class ProcessSpawner
         }
     }
 
-    private sealed record Request(ProcessStartInfo StartInfo, IOutputSink Output, TaskCompletionSource<RunningProcess> Started);
+    private sealed record Request(Func<RunningProcess> Start, TaskCompletionSource<RunningProcess> Started);
 }

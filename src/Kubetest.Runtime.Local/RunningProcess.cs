@@ -2,17 +2,17 @@ using System.Diagnostics;
 
 namespace Kubetest.Runtime.Local;
 
-/// <summary>A started process whose stdout and stderr are streamed line by line to a sink.</summary>
+/// <summary>A started process whose stdout and stderr are streamed, line by line to a sink or as bytes to streams.</summary>
 internal sealed class RunningProcess
 {
     private readonly Process _process;
     private readonly Lock _lock = new();
     private bool _exited;
 
-    private RunningProcess(Process process, IOutputSink output)
+    private RunningProcess(Process process, Func<Process, Task> pumps)
     {
         _process = process;
-        Completion = RunAsync(output);
+        Completion = RunAsync(pumps);
     }
 
     /// <summary>Completes with the exit code once the process has exited and all its output was delivered.</summary>
@@ -37,7 +37,49 @@ internal sealed class RunningProcess
         }
 
         process.StandardInput.Close();
-        return new RunningProcess(process, output);
+        return new RunningProcess(
+            process,
+            p => Task.WhenAll(
+                PumpAsync(p.StandardOutput, OutputStream.Stdout, output),
+                PumpAsync(p.StandardError, OutputStream.Stderr, output)));
+    }
+
+    /// <summary>
+    /// Starts the process with its standard streams copied byte for byte: <paramref name="stdin"/>
+    /// (closed at its end; closed at once when null) into it, its stdout and stderr out.
+    /// </summary>
+    public static RunningProcess StartStreaming(ProcessStartInfo startInfo, Stream? stdin, Stream stdout, Stream stderr)
+    {
+        startInfo.UseShellExecute = false;
+        startInfo.RedirectStandardInput = true;
+        startInfo.RedirectStandardOutput = true;
+        startInfo.RedirectStandardError = true;
+        var process = new Process { StartInfo = startInfo };
+        try
+        {
+            process.Start();
+        }
+        catch
+        {
+            process.Dispose();
+            throw;
+        }
+
+        var input = process.StandardInput.BaseStream;
+        if (stdin is null)
+        {
+            input.Close();
+        }
+        else
+        {
+            _ = FeedAsync(stdin, input);
+        }
+
+        return new RunningProcess(
+            process,
+            p => Task.WhenAll(
+                CopyAsync(p.StandardOutput.BaseStream, stdout),
+                CopyAsync(p.StandardError.BaseStream, stderr)));
     }
 
     /// <summary>Waits for the exit code; on cancellation kills the whole process tree and throws <see cref="OperationCanceledException"/>.</summary>
@@ -76,15 +118,14 @@ internal sealed class RunningProcess
         }
     }
 
-    private async Task<int> RunAsync(IOutputSink output)
+    private async Task<int> RunAsync(Func<Process, Task> pumps)
     {
         // Both streams are drained concurrently: a process blocked writing one would never finish the other.
-        var stdout = PumpAsync(_process.StandardOutput, OutputStream.Stdout, output);
-        var stderr = PumpAsync(_process.StandardError, OutputStream.Stderr, output);
+        var output = pumps(_process);
         try
         {
             await _process.WaitForExitAsync().ConfigureAwait(false);
-            await Task.WhenAll(stdout, stderr).ConfigureAwait(false);
+            await output.ConfigureAwait(false);
             return _process.ExitCode;
         }
         finally
@@ -104,6 +145,44 @@ internal sealed class RunningProcess
         while (await reader.ReadLineAsync().ConfigureAwait(false) is { } line)
         {
             output.WriteLine(stream, line);
+        }
+    }
+
+    private static async Task CopyAsync(Stream from, Stream to)
+    {
+        await Task.Yield();
+        var buffer = new byte[64 * 1024];
+        int read;
+        while ((read = await from.ReadAsync(buffer).ConfigureAwait(false)) > 0)
+        {
+            await to.WriteAsync(buffer.AsMemory(0, read)).ConfigureAwait(false);
+            await to.FlushAsync().ConfigureAwait(false);
+        }
+    }
+
+    private static async Task FeedAsync(Stream from, Stream to)
+    {
+        await Task.Yield();
+        try
+        {
+            await from.CopyToAsync(to).ConfigureAwait(false);
+        }
+        catch (IOException)
+        {
+            // The process stopped reading (exited or closed its stdin): the rest has nowhere to go.
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+        finally
+        {
+            try
+            {
+                to.Close();
+            }
+            catch (IOException)
+            {
+            }
         }
     }
 }

@@ -1,0 +1,40 @@
+using System.Diagnostics;
+
+namespace Kubetest.Emulator.Tests;
+
+/// <summary>Runs the real kubectl, which nobody here wrote: if it is happy, the wire protocol is right.</summary>
+internal static class Kubectl
+{
+    public static string Path() =>
+        (Environment.GetEnvironmentVariable("PATH") ?? string.Empty).Split(':')
+            .Select(dir => System.IO.Path.Combine(dir, "kubectl"))
+            .FirstOrDefault(File.Exists)
+        ?? throw new InvalidOperationException("kubectl is not on PATH: these tests run the real kubectl against the emulator (install it, e.g. .ci/run does)");
+
+    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(string kubeconfig, string cacheDirectory, params string[] arguments)
+    {
+        var start = new ProcessStartInfo(Path())
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add("--kubeconfig");
+        start.ArgumentList.Add(kubeconfig);
+        start.ArgumentList.Add("--cache-dir");
+        start.ArgumentList.Add(cacheDirectory);
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using var process = Process.Start(start)!;
+        process.StandardInput.Close();
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await process.WaitForExitAsync(timeout.Token);
+        return (process.ExitCode, await stdout, await stderr);
+    }
+}

@@ -1,0 +1,49 @@
+using System.Text.RegularExpressions;
+
+namespace Kubetest.Emulator;
+
+/// <summary>How the emulator behaves, fault knobs included. Every knob is also a flag of the standalone app.</summary>
+public sealed class EmulatorOptions
+{
+    /// <summary>Where the stand-in kubelet keeps pod state; a temporary directory when null.</summary>
+    public string? StateDirectory { get; set; }
+
+    /// <summary>Run containers without bwrap (when the machine has none).</summary>
+    public bool NoSandbox { get; set; }
+
+    /// <summary>Pod events kept for watches that resume; older resourceVersions get 410 Gone.</summary>
+    public int WatchHistory { get; set; } = 10_000;
+
+    public FaultOptions Faults { get; set; } = new();
+}
+
+/// <summary>Injected failures, to see how a client copes with a cluster that misbehaves.</summary>
+public sealed class FaultOptions
+{
+    /// <summary>Share (0..1) of API requests answered 500 InternalError.</summary>
+    public double InternalErrorRate { get; set; }
+
+    /// <summary>Share (0..1) of API requests answered 429 TooManyRequests with Retry-After.</summary>
+    public double TooManyRequestsRate { get; set; }
+
+    /// <summary>Seconds in the Retry-After header of injected 429s.</summary>
+    public int RetryAfterSeconds { get; set; } = 1;
+
+    /// <summary>Also inject 500/429 into exec WebSocket upgrades (off: the upgrade is never failed on purpose).</summary>
+    public bool IncludeExecUpgrades { get; set; }
+
+    /// <summary>End a watch (the response finishes, as on an API server timeout) after it has sent this many events.</summary>
+    public int? DropWatchAfterEvents { get; set; }
+
+    /// <summary>End a watch after it has been open this long.</summary>
+    public TimeSpan? DropWatchAfter { get; set; }
+
+    /// <summary>
+    /// Keep pods in Pending with this waiting reason (e.g. <c>ImagePullBackOff</c>; <c>Unschedulable</c>
+    /// becomes a PodScheduled=False condition instead). Null: pods start.
+    /// </summary>
+    public string? HoldPendingReason { get; set; }
+
+    /// <summary>Only hold pods whose job name matches; null: all pods.</summary>
+    public Regex? HoldPendingJobPattern { get; set; }
+}

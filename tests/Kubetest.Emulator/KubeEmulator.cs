@@ -1,0 +1,120 @@
+using System.Net;
+using k8s.Models;
+using Kubetest.Runtime.Local;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+
+namespace Kubetest.Emulator;
+
+/// <summary>
+/// A Kubernetes API server on loopback, good enough for kubectl and the official client for what
+/// kubetest uses, with a stand-in job controller and kubelet that run pods through the local sandbox.
+/// </summary>
+public sealed class KubeEmulator : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly Store _store;
+    private readonly JobController _controller;
+    private readonly Kubelet _kubelet;
+    private readonly string _stateDirectory;
+    private readonly bool _ownsStateDirectory;
+    private readonly string _caPem;
+    private long _requests;
+    private long _injected500;
+    private long _injected429;
+
+    private KubeEmulator(EmulatorOptions options)
+    {
+        Options = options;
+        Identities = Rbac.CreateIdentities();
+        _ownsStateDirectory = options.StateDirectory is null;
+        _stateDirectory = options.StateDirectory ?? Directory.CreateTempSubdirectory("kubetest-emulator-").FullName;
+        _store = new Store(options.WatchHistory);
+        _controller = new JobController(_store);
+        var mode = options.NoSandbox ? SandboxMode.None : LocalSandbox.Detect();
+        var runtime = new LocalPodRuntime(Path.Combine(_stateDirectory, "pods"), mode, _ => { });
+        _kubelet = new Kubelet(_store, runtime, options.Faults, _controller.OnPodFinished);
+        _controller.Kubelet = _kubelet;
+
+        var certificate = Certificates.CreateServing();
+        ServingCertificate = certificate;
+        _caPem = Certificates.Pem(certificate);
+        var builder = WebApplication.CreateSlimBuilder();
+        if (Environment.GetEnvironmentVariable("KUBETEST_EMULATOR_LOG") is null)
+        {
+            builder.Logging.ClearProviders();
+        }
+
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0, listen => listen.UseHttps(certificate)));
+        _app = builder.Build();
+        _app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(30) });
+        Middleware.Use(_app, this, options);
+        Discovery.Map(_app);
+        Jobs.Map(_app, _store, _controller);
+        Pods.Map(_app, _store, _controller, options);
+        Logs.Map(_app, _store, _controller);
+        Exec.Map(_app, _store, _controller);
+        Secrets.Map(_app, _store);
+        _app.MapFallback((HttpContext c) => Api.WriteAsync(c, Statuses.Failure(404, "NotFound", "the server could not find the requested resource"), 404));
+    }
+
+    public EmulatorOptions Options { get; }
+
+    public Uri BaseUri { get; private set; } = null!;
+
+    /// <summary>A kubeconfig whose current context is the kubetest service account (the Role of deploy/rbac.yaml); the context "admin" may do anything.</summary>
+    public string Kubeconfig => Emulator.Kubeconfig.Render(BaseUri, _caPem, Identities, "kubetest");
+
+    /// <summary>The same kubeconfig with "admin" as the current context.</summary>
+    public string AdminKubeconfig => Emulator.Kubeconfig.Render(BaseUri, _caPem, Identities, "admin");
+
+    /// <summary>API requests served so far (authenticated ones, faults included).</summary>
+    public long RequestCount => Interlocked.Read(ref _requests);
+
+    public long Injected500Count => Interlocked.Read(ref _injected500);
+
+    public long Injected429Count => Interlocked.Read(ref _injected429);
+
+    internal IReadOnlyList<Identity> Identities { get; }
+
+    /// <summary>The self-signed certificate the emulator serves (and trusts as its CA).</summary>
+    public System.Security.Cryptography.X509Certificates.X509Certificate2 ServingCertificate { get; }
+
+    public static async Task<KubeEmulator> StartAsync(EmulatorOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        var emulator = new KubeEmulator(options ?? new EmulatorOptions());
+        await emulator._app.StartAsync(cancellationToken);
+        var address = emulator._app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        var port = new Uri(address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal)).Port;
+        emulator.BaseUri = new Uri($"https://127.0.0.1:{port}/");
+        return emulator;
+    }
+
+    /// <summary>Writes <see cref="Kubeconfig"/> (or the admin one) to <paramref name="path"/>.</summary>
+    public void WriteKubeconfig(string path, string identity = "kubetest") =>
+        File.WriteAllText(path, Emulator.Kubeconfig.Render(BaseUri, _caPem, Identities, identity));
+
+    /// <summary>The pods stored now (copies), to check what a client left behind.</summary>
+    public IReadOnlyList<V1Pod> StoredPods() => _store.ListPods(null).Items;
+
+    /// <summary>The jobs stored now (copies).</summary>
+    public IReadOnlyList<V1Job> StoredJobs() => _store.ListJobs(null).Items;
+
+    /// <summary>Deletes a pod as an admin would (its processes are killed), e.g. mid-run.</summary>
+    public Task DeletePodAsync(string ns, string name) => _controller.DeletePodAsync(ns, name, 0);
+
+    internal void CountRequest() => Interlocked.Increment(ref _requests);
+
+    internal void CountFault(int code) => Interlocked.Increment(ref code == 500 ? ref _injected500 : ref _injected429);
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _kubelet.DisposeAsync();
+        await _app.DisposeAsync();
+        if (_ownsStateDirectory)
+        {
+            FileTree.Delete(_stateDirectory);
+        }
+    }
+}

@@ -1,0 +1,72 @@
+using k8s.Models;
+
+namespace Kubetest.Emulator;
+
+/// <summary>pods/log: a container's output, and with follow=true whatever it writes until it ends.</summary>
+internal static class Logs
+{
+    public static void Map(IEndpointRouteBuilder app, Store store, JobController controller)
+    {
+        app.MapGet("/api/v1/namespaces/{ns}/pods/{name}/log", async (HttpContext c, string ns, string name) =>
+        {
+            var follow = Api.QueryFlag(c, "follow");
+            Rbac.Authorize(Api.Identity(c), "get", string.Empty, "pods", "log", ns, name);
+            var pod = store.GetPod(ns, name) ?? throw Statuses.NotFound("pods", name);
+            var container = Containers.Choose(pod, Api.Query(c, "container"));
+            var status = (pod.Status?.ContainerStatuses ?? []).Concat(pod.Status?.InitContainerStatuses ?? []).FirstOrDefault(s => s.Name == container);
+            var run = controller.Kubelet.Find(ns, name);
+            if (run is null || status?.State?.Waiting is { } && pod.Status?.Phase == "Pending" && (pod.Spec.InitContainers ?? []).All(i => i.Name != container))
+            {
+                var reason = status?.State?.Waiting?.Reason ?? "ContainerCreating";
+                throw Statuses.BadRequest($"container \"{container}\" in pod \"{name}\" is waiting to start: {reason}");
+            }
+
+            var log = run.Logs[container];
+            c.Response.StatusCode = 200;
+            c.Response.ContentType = "text/plain";
+            await c.Response.StartAsync(c.RequestAborted);
+            long offset = 0;
+            while (true)
+            {
+                var (bytes, closed, changed) = log.Read(offset);
+                if (bytes.Length > 0)
+                {
+                    await c.Response.Body.WriteAsync(bytes, c.RequestAborted);
+                    await c.Response.Body.FlushAsync(c.RequestAborted);
+                    offset += bytes.Length;
+                }
+
+                if (closed || !follow)
+                {
+                    return;
+                }
+
+                await changed.WaitAsync(c.RequestAborted);
+            }
+        });
+    }
+}
+
+internal static class Containers
+{
+    /// <summary>The container a request means: the one named, or the default when there is just one (or the kubectl default-container annotation).</summary>
+    public static string Choose(V1Pod pod, string? requested)
+    {
+        var all = (pod.Spec.InitContainers ?? []).Concat(pod.Spec.Containers).Select(c => c.Name).ToList();
+        if (!string.IsNullOrEmpty(requested))
+        {
+            return all.Contains(requested)
+                ? requested
+                : throw Statuses.BadRequest($"container {requested} is not valid for pod {pod.Name()}");
+        }
+
+        if (pod.Metadata.Annotations?.TryGetValue("kubectl.kubernetes.io/default-container", out var annotated) == true)
+        {
+            return annotated;
+        }
+
+        return pod.Spec.Containers.Count == 1
+            ? pod.Spec.Containers[0].Name
+            : throw Statuses.BadRequest($"a container name must be specified for pod {pod.Name()}, choose one of: [{string.Join(" ", pod.Spec.Containers.Select(c => c.Name))}]");
+    }
+}

@@ -1,0 +1,72 @@
+using k8s.Models;
+
+namespace Kubetest.Emulator;
+
+/// <summary>What every request goes through before its handler: Status for errors, bearer tokens, injected faults.</summary>
+internal static class Middleware
+{
+    public static void Use(WebApplication app, KubeEmulator emulator, EmulatorOptions options)
+    {
+        app.Use(async (context, next) =>
+        {
+            try
+            {
+                await next(context);
+            }
+            catch (StatusException e) when (!context.Response.HasStarted)
+            {
+                await Api.WriteAsync(context, e.Status, e.Code);
+            }
+            catch (BadHttpRequestException e) when (!context.Response.HasStarted)
+            {
+                await Api.WriteAsync(context, Statuses.Failure(400, "BadRequest", e.Message), 400);
+            }
+            catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+            {
+                // The client hung up.
+            }
+        });
+
+        app.Use(async (context, next) =>
+        {
+            var header = context.Request.Headers.Authorization.ToString();
+            var token = header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? header[7..].Trim() : null;
+            var identity = emulator.Identities.FirstOrDefault(i => i.Token == token);
+            if (identity is null)
+            {
+                await Api.WriteAsync(context, Statuses.Failure(401, "Unauthorized", "Unauthorized"), 401);
+                return;
+            }
+
+            context.Items[nameof(Identity)] = identity;
+            emulator.CountRequest();
+            await next(context);
+        });
+
+        app.Use(async (context, next) =>
+        {
+            var faults = options.Faults;
+            var upgrade = context.WebSockets.IsWebSocketRequest;
+            if (!upgrade || faults.IncludeExecUpgrades)
+            {
+                var roll = Random.Shared.NextDouble();
+                if (roll < faults.InternalErrorRate)
+                {
+                    emulator.CountFault(500);
+                    await Api.WriteAsync(context, Statuses.Failure(500, "InternalError", "Internal error occurred: injected by the emulator's fault knob", new V1StatusDetails { Causes = [new V1StatusCause { Message = "injected fault" }] }), 500);
+                    return;
+                }
+
+                if (roll < faults.InternalErrorRate + faults.TooManyRequestsRate)
+                {
+                    emulator.CountFault(429);
+                    context.Response.Headers.RetryAfter = faults.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                    await Api.WriteAsync(context, Statuses.Failure(429, "TooManyRequests", "Too many requests, please try again later.", new V1StatusDetails { RetryAfterSeconds = faults.RetryAfterSeconds }), 429);
+                    return;
+                }
+            }
+
+            await next(context);
+        });
+    }
+}

@@ -1,0 +1,51 @@
+using k8s.Models;
+
+namespace Kubetest.Emulator;
+
+/// <summary>Who a bearer token stands for, and what they may do.</summary>
+internal sealed record Identity(string Name, string UserName, string Token, IReadOnlyList<PolicyRule>? Rules)
+{
+    public bool Allows(string verb, string group, string resource) =>
+        Rules is null || Rules.Any(r => r.Groups.Contains(group) && r.Resources.Contains(resource) && r.Verbs.Contains(verb));
+}
+
+internal sealed record PolicyRule(string[] Groups, string[] Resources, string[] Verbs);
+
+/// <summary>The identities the emulator knows: an admin, and the service account bound to the Role of deploy/rbac.yaml.</summary>
+internal static class Rbac
+{
+    // The rules of deploy/rbac.yaml, verbatim: what the kubetest service account may do in a cluster.
+    public static readonly IReadOnlyList<PolicyRule> KubetestRole =
+    [
+        new(["batch"], ["jobs"], ["create", "delete"]),
+        new([""], ["pods"], ["get", "list", "watch", "delete"]),
+        new([""], ["pods/log"], ["get", "watch"]),
+        new([""], ["pods/exec"], ["create"]),
+        new([""], ["secrets"], ["get"]),
+    ];
+
+    public static Identity[] CreateIdentities() =>
+    [
+        new("admin", "kubernetes-admin", NewToken(), null),
+        new("kubetest", "system:serviceaccount:default:kubetest", NewToken(), KubetestRole),
+    ];
+
+    private static string NewToken() => Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(24)).ToLowerInvariant();
+
+    /// <summary>Throws the API server's 403 when <paramref name="identity"/> may not do this.</summary>
+    public static void Authorize(Identity identity, string verb, string group, string resource, string? subresource, string? ns, string? name)
+    {
+        var full = subresource is null ? resource : resource + "/" + subresource;
+        if (identity.Allows(verb, group, full))
+        {
+            return;
+        }
+
+        var subject = name is null ? Statuses.Qualified(full, group) : $"{Statuses.Qualified(full, group)} \"{name}\"";
+        var message = $"{subject} is forbidden: User \"{identity.UserName}\" cannot {verb} resource \"{resource}\""
+            + (subresource is null ? string.Empty : $" with subresource \"{subresource}\"")
+            + $" in API group \"{group}\""
+            + (ns is null ? " at the cluster scope" : $" in the namespace \"{ns}\"");
+        throw new StatusException(Statuses.Failure(403, "Forbidden", message, new V1StatusDetails { Name = name, Group = group, Kind = resource }));
+    }
+}

@@ -1,0 +1,97 @@
+using System.Globalization;
+using System.Text;
+using k8s.Models;
+
+namespace Kubetest.Emulator;
+
+/// <summary>Pod watches: newline-delimited watch events, resumable from a resourceVersion while the history reaches back.</summary>
+internal static class Watch
+{
+    public static async Task ServeAsync(HttpContext context, Store store, string ns, Selector selector, FaultOptions faults)
+    {
+        var requested = Api.Query(context, "resourceVersion");
+        long? since = null;
+        if (!string.IsNullOrEmpty(requested) && requested != "0")
+        {
+            since = long.TryParse(requested, NumberStyles.None, CultureInfo.InvariantCulture, out var rv)
+                ? rv
+                : throw Statuses.BadRequest($"invalid resourceVersion \"{requested}\"");
+        }
+
+        var (channel, backlog) = store.Watch(since);
+        context.Response.StatusCode = 200;
+        context.Response.ContentType = Api.Json;
+        await context.Response.StartAsync(context.RequestAborted);
+        if (backlog is null)
+        {
+            var gone = Statuses.Failure(410, "Expired", $"too old resource version: {since} ({store.ResourceVersion})");
+            await WriteEventAsync(context, "ERROR", gone, context.RequestAborted);
+            return;
+        }
+
+        using var lifetime = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
+        if (faults.DropWatchAfter is { } dropAfter)
+        {
+            lifetime.CancelAfter(dropAfter);
+        }
+        else if (int.TryParse(Api.Query(context, "timeoutSeconds"), out var timeoutSeconds) && timeoutSeconds > 0)
+        {
+            lifetime.CancelAfter(TimeSpan.FromSeconds(timeoutSeconds));
+        }
+
+        var sent = 0;
+        try
+        {
+            foreach (var e in backlog)
+            {
+                sent += await SendAsync(context, e, ns, selector, lifetime.Token);
+                if (DropIfDue(faults, sent))
+                {
+                    return;
+                }
+            }
+
+            await foreach (var e in channel.Reader.ReadAllAsync(lifetime.Token))
+            {
+                sent += await SendAsync(context, e, ns, selector, lifetime.Token);
+                if (DropIfDue(faults, sent))
+                {
+                    return;
+                }
+            }
+        }
+        catch (OperationCanceledException) when (lifetime.IsCancellationRequested)
+        {
+            // Timed out or dropped: the response just ends, as when the API server closes a watch.
+        }
+        finally
+        {
+            store.Unwatch(channel);
+        }
+    }
+
+    private static bool DropIfDue(FaultOptions faults, int sent)
+    {
+        // Ending the response rather than resetting the connection: a reset can destroy the
+        // events already sent before the client reads them, which no real API server does.
+        return faults.DropWatchAfterEvents is { } limit && sent >= limit;
+    }
+
+    private static async Task<int> SendAsync(HttpContext context, PodEvent e, string ns, Selector selector, CancellationToken token)
+    {
+        if (e.Pod.Namespace() != ns || !selector.Matches(e.Pod))
+        {
+            return 0;
+        }
+
+        await WriteEventAsync(context, e.Type, e.Pod, token);
+        return 1;
+    }
+
+    private static async Task WriteEventAsync(HttpContext context, string type, object value, CancellationToken token)
+    {
+        var line = "{\"type\":\"" + type + "\",\"object\":" + Api.Serialize(value) + "}\n";
+        await context.Response.WriteAsync(line, Encoding.UTF8, token);
+        await context.Response.Body.FlushAsync(token);
+    }
+}
