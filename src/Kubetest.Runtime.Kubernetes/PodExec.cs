@@ -21,7 +21,27 @@ internal sealed class PodExec(IKubernetes client, string @namespace)
         Func<Stream, Task> readStderr,
         CancellationToken cancellationToken)
     {
-        using var muxed = await client.MuxedStreamNamespacedPodExecAsync(
+        try
+        {
+            return await RunOnceAsync(pod, container, command, writeStdin, readStdout, readStderr, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException && cancellationToken.IsCancellationRequested)
+        {
+            // Cancelling closes the socket under the readers; what they throw then is the cancellation.
+            throw new OperationCanceledException("exec cancelled", ex, cancellationToken);
+        }
+    }
+
+    private async Task<int> RunOnceAsync(
+        string pod,
+        string container,
+        IReadOnlyList<string> command,
+        Func<Stream, Task>? writeStdin,
+        Func<Stream, Task> readStdout,
+        Func<Stream, Task> readStderr,
+        CancellationToken cancellationToken)
+    {
+        var socket = await client.WebSocketNamespacedPodExecAsync(
             pod,
             @namespace,
             command,
@@ -32,6 +52,10 @@ internal sealed class PodExec(IKubernetes client, string @namespace)
             tty: false,
             webSocketSubProtocol: WebSocketProtocol.V5BinaryWebsocketProtocol,
             cancellationToken: cancellationToken).ConfigureAwait(false);
+        using var muxed = new StreamDemuxer(socket, StreamType.RemoteCommand, ownsSocket: true, supportsClose: true);
+
+        // The demuxer's streams do not all observe tokens: closing the socket is what unblocks them.
+        await using var abort = cancellationToken.Register(muxed.Dispose).ConfigureAwait(false);
         using var stdout = muxed.GetStream(ChannelIndex.StdOut, null);
         using var stderr = muxed.GetStream(ChannelIndex.StdErr, null);
         using var status = muxed.GetStream(ChannelIndex.Error, null);

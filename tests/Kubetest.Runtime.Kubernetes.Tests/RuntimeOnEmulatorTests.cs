@@ -1,0 +1,121 @@
+using System.Collections.Concurrent;
+using k8s;
+using k8s.Models;
+using Kubetest.Emulator;
+using Kubetest.Runtime;
+using Kubetest.Runtime.Kubernetes;
+
+namespace Kubetest.Runtime.Kubernetes.Tests;
+
+/// <summary>The kubernetes runtime against the API emulator, through the official client, as the kubetest service account.</summary>
+public sealed class RuntimeOnEmulatorTests : IAsyncLifetime
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("kubetest-k8s-runtime-").FullName;
+    private KubeEmulator _emulator = null!;
+
+    private k8s.Kubernetes Client { get; set; } = null!;
+
+    private KubernetesPodRuntime Runtime { get; set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        _emulator = await KubeEmulator.StartAsync(new EmulatorOptions());
+        var kubeconfig = Path.Combine(_directory, "kubeconfig");
+        _emulator.WriteKubeconfig(kubeconfig);
+        Client = new k8s.Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(kubeconfig));
+        Runtime = new KubernetesPodRuntime(Client, new KubernetesRuntimeOptions("default", TimeSpan.FromSeconds(30)), TimeProvider.System);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await Runtime.DisposeAsync();
+        Client.Dispose();
+        await _emulator.DisposeAsync();
+        Directory.Delete(_directory, recursive: true);
+    }
+
+    [Fact]
+    public async Task Exec_in_a_held_container_streams_its_lines_and_returns_its_exit_code()
+    {
+        await using var pod = await StartAsync();
+        var output = new Lines();
+
+        var exitCode = await pod.ExecAsync("test0-0", ["sh", "-c", "echo out; echo err >&2; echo $TASK_KEY; exit 3"], new Dictionary<string, string> { ["TASK_KEY"] = "k1" }, output, CancellationToken.None);
+
+        Assert.Equal(3, exitCode);
+        Assert.Equal(["out", "k1"], output.Of(OutputStream.Stdout));
+        Assert.Equal(["err"], output.Of(OutputStream.Stderr));
+    }
+
+    [Fact]
+    public async Task A_file_copied_in_can_be_read_and_a_directory_copied_out_arrives_whole()
+    {
+        var local = Path.Combine(_directory, "awesome-stuff");
+        await File.WriteAllTextAsync(local, "AWESOME!!!\n");
+        await using var pod = await StartAsync();
+
+        await pod.CopyToAsync("test0-0", local, "/work/awesome-stuff", CancellationToken.None);
+        var output = new Lines();
+        await pod.ExecAsync("test0-0", ["sh", "-c", "cat /work/awesome-stuff; mkdir -p /work/out/sub; echo a > /work/out/a.txt; echo b > /work/out/sub/b.txt"], new Dictionary<string, string>(), output, CancellationToken.None);
+        var copy = Path.Combine(_directory, "copy");
+        await pod.CopyFromAsync("test0-0", "/work/out", copy, CancellationToken.None);
+
+        Assert.Equal(["AWESOME!!!"], output.Of(OutputStream.Stdout));
+        Assert.Equal("a\n", await File.ReadAllTextAsync(Path.Combine(copy, "a.txt")));
+        Assert.Equal("b\n", await File.ReadAllTextAsync(Path.Combine(copy, "sub", "b.txt")));
+    }
+
+    [Fact]
+    public async Task Copying_out_a_missing_path_is_file_not_found()
+    {
+        await using var pod = await StartAsync();
+
+        await Assert.ThrowsAsync<FileNotFoundException>(() => pod.CopyFromAsync("test0-0", "/work/none", Path.Combine(_directory, "none"), CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Disposing_the_pod_deletes_its_job_and_pod()
+    {
+        var pod = await StartAsync();
+        Assert.Single(_emulator.StoredJobs());
+
+        await pod.DisposeAsync();
+
+        await WaitUntilAsync(() => _emulator.StoredJobs().Count == 0 && _emulator.StoredPods().Count == 0);
+    }
+
+    private async Task<IPod> StartAsync()
+    {
+        var request = new PodRequest(
+            "e2e-",
+            new V1ObjectMeta { Labels = new Dictionary<string, string> { ["kubetest.io/testjob"] = "true" } },
+            new V1PodSpec
+            {
+                RestartPolicy = "Never",
+                Containers = [new V1Container { Name = "test0-0", Image = "alpine", WorkingDir = "/work", Command = ["true"] }],
+            },
+            ["test0-0"],
+            [],
+            null);
+        return await Runtime.StartPodAsync(request, NullOutputSink.Instance, CancellationToken.None);
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "condition not met in 20 s");
+            await Task.Delay(50);
+        }
+    }
+
+    private sealed class Lines : IOutputSink
+    {
+        private readonly ConcurrentQueue<(OutputStream Stream, string Line)> _lines = new();
+
+        public void WriteLine(OutputStream stream, string line) => _lines.Enqueue((stream, line));
+
+        public IReadOnlyList<string> Of(OutputStream stream) => _lines.Where(l => l.Stream == stream).Select(l => l.Line).ToList();
+    }
+}
