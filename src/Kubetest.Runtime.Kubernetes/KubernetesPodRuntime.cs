@@ -72,6 +72,11 @@ public sealed class KubernetesPodRuntime : IPodRuntime, IAsyncDisposable
                 throw new PodFailedException($"job {jobName}: the API server answered {(int)http.Response.StatusCode} {StatusMessage(http)}", ex);
             }
 
+            if (ex is IOException)
+            {
+                throw new PodFailedException($"job {jobName}: {ex.Message}", ex);
+            }
+
             throw;
         }
     }

@@ -17,8 +17,8 @@ internal sealed class PodExec(IKubernetes client, string @namespace)
         string container,
         IReadOnlyList<string> command,
         Func<Stream, Task>? writeStdin,
-        Func<Stream, Task> readStdout,
-        Func<Stream, Task> readStderr,
+        Action<Stream> readStdout,
+        Action<Stream> readStderr,
         CancellationToken cancellationToken)
     {
         try
@@ -37,8 +37,8 @@ internal sealed class PodExec(IKubernetes client, string @namespace)
         string container,
         IReadOnlyList<string> command,
         Func<Stream, Task>? writeStdin,
-        Func<Stream, Task> readStdout,
-        Func<Stream, Task> readStderr,
+        Action<Stream> readStdout,
+        Action<Stream> readStderr,
         CancellationToken cancellationToken)
     {
         var socket = await client.WebSocketNamespacedPodExecAsync(
@@ -61,15 +61,18 @@ internal sealed class PodExec(IKubernetes client, string @namespace)
         using var status = muxed.GetStream(ChannelIndex.Error, null);
         using var stdin = writeStdin is null ? null : muxed.GetStream(null, ChannelIndex.StdIn);
         muxed.Start();
-        var reading = Task.WhenAll(readStdout(stdout), readStderr(stderr));
+        var reading = Task.WhenAll(OnOwnThread(() => readStdout(stdout)), OnOwnThread(() => readStderr(stderr)));
         if (writeStdin is not null)
         {
             await writeStdin(stdin!).ConfigureAwait(false);
             await muxed.CloseChannel(ChannelIndex.StdIn, cancellationToken).ConfigureAwait(false);
         }
 
-        using var statusReader = new StreamReader(status, Encoding.UTF8);
-        var statusText = await statusReader.ReadToEndAsync(cancellationToken).ConfigureAwait(false);
+        var statusText = await OnOwnThread(() =>
+        {
+            using var statusReader = new StreamReader(status, Encoding.UTF8);
+            return statusReader.ReadToEnd();
+        }).ConfigureAwait(false);
         await reading.WaitAsync(cancellationToken).ConfigureAwait(false);
         return ExitCode(statusText, pod, container);
     }
@@ -81,18 +84,29 @@ internal sealed class PodExec(IKubernetes client, string @namespace)
             container,
             command,
             null,
-            s => ReadLinesAsync(s, OutputStream.Stdout, output, cancellationToken),
-            s => ReadLinesAsync(s, OutputStream.Stderr, output, cancellationToken),
+            s => ReadLines(s, OutputStream.Stdout, output),
+            s => ReadLines(s, OutputStream.Stderr, output),
             cancellationToken);
 
-    private static async Task ReadLinesAsync(Stream stream, OutputStream kind, IOutputSink output, CancellationToken cancellationToken)
+    private static void ReadLines(Stream stream, OutputStream kind, IOutputSink output)
     {
         using var reader = new StreamReader(stream, Encoding.UTF8);
-        while (await reader.ReadLineAsync(cancellationToken).ConfigureAwait(false) is { } line)
+        while (reader.ReadLine() is { } line)
         {
             output.WriteLine(kind, line);
         }
     }
+
+    /// <summary>
+    /// The client's demuxed streams block in Read (async reads included), so each gets a thread
+    /// of its own: on the thread pool, a few concurrent execs starve it for a second at a time.
+    /// Disposing the demuxer (on cancellation) ends the reads.
+    /// </summary>
+    private static Task<T> OnOwnThread<T>(Func<T> read) =>
+        Task.Factory.StartNew(read, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+
+    private static Task OnOwnThread(Action read) =>
+        Task.Factory.StartNew(read, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
 
     /// <summary>The exit code in the status frame; a status that is no exit code at all is an error of the pod.</summary>
     internal static int ExitCode(string statusText, string pod, string container)

@@ -22,8 +22,8 @@ internal sealed class TarCopy(PodExec exec)
                 container,
                 ["tar", "cf", "-", "-C", parent, name],
                 null,
-                stdout => TarFile.ExtractToDirectoryAsync(stdout, staging, overwriteFiles: true, cancellationToken),
-                stderrStream => CollectAsync(stderrStream, stderr, cancellationToken),
+                stdout => TarFile.ExtractToDirectory(stdout, staging, overwriteFiles: true),
+                stderrStream => Collect(stderrStream, stderr),
                 cancellationToken).ConfigureAwait(false);
             var extracted = Path.Combine(staging, name);
             if (exitCode != 0 || !(File.Exists(extracted) || Directory.Exists(extracted)))
@@ -57,8 +57,8 @@ internal sealed class TarCopy(PodExec exec)
             container,
             ["sh", "-c", script],
             stdin => WriteTarAsync(stdin, localPath, name, cancellationToken),
-            stdout => stdout.CopyToAsync(Stream.Null, cancellationToken),
-            stderrStream => CollectAsync(stderrStream, stderr, cancellationToken),
+            stdout => stdout.CopyTo(Stream.Null),
+            stderrStream => Collect(stderrStream, stderr),
             cancellationToken).ConfigureAwait(false);
         if (exitCode != 0)
         {
@@ -89,10 +89,10 @@ internal sealed class TarCopy(PodExec exec)
         }
     }
 
-    private static async Task CollectAsync(Stream stream, StringWriter into, CancellationToken cancellationToken)
+    private static void Collect(Stream stream, StringWriter into)
     {
         using var reader = new StreamReader(stream);
-        await into.WriteAsync(await reader.ReadToEndAsync(cancellationToken).ConfigureAwait(false)).ConfigureAwait(false);
+        into.Write(reader.ReadToEnd());
     }
 
     private static string Quote(string path) => "'" + path.Replace("'", "'\\''", StringComparison.Ordinal) + "'";

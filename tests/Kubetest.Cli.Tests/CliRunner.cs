@@ -22,9 +22,12 @@ public sealed record CliRun(int ExitCode, string Stdout, string Stderr)
 public sealed class CliRunner : IDisposable
 {
     private static readonly Lazy<string> CliDll = new(FindCli);
+    private readonly IReadOnlyList<string> _runtimeArgs;
 
-    public CliRunner()
+    /// <param name="runtimeArgs">Options that choose the runtime, put before every run's own arguments.</param>
+    public CliRunner(IReadOnlyList<string>? runtimeArgs = null)
     {
+        _runtimeArgs = runtimeArgs ?? [];
         Directory.CreateDirectory(TempDirectory);
     }
 
@@ -113,7 +116,7 @@ public sealed class CliRunner : IDisposable
             WorkingDirectory = Root,
         };
         info.ArgumentList.Add(CliDll.Value);
-        foreach (var arg in args)
+        foreach (var arg in _runtimeArgs.Concat(args))
         {
             info.ArgumentList.Add(arg);
         }

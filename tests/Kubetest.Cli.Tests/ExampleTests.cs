@@ -1,16 +1,14 @@
 namespace Kubetest.Cli.Tests;
 
 /// <summary>The runnable equivalents of the original's examples, through the real CLI on the local runtime.</summary>
-public sealed class ExampleTests : IDisposable
+public sealed class ExampleTests(Runtimes runtimes) : IClassFixture<Runtimes>
 {
-    private readonly CliRunner _cli = new();
-
-    public void Dispose() => _cli.Dispose();
-
-    [Fact]
-    public async Task Simple_example_prints_the_command_its_output_and_a_successful_report()
+    [Theory]
+    [MemberData(nameof(Runtimes.Both), MemberType = typeof(Runtimes))]
+    public async Task Simple_example_prints_the_command_its_output_and_a_successful_report(RuntimeKind runtime)
     {
-        var run = await _cli.RunAsync("--log-level=info", CliRunner.Example("simple.yaml"));
+        using var cli = runtimes.Cli(runtime);
+        var run = await cli.RunAsync("--log-level=info", CliRunner.Example("simple.yaml"));
 
         Assert.True(run.ExitCode == 0, run.ToString());
         Assert.Contains("echo hello", run.StderrLines);
@@ -24,13 +22,16 @@ public sealed class ExampleTests : IDisposable
         var detail = Assert.Single(report.GetProperty("details").EnumerateArray());
         Assert.Equal("test", detail.GetProperty("name").GetString());
         Assert.Equal("success", detail.GetProperty("status").GetString());
-        Assert.Empty(_cli.Leftovers());
+        Assert.Empty(cli.Leftovers());
+        Assert.Empty(runtimes.LeftInCluster(runtime));
     }
 
-    [Fact]
-    public async Task Prestep_example_mounts_the_prestep_artifact_file_into_the_main_step()
+    [Theory]
+    [MemberData(nameof(Runtimes.Both), MemberType = typeof(Runtimes))]
+    public async Task Prestep_example_mounts_the_prestep_artifact_file_into_the_main_step(RuntimeKind runtime)
     {
-        var run = await _cli.RunAsync("--log-level=info", CliRunner.Example("prestep.yaml"));
+        using var cli = runtimes.Cli(runtime);
+        var run = await cli.RunAsync("--log-level=info", CliRunner.Example("prestep.yaml"));
 
         Assert.True(run.ExitCode == 0, run.ToString());
         var lines = run.StderrLines.ToList();
@@ -40,13 +41,16 @@ public sealed class ExampleTests : IDisposable
         Assert.Contains(lines, l => l.StartsWith("[INFO] create-awesome-stuff: elapsed time: ", StringComparison.Ordinal));
         Assert.Equal("AWESOME!!!", lines[cat + 1]);
         Assert.Equal("success", run.Report.GetProperty("status").GetString());
-        Assert.Empty(_cli.Leftovers());
+        Assert.Empty(cli.Leftovers());
+        Assert.Empty(runtimes.LeftInCluster(runtime));
     }
 
-    [Fact]
-    public async Task Static_keys_example_runs_each_key_once_with_its_key_in_the_environment()
+    [Theory]
+    [MemberData(nameof(Runtimes.Both), MemberType = typeof(Runtimes))]
+    public async Task Static_keys_example_runs_each_key_once_with_its_key_in_the_environment(RuntimeKind runtime)
     {
-        var run = await _cli.RunAsync("--log-level=info", CliRunner.Example("strategy-static.yaml"));
+        using var cli = runtimes.Cli(runtime);
+        var run = await cli.RunAsync("--log-level=info", CliRunner.Example("strategy-static.yaml"));
 
         Assert.True(run.ExitCode == 0, run.ToString());
         var lines = run.StderrLines.ToList();
@@ -67,10 +71,12 @@ public sealed class ExampleTests : IDisposable
             report.GetProperty("details").EnumerateArray().Select(d => d.GetProperty("name").GetString()).Order(StringComparer.Ordinal));
     }
 
-    [Fact]
-    public async Task Dynamic_keys_example_takes_its_keys_from_the_key_command_output()
+    [Theory]
+    [MemberData(nameof(Runtimes.Both), MemberType = typeof(Runtimes))]
+    public async Task Dynamic_keys_example_takes_its_keys_from_the_key_command_output(RuntimeKind runtime)
     {
-        var run = await _cli.RunAsync("--log-level=info", CliRunner.Example("strategy-dynamic.yaml"));
+        using var cli = runtimes.Cli(runtime);
+        var run = await cli.RunAsync("--log-level=info", CliRunner.Example("strategy-dynamic.yaml"));
 
         Assert.True(run.ExitCode == 0, run.ToString());
         var lines = run.StderrLines.ToList();
@@ -82,12 +88,14 @@ public sealed class ExampleTests : IDisposable
         Assert.Contains("[TASK_KEY:TASK_KEY_4] echo $TASK_KEY", lines);
     }
 
-    [Fact]
-    public async Task Export_example_writes_each_key_containers_artifact_under_the_path_rule()
+    [Theory]
+    [MemberData(nameof(Runtimes.Both), MemberType = typeof(Runtimes))]
+    public async Task Export_example_writes_each_key_containers_artifact_under_the_path_rule(RuntimeKind runtime)
     {
-        var exportDir = Path.Combine(_cli.Root, "artifacts");
+        using var cli = runtimes.Cli(runtime);
+        var exportDir = Path.Combine(cli.Root, "artifacts");
         var manifest = File.ReadAllText(CliRunner.Example("export-artifact.yaml")).Replace("path: /tmp/artifacts", $"path: {exportDir}", StringComparison.Ordinal);
-        var run = await _cli.RunAsync(_cli.Write("export.yaml", manifest));
+        var run = await cli.RunAsync(cli.Write("export.yaml", manifest));
 
         Assert.True(run.ExitCode == 0, run.ToString());
         Assert.Contains("[INFO] export artifact result", run.StderrLines);

@@ -3,27 +3,31 @@ using System.Diagnostics;
 namespace Kubetest.Cli.Tests;
 
 /// <summary>SIGINT stops running keys, cleans up and exits 4, with every key accounted for.</summary>
-public sealed class InterruptTests : IDisposable
+public sealed class InterruptTests(Runtimes runtimes) : IClassFixture<Runtimes>
 {
-    private readonly CliRunner _cli = new();
-
-    public void Dispose() => _cli.Dispose();
+    public static TheoryData<string, RuntimeKind> Signals => new()
+    {
+        { "INT", RuntimeKind.Local },
+        { "TERM", RuntimeKind.Local },
+        { "INT", RuntimeKind.Kubernetes },
+        { "TERM", RuntimeKind.Kubernetes },
+    };
 
     [Theory]
-    [InlineData("INT")]
-    [InlineData("TERM")]
-    public async Task A_signal_mid_run_kills_running_keys_leaves_nothing_behind_and_exits_4(string signal)
+    [MemberData(nameof(Signals))]
+    public async Task A_signal_mid_run_kills_running_keys_leaves_nothing_behind_and_exits_4(string signal, RuntimeKind runtime)
     {
-        var state = Path.Combine(_cli.Root, "state");
+        using var cli = runtimes.Cli(runtime);
+        var state = Path.Combine(cli.Root, "state");
         Directory.CreateDirectory(state);
-        var manifest = _cli.Write("long.yaml", Manifests.Strategy(
+        var manifest = cli.Write("long.yaml", Manifests.Strategy(
             ["quick", "slow-1", "slow-2"],
             "if [ $TASK_KEY = quick ]; then echo quick-done; exit 0; fi; echo $$ > /state/$TASK_KEY.pid; sleep 613",
             scheduler: "maxContainersPerPod: 3",
             extraPodSpec: $"volumes:\n  - name: state\n    hostPath:\n      path: {state}",
             extraContainer: "volumeMounts:\n  - name: state\n    mountPath: /state"));
 
-        var run = await _cli.RunAndSignalAsync(signal, "1/3", manifest);
+        var run = await cli.RunAndSignalAsync(signal, "1/3", manifest);
 
         Assert.True(run.ExitCode == 4, run.ToString());
         var report = run.Report;
@@ -31,7 +35,8 @@ public sealed class InterruptTests : IDisposable
         Assert.Equal(3, report.GetProperty("totalNum").GetInt32());
         Assert.Equal(1, report.GetProperty("successNum").GetInt32());
         Assert.Equal(2, report.GetProperty("unknownNum").GetInt32());
-        Assert.Empty(_cli.Leftovers());
+        Assert.Empty(cli.Leftovers());
+        Assert.Empty(runtimes.LeftInCluster(runtime));
         foreach (var pidFile in Directory.GetFiles(state, "*.pid"))
         {
             var pid = int.Parse(File.ReadAllText(pidFile).Trim(), System.Globalization.CultureInfo.InvariantCulture);

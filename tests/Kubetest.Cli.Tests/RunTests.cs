@@ -1,18 +1,16 @@
 namespace Kubetest.Cli.Tests;
 
 /// <summary>What a run does and reports, through the real CLI on the local runtime.</summary>
-public sealed class RunTests : IDisposable
+public sealed class RunTests(Runtimes runtimes) : IClassFixture<Runtimes>
 {
-    private readonly CliRunner _cli = new();
-
-    public void Dispose() => _cli.Dispose();
-
-    [Fact]
-    public async Task A_failing_key_fails_the_run_with_exit_code_1_and_is_counted_in_the_report()
+    [Theory]
+    [MemberData(nameof(Runtimes.Both), MemberType = typeof(Runtimes))]
+    public async Task A_failing_key_fails_the_run_with_exit_code_1_and_is_counted_in_the_report(RuntimeKind runtime)
     {
-        var manifest = _cli.Write("fail.yaml", Manifests.Strategy(["ok-1", "bad", "ok-2"], "echo running $TASK_KEY; test $TASK_KEY != bad"));
+        using var cli = runtimes.Cli(runtime);
+        var manifest = cli.Write("fail.yaml", Manifests.Strategy(["ok-1", "bad", "ok-2"], "echo running $TASK_KEY; test $TASK_KEY != bad"));
 
-        var run = await _cli.RunAsync(manifest);
+        var run = await cli.RunAsync(manifest);
 
         Assert.True(run.ExitCode == 1, run.ToString());
         var report = run.Report;
@@ -25,19 +23,21 @@ public sealed class RunTests : IDisposable
         Assert.Contains("running bad", run.StderrLines);
     }
 
-    [Fact]
-    public async Task Retest_reruns_a_failed_key_once_and_reports_its_final_status()
+    [Theory]
+    [MemberData(nameof(Runtimes.Both), MemberType = typeof(Runtimes))]
+    public async Task Retest_reruns_a_failed_key_once_and_reports_its_final_status(RuntimeKind runtime)
     {
-        var state = Path.Combine(_cli.Root, "state");
+        using var cli = runtimes.Cli(runtime);
+        var state = Path.Combine(cli.Root, "state");
         Directory.CreateDirectory(state);
-        var manifest = _cli.Write("retest.yaml", Manifests.Strategy(
+        var manifest = cli.Write("retest.yaml", Manifests.Strategy(
             ["flaky", "steady"],
             "if [ $TASK_KEY = flaky ] && [ ! -e /state/flaky ]; then touch /state/flaky; exit 1; fi; echo attempt-ok $TASK_KEY",
             extraStrategy: "retest: true",
             extraPodSpec: $"volumes:\n  - name: state\n    hostPath:\n      path: {state}",
             extraContainer: "volumeMounts:\n  - name: state\n    mountPath: /state"));
 
-        var run = await _cli.RunAsync(manifest);
+        var run = await cli.RunAsync(manifest);
 
         Assert.True(run.ExitCode == 0, run.ToString());
         Assert.Contains("[INFO] retest 1 failed keys", run.StderrLines);
@@ -48,30 +48,34 @@ public sealed class RunTests : IDisposable
         Assert.Equal(2, report.GetProperty("successNum").GetInt32());
     }
 
-    [Fact]
-    public async Task Without_retest_a_failed_key_is_not_run_again()
+    [Theory]
+    [MemberData(nameof(Runtimes.Both), MemberType = typeof(Runtimes))]
+    public async Task Without_retest_a_failed_key_is_not_run_again(RuntimeKind runtime)
     {
-        var state = Path.Combine(_cli.Root, "state");
+        using var cli = runtimes.Cli(runtime);
+        var state = Path.Combine(cli.Root, "state");
         Directory.CreateDirectory(state);
-        var manifest = _cli.Write("noretest.yaml", Manifests.Strategy(
+        var manifest = cli.Write("noretest.yaml", Manifests.Strategy(
             ["flaky"],
             "echo x >> /state/runs; exit 1",
             extraPodSpec: $"volumes:\n  - name: state\n    hostPath:\n      path: {state}",
             extraContainer: "volumeMounts:\n  - name: state\n    mountPath: /state"));
 
-        var run = await _cli.RunAsync(manifest);
+        var run = await cli.RunAsync(manifest);
 
         Assert.Equal(1, run.ExitCode);
         Assert.Single(File.ReadAllLines(Path.Combine(state, "runs")));
     }
 
-    [Fact]
-    public async Task A_list_file_replaces_the_manifests_static_keys()
+    [Theory]
+    [MemberData(nameof(Runtimes.Both), MemberType = typeof(Runtimes))]
+    public async Task A_list_file_replaces_the_manifests_static_keys(RuntimeKind runtime)
     {
-        var manifest = _cli.Write("list.yaml", Manifests.Strategy(["from-manifest"], "echo got $TASK_KEY"));
-        var list = _cli.Write("keys.txt", "alpha\n\nbeta\n");
+        using var cli = runtimes.Cli(runtime);
+        var manifest = cli.Write("list.yaml", Manifests.Strategy(["from-manifest"], "echo got $TASK_KEY"));
+        var list = cli.Write("keys.txt", "alpha\n\nbeta\n");
 
-        var run = await _cli.RunAsync("--list", list, manifest);
+        var run = await cli.RunAsync("--list", list, manifest);
 
         Assert.True(run.ExitCode == 0, run.ToString());
         Assert.Contains("[INFO] found 2 static keys to start distributed task", run.StderrLines);
@@ -81,35 +85,41 @@ public sealed class RunTests : IDisposable
         Assert.DoesNotContain("got from-manifest", run.StderrLines);
     }
 
-    [Fact]
-    public async Task Template_parameters_are_substituted_before_the_manifest_is_read()
+    [Theory]
+    [MemberData(nameof(Runtimes.Both), MemberType = typeof(Runtimes))]
+    public async Task Template_parameters_are_substituted_before_the_manifest_is_read(RuntimeKind runtime)
     {
-        var manifest = _cli.Write("template.yaml", Manifests.Single("echo {{ .greeting }} from {{.who}}"));
+        using var cli = runtimes.Cli(runtime);
+        var manifest = cli.Write("template.yaml", Manifests.Single("echo {{ .greeting }} from {{.who}}"));
 
-        var run = await _cli.RunAsync("--template", "greeting=hi", "--template", "who=kubetest", manifest);
+        var run = await cli.RunAsync("--template", "greeting=hi", "--template", "who=kubetest", manifest);
 
         Assert.True(run.ExitCode == 0, run.ToString());
         Assert.Contains("hi from kubetest", run.StderrLines);
     }
 
-    [Fact]
-    public async Task The_report_written_with_o_is_the_report_printed_on_stdout()
+    [Theory]
+    [MemberData(nameof(Runtimes.Both), MemberType = typeof(Runtimes))]
+    public async Task The_report_written_with_o_is_the_report_printed_on_stdout(RuntimeKind runtime)
     {
-        var output = Path.Combine(_cli.Root, "out", "report.json");
+        using var cli = runtimes.Cli(runtime);
+        var output = Path.Combine(cli.Root, "out", "report.json");
 
-        var run = await _cli.RunAsync("-o", output, CliRunner.Example("strategy-static.yaml"));
+        var run = await cli.RunAsync("-o", output, CliRunner.Example("strategy-static.yaml"));
 
         Assert.True(run.ExitCode == 0, run.ToString());
         Assert.Equal(run.Stdout.Trim(), File.ReadAllText(output).Trim());
         Assert.Equal(3, run.Report.GetProperty("totalNum").GetInt32());
     }
 
-    [Fact]
-    public async Task Log_extParam_appears_as_ext_in_the_report()
+    [Theory]
+    [MemberData(nameof(Runtimes.Both), MemberType = typeof(Runtimes))]
+    public async Task Log_extParam_appears_as_ext_in_the_report(RuntimeKind runtime)
     {
-        var manifest = _cli.Write("ext.yaml", Manifests.Single("true", extraSpec: "log:\n  extParam:\n    build: \"42\"\n    branch: main"));
+        using var cli = runtimes.Cli(runtime);
+        var manifest = cli.Write("ext.yaml", Manifests.Single("true", extraSpec: "log:\n  extParam:\n    build: \"42\"\n    branch: main"));
 
-        var run = await _cli.RunAsync(manifest);
+        var run = await cli.RunAsync(manifest);
 
         Assert.True(run.ExitCode == 0, run.ToString());
         var ext = run.Report.GetProperty("ext");
@@ -117,16 +127,18 @@ public sealed class RunTests : IDisposable
         Assert.Equal("main", ext.GetProperty("branch").GetString());
     }
 
-    [Fact]
-    public async Task A_freed_slot_takes_the_next_key_at_once_instead_of_waiting_for_the_wave()
+    [Theory]
+    [MemberData(nameof(Runtimes.Both), MemberType = typeof(Runtimes))]
+    public async Task A_freed_slot_takes_the_next_key_at_once_instead_of_waiting_for_the_wave(RuntimeKind runtime)
     {
+        using var cli = runtimes.Cli(runtime);
         // Two slots: "long" holds one for 3 s; the short keys must flow through the other slot meanwhile.
-        var manifest = _cli.Write("conserving.yaml", Manifests.Strategy(
+        var manifest = cli.Write("conserving.yaml", Manifests.Strategy(
             ["long", "s1", "s2", "s3"],
             "if [ $TASK_KEY = long ]; then sleep 3; else sleep 0.2; fi",
             scheduler: "maxContainersPerPod: 10\nmaxConcurrentNumPerPod: 2"));
 
-        var run = await _cli.RunAsync(manifest);
+        var run = await cli.RunAsync(manifest);
 
         Assert.True(run.ExitCode == 0, run.ToString());
         Assert.Equal(
@@ -134,21 +146,23 @@ public sealed class RunTests : IDisposable
             run.Report.GetProperty("details").EnumerateArray().Select(d => d.GetProperty("name").GetString()));
     }
 
-    [Fact]
-    public async Task Keys_never_run_above_maxConcurrentNumPerPod_at_once_in_a_pod()
+    [Theory]
+    [MemberData(nameof(Runtimes.Both), MemberType = typeof(Runtimes))]
+    public async Task Keys_never_run_above_maxConcurrentNumPerPod_at_once_in_a_pod(RuntimeKind runtime)
     {
-        var state = Path.Combine(_cli.Root, "state");
+        using var cli = runtimes.Cli(runtime);
+        var state = Path.Combine(cli.Root, "state");
         Directory.CreateDirectory(state);
 
         // Each key records how many keys were running when it started (mkdir is atomic).
-        var manifest = _cli.Write("limit.yaml", Manifests.Strategy(
+        var manifest = cli.Write("limit.yaml", Manifests.Strategy(
             Enumerable.Range(1, 8).Select(i => $"k{i}"),
             "mkdir /state/running-$TASK_KEY; ls /state | grep -c running- >> /state/seen; sleep 0.3; rmdir /state/running-$TASK_KEY",
             scheduler: "maxContainersPerPod: 8\nmaxConcurrentNumPerPod: 3",
             extraPodSpec: $"volumes:\n  - name: state\n    hostPath:\n      path: {state}",
             extraContainer: "volumeMounts:\n  - name: state\n    mountPath: /state"));
 
-        var run = await _cli.RunAsync(manifest);
+        var run = await cli.RunAsync(manifest);
 
         Assert.True(run.ExitCode == 0, run.ToString());
         var seen = File.ReadAllLines(Path.Combine(state, "seen")).Select(int.Parse).ToList();
@@ -156,21 +170,23 @@ public sealed class RunTests : IDisposable
         Assert.True(seen.Max() <= 3, string.Join(",", seen));
     }
 
-    [Fact]
-    public async Task Timings_from_an_earlier_report_start_the_longest_key_first()
+    [Theory]
+    [MemberData(nameof(Runtimes.Both), MemberType = typeof(Runtimes))]
+    public async Task Timings_from_an_earlier_report_start_the_longest_key_first(RuntimeKind runtime)
     {
-        var manifest = _cli.Write("timings.yaml", Manifests.Strategy(
+        using var cli = runtimes.Cli(runtime);
+        var manifest = cli.Write("timings.yaml", Manifests.Strategy(
             ["a", "b", "long"],
             "sleep 0.1",
             scheduler: "maxContainersPerPod: 10\nmaxConcurrentNumPerPod: 1"));
-        var earlier = _cli.Write("earlier.json", """
+        var earlier = cli.Write("earlier.json", """
             {"details": [{"elapsedTimeSec": 0, "name": "a", "status": "success"},
                          {"elapsedTimeSec": 0, "name": "b", "status": "success"},
                          {"elapsedTimeSec": 42, "name": "long", "status": "success"}],
              "elapsedTimeSec": 42, "failureNum": 0, "startedAt": "2026-01-01T00:00:00Z", "status": "success", "successNum": 3, "totalNum": 3}
             """);
 
-        var run = await _cli.RunAsync("--timings", earlier, manifest);
+        var run = await cli.RunAsync("--timings", earlier, manifest);
 
         Assert.True(run.ExitCode == 0, run.ToString());
         Assert.Equal(
@@ -178,22 +194,26 @@ public sealed class RunTests : IDisposable
             run.Report.GetProperty("details").EnumerateArray().Select(d => d.GetProperty("name").GetString()));
     }
 
-    [Fact]
-    public async Task A_timings_file_that_is_not_a_report_exits_3_naming_it()
+    [Theory]
+    [MemberData(nameof(Runtimes.Both), MemberType = typeof(Runtimes))]
+    public async Task A_timings_file_that_is_not_a_report_exits_3_naming_it(RuntimeKind runtime)
     {
-        var manifest = _cli.Write("timings.yaml", Manifests.Strategy(["a"], "true"));
-        var earlier = _cli.Write("not-a-report.json", "{\"hello\": 1}");
+        using var cli = runtimes.Cli(runtime);
+        var manifest = cli.Write("timings.yaml", Manifests.Strategy(["a"], "true"));
+        var earlier = cli.Write("not-a-report.json", "{\"hello\": 1}");
 
-        var run = await _cli.RunAsync("--timings", earlier, manifest);
+        var run = await cli.RunAsync("--timings", earlier, manifest);
 
         Assert.Equal(3, run.ExitCode);
         Assert.Contains("not-a-report.json", run.Stderr, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public async Task Dynamic_keys_are_split_by_the_delimiter_and_filtered_by_the_regex()
+    [Theory]
+    [MemberData(nameof(Runtimes.Both), MemberType = typeof(Runtimes))]
+    public async Task Dynamic_keys_are_split_by_the_delimiter_and_filtered_by_the_regex(RuntimeKind runtime)
     {
-        var manifest = _cli.Write("dynamic.yaml", """
+        using var cli = runtimes.Cli(runtime);
+        var manifest = cli.Write("dynamic.yaml", """
             apiVersion: kubetest.io/v1
             kind: TestJob
             metadata:
@@ -223,7 +243,7 @@ public sealed class RunTests : IDisposable
                         command: ["sh", "-c", "echo ran $TEST"]
             """);
 
-        var run = await _cli.RunAsync(manifest);
+        var run = await cli.RunAsync(manifest);
 
         Assert.True(run.ExitCode == 0, run.ToString());
         Assert.Contains("[INFO] found 3 dynamic keys to start distributed task.", run.StderrLines);
@@ -233,24 +253,28 @@ public sealed class RunTests : IDisposable
         Assert.Contains("ran TestBeta", run.StderrLines);
     }
 
-    [Fact]
-    public async Task Live_output_prints_each_line_prefixed_by_its_key()
+    [Theory]
+    [MemberData(nameof(Runtimes.Both), MemberType = typeof(Runtimes))]
+    public async Task Live_output_prints_each_line_prefixed_by_its_key(RuntimeKind runtime)
     {
-        var manifest = _cli.Write("live.yaml", Manifests.Strategy(["one", "two"], "echo first $TASK_KEY; echo second $TASK_KEY"));
+        using var cli = runtimes.Cli(runtime);
+        var manifest = cli.Write("live.yaml", Manifests.Strategy(["one", "two"], "echo first $TASK_KEY; echo second $TASK_KEY"));
 
-        var run = await _cli.RunAsync("--live", manifest);
+        var run = await cli.RunAsync("--live", manifest);
 
         Assert.True(run.ExitCode == 0, run.ToString());
         Assert.Contains("[TASK_KEY:one] first one", run.StderrLines);
         Assert.Contains("[TASK_KEY:two] second two", run.StderrLines);
     }
 
-    [Fact]
-    public async Task At_log_level_warn_only_failing_keys_print_their_output()
+    [Theory]
+    [MemberData(nameof(Runtimes.Both), MemberType = typeof(Runtimes))]
+    public async Task At_log_level_warn_only_failing_keys_print_their_output(RuntimeKind runtime)
     {
-        var manifest = _cli.Write("quiet.yaml", Manifests.Strategy(["good", "bad"], "echo output of $TASK_KEY; test $TASK_KEY = good"));
+        using var cli = runtimes.Cli(runtime);
+        var manifest = cli.Write("quiet.yaml", Manifests.Strategy(["good", "bad"], "echo output of $TASK_KEY; test $TASK_KEY = good"));
 
-        var run = await _cli.RunAsync("--log-level", "warn", manifest);
+        var run = await cli.RunAsync("--log-level", "warn", manifest);
 
         Assert.Equal(1, run.ExitCode);
         Assert.Contains("output of bad", run.StderrLines);

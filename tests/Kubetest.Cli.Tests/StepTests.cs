@@ -1,16 +1,14 @@
 namespace Kubetest.Cli.Tests;
 
 /// <summary>Pre- and postSteps, init containers, sidecars and the finalizer container, through the real CLI.</summary>
-public sealed class StepTests : IDisposable
+public sealed class StepTests(Runtimes runtimes) : IClassFixture<Runtimes>
 {
-    private readonly CliRunner _cli = new();
-
-    public void Dispose() => _cli.Dispose();
-
-    [Fact]
-    public async Task A_failing_prestep_stops_the_run_before_the_main_step_with_a_clear_error()
+    [Theory]
+    [MemberData(nameof(Runtimes.Both), MemberType = typeof(Runtimes))]
+    public async Task A_failing_prestep_stops_the_run_before_the_main_step_with_a_clear_error(RuntimeKind runtime)
     {
-        var manifest = _cli.Write("prestep-fails.yaml", Manifests.Strategy(
+        using var cli = runtimes.Cli(runtime);
+        var manifest = cli.Write("prestep-fails.yaml", Manifests.Strategy(
             ["a", "b"],
             "echo main-ran",
             extraSpec: """
@@ -24,7 +22,7 @@ public sealed class StepTests : IDisposable
                             command: ["sh", "-c", "echo preparing; exit 7"]
                 """));
 
-        var run = await _cli.RunAsync(manifest);
+        var run = await cli.RunAsync(manifest);
 
         Assert.True(run.ExitCode == 1, run.ToString());
         Assert.Contains("[ERROR] prestep broken failed: exit code 7", run.StderrLines);
@@ -35,10 +33,12 @@ public sealed class StepTests : IDisposable
         Assert.All(report.GetProperty("details").EnumerateArray(), d => Assert.Equal("unknown", d.GetProperty("status").GetString()));
     }
 
-    [Fact]
-    public async Task PostSteps_see_the_main_steps_report_and_the_runs_log_through_their_volumes()
+    [Theory]
+    [MemberData(nameof(Runtimes.Both), MemberType = typeof(Runtimes))]
+    public async Task PostSteps_see_the_main_steps_report_and_the_runs_log_through_their_volumes(RuntimeKind runtime)
     {
-        var manifest = _cli.Write("poststep.yaml", Manifests.Strategy(
+        using var cli = runtimes.Cli(runtime);
+        var manifest = cli.Write("poststep.yaml", Manifests.Strategy(
             ["k1", "k2"],
             "echo key-output-$TASK_KEY",
             extraSpec: """
@@ -49,12 +49,12 @@ public sealed class StepTests : IDisposable
                         containers:
                           - name: summarize
                             image: alpine
-                            command: ["sh", "-c", "grep -c ^key-output /var/kubetest/log; grep -o '\"totalNum\": 2' /var/kubetest/report.json"]
+                            command: ["sh", "-c", "grep -c ^key-output /tmp/kubetest/log; grep -o '\"totalNum\": 2' /tmp/kubetest/report.json"]
                             volumeMounts:
                               - name: log
-                                mountPath: /var/kubetest/log
+                                mountPath: /tmp/kubetest/log
                               - name: report
-                                mountPath: /var/kubetest/report.json
+                                mountPath: /tmp/kubetest/report.json
                         volumes:
                           - name: log
                             log: {}
@@ -63,7 +63,7 @@ public sealed class StepTests : IDisposable
                               format: json
                 """));
 
-        var run = await _cli.RunAsync(manifest);
+        var run = await cli.RunAsync(manifest);
 
         Assert.True(run.ExitCode == 0, run.ToString());
         var lines = run.StderrLines.ToList();
@@ -72,10 +72,12 @@ public sealed class StepTests : IDisposable
         Assert.Contains("2", lines);
     }
 
-    [Fact]
-    public async Task Init_containers_run_in_order_before_the_main_container()
+    [Theory]
+    [MemberData(nameof(Runtimes.Both), MemberType = typeof(Runtimes))]
+    public async Task Init_containers_run_in_order_before_the_main_container(RuntimeKind runtime)
     {
-        var manifest = _cli.Write("init.yaml", Manifests.Single(
+        using var cli = runtimes.Cli(runtime);
+        var manifest = cli.Write("init.yaml", Manifests.Single(
             "cat /shared/order",
             extraPodSpec: """
                 initContainers:
@@ -93,7 +95,7 @@ public sealed class StepTests : IDisposable
                 """,
             extraContainer: "volumeMounts: [{name: shared, mountPath: /shared}]"));
 
-        var run = await _cli.RunAsync(manifest);
+        var run = await cli.RunAsync(manifest);
 
         Assert.True(run.ExitCode == 0, run.ToString());
         var lines = run.StderrLines.ToList();
@@ -101,12 +103,14 @@ public sealed class StepTests : IDisposable
         Assert.Equal(["first", "second"], lines.Skip(header + 1).Take(2));
     }
 
-    [Fact]
-    public async Task A_sidecar_runs_beside_the_main_container_and_the_finalizer_runs_after_it()
+    [Theory]
+    [MemberData(nameof(Runtimes.Both), MemberType = typeof(Runtimes))]
+    public async Task A_sidecar_runs_beside_the_main_container_and_the_finalizer_runs_after_it(RuntimeKind runtime)
     {
-        var state = Path.Combine(_cli.Root, "state");
+        using var cli = runtimes.Cli(runtime);
+        var state = Path.Combine(cli.Root, "state");
         Directory.CreateDirectory(state);
-        var manifest = _cli.Write("sidecar.yaml", $$"""
+        var manifest = cli.Write("sidecar.yaml", $$"""
             apiVersion: kubetest.io/v1
             kind: TestJob
             metadata:
@@ -138,7 +142,7 @@ public sealed class StepTests : IDisposable
                           path: {{state}}
             """);
 
-        var run = await _cli.RunAsync(manifest);
+        var run = await cli.RunAsync(manifest);
 
         Assert.True(run.ExitCode == 0, run.ToString());
         Assert.Contains("serving", run.StderrLines);

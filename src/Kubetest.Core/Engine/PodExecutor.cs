@@ -31,8 +31,9 @@ internal sealed class PodExecutor(IPodRuntime runtime, IRunObserver observer, Ar
         {
             pod = await runtime.StartPodAsync(request, podLog, cancellationToken).ConfigureAwait(false);
         }
-        catch (PodFailedException ex)
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
+            // Whatever kept the pod from starting (the runtime's own errors included) ends its tasks, not the run.
             foreach (var task in tasks)
             {
                 onFinished(task, new TaskResult(KeyStatus.Error, null, started.Elapsed, $"pod {request.GenerateName}… could not start: {ex.Message}"));
