@@ -75,12 +75,57 @@ public class JobsAndPodsTests : EmulatorTestBase
     }
 
     [Fact]
-    public async Task Deleting_a_job_with_background_propagation_deletes_its_pod_and_kills_its_processes()
+    public async Task Deleting_a_job_with_foreground_propagation_has_deleted_its_pod_when_the_call_returns()
     {
         var pod = await CreateJobPodAsync(Job("long-", Container("main", "sleep 600")));
         await WaitForPodAsync(pod.Name(), p => p.Status.Phase == "Running");
 
         await Client.BatchV1.DeleteNamespacedJobAsync(pod.Metadata.Labels["job-name"], Ns, propagationPolicy: "Foreground");
+
+        Assert.Empty(Emulator.StoredJobs());
+        Assert.Empty(Emulator.StoredPods());
+    }
+
+    [Fact]
+    public async Task Deleting_a_job_with_background_propagation_deletes_its_pod_soon_after()
+    {
+        var pod = await CreateJobPodAsync(Job("bg-", Container("main", "sleep 600")));
+
+        await Client.BatchV1.DeleteNamespacedJobAsync(pod.Metadata.Labels["job-name"], Ns, body: new V1DeleteOptions { PropagationPolicy = "Background" });
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (Emulator.StoredPods().Count > 0 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50);
+        }
+
+        Assert.Empty(Emulator.StoredJobs());
+        Assert.Empty(Emulator.StoredPods());
+    }
+
+    [Fact]
+    public async Task Deleting_a_job_without_a_policy_orphans_its_pod_as_batch_v1_does_on_a_real_cluster()
+    {
+        var pod = await CreateJobPodAsync(Job("nopolicy-", Container("main", "sleep 600")));
+
+        await Client.BatchV1.DeleteNamespacedJobAsync(pod.Metadata.Labels["job-name"], Ns);
+
+        Assert.Empty(Emulator.StoredJobs());
+        var orphan = Assert.Single(Emulator.StoredPods());
+        Assert.Null(orphan.Metadata.OwnerReferences);
+    }
+
+    [Fact]
+    public async Task A_finished_job_with_ttl_seconds_after_finished_zero_is_removed_with_its_pod()
+    {
+        var job = Job("ttl-", Container("main", "true"));
+        job.Spec.TtlSecondsAfterFinished = 0;
+        await CreateJobPodAsync(job);
+
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while ((Emulator.StoredPods().Count > 0 || Emulator.StoredJobs().Count > 0) && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50);
+        }
 
         Assert.Empty(Emulator.StoredJobs());
         Assert.Empty(Emulator.StoredPods());
