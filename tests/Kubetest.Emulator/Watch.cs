@@ -39,12 +39,13 @@ internal static class Watch
             lifetime.CancelAfter(TimeSpan.FromSeconds(timeoutSeconds));
         }
 
+        var table = PodTable.Wanted(context);
         var sent = 0;
         try
         {
             foreach (var e in backlog)
             {
-                sent += await SendAsync(context, e, ns, selector, lifetime.Token);
+                sent += await SendAsync(context, e, ns, selector, table, lifetime.Token);
                 if (DropIfDue(faults, sent))
                 {
                     return;
@@ -53,7 +54,7 @@ internal static class Watch
 
             await foreach (var e in channel.Reader.ReadAllAsync(lifetime.Token))
             {
-                sent += await SendAsync(context, e, ns, selector, lifetime.Token);
+                sent += await SendAsync(context, e, ns, selector, table, lifetime.Token);
                 if (DropIfDue(faults, sent))
                 {
                     return;
@@ -77,14 +78,18 @@ internal static class Watch
         return faults.DropWatchAfterEvents is { } limit && sent >= limit;
     }
 
-    private static async Task<int> SendAsync(HttpContext context, PodEvent e, string ns, Selector selector, CancellationToken token)
+    private static async Task<int> SendAsync(HttpContext context, PodEvent e, string ns, Selector selector, bool table, CancellationToken token)
     {
         if (e.Pod.Namespace() != ns || !selector.Matches(e.Pod))
         {
             return 0;
         }
 
-        await WriteEventAsync(context, e.Type, e.Pod, token);
+        // kubectl get -w asks for Tables in the watch too, one row per event.
+        object value = table
+            ? PodTable.Render(new V1PodList { Metadata = new V1ListMeta { ResourceVersion = e.Pod.ResourceVersion() }, Items = [e.Pod] })
+            : e.Pod;
+        await WriteEventAsync(context, e.Type, value, token);
         return 1;
     }
 
