@@ -20,6 +20,7 @@ public sealed class KubeEmulator : IAsyncDisposable
     private readonly bool _ownsStateDirectory;
     private readonly string _caPem;
     private long _requests;
+    private int _disposed;
     private long _injected500;
     private long _injected429;
 
@@ -109,8 +110,14 @@ public sealed class KubeEmulator : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await _app.StopAsync();
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
+        // Pods first: killing their processes ends the exec sessions the server would wait for.
         await _kubelet.DisposeAsync();
+        await _app.StopAsync();
         await _app.DisposeAsync();
         if (_ownsStateDirectory)
         {

@@ -25,6 +25,7 @@ internal static class Logs
             c.Response.StatusCode = 200;
             c.Response.ContentType = "text/plain";
             await c.Response.StartAsync(c.RequestAborted);
+            using var stopping = CancellationTokenSource.CreateLinkedTokenSource(c.RequestAborted, c.RequestServices.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping);
             long offset = 0;
             while (true)
             {
@@ -41,7 +42,15 @@ internal static class Logs
                     return;
                 }
 
-                await changed.WaitAsync(c.RequestAborted);
+                try
+                {
+                    await changed.WaitAsync(stopping.Token);
+                }
+                catch (OperationCanceledException) when (!c.RequestAborted.IsCancellationRequested)
+                {
+                    // The server is stopping: end the stream as a cluster going away would.
+                    return;
+                }
             }
         });
     }

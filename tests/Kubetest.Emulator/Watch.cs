@@ -29,7 +29,9 @@ internal static class Watch
             return;
         }
 
-        using var lifetime = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
+        // Linked to shutdown: the server waits for open requests when it stops, and a watch never ends by itself.
+        var stopping = context.RequestServices.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
+        using var lifetime = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, stopping);
         if (faults.DropWatchAfter is { } dropAfter)
         {
             lifetime.CancelAfter(dropAfter);
