@@ -58,6 +58,40 @@ public class JobsAndPodsTests : EmulatorTestBase
         Assert.Equal(4, init.ExitCode);
         Assert.Contains("init container prepare failed with exit code 4", failed.Status.Message, StringComparison.Ordinal);
         Assert.NotNull(Assert.Single(failed.Status.ContainerStatuses).State.Waiting);
+        Assert.Equal("preparing\n", await LogAsync(pod.Name(), "prepare"));
+    }
+
+    [Fact]
+    public async Task Init_containers_run_in_order_with_their_own_logs_and_share_volumes_with_the_main_container()
+    {
+        var volume = new V1VolumeMount { Name = "shared", MountPath = "/shared" };
+        var first = Container("first", "echo one > /shared/steps; echo first ran");
+        var second = Container("second", "echo two >> /shared/steps; echo second ran");
+        var main = Container("main", "cat /shared/steps");
+        foreach (var container in new[] { first, second, main })
+        {
+            container.VolumeMounts = [volume];
+        }
+
+        var job = Job("inits-", main);
+        job.Spec.Template.Spec.InitContainers = [first, second];
+        job.Spec.Template.Spec.Volumes = [new V1Volume { Name = "shared", EmptyDir = new V1EmptyDirVolumeSource() }];
+        var pod = await CreateJobPodAsync(job);
+
+        var done = await WaitForPodAsync(pod.Name(), p => p.Status.Phase is "Succeeded" or "Failed");
+
+        Assert.Equal("Succeeded", done.Status.Phase);
+        Assert.All(done.Status.InitContainerStatuses, s => Assert.Equal((0, "Completed"), (s.State.Terminated.ExitCode, s.State.Terminated.Reason)));
+        Assert.Equal("first ran\n", await LogAsync(pod.Name(), "first"));
+        Assert.Equal("second ran\n", await LogAsync(pod.Name(), "second"));
+        Assert.Equal("one\ntwo\n", await LogAsync(pod.Name(), "main"));
+    }
+
+    private async Task<string> LogAsync(string pod, string container)
+    {
+        await using var log = await Client.CoreV1.ReadNamespacedPodLogAsync(pod, Ns, container: container);
+        using var reader = new StreamReader(log);
+        return await reader.ReadToEndAsync();
     }
 
     [Fact]
