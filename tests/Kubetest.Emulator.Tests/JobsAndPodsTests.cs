@@ -288,4 +288,30 @@ public class JobsAndPodsTests : EmulatorTestBase
 
         Assert.Equal("one\ntwo\n", await reader.ReadToEndAsync());
     }
+
+    [Fact]
+    public async Task Tail_lines_returns_only_the_last_lines_of_the_log()
+    {
+        var pod = await CreateJobPodAsync(Job("tail-", Container("main", "printf 'a\\nb\\nc\\n'")));
+        await WaitForPodAsync(pod.Name(), p => p.Status.Phase == "Succeeded");
+
+        await using var log = await Client.CoreV1.ReadNamespacedPodLogAsync(pod.Name(), Ns, container: "main", tailLines: 2);
+        using var reader = new StreamReader(log);
+
+        Assert.Equal("b\nc\n", await reader.ReadToEndAsync());
+    }
+
+    [Fact]
+    public async Task The_emulator_counts_requests_by_route_so_a_client_can_see_what_it_spends_them_on()
+    {
+        var pod = await CreateJobPodAsync(Job("count-", Container("main", "true")));
+        await Client.CoreV1.ReadNamespacedPodAsync(pod.Name(), Ns);
+
+        var counts = Emulator.RequestCounts;
+
+        Assert.Equal(1, counts["POST /apis/batch/v1/namespaces/{ns}/jobs"]);
+        Assert.Equal(1, counts["GET /api/v1/namespaces/{ns}/pods"]);
+        Assert.True(counts["GET /api/v1/namespaces/{ns}/pods/{name}"] >= 1);
+        Assert.Equal(counts.Values.Sum(), Emulator.RequestCount);
+    }
 }
