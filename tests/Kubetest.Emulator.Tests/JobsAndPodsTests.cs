@@ -58,6 +58,40 @@ public class JobsAndPodsTests : EmulatorTestBase
         Assert.Equal(4, init.ExitCode);
         Assert.Contains("init container prepare failed with exit code 4", failed.Status.Message, StringComparison.Ordinal);
         Assert.NotNull(Assert.Single(failed.Status.ContainerStatuses).State.Waiting);
+        Assert.Equal("preparing\n", await LogAsync(pod.Name(), "prepare"));
+    }
+
+    [Fact]
+    public async Task Init_containers_run_in_order_with_their_own_logs_and_share_volumes_with_the_main_container()
+    {
+        var volume = new V1VolumeMount { Name = "shared", MountPath = "/shared" };
+        var first = Container("first", "echo one > /shared/steps; echo first ran");
+        var second = Container("second", "echo two >> /shared/steps; echo second ran");
+        var main = Container("main", "cat /shared/steps");
+        foreach (var container in new[] { first, second, main })
+        {
+            container.VolumeMounts = [volume];
+        }
+
+        var job = Job("inits-", main);
+        job.Spec.Template.Spec.InitContainers = [first, second];
+        job.Spec.Template.Spec.Volumes = [new V1Volume { Name = "shared", EmptyDir = new V1EmptyDirVolumeSource() }];
+        var pod = await CreateJobPodAsync(job);
+
+        var done = await WaitForPodAsync(pod.Name(), p => p.Status.Phase is "Succeeded" or "Failed");
+
+        Assert.Equal("Succeeded", done.Status.Phase);
+        Assert.All(done.Status.InitContainerStatuses, s => Assert.Equal((0, "Completed"), (s.State.Terminated.ExitCode, s.State.Terminated.Reason)));
+        Assert.Equal("first ran\n", await LogAsync(pod.Name(), "first"));
+        Assert.Equal("second ran\n", await LogAsync(pod.Name(), "second"));
+        Assert.Equal("one\ntwo\n", await LogAsync(pod.Name(), "main"));
+    }
+
+    private async Task<string> LogAsync(string pod, string container)
+    {
+        await using var log = await Client.CoreV1.ReadNamespacedPodLogAsync(pod, Ns, container: container);
+        using var reader = new StreamReader(log);
+        return await reader.ReadToEndAsync();
     }
 
     [Fact]
@@ -75,12 +109,57 @@ public class JobsAndPodsTests : EmulatorTestBase
     }
 
     [Fact]
-    public async Task Deleting_a_job_with_background_propagation_deletes_its_pod_and_kills_its_processes()
+    public async Task Deleting_a_job_with_foreground_propagation_has_deleted_its_pod_when_the_call_returns()
     {
         var pod = await CreateJobPodAsync(Job("long-", Container("main", "sleep 600")));
         await WaitForPodAsync(pod.Name(), p => p.Status.Phase == "Running");
 
         await Client.BatchV1.DeleteNamespacedJobAsync(pod.Metadata.Labels["job-name"], Ns, propagationPolicy: "Foreground");
+
+        Assert.Empty(Emulator.StoredJobs());
+        Assert.Empty(Emulator.StoredPods());
+    }
+
+    [Fact]
+    public async Task Deleting_a_job_with_background_propagation_deletes_its_pod_soon_after()
+    {
+        var pod = await CreateJobPodAsync(Job("bg-", Container("main", "sleep 600")));
+
+        await Client.BatchV1.DeleteNamespacedJobAsync(pod.Metadata.Labels["job-name"], Ns, body: new V1DeleteOptions { PropagationPolicy = "Background" });
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (Emulator.StoredPods().Count > 0 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50);
+        }
+
+        Assert.Empty(Emulator.StoredJobs());
+        Assert.Empty(Emulator.StoredPods());
+    }
+
+    [Fact]
+    public async Task Deleting_a_job_without_a_policy_orphans_its_pod_as_batch_v1_does_on_a_real_cluster()
+    {
+        var pod = await CreateJobPodAsync(Job("nopolicy-", Container("main", "sleep 600")));
+
+        await Client.BatchV1.DeleteNamespacedJobAsync(pod.Metadata.Labels["job-name"], Ns);
+
+        Assert.Empty(Emulator.StoredJobs());
+        var orphan = Assert.Single(Emulator.StoredPods());
+        Assert.Null(orphan.Metadata.OwnerReferences);
+    }
+
+    [Fact]
+    public async Task A_finished_job_with_ttl_seconds_after_finished_zero_is_removed_with_its_pod()
+    {
+        var job = Job("ttl-", Container("main", "true"));
+        job.Spec.TtlSecondsAfterFinished = 0;
+        await CreateJobPodAsync(job);
+
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while ((Emulator.StoredPods().Count > 0 || Emulator.StoredJobs().Count > 0) && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50);
+        }
 
         Assert.Empty(Emulator.StoredJobs());
         Assert.Empty(Emulator.StoredPods());
@@ -208,5 +287,31 @@ public class JobsAndPodsTests : EmulatorTestBase
         using var reader = new StreamReader(stream);
 
         Assert.Equal("one\ntwo\n", await reader.ReadToEndAsync());
+    }
+
+    [Fact]
+    public async Task Tail_lines_returns_only_the_last_lines_of_the_log()
+    {
+        var pod = await CreateJobPodAsync(Job("tail-", Container("main", "printf 'a\\nb\\nc\\n'")));
+        await WaitForPodAsync(pod.Name(), p => p.Status.Phase == "Succeeded");
+
+        await using var log = await Client.CoreV1.ReadNamespacedPodLogAsync(pod.Name(), Ns, container: "main", tailLines: 2);
+        using var reader = new StreamReader(log);
+
+        Assert.Equal("b\nc\n", await reader.ReadToEndAsync());
+    }
+
+    [Fact]
+    public async Task The_emulator_counts_requests_by_route_so_a_client_can_see_what_it_spends_them_on()
+    {
+        var pod = await CreateJobPodAsync(Job("count-", Container("main", "true")));
+        await Client.CoreV1.ReadNamespacedPodAsync(pod.Name(), Ns);
+
+        var counts = Emulator.RequestCounts;
+
+        Assert.Equal(1, counts["POST /apis/batch/v1/namespaces/{ns}/jobs"]);
+        Assert.Equal(1, counts["GET /api/v1/namespaces/{ns}/pods"]);
+        Assert.True(counts["GET /api/v1/namespaces/{ns}/pods/{name}"] >= 1);
+        Assert.Equal(counts.Values.Sum(), Emulator.RequestCount);
     }
 }

@@ -11,7 +11,11 @@ internal static class Kubectl
             .FirstOrDefault(File.Exists)
         ?? throw new InvalidOperationException("kubectl is not on PATH: these tests run the real kubectl against the emulator (install it, e.g. .ci/run does)");
 
-    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(string kubeconfig, string cacheDirectory, params string[] arguments)
+    public static Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(string kubeconfig, string cacheDirectory, params string[] arguments) =>
+        RunAsync(kubeconfig, cacheDirectory, null, arguments);
+
+    /// <summary>Runs kubectl with <paramref name="stdin"/> as its input (closed at once when null).</summary>
+    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(string kubeconfig, string cacheDirectory, byte[]? stdin, params string[] arguments)
     {
         var start = new ProcessStartInfo(Path())
         {
@@ -30,6 +34,11 @@ internal static class Kubectl
         }
 
         using var process = Process.Start(start)!;
+        if (stdin is not null)
+        {
+            await process.StandardInput.BaseStream.WriteAsync(stdin);
+        }
+
         process.StandardInput.Close();
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();

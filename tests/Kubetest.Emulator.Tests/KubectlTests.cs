@@ -123,4 +123,35 @@ public class KubectlTests : EmulatorTestBase
         Assert.NotEqual(0, get.ExitCode);
         Assert.Contains("jobs.batch \"hello\" is forbidden", get.Stderr, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Kubectl_exec_with_stdin_carries_binary_input_into_the_container_byte_for_byte()
+    {
+        var pod = await CreateJobWithKubectlAsync();
+        var input = new byte[200_000];
+        Random.Shared.NextBytes(input);
+
+        var (exitCode, stdout, stderr) = await Kubectl.RunAsync(
+            KubeconfigPath, Path.Combine(Directory, "kubectl-cache"), input, "exec", "-i", pod, "-c", "main", "--", "sh", "-c", "cat > /tmp/input.bin && cksum < /tmp/input.bin");
+
+        Assert.True(exitCode == 0, stderr);
+        Assert.Equal(Cksum(input), stdout.Trim());
+    }
+
+    private static string Cksum(byte[] input)
+    {
+        var file = Path.GetTempFileName();
+        try
+        {
+            File.WriteAllBytes(file, input);
+            using var process = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("sh", ["-c", $"cksum < '{file}'"]) { RedirectStandardOutput = true })!;
+            var output = process.StandardOutput.ReadToEnd();
+            process.WaitForExit();
+            return output.Trim();
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
 }

@@ -68,7 +68,6 @@ internal sealed class ExecSession : IDisposable
     private readonly bool _stdout;
     private readonly bool _stderr;
     private readonly SemaphoreSlim _sending = new(1, 1);
-    private bool _clientClosed;
 
     public ExecSession(WebSocket socket, bool v5, bool stdin, bool stdout, bool stderr)
     {
@@ -107,15 +106,10 @@ internal sealed class ExecSession : IDisposable
         try
         {
             await SendAsync(StatusChannel, Encoding.UTF8.GetBytes(Api.Serialize(Result(exitCode, command))), CancellationToken.None);
-            if (_clientClosed)
-            {
-                await _socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, CancellationToken.None);
-            }
-            else
-            {
-                using var closing = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-                await _socket.CloseAsync(WebSocketCloseStatus.NormalClosure, null, closing.Token);
-            }
+            await _socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, CancellationToken.None);
+
+            // Give the client a moment to answer the close, but do not depend on it.
+            await receiving.WaitAsync(TimeSpan.FromSeconds(1), CancellationToken.None).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
         catch (Exception e) when (e is WebSocketException or OperationCanceledException)
         {
@@ -172,7 +166,6 @@ internal sealed class ExecSession : IDisposable
                 var result = await _socket.ReceiveAsync(buffer, cancel.Token);
                 if (result.MessageType == WebSocketMessageType.Close)
                 {
-                    _clientClosed = true;
                     await (_stdin?.Writer.CompleteAsync() ?? ValueTask.CompletedTask);
                     return;
                 }

@@ -66,9 +66,13 @@ internal sealed class JobController
         return created;
     }
 
-    /// <summary>Deletes the Job and, unless <paramref name="propagationPolicy"/> is Orphan, its pods.</summary>
+    /// <summary>
+    /// Deletes the Job and, unless <paramref name="propagationPolicy"/> is Orphan, its pods. Without
+    /// a policy batch/v1 Jobs orphan their pods, as on a real API server (kubectl passes Background).
+    /// </summary>
     public async Task<V1Job> DeleteAsync(string ns, string name, string? propagationPolicy)
     {
+        propagationPolicy ??= "Orphan";
         var job = _store.RemoveJob(ns, name) ?? throw Statuses.NotFound("jobs", name, "batch");
         if (propagationPolicy is not null and not ("Background" or "Foreground" or "Orphan"))
         {
@@ -78,13 +82,17 @@ internal sealed class JobController
         var owned = _store.ListPods(ns).Items.Where(p => p.Metadata.OwnerReferences?.Any(o => o.Uid == job.Metadata.Uid) == true).ToList();
         if (propagationPolicy == "Orphan")
         {
+            foreach (var pod in owned)
+            {
+                _store.UpdatePod(ns, pod.Name(), p => p.Metadata.OwnerReferences = null);
+            }
+
             return job;
         }
 
         var deletions = owned.Select(p => DeletePodAsync(ns, p.Name(), null)).ToList();
 
-        // Foreground waits for the dependents; the default for Jobs (orphan in the API, but
-        // every client passes a policy) and Background let the garbage collector go on alone.
+        // Foreground waits for the dependents; Background lets the garbage collector go on alone.
         if (propagationPolicy == "Foreground")
         {
             await Task.WhenAll(deletions);

@@ -35,7 +35,10 @@ internal static class Jobs
         {
             Rbac.Authorize(Api.Identity(c), "delete", "batch", "jobs", null, ns, name);
             var options = await Api.ReadOptionalAsync<V1DeleteOptions>(c);
-            var job = await controller.DeleteAsync(ns, name, options?.PropagationPolicy ?? Api.Query(c, "propagationPolicy"));
+            var orphanDependents = options?.OrphanDependents ?? (bool.TryParse(Api.Query(c, "orphanDependents"), out var o) ? o : null);
+            var policy = options?.PropagationPolicy ?? Api.Query(c, "propagationPolicy")
+                ?? (orphanDependents is { } orphan ? (orphan ? "Orphan" : "Background") : null);
+            var job = await controller.DeleteAsync(ns, name, policy);
             await Api.WriteAsync(c, new V1Status
             {
                 Kind = "Status",

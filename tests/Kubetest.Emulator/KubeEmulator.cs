@@ -20,6 +20,8 @@ public sealed class KubeEmulator : IAsyncDisposable
     private readonly bool _ownsStateDirectory;
     private readonly string _caPem;
     private long _requests;
+    private int _disposed;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, long> _requestCounts = new(StringComparer.Ordinal);
     private long _injected500;
     private long _injected429;
 
@@ -103,14 +105,29 @@ public sealed class KubeEmulator : IAsyncDisposable
     /// <summary>Deletes a pod as an admin would (its processes are killed), e.g. mid-run.</summary>
     public Task DeletePodAsync(string ns, string name) => _controller.DeletePodAsync(ns, name, 0);
 
-    internal void CountRequest() => Interlocked.Increment(ref _requests);
+    /// <summary>Requests served so far by kind ("GET /api/v1/namespaces/{ns}/pods?watch", "POST …/jobs", …), to see what a client spends its requests on.</summary>
+    public IReadOnlyDictionary<string, long> RequestCounts => new Dictionary<string, long>(_requestCounts);
+
+    internal void CountRequest(HttpContext context)
+    {
+        Interlocked.Increment(ref _requests);
+        var route = (context.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText ?? context.Request.Path.Value ?? string.Empty;
+        var key = $"{context.Request.Method} {route}{(Api.QueryFlag(context, "watch") ? "?watch" : string.Empty)}";
+        _requestCounts.AddOrUpdate(key, 1, (_, n) => n + 1);
+    }
 
     internal void CountFault(int code) => Interlocked.Increment(ref code == 500 ? ref _injected500 : ref _injected429);
 
     public async ValueTask DisposeAsync()
     {
-        await _app.StopAsync();
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
+        // Pods first: killing their processes ends the exec sessions the server would wait for.
         await _kubelet.DisposeAsync();
+        await _app.StopAsync();
         await _app.DisposeAsync();
         if (_ownsStateDirectory)
         {

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Text.RegularExpressions;
 using k8s.Models;
 using Kubetest.Runtime;
 using Kubetest.Runtime.Local;
@@ -37,7 +36,7 @@ internal sealed class PodRun
 /// The stand-in kubelet: runs each pod's containers through the local sandbox and reports their
 /// progress in the pod's status (Pending → Running → Succeeded/Failed), as a node would.
 /// </summary>
-internal sealed partial class Kubelet : IAsyncDisposable
+internal sealed class Kubelet : IAsyncDisposable
 {
     public const string NodeName = "kubetest-emulator";
 
@@ -102,29 +101,46 @@ internal sealed partial class Kubelet : IAsyncDisposable
             }
 
             Update(run, p => PodPhases.Scheduled(p));
-            if (pod.Spec.Containers.FirstOrDefault(c => c.Command is not { Count: > 0 }) is { } imageOnly)
+            var inits = pod.Spec.InitContainers ?? [];
+            if (inits.Concat(pod.Spec.Containers).FirstOrDefault(c => c.Command is not { Count: > 0 }) is { } imageOnly)
             {
                 Finish(run, p => PodPhases.NoCommand(p, imageOnly.Name));
                 return;
             }
 
-            var request = new PodRequest(pod.Name(), pod.Metadata, pod.Spec, pod.Spec.Containers.Select(c => c.Name).ToList(), [], null);
-            var initLog = new InitLogSink(run.Logs, pod.Spec.InitContainers?.FirstOrDefault()?.Name);
+            // Init containers are started here as held containers too and run one by one like the
+            // others, so that each has its own log and status, as a kubelet reports them.
+            var spec = Store.Clone(pod.Spec);
+            spec.Containers = [.. inits.Select(Store.Clone), .. spec.Containers];
+            spec.InitContainers = null;
+            var request = new PodRequest(pod.Name(), pod.Metadata, spec, spec.Containers.Select(c => c.Name).ToList(), [], null);
             IStreamingPod local;
             try
             {
-                local = await _runtime.StartNamedPodAsync(pod.Name(), request, initLog, token);
+                local = await _runtime.StartNamedPodAsync(pod.Name(), request, NullOutputSink.Instance, token);
             }
             catch (PodFailedException e)
             {
-                CloseInitLogs(run, pod);
-                Finish(run, p => PodPhases.InitFailed(p, e.Message, InitFailure().Match(e.Message)));
+                Finish(run, p => PodPhases.Unstartable(p, e.Message));
                 return;
             }
 
-            CloseInitLogs(run, pod);
-
             run.Local = local;
+            foreach (var init in inits)
+            {
+                var started = DateTime.UtcNow;
+                Update(run, p => PodPhases.InitRunning(p, init.Name, started));
+                var (exitCode, message) = await RunCommandAsync(run, local, init.Name, token);
+                if (exitCode != 0)
+                {
+                    await local.DisposeAsync();
+                    Finish(run, p => PodPhases.InitFailed(p, init.Name, exitCode, started, message));
+                    return;
+                }
+
+                Update(run, p => PodPhases.InitCompleted(p, init.Name, started));
+            }
+
             Update(run, PodPhases.Started);
             var containers = pod.Spec.Containers.Select(c => RunContainerAsync(run, local, c.Name, token)).ToList();
             var exitCodes = await Task.WhenAll(containers);
@@ -140,27 +156,29 @@ internal sealed partial class Kubelet : IAsyncDisposable
 
     private async Task<int> RunContainerAsync(PodRun run, IStreamingPod local, string container, CancellationToken token)
     {
-        var log = run.Logs[container];
         var started = DateTime.UtcNow;
-        int exitCode;
-        string? message = null;
+        var (exitCode, message) = await RunCommandAsync(run, local, container, token);
+        Update(run, p => PodPhases.ContainerTerminated(p, container, exitCode, started, message));
+        return exitCode;
+    }
+
+    /// <summary>Runs the container's own command, its stdout and stderr going to its log.</summary>
+    private static async Task<(int ExitCode, string? Message)> RunCommandAsync(PodRun run, IStreamingPod local, string container, CancellationToken token)
+    {
+        var log = run.Logs[container];
         try
         {
             using var output = log.Writer();
-            exitCode = await local.ExecStreamAsync(container, local.ContainerCommand(container), new Dictionary<string, string>(), null, output, output, token);
+            return (await local.ExecStreamAsync(container, local.ContainerCommand(container), new Dictionary<string, string>(), null, output, output, token), null);
         }
         catch (PodFailedException e)
         {
-            exitCode = 128;
-            message = e.Message;
+            return (128, e.Message);
         }
         finally
         {
             log.Close();
         }
-
-        Update(run, p => PodPhases.ContainerTerminated(p, container, exitCode, started, message));
-        return exitCode;
     }
 
     private bool HeldPending(V1Pod pod)
@@ -180,14 +198,6 @@ internal sealed partial class Kubelet : IAsyncDisposable
         return true;
     }
 
-    private static void CloseInitLogs(PodRun run, V1Pod pod)
-    {
-        foreach (var init in pod.Spec.InitContainers ?? [])
-        {
-            run.Logs[init.Name].Close();
-        }
-    }
-
     private void Update(PodRun run, Action<V1Pod> change) => _store.UpdatePod(run.Namespace, run.Name, change);
 
     private void Finish(PodRun run, Action<V1Pod> change)
@@ -200,21 +210,6 @@ internal sealed partial class Kubelet : IAsyncDisposable
         if (_store.UpdatePod(run.Namespace, run.Name, change) is { } pod)
         {
             _finished(pod);
-        }
-    }
-
-    [GeneratedRegex("^init container (?<name>\\S+) failed with exit code (?<code>-?\\d+)")]
-    private static partial Regex InitFailure();
-
-    /// <summary>Init containers run one after the other; their lines go to the one running, as far as we can tell the first.</summary>
-    private sealed class InitLogSink(Dictionary<string, ContainerLog> logs, string? first) : IOutputSink
-    {
-        public void WriteLine(OutputStream stream, string line)
-        {
-            if (first is not null)
-            {
-                logs[first].Append(System.Text.Encoding.UTF8.GetBytes(line + "\n"));
-            }
         }
     }
 }

@@ -5,6 +5,33 @@ namespace Kubetest.Emulator;
 /// <summary>pods/log: a container's output, and with follow=true whatever it writes until it ends.</summary>
 internal static class Logs
 {
+    /// <summary>Where the last <paramref name="tailLines"/> lines of what the log holds now begin (0: all of it).</summary>
+    private static long TailOffset(ContainerLog log, string? tailLines)
+    {
+        if (!int.TryParse(tailLines, out var lines) || lines < 0)
+        {
+            return 0;
+        }
+
+        var (bytes, _, _) = log.Read(0);
+        if (lines == 0)
+        {
+            return bytes.Length;
+        }
+
+        // The newline that ends the last line does not start another one.
+        var end = bytes.Length > 0 && bytes[^1] == (byte)'\n' ? bytes.Length - 1 : bytes.Length;
+        for (var i = end - 1; i >= 0; i--)
+        {
+            if (bytes[i] == (byte)'\n' && --lines == 0)
+            {
+                return i + 1;
+            }
+        }
+
+        return 0;
+    }
+
     public static void Map(IEndpointRouteBuilder app, Store store, JobController controller)
     {
         app.MapGet("/api/v1/namespaces/{ns}/pods/{name}/log", async (HttpContext c, string ns, string name) =>
@@ -25,7 +52,8 @@ internal static class Logs
             c.Response.StatusCode = 200;
             c.Response.ContentType = "text/plain";
             await c.Response.StartAsync(c.RequestAborted);
-            long offset = 0;
+            using var stopping = CancellationTokenSource.CreateLinkedTokenSource(c.RequestAborted, c.RequestServices.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping);
+            long offset = TailOffset(log, Api.Query(c, "tailLines"));
             while (true)
             {
                 var (bytes, closed, changed) = log.Read(offset);
@@ -41,7 +69,15 @@ internal static class Logs
                     return;
                 }
 
-                await changed.WaitAsync(c.RequestAborted);
+                try
+                {
+                    await changed.WaitAsync(stopping.Token);
+                }
+                catch (OperationCanceledException) when (!c.RequestAborted.IsCancellationRequested)
+                {
+                    // The server is stopping: end the stream as a cluster going away would.
+                    return;
+                }
             }
         });
     }

@@ -39,7 +39,7 @@ internal static class Middleware
             }
 
             context.Items[nameof(Identity)] = identity;
-            emulator.CountRequest();
+            emulator.CountRequest(context);
             await next(context);
         });
 

@@ -1,4 +1,3 @@
-using System.Text.RegularExpressions;
 using k8s.Models;
 
 namespace Kubetest.Emulator;
@@ -93,26 +92,36 @@ internal static class PodPhases
         }
     }
 
-    public static void InitFailed(V1Pod pod, string message, Match failure)
+    public static void InitRunning(V1Pod pod, string container, DateTime startedAt)
     {
-        var now = DateTime.UtcNow;
+        var status = pod.Status.InitContainerStatuses.First(s => s.Name == container);
+        status.State = new V1ContainerState { Running = new V1ContainerStateRunning { StartedAt = startedAt } };
+        status.Started = true;
+    }
+
+    public static void InitCompleted(V1Pod pod, string container, DateTime startedAt)
+    {
+        var status = pod.Status.InitContainerStatuses.First(s => s.Name == container);
+        status.State = Terminated(0, "Completed", startedAt, DateTime.UtcNow, null);
+        status.Started = false;
+        status.Ready = true;
+    }
+
+    public static void InitFailed(V1Pod pod, string container, int exitCode, DateTime startedAt, string? message)
+    {
+        var status = pod.Status.InitContainerStatuses.First(s => s.Name == container);
+        status.State = Terminated(exitCode, message is null ? "Error" : "StartError", startedAt, DateTime.UtcNow, message);
+        status.Started = false;
         pod.Status.Phase = "Failed";
+        pod.Status.Message = message ?? $"init container {container} failed with exit code {exitCode}";
+    }
+
+    /// <summary>The sandbox could not be set up (a volume or file it could not place, …).</summary>
+    public static void Unstartable(V1Pod pod, string message)
+    {
+        pod.Status.Phase = "Failed";
+        pod.Status.Reason = "StartError";
         pod.Status.Message = message;
-        var failed = failure.Success ? failure.Groups["name"].Value : null;
-        var exitCode = failure.Success ? int.Parse(failure.Groups["code"].Value, System.Globalization.CultureInfo.InvariantCulture) : 1;
-        var before = true;
-        foreach (var status in pod.Status.InitContainerStatuses ?? [])
-        {
-            if (status.Name == failed || (failed is null && before))
-            {
-                status.State = Terminated(exitCode, "Error", now, now, message);
-                before = false;
-            }
-            else if (before)
-            {
-                status.State = Terminated(0, "Completed", now, now, null);
-            }
-        }
     }
 
     private static V1ContainerStatus Waiting(V1Container container, string reason) => new()

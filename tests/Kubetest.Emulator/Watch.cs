@@ -29,7 +29,9 @@ internal static class Watch
             return;
         }
 
-        using var lifetime = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
+        // Linked to shutdown: the server waits for open requests when it stops, and a watch never ends by itself.
+        var stopping = context.RequestServices.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
+        using var lifetime = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, stopping);
         if (faults.DropWatchAfter is { } dropAfter)
         {
             lifetime.CancelAfter(dropAfter);
@@ -39,12 +41,13 @@ internal static class Watch
             lifetime.CancelAfter(TimeSpan.FromSeconds(timeoutSeconds));
         }
 
+        var table = PodTable.Wanted(context);
         var sent = 0;
         try
         {
             foreach (var e in backlog)
             {
-                sent += await SendAsync(context, e, ns, selector, lifetime.Token);
+                sent += await SendAsync(context, e, ns, selector, table, lifetime.Token);
                 if (DropIfDue(faults, sent))
                 {
                     return;
@@ -53,7 +56,7 @@ internal static class Watch
 
             await foreach (var e in channel.Reader.ReadAllAsync(lifetime.Token))
             {
-                sent += await SendAsync(context, e, ns, selector, lifetime.Token);
+                sent += await SendAsync(context, e, ns, selector, table, lifetime.Token);
                 if (DropIfDue(faults, sent))
                 {
                     return;
@@ -77,14 +80,18 @@ internal static class Watch
         return faults.DropWatchAfterEvents is { } limit && sent >= limit;
     }
 
-    private static async Task<int> SendAsync(HttpContext context, PodEvent e, string ns, Selector selector, CancellationToken token)
+    private static async Task<int> SendAsync(HttpContext context, PodEvent e, string ns, Selector selector, bool table, CancellationToken token)
     {
         if (e.Pod.Namespace() != ns || !selector.Matches(e.Pod))
         {
             return 0;
         }
 
-        await WriteEventAsync(context, e.Type, e.Pod, token);
+        // kubectl get -w asks for Tables in the watch too, one row per event.
+        object value = table
+            ? PodTable.Render(new V1PodList { Metadata = new V1ListMeta { ResourceVersion = e.Pod.ResourceVersion() }, Items = [e.Pod] })
+            : e.Pod;
+        await WriteEventAsync(context, e.Type, value, token);
         return 1;
     }
 
