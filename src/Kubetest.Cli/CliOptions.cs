@@ -34,8 +34,8 @@ public sealed class CliOptions
 
     public Option<string> Runtime { get; } = new("--runtime")
     {
-        Description = "where pods run: local (processes on this machine, sandboxed with bwrap when available) or kubernetes",
-        DefaultValueFactory = _ => "local",
+        Description = "where pods run: kubernetes (the cluster of the kubeconfig), or local (processes on this machine, sandboxed with bwrap when available)",
+        DefaultValueFactory = _ => "kubernetes",
     };
 
     public Option<string?> Timings { get; } = new("--timings") { Description = "a report of an earlier run: keys start longest-first and go to the least-loaded pod" };

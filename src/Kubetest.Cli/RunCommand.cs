@@ -73,7 +73,7 @@ public static class RunCommand
 
         var @namespace = job.Metadata.NamespaceProperty ?? parseResult.GetValue(options.Namespace) ?? "default";
         var runtime = new RuntimeChoice(
-            parseResult.GetValue(options.Runtime) ?? "local",
+            parseResult.GetValue(options.Runtime) ?? "kubernetes",
             parseResult.GetValue(options.Config),
             parseResult.GetValue(options.InCluster),
             @namespace,

@@ -36,7 +36,7 @@ public sealed class Runtimes : IAsyncLifetime
 
     /// <summary>A CLI runner that runs on <paramref name="runtime"/>.</summary>
     public CliRunner Cli(RuntimeKind runtime) =>
-        new(runtime == RuntimeKind.Local ? [] : ["--runtime", "kubernetes", "-c", Kubeconfig]);
+        new(runtime == RuntimeKind.Local ? ["--runtime", "local"] : ["--runtime", "kubernetes", "-c", Kubeconfig]);
 
     /// <summary>Jobs and pods that a run left in the emulator (none on the local runtime).</summary>
     public IReadOnlyList<string> LeftInCluster(RuntimeKind runtime) => runtime == RuntimeKind.Local
