@@ -3,7 +3,7 @@ namespace Kubetest.Cli.Tests;
 /// <summary>The runnable equivalents of the original's examples, through the real CLI on the local runtime.</summary>
 public sealed class ExampleTests(Runtimes runtimes) : IClassFixture<Runtimes>
 {
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Runtimes.Both), MemberType = typeof(Runtimes))]
     public async Task Simple_example_prints_the_command_its_output_and_a_successful_report(RuntimeKind runtime)
     {
@@ -26,7 +26,7 @@ public sealed class ExampleTests(Runtimes runtimes) : IClassFixture<Runtimes>
         Assert.Empty(runtimes.LeftInCluster(runtime));
     }
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Runtimes.Both), MemberType = typeof(Runtimes))]
     public async Task Prestep_example_mounts_the_prestep_artifact_file_into_the_main_step(RuntimeKind runtime)
     {
@@ -45,7 +45,7 @@ public sealed class ExampleTests(Runtimes runtimes) : IClassFixture<Runtimes>
         Assert.Empty(runtimes.LeftInCluster(runtime));
     }
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Runtimes.Both), MemberType = typeof(Runtimes))]
     public async Task Static_keys_example_runs_each_key_once_with_its_key_in_the_environment(RuntimeKind runtime)
     {
@@ -71,7 +71,7 @@ public sealed class ExampleTests(Runtimes runtimes) : IClassFixture<Runtimes>
             report.GetProperty("details").EnumerateArray().Select(d => d.GetProperty("name").GetString()).Order(StringComparer.Ordinal));
     }
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Runtimes.Both), MemberType = typeof(Runtimes))]
     public async Task Dynamic_keys_example_takes_its_keys_from_the_key_command_output(RuntimeKind runtime)
     {
@@ -88,7 +88,7 @@ public sealed class ExampleTests(Runtimes runtimes) : IClassFixture<Runtimes>
         Assert.Contains("[TASK_KEY:TASK_KEY_4] echo $TASK_KEY", lines);
     }
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Runtimes.Both), MemberType = typeof(Runtimes))]
     public async Task Export_example_writes_each_key_containers_artifact_under_the_path_rule(RuntimeKind runtime)
     {

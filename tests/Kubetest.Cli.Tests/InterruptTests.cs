@@ -13,11 +13,11 @@ public sealed class InterruptTests(Runtimes runtimes) : IClassFixture<Runtimes>
         { "TERM", RuntimeKind.Kubernetes },
     };
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Signals))]
     public async Task A_signal_mid_run_kills_running_keys_leaves_nothing_behind_and_exits_4(string signal, RuntimeKind runtime)
     {
-        using var cli = runtimes.Cli(runtime);
+        using var cli = runtimes.Cli(runtime, sharesHostFiles: true);
         var state = Path.Combine(cli.Root, "state");
         Directory.CreateDirectory(state);
         var manifest = cli.Write("long.yaml", Manifests.Strategy(

@@ -3,7 +3,7 @@ namespace Kubetest.Cli.Tests;
 /// <summary>What a run does and reports, through the real CLI on the local runtime.</summary>
 public sealed class RunTests(Runtimes runtimes) : IClassFixture<Runtimes>
 {
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Runtimes.Both), MemberType = typeof(Runtimes))]
     public async Task A_failing_key_fails_the_run_with_exit_code_1_and_is_counted_in_the_report(RuntimeKind runtime)
     {
@@ -23,11 +23,11 @@ public sealed class RunTests(Runtimes runtimes) : IClassFixture<Runtimes>
         Assert.Contains("running bad", run.StderrLines);
     }
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Runtimes.Both), MemberType = typeof(Runtimes))]
     public async Task Retest_reruns_a_failed_key_once_and_reports_its_final_status(RuntimeKind runtime)
     {
-        using var cli = runtimes.Cli(runtime);
+        using var cli = runtimes.Cli(runtime, sharesHostFiles: true);
         var state = Path.Combine(cli.Root, "state");
         Directory.CreateDirectory(state);
         var manifest = cli.Write("retest.yaml", Manifests.Strategy(
@@ -48,11 +48,11 @@ public sealed class RunTests(Runtimes runtimes) : IClassFixture<Runtimes>
         Assert.Equal(2, report.GetProperty("successNum").GetInt32());
     }
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Runtimes.Both), MemberType = typeof(Runtimes))]
     public async Task Without_retest_a_failed_key_is_not_run_again(RuntimeKind runtime)
     {
-        using var cli = runtimes.Cli(runtime);
+        using var cli = runtimes.Cli(runtime, sharesHostFiles: true);
         var state = Path.Combine(cli.Root, "state");
         Directory.CreateDirectory(state);
         var manifest = cli.Write("noretest.yaml", Manifests.Strategy(
@@ -67,7 +67,7 @@ public sealed class RunTests(Runtimes runtimes) : IClassFixture<Runtimes>
         Assert.Single(File.ReadAllLines(Path.Combine(state, "runs")));
     }
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Runtimes.Both), MemberType = typeof(Runtimes))]
     public async Task A_list_file_replaces_the_manifests_static_keys(RuntimeKind runtime)
     {
@@ -85,7 +85,7 @@ public sealed class RunTests(Runtimes runtimes) : IClassFixture<Runtimes>
         Assert.DoesNotContain("got from-manifest", run.StderrLines);
     }
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Runtimes.Both), MemberType = typeof(Runtimes))]
     public async Task Template_parameters_are_substituted_before_the_manifest_is_read(RuntimeKind runtime)
     {
@@ -98,7 +98,7 @@ public sealed class RunTests(Runtimes runtimes) : IClassFixture<Runtimes>
         Assert.Contains("hi from kubetest", run.StderrLines);
     }
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Runtimes.Both), MemberType = typeof(Runtimes))]
     public async Task The_report_written_with_o_is_the_report_printed_on_stdout(RuntimeKind runtime)
     {
@@ -112,7 +112,7 @@ public sealed class RunTests(Runtimes runtimes) : IClassFixture<Runtimes>
         Assert.Equal(3, run.Report.GetProperty("totalNum").GetInt32());
     }
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Runtimes.Both), MemberType = typeof(Runtimes))]
     public async Task Log_extParam_appears_as_ext_in_the_report(RuntimeKind runtime)
     {
@@ -127,7 +127,7 @@ public sealed class RunTests(Runtimes runtimes) : IClassFixture<Runtimes>
         Assert.Equal("main", ext.GetProperty("branch").GetString());
     }
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Runtimes.Both), MemberType = typeof(Runtimes))]
     public async Task A_freed_slot_takes_the_next_key_at_once_instead_of_waiting_for_the_wave(RuntimeKind runtime)
     {
@@ -146,11 +146,11 @@ public sealed class RunTests(Runtimes runtimes) : IClassFixture<Runtimes>
             run.Report.GetProperty("details").EnumerateArray().Select(d => d.GetProperty("name").GetString()));
     }
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Runtimes.Both), MemberType = typeof(Runtimes))]
     public async Task Keys_never_run_above_maxConcurrentNumPerPod_at_once_in_a_pod(RuntimeKind runtime)
     {
-        using var cli = runtimes.Cli(runtime);
+        using var cli = runtimes.Cli(runtime, sharesHostFiles: true);
         var state = Path.Combine(cli.Root, "state");
         Directory.CreateDirectory(state);
 
@@ -170,7 +170,7 @@ public sealed class RunTests(Runtimes runtimes) : IClassFixture<Runtimes>
         Assert.True(seen.Max() <= 3, string.Join(",", seen));
     }
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Runtimes.Both), MemberType = typeof(Runtimes))]
     public async Task Timings_from_an_earlier_report_start_the_longest_key_first(RuntimeKind runtime)
     {
@@ -194,7 +194,7 @@ public sealed class RunTests(Runtimes runtimes) : IClassFixture<Runtimes>
             run.Report.GetProperty("details").EnumerateArray().Select(d => d.GetProperty("name").GetString()));
     }
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Runtimes.Both), MemberType = typeof(Runtimes))]
     public async Task A_timings_file_that_is_not_a_report_exits_3_naming_it(RuntimeKind runtime)
     {
@@ -208,7 +208,7 @@ public sealed class RunTests(Runtimes runtimes) : IClassFixture<Runtimes>
         Assert.Contains("not-a-report.json", run.Stderr, StringComparison.Ordinal);
     }
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Runtimes.Both), MemberType = typeof(Runtimes))]
     public async Task Dynamic_keys_are_split_by_the_delimiter_and_filtered_by_the_regex(RuntimeKind runtime)
     {
@@ -253,7 +253,7 @@ public sealed class RunTests(Runtimes runtimes) : IClassFixture<Runtimes>
         Assert.Contains("ran TestBeta", run.StderrLines);
     }
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Runtimes.Both), MemberType = typeof(Runtimes))]
     public async Task Live_output_prints_each_line_prefixed_by_its_key(RuntimeKind runtime)
     {
@@ -267,7 +267,7 @@ public sealed class RunTests(Runtimes runtimes) : IClassFixture<Runtimes>
         Assert.Contains("[TASK_KEY:two] second two", run.StderrLines);
     }
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Runtimes.Both), MemberType = typeof(Runtimes))]
     public async Task At_log_level_warn_only_failing_keys_print_their_output(RuntimeKind runtime)
     {

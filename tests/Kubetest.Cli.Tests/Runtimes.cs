@@ -6,17 +6,25 @@ public enum RuntimeKind
 {
     Local,
     Kubernetes,
+
+    /// <summary>The kubernetes runtime on the real cluster of <c>KUBETEST_E2E_KUBECONFIG</c> (skipped when it is not set).</summary>
+    Cluster,
 }
 
 /// <summary>
-/// The runtimes every end-to-end case runs on: local, and kubernetes against an in-process API
-/// emulator (one per test class, so a class can check that nothing was left in it).
+/// The runtimes every end-to-end case runs on: local, kubernetes against an in-process API
+/// emulator (one per test class, so a class can check that nothing was left in it), and
+/// kubernetes on a real cluster when <c>KUBETEST_E2E_KUBECONFIG</c> names its kubeconfig.
 /// </summary>
 public sealed class Runtimes : IAsyncLifetime
 {
     private readonly string _directory = Directory.CreateTempSubdirectory("kubetest-e2e-emulator-").FullName;
 
-    public static TheoryData<RuntimeKind> Both => new(RuntimeKind.Local, RuntimeKind.Kubernetes);
+    public const string ClusterVariable = "KUBETEST_E2E_KUBECONFIG";
+
+    public static TheoryData<RuntimeKind> Both => new(RuntimeKind.Local, RuntimeKind.Kubernetes, RuntimeKind.Cluster);
+
+    private static string? ClusterKubeconfig => Environment.GetEnvironmentVariable(ClusterVariable) is { Length: > 0 } path ? path : null;
 
     public KubeEmulator Emulator { get; private set; } = null!;
 
@@ -34,12 +42,24 @@ public sealed class Runtimes : IAsyncLifetime
         Directory.Delete(_directory, recursive: true);
     }
 
-    /// <summary>A CLI runner that runs on <paramref name="runtime"/>.</summary>
-    public CliRunner Cli(RuntimeKind runtime) =>
-        new(runtime == RuntimeKind.Local ? ["--runtime", "local"] : ["--runtime", "kubernetes", "-c", Kubeconfig]);
+    /// <summary>
+    /// A CLI runner that runs on <paramref name="runtime"/>. A case whose containers share files
+    /// with the test through hostPath volumes cannot run on a real cluster, whose nodes are elsewhere.
+    /// </summary>
+    public CliRunner Cli(RuntimeKind runtime, bool sharesHostFiles = false)
+    {
+        Skip.If(runtime == RuntimeKind.Cluster && ClusterKubeconfig is null, $"{ClusterVariable} is not set: no real cluster to run this case on");
+        Skip.If(runtime == RuntimeKind.Cluster && sharesHostFiles, "this case shares files with the test through hostPath volumes, which a real cluster's nodes do not have");
+        return new(runtime switch
+        {
+            RuntimeKind.Local => ["--runtime", "local"],
+            RuntimeKind.Kubernetes => ["--runtime", "kubernetes", "-c", Kubeconfig],
+            _ => ["--runtime", "kubernetes", "-c", ClusterKubeconfig!],
+        });
+    }
 
-    /// <summary>Jobs and pods that a run left in the emulator (none on the local runtime).</summary>
-    public IReadOnlyList<string> LeftInCluster(RuntimeKind runtime) => runtime == RuntimeKind.Local
+    /// <summary>Jobs and pods that a run left in the emulator (none on the local runtime; not inspected on a real cluster).</summary>
+    public IReadOnlyList<string> LeftInCluster(RuntimeKind runtime) => runtime != RuntimeKind.Kubernetes
         ? []
         : [.. Emulator.StoredJobs().Select(j => $"job/{j.Metadata.Name}"), .. Emulator.StoredPods().Select(p => $"pod/{p.Metadata.Name}")];
 }

@@ -3,7 +3,7 @@ namespace Kubetest.Cli.Tests;
 /// <summary>Pre- and postSteps, init containers, sidecars and the finalizer container, through the real CLI.</summary>
 public sealed class StepTests(Runtimes runtimes) : IClassFixture<Runtimes>
 {
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Runtimes.Both), MemberType = typeof(Runtimes))]
     public async Task A_failing_prestep_stops_the_run_before_the_main_step_with_a_clear_error(RuntimeKind runtime)
     {
@@ -33,7 +33,7 @@ public sealed class StepTests(Runtimes runtimes) : IClassFixture<Runtimes>
         Assert.All(report.GetProperty("details").EnumerateArray(), d => Assert.Equal("unknown", d.GetProperty("status").GetString()));
     }
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Runtimes.Both), MemberType = typeof(Runtimes))]
     public async Task PostSteps_see_the_main_steps_report_and_the_runs_log_through_their_volumes(RuntimeKind runtime)
     {
@@ -72,7 +72,7 @@ public sealed class StepTests(Runtimes runtimes) : IClassFixture<Runtimes>
         Assert.Contains("2", lines);
     }
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Runtimes.Both), MemberType = typeof(Runtimes))]
     public async Task Init_containers_run_in_order_before_the_main_container(RuntimeKind runtime)
     {
@@ -103,11 +103,11 @@ public sealed class StepTests(Runtimes runtimes) : IClassFixture<Runtimes>
         Assert.Equal(["first", "second"], lines.Skip(header + 1).Take(2));
     }
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Runtimes.Both), MemberType = typeof(Runtimes))]
     public async Task A_sidecar_runs_beside_the_main_container_and_the_finalizer_runs_after_it(RuntimeKind runtime)
     {
-        using var cli = runtimes.Cli(runtime);
+        using var cli = runtimes.Cli(runtime, sharesHostFiles: true);
         var state = Path.Combine(cli.Root, "state");
         Directory.CreateDirectory(state);
         var manifest = cli.Write("sidecar.yaml", $$"""
