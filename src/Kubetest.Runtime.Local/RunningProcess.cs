@@ -21,21 +21,7 @@ internal sealed class RunningProcess
     /// <summary>Starts the process with stdin closed (there is nobody to type into it) and output redirected.</summary>
     public static RunningProcess Start(ProcessStartInfo startInfo, IOutputSink output)
     {
-        startInfo.UseShellExecute = false;
-        startInfo.RedirectStandardInput = true;
-        startInfo.RedirectStandardOutput = true;
-        startInfo.RedirectStandardError = true;
-        var process = new Process { StartInfo = startInfo };
-        try
-        {
-            process.Start();
-        }
-        catch
-        {
-            process.Dispose();
-            throw;
-        }
-
+        var process = StartRedirected(startInfo);
         process.StandardInput.Close();
         return new RunningProcess(
             process,
@@ -50,21 +36,7 @@ internal sealed class RunningProcess
     /// </summary>
     public static RunningProcess StartStreaming(ProcessStartInfo startInfo, Stream? stdin, Stream stdout, Stream stderr)
     {
-        startInfo.UseShellExecute = false;
-        startInfo.RedirectStandardInput = true;
-        startInfo.RedirectStandardOutput = true;
-        startInfo.RedirectStandardError = true;
-        var process = new Process { StartInfo = startInfo };
-        try
-        {
-            process.Start();
-        }
-        catch
-        {
-            process.Dispose();
-            throw;
-        }
-
+        var process = StartRedirected(startInfo);
         var input = process.StandardInput.BaseStream;
         if (stdin is null)
         {
@@ -80,6 +52,26 @@ internal sealed class RunningProcess
             p => Task.WhenAll(
                 CopyAsync(p.StandardOutput.BaseStream, stdout),
                 CopyAsync(p.StandardError.BaseStream, stderr)));
+    }
+
+    /// <summary>Starts the process with all three standard streams redirected; a process that fails to start is disposed.</summary>
+    private static Process StartRedirected(ProcessStartInfo startInfo)
+    {
+        startInfo.UseShellExecute = false;
+        startInfo.RedirectStandardInput = true;
+        startInfo.RedirectStandardOutput = true;
+        startInfo.RedirectStandardError = true;
+        var process = new Process { StartInfo = startInfo };
+        try
+        {
+            process.Start();
+            return process;
+        }
+        catch
+        {
+            process.Dispose();
+            throw;
+        }
     }
 
     /// <summary>Waits for the exit code; on cancellation kills the whole process tree and throws <see cref="OperationCanceledException"/>.</summary>
