@@ -8,8 +8,9 @@ using Kubetest.Runtime.Local;
 namespace Kubetest.Benchmarks;
 
 /// <summary>
-/// Whole-run benchmarks of docs/benchmarks.md, on the local runtime, in this process:
-/// <c>overhead</c> (2,000 keys of <c>true</c>) and <c>makespan</c> (200 keys of skewed sleeps).
+/// Whole-run benchmarks of docs/benchmarks.md, in this process: on the local runtime
+/// <c>overhead</c> (2,000 keys of <c>true</c>) and <c>makespan</c> (200 keys of skewed sleeps);
+/// <c>kubernetes</c> (API requests per key on the in-process emulator, not part of <c>all</c>).
 /// Each is repeated and reported as medians; these are whole runs, not microbenchmarks.
 /// </summary>
 public static class Program
@@ -28,6 +29,11 @@ public static class Program
         if (which is "all" or "makespan")
         {
             await MakespanAsync(mode, repeats);
+        }
+
+        if (which is "kubernetes")
+        {
+            await KubernetesBench.RunAsync(repeats);
         }
 
         return 0;
@@ -115,7 +121,7 @@ public static class Program
         return (clock.Elapsed, observer.Elapsed, result.Report);
     }
 
-    private static void Check(Report report, int keys)
+    internal static void Check(Report report, int keys)
     {
         if (report.SuccessNum != keys)
         {
@@ -123,7 +129,7 @@ public static class Program
         }
     }
 
-    private static string Strategy(IEnumerable<string> keys, string script, string pods, string concurrency) => $$"""
+    internal static string Strategy(IEnumerable<string> keys, string script, string pods, string concurrency) => $$"""
         apiVersion: kubetest.io/v1
         kind: TestJob
         metadata:
@@ -146,7 +152,7 @@ public static class Program
                     command: ["sh", "-c", "{{script}}"]
         """;
 
-    private static double Median(IEnumerable<double> values)
+    internal static double Median(IEnumerable<double> values)
     {
         var sorted = values.Order().ToList();
         return sorted.Count == 0 ? 0 : sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[(sorted.Count / 2) - 1] + sorted[sorted.Count / 2]) / 2;

@@ -11,10 +11,10 @@ namespace Kubetest.Runtime.Kubernetes;
 /// </summary>
 internal static class ApiRetry
 {
-    public static ResiliencePipeline Create(TimeProvider time, int attempts = 6) => new ResiliencePipelineBuilder { TimeProvider = time }
+    public static ResiliencePipeline Create(TimeProvider time, int attempts = 6, Func<Exception, bool>? shouldRetry = null) => new ResiliencePipelineBuilder { TimeProvider = time }
         .AddRetry(new RetryStrategyOptions
         {
-            ShouldHandle = new PredicateBuilder().Handle<Exception>(IsTransient),
+            ShouldHandle = new PredicateBuilder().Handle(shouldRetry ?? IsTransient),
             MaxRetryAttempts = attempts,
             BackoffType = DelayBackoffType.Exponential,
             UseJitter = true,

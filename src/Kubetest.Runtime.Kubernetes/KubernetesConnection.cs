@@ -28,7 +28,10 @@ public static class KubernetesConnection
         {
             using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             limit.CancelAfter(TimeSpan.FromSeconds(30));
-            await client.Version.GetCodeAsync(limit.Token).ConfigureAwait(false);
+            // A busy server's 429/5xx is retried as every later request is; a server that cannot be
+            // reached at all is reported at once.
+            var retry = ApiRetry.Create(TimeProvider.System, shouldRetry: e => e is HttpOperationException http && ApiRetry.IsTransient(http.Response.StatusCode));
+            await retry.ExecuteAsync(async ct => await client.Version.GetCodeAsync(ct).ConfigureAwait(false), limit.Token).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is HttpRequestException or HttpOperationException or OperationCanceledException or IOException
             && !cancellationToken.IsCancellationRequested)
