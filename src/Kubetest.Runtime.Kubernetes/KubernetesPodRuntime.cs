@@ -29,7 +29,7 @@ public sealed class KubernetesPodRuntime : IPodRuntime, IAsyncDisposable
         _options = options;
         _retry = ApiRetry.Create(time);
         _waiter = new PodWaiter(client, options.Namespace, _retry, time);
-        _exec = new PodExec(client, options.Namespace);
+        _exec = new PodExec(client, options.Namespace, time);
     }
 
     public string Name => "kubernetes";

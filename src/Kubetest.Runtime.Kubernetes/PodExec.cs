@@ -1,7 +1,10 @@
+using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json;
 using k8s;
 using k8s.Models;
+using Polly;
+using Polly.Retry;
 
 namespace Kubetest.Runtime.Kubernetes;
 
@@ -9,8 +12,24 @@ namespace Kubetest.Runtime.Kubernetes;
 /// One command in a container over the exec WebSocket (v5 channel protocol, so stdin can be
 /// closed): stdout/stderr streamed, the exit code taken from the final status frame.
 /// </summary>
-internal sealed class PodExec(IKubernetes client, string @namespace)
+internal sealed class PodExec(IKubernetes client, string @namespace, TimeProvider time)
 {
+    /// <summary>
+    /// An exec whose upgrade was refused (429, 5xx: the client only says "status code X instead of
+    /// 101") or whose socket closed before the status frame is run again, as the original's
+    /// kubejob does: the command either never started or its end was never seen.
+    /// </summary>
+    private readonly ResiliencePipeline _retry = new ResiliencePipelineBuilder { TimeProvider = time }
+        .AddRetry(new RetryStrategyOptions
+        {
+            ShouldHandle = new PredicateBuilder().Handle<WebSocketException>().Handle<HttpRequestException>().Handle<ExecIncompleteException>(),
+            MaxRetryAttempts = 4,
+            BackoffType = DelayBackoffType.Exponential,
+            UseJitter = true,
+            Delay = TimeSpan.FromMilliseconds(200),
+        })
+        .Build();
+
     /// <summary>Runs <paramref name="command"/>; stdout and stderr go to the given callbacks as raw streams.</summary>
     public async Task<int> RunAsync(
         string pod,
@@ -23,12 +42,22 @@ internal sealed class PodExec(IKubernetes client, string @namespace)
     {
         try
         {
-            return await RunOnceAsync(pod, container, command, writeStdin, readStdout, readStderr, cancellationToken).ConfigureAwait(false);
+            return await _retry.ExecuteAsync(
+                async ct => await RunOnceAsync(pod, container, command, writeStdin, readStdout, readStderr, ct).ConfigureAwait(false),
+                cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not OperationCanceledException && cancellationToken.IsCancellationRequested)
         {
             // Cancelling closes the socket under the readers; what they throw then is the cancellation.
             throw new OperationCanceledException("exec cancelled", ex, cancellationToken);
+        }
+        catch (ExecIncompleteException ex)
+        {
+            throw new PodFailedException(ex.Message, ex);
+        }
+        catch (Exception ex) when (ex is WebSocketException or HttpRequestException)
+        {
+            throw new PodFailedException($"exec in container {container} of pod {pod} failed: {ex.Message}", ex);
         }
     }
 
@@ -113,7 +142,7 @@ internal sealed class PodExec(IKubernetes client, string @namespace)
     {
         if (string.IsNullOrWhiteSpace(statusText))
         {
-            throw new PodFailedException($"exec in container {container} of pod {pod} ended without a status (the pod may have been deleted)");
+            throw new ExecIncompleteException($"exec in container {container} of pod {pod} ended without a status (the pod may have been deleted)");
         }
 
         var status = JsonSerializer.Deserialize<V1Status>(statusText, JsonOptions)
@@ -133,4 +162,18 @@ internal sealed class PodExec(IKubernetes client, string @namespace)
     }
 
     private static readonly JsonSerializerOptions JsonOptions = new() { PropertyNameCaseInsensitive = true };
+}
+
+/// <summary>The exec's socket closed before its status frame: whether the command ended is unknown.</summary>
+internal sealed class ExecIncompleteException(string message) : Exception(message)
+{
+    public ExecIncompleteException()
+        : this("exec ended without a status")
+    {
+    }
+
+    public ExecIncompleteException(string message, Exception innerException)
+        : this(message + ": " + innerException.Message)
+    {
+    }
 }

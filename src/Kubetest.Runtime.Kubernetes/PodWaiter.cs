@@ -21,33 +21,43 @@ internal sealed class PodWaiter(IKubernetes client, string @namespace, Resilienc
         var reason = "waiting for the pod to be created";
         try
         {
+            string? resourceVersion = null;
             while (true)
             {
-                var list = await retry.ExecuteAsync(
-                    async ct => await client.CoreV1.ListNamespacedPodAsync(@namespace, labelSelector: selector, cancellationToken: ct).ConfigureAwait(false),
-                    linked.Token).ConfigureAwait(false);
-                foreach (var pod in list.Items)
+                if (resourceVersion is null)
                 {
-                    if (Check(pod, held, ref reason) is { } running)
+                    var list = await retry.ExecuteAsync(
+                        async ct => await client.CoreV1.ListNamespacedPodAsync(@namespace, labelSelector: selector, cancellationToken: ct).ConfigureAwait(false),
+                        linked.Token).ConfigureAwait(false);
+                    foreach (var pod in list.Items)
                     {
-                        return running;
+                        if (Check(pod, held, ref reason) is { } running)
+                        {
+                            return running;
+                        }
                     }
+
+                    resourceVersion = list.Metadata.ResourceVersion;
                 }
 
-                var resourceVersion = list.Metadata.ResourceVersion;
                 try
                 {
                     var watch = client.CoreV1.WatchListNamespacedPodAsync(@namespace, labelSelector: selector, resourceVersion: resourceVersion, onError: _ => { }, cancellationToken: linked.Token);
+                    var events = 0;
                     await foreach (var (type, pod) in watch.ConfigureAwait(false))
                     {
+                        events++;
                         if (type == WatchEventType.Error)
                         {
+                            // Most often 410 Gone: the version is too old to resume from, so list again.
+                            resourceVersion = null;
                             break;
                         }
 
+                        resourceVersion = pod.Metadata?.ResourceVersion ?? resourceVersion;
                         if (type == WatchEventType.Deleted)
                         {
-                            throw new PodFailedException($"pod {pod.Metadata.Name} was deleted before it ran");
+                            throw new PodFailedException($"pod {pod.Metadata?.Name} was deleted before it ran");
                         }
 
                         if (Check(pod, held, ref reason) is { } running)
@@ -55,10 +65,21 @@ internal sealed class PodWaiter(IKubernetes client, string @namespace, Resilienc
                             return running;
                         }
                     }
+
+                    // The server ended the watch (a timeout, a dropped connection): resume where it stopped,
+                    // without hammering a server that keeps closing at once.
+                    if (events == 0)
+                    {
+                        await Task.Delay(TimeSpan.FromMilliseconds(200), time, linked.Token).ConfigureAwait(false);
+                    }
                 }
-                catch (Exception ex) when (ex is not OperationCanceledException and not PodFailedException && (ApiRetry.IsTransient(ex) || IsGone(ex)))
+                catch (Exception ex) when (ex is not OperationCanceledException and not PodFailedException && ApiRetry.IsTransient(ex))
                 {
-                    // A dropped or expired watch: list again and resume.
+                    await Task.Delay(TimeSpan.FromMilliseconds(200), time, linked.Token).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (IsGone(ex))
+                {
+                    resourceVersion = null;
                 }
             }
         }

@@ -75,10 +75,13 @@ public sealed class FaultTests(Runtimes runtimes) : IClassFixture<Runtimes>, IDi
         await AssertNothingLeftAsync(cli);
     }
 
-    [Fact]
-    public async Task With_a_tenth_of_requests_answered_500_or_429_the_run_completes_with_a_correct_report()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task With_a_tenth_of_requests_answered_500_or_429_the_run_completes_with_a_correct_report(bool execUpgradesToo)
     {
         using var cli = runtimes.Cli(RuntimeKind.Kubernetes);
+        Faults.IncludeExecUpgrades = execUpgradesToo;
         var keys = Enumerable.Range(1, 10).Select(i => $"key-{i:00}").ToList();
         var manifest = cli.Write("flaky-api.yaml", Manifests.Strategy(keys, "echo ran $TASK_KEY", scheduler: "maxPodNum: 4\nmaxConcurrentNumPerPod: 2", extraPodSpec: SlowInit));
         Faults.InternalErrorRate = 0.05;

@@ -33,8 +33,8 @@ public class ExecStatusTests
     }
 
     [Fact]
-    public void An_exec_that_ends_without_a_status_is_an_error_not_a_success()
+    public void An_exec_that_ends_without_a_status_is_incomplete_not_a_success()
     {
-        Assert.Throws<PodFailedException>(() => PodExec.ExitCode("", "pod", "c"));
+        Assert.Throws<ExecIncompleteException>(() => PodExec.ExitCode("", "pod", "c"));
     }
 }
