@@ -90,6 +90,7 @@ public sealed class KubernetesPodRuntime : IPodRuntime, IAsyncDisposable
         }
 
         _jobs.Clear();
+        _exec.Dispose();
     }
 
     private async Task CreateAsync(V1Job job, CancellationToken cancellationToken)

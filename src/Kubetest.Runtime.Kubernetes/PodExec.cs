@@ -12,7 +12,7 @@ namespace Kubetest.Runtime.Kubernetes;
 /// One command in a container over the exec WebSocket (v5 channel protocol, so stdin can be
 /// closed): stdout/stderr streamed, the exit code taken from the final status frame.
 /// </summary>
-internal sealed class PodExec(IKubernetes client, string @namespace, TimeProvider time)
+internal sealed class PodExec(IKubernetes client, string @namespace, TimeProvider time) : IDisposable
 {
     /// <summary>
     /// An exec whose upgrade was refused (429, 5xx: the client only says "status code X instead of
@@ -23,12 +23,21 @@ internal sealed class PodExec(IKubernetes client, string @namespace, TimeProvide
         .AddRetry(new RetryStrategyOptions
         {
             ShouldHandle = new PredicateBuilder().Handle<WebSocketException>().Handle<HttpRequestException>().Handle<ExecIncompleteException>(),
-            MaxRetryAttempts = 4,
+            MaxRetryAttempts = 6,
             BackoffType = DelayBackoffType.Exponential,
             UseJitter = true,
             Delay = TimeSpan.FromMilliseconds(200),
+            MaxDelay = TimeSpan.FromSeconds(5),
         })
         .Build();
+
+    /// <summary>
+    /// Upgrades in flight at once. Hundreds of keys starting together would otherwise open hundreds
+    /// of TLS connections in the same instant; once open, any number of execs may run.
+    /// </summary>
+    private readonly SemaphoreSlim _connecting = new(16, 16);
+
+    public void Dispose() => _connecting.Dispose();
 
     /// <summary>Runs <paramref name="command"/>; stdout and stderr go to the given callbacks as raw streams.</summary>
     public async Task<int> RunAsync(
@@ -70,17 +79,27 @@ internal sealed class PodExec(IKubernetes client, string @namespace, TimeProvide
         Action<Stream> readStderr,
         CancellationToken cancellationToken)
     {
-        var socket = await client.WebSocketNamespacedPodExecAsync(
-            pod,
-            @namespace,
-            command,
-            container,
-            stderr: true,
-            stdin: writeStdin is not null,
-            stdout: true,
-            tty: false,
-            webSocketSubProtocol: WebSocketProtocol.V5BinaryWebsocketProtocol,
-            cancellationToken: cancellationToken).ConfigureAwait(false);
+        WebSocket socket;
+        await _connecting.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            socket = await client.WebSocketNamespacedPodExecAsync(
+                pod,
+                @namespace,
+                command,
+                container,
+                stderr: true,
+                stdin: writeStdin is not null,
+                stdout: true,
+                tty: false,
+                webSocketSubProtocol: WebSocketProtocol.V5BinaryWebsocketProtocol,
+                cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _connecting.Release();
+        }
+
         using var muxed = new StreamDemuxer(socket, StreamType.RemoteCommand, ownsSocket: true, supportsClose: true);
 
         // The demuxer's streams do not all observe tokens: closing the socket is what unblocks them.

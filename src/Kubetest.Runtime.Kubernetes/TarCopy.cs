@@ -17,18 +17,36 @@ internal sealed class TarCopy(PodExec exec)
         try
         {
             var stderr = new StringWriter();
+            Exception? unpacking = null;
             var exitCode = await exec.RunAsync(
                 pod,
                 container,
                 ["tar", "cf", "-", "-C", parent, name],
                 null,
-                stdout => TarFile.ExtractToDirectory(stdout, staging, overwriteFiles: true),
+                stdout =>
+                {
+                    // When tar fails there is no archive (or half of one); its exit code says why, below.
+                    try
+                    {
+                        TarFile.ExtractToDirectory(stdout, staging, overwriteFiles: true);
+                    }
+                    catch (Exception ex) when (ex is InvalidDataException or EndOfStreamException or FormatException)
+                    {
+                        unpacking = ex;
+                        stdout.CopyTo(Stream.Null);
+                    }
+                },
                 stderrStream => Collect(stderrStream, stderr),
                 cancellationToken).ConfigureAwait(false);
             var extracted = Path.Combine(staging, name);
             if (exitCode != 0 || !(File.Exists(extracted) || Directory.Exists(extracted)))
             {
                 throw new FileNotFoundException($"container {container} has nothing at {containerPath}: {stderr.ToString().Trim()}", containerPath);
+            }
+
+            if (unpacking is not null)
+            {
+                throw new IOException($"the archive of {containerPath} from container {container} was damaged: {unpacking.Message}", unpacking);
             }
 
             if (Directory.Exists(extracted))

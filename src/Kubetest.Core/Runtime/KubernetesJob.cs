@@ -10,8 +10,12 @@ namespace Kubetest.Runtime;
 /// </summary>
 public static class KubernetesJob
 {
-    /// <summary>Keeps a held container alive until the pod is deleted; TERM ends it at once.</summary>
-    public static readonly IReadOnlyList<string> HoldCommand = ["sh", "-c", "trap 'exit 0' TERM INT; while :; do sleep 1; done"];
+    /// <summary>
+    /// Keeps a held container alive until the pod is deleted, idle: one sleep an hour (a sleep a
+    /// second in each of hundreds of containers is real load), and TERM ends it at once because
+    /// the shell waits on the sleep, which a trap interrupts.
+    /// </summary>
+    public static readonly IReadOnlyList<string> HoldCommand = ["sh", "-c", "trap 'exit 0' TERM INT; while :; do sleep 3600 & wait $!; done"];
 
     public static V1Job Create(PodRequest request, string @namespace)
     {
