@@ -31,6 +31,9 @@ public sealed class CliRunner : IDisposable
         Directory.CreateDirectory(TempDirectory);
     }
 
+    /// <summary>Environment variables to set for the CLI's process.</summary>
+    public Dictionary<string, string> Environment { get; } = [];
+
     /// <summary>A fresh directory for this test: manifests, outputs, and the CLI's TMPDIR.</summary>
     public string Root { get; } = Path.Combine(Path.GetTempPath(), "kubetest-e2e", Guid.NewGuid().ToString("N")[..12]);
 
@@ -122,6 +125,10 @@ public sealed class CliRunner : IDisposable
         }
 
         info.Environment["TMPDIR"] = TempDirectory;
+        foreach (var (name, value) in Environment)
+        {
+            info.Environment[name] = value;
+        }
         return Process.Start(info) ?? throw new InvalidOperationException("could not start dotnet");
     }
 

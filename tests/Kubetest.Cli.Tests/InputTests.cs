@@ -162,6 +162,19 @@ public sealed class InputTests : IDisposable
         Assert.Contains("no-kubeconfig", run.Stderr, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Without_the_sandbox_the_local_runtime_warns_once_and_still_runs_the_example()
+    {
+        _cli.Environment["KUBETEST_LOCAL_SANDBOX"] = "none";
+
+        var run = await _cli.RunAsync("--runtime", "local", CliRunner.Example("prestep.yaml"));
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Single(run.StderrLines, l => l.StartsWith("[WARN]", StringComparison.Ordinal) && l.Contains("bwrap", StringComparison.Ordinal));
+        Assert.Contains("AWESOME!!!", run.StderrLines);
+        Assert.Equal("success", run.Report.GetProperty("status").GetString());
+    }
+
     private string MarkerManifest(string scheduler) => Manifests.Strategy(
         ["a", "b", "c"],
         "touch /out/ran",
