@@ -60,15 +60,3 @@ public interface IRunObserver
 {
     void On(RunEvent runEvent);
 }
-
-/// <summary>Broadcasts each event to every reporter.</summary>
-public sealed class CompositeObserver(IReadOnlyList<IRunObserver> observers) : IRunObserver
-{
-    public void On(RunEvent runEvent)
-    {
-        foreach (var observer in observers)
-        {
-            observer.On(runEvent);
-        }
-    }
-}
