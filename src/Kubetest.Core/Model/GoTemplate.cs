@@ -6,26 +6,54 @@ namespace Kubetest.Model;
 /// <summary>
 /// The part of Go's text/template that manifests use: <c>{{ .name }}</c> (with optional
 /// <c>-</c> trim markers) and comments. A missing parameter or any other action is an error,
-/// never silent text.
+/// never silent text. One pass over the text, so any input renders (or fails) in linear time,
+/// and the result is bounded by <see cref="InputLimits.MaxManifestChars"/>.
 /// </summary>
 public static partial class GoTemplate
 {
     public static string Render(string text, IReadOnlyDictionary<string, string> parameters, string file)
     {
-        var result = new StringBuilder(text.Length);
+        var result = new StringBuilder(Math.Min(text.Length, InputLimits.MaxManifestChars));
         var problems = new List<ManifestProblem>();
         var position = 0;
-        foreach (Match action in ActionPattern().Matches(text))
+        var line = 1;
+        var lineCountedTo = 0;
+        while (position < text.Length)
         {
-            var before = text[position..action.Index];
-            if (action.Groups["ltrim"].Success)
+            var open = text.IndexOf("{{", position, StringComparison.Ordinal);
+            if (open < 0)
+            {
+                break;
+            }
+
+            line += text.AsSpan(lineCountedTo, open - lineCountedTo).Count('\n');
+            lineCountedTo = open;
+            var close = text.IndexOf("}}", open + 2, StringComparison.Ordinal);
+            if (close < 0)
+            {
+                // Go: "unclosed action". Everything after it is text we cannot interpret.
+                problems.Add(new ManifestProblem("", line, $"template action at line {line} is not closed: \"{{{{\" without \"}}}}\""));
+                break;
+            }
+
+            var body = text[(open + 2)..close];
+            var before = text.AsSpan(position, open - position);
+            var ltrim = body.Length >= 2 && body[0] == '-' && char.IsWhiteSpace(body[1]);
+            if (ltrim)
             {
                 before = before.TrimEnd();
+                body = body[2..];
+            }
+
+            var rtrim = body.Length >= 2 && body[^1] == '-' && char.IsWhiteSpace(body[^2]);
+            if (rtrim)
+            {
+                body = body[..^2];
             }
 
             result.Append(before);
-            position = action.Index + action.Length;
-            if (action.Groups["rtrim"].Success)
+            position = close + 2;
+            if (rtrim)
             {
                 while (position < text.Length && char.IsWhiteSpace(text[position]))
                 {
@@ -33,8 +61,7 @@ public static partial class GoTemplate
                 }
             }
 
-            var body = action.Groups["body"].Value.Trim();
-            var line = 1 + text.AsSpan(0, action.Index).Count('\n');
+            body = body.Trim();
             if (body.StartsWith("/*", StringComparison.Ordinal) && body.EndsWith("*/", StringComparison.Ordinal))
             {
                 continue;
@@ -43,7 +70,8 @@ public static partial class GoTemplate
             var field = FieldPattern().Match(body);
             if (!field.Success)
             {
-                problems.Add(new ManifestProblem("", line, $"template action {action.Value} at line {line} is not supported: only {{{{ .name }}}} parameters are"));
+                var action = Printable.Escape(text[open..Math.Min(close + 2, open + 80)]);
+                problems.Add(new ManifestProblem("", line, $"template action {action} at line {line} is not supported: only {{{{ .name }}}} parameters are"));
 
                 // What follows (a block's body, its {{ end }}) has no meaning without this action.
                 break;
@@ -54,9 +82,14 @@ public static partial class GoTemplate
             {
                 result.Append(value);
             }
-            else
+            else if (problems.Count < InputLimits.MaxProblemsShown)
             {
                 problems.Add(new ManifestProblem("", line, $"template parameter \"{name}\" at line {line} has no value: pass --template {name}=VALUE"));
+            }
+
+            if (result.Length > InputLimits.MaxManifestChars)
+            {
+                break;
             }
         }
 
@@ -66,11 +99,13 @@ public static partial class GoTemplate
         }
 
         result.Append(text, position, text.Length - position);
+        if (result.Length > InputLimits.MaxManifestChars)
+        {
+            throw new ManifestException(file, [new ManifestProblem("", null, $"is larger than {InputLimits.MaxManifestChars / (1024 * 1024)} MiB once template parameters are filled in")]);
+        }
+
         return result.ToString();
     }
-
-    [GeneratedRegex(@"\{\{(?<ltrim>-\s)?(?<body>.*?)(?<rtrim>\s-)?\}\}", RegexOptions.Singleline)]
-    private static partial Regex ActionPattern();
 
     [GeneratedRegex(@"^\.([A-Za-z_][A-Za-z0-9_]*)$")]
     private static partial Regex FieldPattern();

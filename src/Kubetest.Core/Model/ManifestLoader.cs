@@ -12,6 +12,11 @@ public static class ManifestLoader
     /// <param name="keysFromListFile">Whether <c>--list</c> supplies the static keys.</param>
     public static LoadedManifest Load(string text, string file, IReadOnlyDictionary<string, string> parameters, bool keysFromListFile = false)
     {
+        if (text.Length > InputLimits.MaxManifestChars)
+        {
+            throw new ManifestException(file, [new ManifestProblem("", null, $"is larger than {InputLimits.MaxManifestChars / (1024 * 1024)} MiB: a TestJob manifest is far smaller")]);
+        }
+
         var rendered = GoTemplate.Render(text, parameters, file);
         var tree = YamlTree.Parse(rendered, file);
         var reader = new NodeReader(tree);

@@ -5,8 +5,11 @@ public sealed record ManifestProblem(string Path, int? Line, string Message)
 {
     public override string ToString()
     {
-        var where = Line is int line ? $"{Path} (line {line})" : Path;
-        return string.IsNullOrEmpty(Path) ? Message : $"{where}: {Message}";
+        // Paths hold the manifest's own keys, which may hold anything: keep the problem on one line.
+        var path = Printable.Escape(Path);
+        var message = Printable.Escape(Message);
+        var where = Line is int line ? $"{path} (line {line})" : path;
+        return string.IsNullOrEmpty(Path) ? message : $"{where}: {message}";
     }
 }
 
@@ -43,9 +46,15 @@ public sealed class ManifestException : UserInputException
 
     private static string Format(string file, IReadOnlyList<ManifestProblem> problems)
     {
-        var prefix = string.IsNullOrEmpty(file) ? "invalid manifest" : $"invalid manifest {file}";
-        return problems.Count == 1
-            ? $"{prefix}: {problems[0]}"
-            : $"{prefix}:{string.Concat(problems.Select(p => $"{Environment.NewLine}  - {p}"))}";
+        var prefix = string.IsNullOrEmpty(file) ? "invalid manifest" : $"invalid manifest {Printable.Escape(file)}";
+        if (problems.Count == 1)
+        {
+            return $"{prefix}: {problems[0]}";
+        }
+
+        // One bad item repeated a million times must not print a million lines.
+        var shown = problems.Take(InputLimits.MaxProblemsShown).Select(p => $"{Environment.NewLine}  - {p}");
+        var more = problems.Count > InputLimits.MaxProblemsShown ? $"{Environment.NewLine}  … and {problems.Count - InputLimits.MaxProblemsShown} more" : "";
+        return $"{prefix}:{string.Concat(shown)}{more}";
     }
 }

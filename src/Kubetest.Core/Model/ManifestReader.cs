@@ -6,6 +6,9 @@ namespace Kubetest.Model;
 /// <summary>Binds the manifest tree to the TestJob model, collecting every shape problem on the way.</summary>
 internal sealed partial class ManifestReader(NodeReader r)
 {
+    /// <summary>The most a scheduler limit may be: far above any cluster, far below integer overflow in planning.</summary>
+    private const int MaxSchedulerLimit = 1_000_000;
+
     public TestJob? Read(JsonNode? root)
     {
         if (r.Object(root, "", required: true) is not JsonObject doc)
@@ -244,9 +247,9 @@ internal sealed partial class ManifestReader(NodeReader r)
         {
             r.OnlyKnown(s, schedulerPath, "maxPodNum", "maxContainersPerPod", "maxConcurrentNumPerPod");
             scheduler = new Scheduler(
-                (int)(r.Integer(s, "maxPodNum", schedulerPath, 0, int.MaxValue) ?? 0),
-                (int)(r.Integer(s, "maxContainersPerPod", schedulerPath, 0, int.MaxValue) ?? 0),
-                (int)(r.Integer(s, "maxConcurrentNumPerPod", schedulerPath, 0, int.MaxValue) ?? 0));
+                (int)(r.Integer(s, "maxPodNum", schedulerPath, 0, MaxSchedulerLimit) ?? 0),
+                (int)(r.Integer(s, "maxContainersPerPod", schedulerPath, 0, MaxSchedulerLimit) ?? 0),
+                (int)(r.Integer(s, "maxConcurrentNumPerPod", schedulerPath, 0, MaxSchedulerLimit) ?? 0));
         }
 
         return new Strategy

@@ -7,6 +7,7 @@ internal sealed partial class ManifestValidator
     {
         var spec = template.Spec;
         var specPath = $"{template.Path}.spec";
+        Metadata(template.Metadata, $"{template.Path}.metadata");
         if (spec.Containers.Count == 0)
         {
             r.Problem($"{specPath}.containers", "needs at least one container");
@@ -52,6 +53,7 @@ internal sealed partial class ManifestValidator
         {
             var volume = spec.Volumes[i];
             var path = $"{specPath}.volumes[{i}]";
+            VolumeName(volume.Name, path);
             if (volume.Name.Length > 0 && !volumes.Add(volume.Name))
             {
                 r.Problem($"{path}.name", $"volume name \"{volume.Name}\" is used twice in this pod");
@@ -75,6 +77,8 @@ internal sealed partial class ManifestValidator
                 {
                     r.Problem($"{path}.volumeMounts[{i}].mountPath", "must be an absolute path");
                 }
+
+                SubPath(mount.SubPath, $"{path}.volumeMounts[{i}].subPath");
             }
         }
 
@@ -82,6 +86,7 @@ internal sealed partial class ManifestValidator
         {
             var artifact = spec.Artifacts[i];
             var path = $"{specPath}.artifacts[{i}]";
+            ArtifactName(artifact.Name, $"{path}.name");
             if (artifact.Name.Length > 0 && !refs.Artifacts.Add(artifact.Name))
             {
                 r.Problem($"{path}.name", $"artifact name \"{artifact.Name}\" is defined twice in this TestJob");
@@ -97,6 +102,8 @@ internal sealed partial class ManifestValidator
             {
                 r.Problem($"{path}.container.path", $"must be an absolute path, got \"{artifact.Path}\"");
             }
+
+            ArtifactPath(artifact.Path, $"{path}.container.path");
         }
     }
 

@@ -20,6 +20,7 @@ internal sealed partial class ManifestValidator(NodeReader r, bool keysFromListF
             r.Problem("kind", $"must be {TestJob.KindTestJob}, got \"{job.Kind}\"");
         }
 
+        Metadata(job.Metadata, "metadata");
         var spec = job.Spec;
         Unique(spec.Repos.Select(x => x.Name), "spec.repos", "name");
         Unique(spec.Tokens.Select(x => x.Name), "spec.tokens", "name");
@@ -93,6 +94,11 @@ internal sealed partial class ManifestValidator(NodeReader r, bool keysFromListF
             r.Problem(source.Static is null ? sourcePath : $"{sourcePath}.static", source.Static is null
                 ? "needs static keys, dynamic keys, or a --list file"
                 : "has no keys: list at least one, or pass --list FILE");
+        }
+
+        if (source.Static is not null)
+        {
+            Keys(source.Static, $"{sourcePath}.static");
         }
 
         if (source.Dynamic?.Filter is string filter)

@@ -177,8 +177,10 @@ internal sealed class NodeReader(YamlTree tree)
             Problem(inner, $"has the wrong type for a Kubernetes {typeof(T).Name[2..]}: {FirstSentence(ex.Message)}");
             return null;
         }
-        catch (FormatException ex)
+        catch (Exception ex) when (ex is FormatException or InvalidOperationException or NotSupportedException or ArgumentException or OverflowException)
         {
+            // The client's converters throw these for values of the wrong kind (a boolean where
+            // IntOrString or a quantity is expected): the user's mistake, not ours.
             Problem(path, $"is not a valid Kubernetes {typeof(T).Name[2..]}: {ex.Message}");
             return null;
         }

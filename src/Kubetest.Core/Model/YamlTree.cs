@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using YamlDotNet.Core;
-using YamlDotNet.RepresentationModel;
 
 namespace Kubetest.Model;
 
@@ -46,10 +45,14 @@ public sealed partial class YamlTree
 
     public static YamlTree Parse(string text, string file)
     {
-        var stream = new YamlStream();
+        var builder = new Builder(file);
+        var parser = new Parser(new StringReader(text));
         try
         {
-            stream.Load(new StringReader(text));
+            while (parser.MoveNext())
+            {
+                builder.Add(parser.Current!);
+            }
         }
         catch (YamlException ex)
         {
@@ -61,23 +64,16 @@ public sealed partial class YamlTree
                 (line, column) = (tabLine, tabColumn);
             }
 
-            throw new ManifestException(file, [new ManifestProblem("", line, $"not valid YAML or JSON at line {line}, column {column}: {Trim(reason)}")]);
+            throw new ManifestException(file, [new ManifestProblem("", line, $"not valid YAML or JSON at line {line}, column {column}: {Printable.Escape(Trim(reason))}")]);
         }
-
-        if (stream.Documents.Count == 0)
+        catch (InvalidOperationException ex)
         {
-            throw new ManifestException(file, [new ManifestProblem("", null, "the file is empty: expected one TestJob")]);
+            // YamlDotNet's scanner reports some malformed input (an unclosed "[" before the next key) this way.
+            var line = builder.LastLine;
+            throw new ManifestException(file, [new ManifestProblem("", line, $"not valid YAML or JSON near line {line}: {Printable.Escape(ex.Message)}")]);
         }
 
-        if (stream.Documents.Count > 1)
-        {
-            throw new ManifestException(file, [new ManifestProblem("", (int)stream.Documents[1].RootNode.Start.Line, "expected one TestJob, found several YAML documents")]);
-        }
-
-        var lines = new Dictionary<string, int>(StringComparer.Ordinal);
-        var plain = new Dictionary<string, string>(StringComparer.Ordinal);
-        var root = Convert(stream.Documents[0].RootNode, "", lines, plain);
-        return new YamlTree(root, lines, plain);
+        return builder.Finish();
     }
 
     /// <summary>The first line from <paramref name="fromLine"/> on whose indentation holds a tab, and the tab's column.</summary>
@@ -102,49 +98,16 @@ public sealed partial class YamlTree
             ? reason[(reason.IndexOf("):", StringComparison.Ordinal) + 2)..].Trim()
             : reason;
 
-    private static JsonNode? Convert(YamlNode node, string path, Dictionary<string, int> lines, Dictionary<string, string> plain)
+    /// <summary>A scalar as YAML 1.2's core schema reads it; false for a number beyond what a double holds.</summary>
+    private static bool TryScalar(YamlDotNet.Core.Events.Scalar scalar, out JsonValue? result)
     {
-        lines.TryAdd(path, (int)node.Start.Line);
-        switch (node)
-        {
-            case YamlMappingNode map:
-                var obj = new JsonObject();
-                foreach (var (keyNode, valueNode) in map.Children)
-                {
-                    var key = keyNode is YamlScalarNode s ? s.Value ?? "" : keyNode.ToString();
-                    var childPath = string.IsNullOrEmpty(path) ? key : $"{path}.{key}";
-                    lines[childPath] = (int)keyNode.Start.Line;
-                    obj[key] = Convert(valueNode, childPath, lines, plain);
-                }
-
-                return obj;
-            case YamlSequenceNode seq:
-                var arr = new JsonArray();
-                var i = 0;
-                foreach (var item in seq.Children)
-                {
-                    arr.Add(Convert(item, $"{path}[{i}]", lines, plain));
-                    i++;
-                }
-
-                return arr;
-            case YamlScalarNode scalar:
-                var value = Scalar(scalar);
-                if (value is { } v && v.GetValueKind() is not System.Text.Json.JsonValueKind.String)
-                {
-                    plain[path] = scalar.Value ?? "";
-                }
-
-                return value;
-            default:
-                return null;
-        }
+        result = Scalar(scalar.Value, scalar.Style);
+        return result is null || result.GetValueKind() != System.Text.Json.JsonValueKind.Number || !result.TryGetValue<double>(out var d) || double.IsFinite(d);
     }
 
-    private static JsonValue? Scalar(YamlScalarNode scalar)
+    private static JsonValue? Scalar(string value, ScalarStyle style)
     {
-        var value = scalar.Value ?? "";
-        if (scalar.Style is ScalarStyle.SingleQuoted or ScalarStyle.DoubleQuoted or ScalarStyle.Literal or ScalarStyle.Folded)
+        if (style is ScalarStyle.SingleQuoted or ScalarStyle.DoubleQuoted or ScalarStyle.Literal or ScalarStyle.Folded)
         {
             return JsonValue.Create(value);
         }
@@ -171,6 +134,7 @@ public sealed partial class YamlTree
 
         if (FloatPattern().IsMatch(value) && double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var d))
         {
+            // 1e400 parses as infinity, which no JSON writer accepts: TryScalar turns it into an error.
             return JsonValue.Create(d);
         }
 
