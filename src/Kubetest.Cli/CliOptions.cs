@@ -48,6 +48,11 @@ public sealed class CliOptions
 
     public Option<bool> Live { get; } = new("--live") { Description = "print output lines as they come, prefixed by their key, instead of one block per key" };
 
+    public Option<bool> AllowEmpty { get; } = new("--allow-empty")
+    {
+        Description = "succeed with totalNum 0 when the dynamic key command prints no keys or the filter matches none (otherwise exit 3)",
+    };
+
     public RootCommand CreateRootCommand()
     {
         LogLevel.AcceptOnlyFromAmong("debug", "info", "warn", "error");
@@ -64,7 +69,7 @@ public sealed class CliOptions
         });
         return new RootCommand("Runs a TestJob: splits a long task into keys and runs them in parallel across pods.")
         {
-            File, Namespace, InCluster, Config, List, LogLevel, DryRun, Template, Output, Runtime, PendingTimeout, Timings, Live,
+            File, Namespace, InCluster, Config, List, LogLevel, DryRun, Template, Output, Runtime, PendingTimeout, Timings, Live, AllowEmpty,
         };
     }
 

@@ -32,7 +32,7 @@ public sealed class ConsoleReporter(TextWriter console, TextWriter? logFile, Log
                 Log(log.Level, log.Message);
                 break;
             case StepStarted { Kind: StepKind.PreStep or StepKind.PostStep } step:
-                Log(LogLevel.Info, $"run {(step.Kind == StepKind.PreStep ? "prestep" : "poststep")}: {step.Name}");
+                Log(LogLevel.Info, $"run {(step.Kind == StepKind.PreStep ? "prestep" : "poststep")}: {Printable.Escape(step.Name)}");
                 break;
             case KeysFound found:
                 Log(LogLevel.Info, found.Dynamic
@@ -43,8 +43,10 @@ public sealed class ConsoleReporter(TextWriter console, TextWriter? logFile, Log
                 Log(LogLevel.Info, $"retest {retest.Count} failed keys");
                 break;
             case TaskStarted started:
-                var header = started.KeyEnv is null ? started.DisplayCommand : $"[{started.KeyEnv}:{started.Key}] {started.DisplayCommand}";
-                _blocks[started.Task] = new Block(header, started.KeyEnv is null ? "" : $"[{started.KeyEnv}:{started.Key}]");
+                // Keys are escaped (a key holding "\n[INFO] …" must not forge a line); the report keeps them as they are.
+                var key = Printable.Escape(started.Key ?? "");
+                var header = started.KeyEnv is null ? started.DisplayCommand : $"[{started.KeyEnv}:{key}] {started.DisplayCommand}";
+                _blocks[started.Task] = new Block(header, started.KeyEnv is null ? "" : $"[{started.KeyEnv}:{key}]");
                 if (live && level <= LogLevel.Info)
                 {
                     Write(header);
@@ -96,10 +98,10 @@ public sealed class ConsoleReporter(TextWriter console, TextWriter? logFile, Log
         }
         else if (result.Status == KeyStatus.Failure)
         {
-            Log(LogLevel.Warn, $"{finished.Task.Name}: exit code {result.ExitCode}");
+            Log(LogLevel.Warn, $"{Printable.Escape(finished.Task.Name)}: exit code {result.ExitCode}");
         }
 
-        var prefix = finished.Task.Step is StepKind.PreStep or StepKind.PostStep ? $"{finished.Task.StepName}: " : "";
+        var prefix = finished.Task.Step is StepKind.PreStep or StepKind.PostStep ? $"{Printable.Escape(finished.Task.StepName)}: " : "";
         Log(LogLevel.Info, $"{prefix}elapsed time: {result.Elapsed.TotalSeconds.ToString("F6", CultureInfo.InvariantCulture)} sec.");
         if (block is { Prefix.Length: > 0 })
         {

@@ -13,6 +13,9 @@ namespace Kubetest.Cli;
 /// </summary>
 public static class RunCommand
 {
+    /// <summary>Largest <c>--list</c> or <c>--timings</c> file: millions of keys.</summary>
+    private const int MaxSideFileBytes = 64 * 1024 * 1024;
+
     public sealed record Streams(TextWriter Output, TextWriter Error);
 
     public static async Task<int> HandleAsync(Streams streams, CliOptions options, ParseResult parseResult, CancellationToken cancellationToken)
@@ -23,7 +26,9 @@ public static class RunCommand
         }
         catch (UserInputException ex)
         {
-            await streams.Error.WriteLineAsync($"[ERROR] {ex.Message}").ConfigureAwait(false);
+            // A manifest's problems are escaped one by one (and may take one indented line each).
+            var message = ex is ManifestException ? ex.Message : Printable.Escape(ex.Message);
+            await streams.Error.WriteLineAsync($"[ERROR] {message}").ConfigureAwait(false);
             return ExitCodes.Error;
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -31,16 +36,36 @@ public static class RunCommand
             await streams.Error.WriteLineAsync("[WARN] stopped before the run started").ConfigureAwait(false);
             return ExitCodes.Interrupted;
         }
+        catch (Exception ex)
+        {
+            // A bug, not the user's mistake: still one line and exit 3, so CI logs stay readable;
+            // where it happened is for whoever reports it, at debug level.
+            var message = Printable.Escape($"{ex.GetType().Name}: {ex.Message}");
+            await streams.Error.WriteLineAsync($"[ERROR] unexpected internal error: {message} (run with --log-level debug for the stack trace)").ConfigureAwait(false);
+            if (parseResult.GetValue(options.LogLevel) == "debug")
+            {
+                await streams.Error.WriteLineAsync(ex.ToString()).ConfigureAwait(false);
+            }
+
+            return ExitCodes.Error;
+        }
     }
 
     private static async Task<int> RunAsync(Streams streams, CliOptions options, ParseResult parseResult, CancellationToken cancellationToken)
     {
         var file = parseResult.GetValue(options.File)!;
-        var text = await ReadAsync(file, "manifest", cancellationToken).ConfigureAwait(false);
+        var text = await ReadAsync(file, "manifest", InputLimits.MaxManifestChars, cancellationToken).ConfigureAwait(false);
         IReadOnlyList<string>? listKeys = null;
         if (parseResult.GetValue(options.List) is string listFile)
         {
-            listKeys = KeySplitter.ListFile(await ReadAsync(listFile, "--list file", cancellationToken).ConfigureAwait(false));
+            var list = await ReadAsync(listFile, "--list file", MaxSideFileBytes, cancellationToken).ConfigureAwait(false);
+            if (list.IndexOf('\0', StringComparison.Ordinal) is var nul and >= 0)
+            {
+                // An environment variable cannot hold a NUL: the key would silently be cut short.
+                throw new UserInputException($"--list: line {1 + list.AsSpan(0, nul).Count('\n')} of {listFile} contains a NUL character");
+            }
+
+            listKeys = KeySplitter.ListFile(list);
             if (listKeys.Count == 0)
             {
                 throw new UserInputException($"--list: the file {listFile} has no keys (one key per line)");
@@ -50,10 +75,10 @@ public static class RunCommand
         IReadOnlyDictionary<string, double>? durations = null;
         if (parseResult.GetValue(options.Timings) is string timingsFile)
         {
-            durations = Report.ReadDurations(await ReadAsync(timingsFile, "--timings report", cancellationToken).ConfigureAwait(false), timingsFile);
+            durations = Report.ReadDurations(await ReadAsync(timingsFile, "--timings report", MaxSideFileBytes, cancellationToken).ConfigureAwait(false), timingsFile);
         }
 
-        var runOptions = new RunOptions(listKeys, durations);
+        var runOptions = new RunOptions(listKeys, durations, parseResult.GetValue(options.AllowEmpty));
         var parameters = (parseResult.GetValue(options.Template) ?? [])
             .Select(p => p.Split('=', 2))
             .GroupBy(p => p[0], StringComparer.Ordinal)
@@ -103,7 +128,9 @@ public static class RunCommand
             await WriteReportAsync(reportPath, json).ConfigureAwait(false);
         }
 
-        return result.Interrupted ? ExitCodes.Interrupted : result.Report.Succeeded ? ExitCodes.Success : ExitCodes.Failed;
+        return result.Interrupted ? ExitCodes.Interrupted
+            : result.BadInput ? ExitCodes.Error
+            : result.Report.Succeeded ? ExitCodes.Success : ExitCodes.Failed;
     }
 
     private static async Task<RunResult> ExecuteAsync(Streams streams, TestJob job, RunOptions runOptions, RuntimeChoice choice, LogLevel level, bool live, CancellationToken cancellationToken)
@@ -129,11 +156,30 @@ public static class RunCommand
         }
     }
 
-    private static async Task<string> ReadAsync(string path, string what, CancellationToken cancellationToken)
+    /// <summary>Reads a text file, refusing one larger than <paramref name="maxBytes"/> (or endless, like /dev/zero) without reading it all.</summary>
+    private static async Task<string> ReadAsync(string path, string what, int maxBytes, CancellationToken cancellationToken)
     {
         try
         {
-            return await File.ReadAllTextAsync(path, cancellationToken).ConfigureAwait(false);
+            var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1, FileOptions.Asynchronous);
+            await using (stream.ConfigureAwait(false))
+            {
+                using var content = new MemoryStream();
+                var buffer = new byte[81920];
+                int read;
+                while ((read = await stream.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
+                {
+                    content.Write(buffer, 0, read);
+                    if (content.Length > maxBytes)
+                    {
+                        throw new UserInputException($"the {what} {path} is larger than {maxBytes / (1024 * 1024)} MiB");
+                    }
+                }
+
+                content.Position = 0;
+                using var reader = new StreamReader(content, detectEncodingFromByteOrderMarks: true);
+                return await reader.ReadToEndAsync(cancellationToken).ConfigureAwait(false);
+            }
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {

@@ -35,13 +35,19 @@ public sealed class PodRequestBuilder(string testJobName, Func<KubetestVolumeSou
         {
             var container = Clone(main);
             container.Name = KeyContainerName(main.Name, key);
-            container.Env = [.. container.Env ?? [], new V1EnvVar { Name = keyEnv, Value = key.Key }];
+            container.Env = [.. container.Env ?? [], new V1EnvVar { Name = keyEnv, Value = EnvValue(key.Key) }];
             containers.Add(container);
             held.Add(container.Name);
         }
 
         return Build(template, containers, held, pod.Keys.Select(k => k.Key).ToList(), ttlSecondsAfterFinished);
     }
+
+    /// <summary>
+    /// A literal env value: Kubernetes expands <c>$(VAR)</c> in env values and reads <c>$$</c> as
+    /// <c>$</c>, so every <c>$</c> is doubled for the key to reach the container unchanged.
+    /// </summary>
+    public static string EnvValue(string literal) => literal.Replace("$", "$$", StringComparison.Ordinal);
 
     public static string KeyContainerName(string main, PlannedKey key) => $"{main}{key.PodIndex}-{key.ContainerIndex}";
 

@@ -8,6 +8,9 @@ namespace Kubetest.Engine;
 /// <summary>The main step: one run of the main container, or the keys of a strategy through the plan.</summary>
 public sealed partial class TestJobEngine
 {
+    /// <summary>Set when the keys themselves are unusable (none found, a NUL): the run ends as bad input.</summary>
+    private bool _badInput;
+
     private async Task<bool> RunMainAsync(MainStep main, RunOptions options, PodRequestBuilder builder, MainResults results, CancellationToken cancellationToken)
     {
         if (main.Strategy is not { } strategy)
@@ -20,7 +23,7 @@ public sealed partial class TestJobEngine
         IReadOnlyList<string> keys;
         if (options.ListKeys is null && strategy.Key.Source.Dynamic is { } dynamic)
         {
-            var found = await DynamicKeysAsync(dynamic, builder, cancellationToken).ConfigureAwait(false);
+            var found = await DynamicKeysAsync(dynamic, options.AllowEmpty, builder, cancellationToken).ConfigureAwait(false);
             if (found is null)
             {
                 return false;
@@ -105,8 +108,12 @@ public sealed partial class TestJobEngine
             .ConfigureAwait(false);
     }
 
-    /// <summary>Runs the dynamic key template once and splits its standard output into keys; null when it failed.</summary>
-    private async Task<IReadOnlyList<string>?> DynamicKeysAsync(DynamicKeySource dynamic, PodRequestBuilder builder, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs the dynamic key template once and splits its standard output into keys; null when it
+    /// failed, or (as bad input, exit 3) when no key came out without <paramref name="allowEmpty"/>
+    /// or a key holds a NUL: a CI job that tests nothing must not pass.
+    /// </summary>
+    private async Task<IReadOnlyList<string>?> DynamicKeysAsync(DynamicKeySource dynamic, bool allowEmpty, PodRequestBuilder builder, CancellationToken cancellationToken)
     {
         var capture = new StdoutCapture(observer);
         var result = await RunOnceAsync(StepKind.DynamicKeys, "dynamic keys", dynamic.Template, dynamic.TtlSecondsAfterFinished, builder, capture, cancellationToken).ConfigureAwait(false);
@@ -116,7 +123,20 @@ public sealed partial class TestJobEngine
             return null;
         }
 
-        return KeySplitter.Split(capture.Text, dynamic.Delimiter, dynamic.Filter);
+        var all = KeySplitter.Split(capture.Text, dynamic.Delimiter);
+        var keys = KeySplitter.Filter(all, dynamic.Filter);
+        var problem = KeySplitter.FirstWithNul(keys) is int nul ? $"key {nul + 1} of the dynamic key command's output contains a NUL character"
+            : keys.Count > 0 || allowEmpty ? null
+            : all.Count == 0 ? "no keys: the dynamic key command's output was empty (pass --allow-empty to accept a run without keys)"
+            : $"no keys: the filter \"{Printable.Escape(dynamic.Filter ?? "")}\" matched none of the {all.Count} keys of the dynamic key command (pass --allow-empty to accept a run without keys)";
+        if (problem is not null)
+        {
+            _badInput = true;
+            observer.On(new LogEvent(LogLevel.Error, problem));
+            return null;
+        }
+
+        return keys;
     }
 
     /// <summary>Forwards every event and keeps the standard output of the task, for dynamic keys.</summary>

@@ -43,7 +43,7 @@ public sealed partial class TestJobEngine(IPodRuntime runtime, IRunObserver obse
 
         var report = BuildReport(job, startedAt, clock, results, failed || interrupted);
         observer.On(new RunFinished(report));
-        return new RunResult(report, interrupted);
+        return new RunResult(report, interrupted, _badInput);
     }
 
     private static Report BuildReport(TestJob job, DateTimeOffset startedAt, Stopwatch clock, MainResults results, bool failed) =>
