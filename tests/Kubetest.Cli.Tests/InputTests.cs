@@ -92,12 +92,85 @@ public sealed class InputTests : IDisposable
     }
 
     [Fact]
+    public async Task A_list_file_with_a_nul_exits_3_naming_its_line_and_runs_nothing()
+    {
+        var manifest = _cli.Write("list.yaml", MarkerManifest("maxContainersPerPod: 2"));
+        var list = _cli.Write("nul.txt", "one\ntw\0o\nthree\n");
+
+        var run = await _cli.RunAsync("--runtime", "local", "--list", list, manifest);
+
+        Assert.True(run.ExitCode == 3, run.ToString());
+        var error = Assert.Single(run.StderrLines, l => l.Length > 0);
+        Assert.Equal($"[ERROR] --list: line 2 of {list} contains a NUL character", error);
+        Assert.False(File.Exists(Marker));
+    }
+
+    [Fact]
+    public async Task An_endless_manifest_is_refused_after_ten_mebibytes()
+    {
+        var run = await _cli.RunAsync("--dry-run", "/dev/zero");
+
+        Assert.True(run.ExitCode == 3, run.ToString());
+        var error = Assert.Single(run.StderrLines, l => l.Length > 0);
+        Assert.Equal("[ERROR] the manifest /dev/zero is larger than 10 MiB", error);
+    }
+
+    [Fact]
+    public async Task A_generate_name_that_is_a_path_is_refused_and_no_directory_is_made_outside_the_workspace()
+    {
+        var outside = Path.Combine(_cli.Root, "outside");
+        var manifest = _cli.Write("path.yaml", MarkerManifest("maxContainersPerPod: 2").Replace("generateName: e2e-", $"generateName: {outside}/pod-", StringComparison.Ordinal));
+
+        var run = await _cli.RunAsync("--runtime", "local", manifest);
+
+        Assert.True(run.ExitCode == 3, run.ToString());
+        var error = Assert.Single(run.StderrLines, l => l.Length > 0);
+        Assert.Contains("spec.mainStep.template.metadata.generateName", error, StringComparison.Ordinal);
+        Assert.Contains("DNS-1123", error, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(outside), "no directory may be made from a name");
+        Assert.False(File.Exists(Marker));
+    }
+
+    [Fact]
+    public async Task An_internal_error_is_one_error_line_and_exit_3_with_the_stack_only_at_debug_level()
+    {
+        var manifest = _cli.Write("dry.yaml", MarkerManifest("maxContainersPerPod: 2"));
+        using var broken = new BrokenWriter();
+        using var error = new StringWriter();
+
+        var exit = await Program.RunAsync(["--dry-run", manifest], broken, error, CancellationToken.None);
+
+        Assert.Equal(3, exit);
+        var line = Assert.Single(error.ToString().Split('\n'), l => l.Length > 0);
+        Assert.StartsWith("[ERROR] unexpected internal error: IOException: stdout is gone", line, StringComparison.Ordinal);
+
+        using var debugError = new StringWriter();
+        exit = await Program.RunAsync(["--dry-run", "--log-level", "debug", manifest], broken, debugError, CancellationToken.None);
+
+        Assert.Equal(3, exit);
+        Assert.Single(debugError.ToString().Split('\n'), l => l.StartsWith("[ERROR]", StringComparison.Ordinal));
+        Assert.Contains("   at ", debugError.ToString(), StringComparison.Ordinal);
+    }
+
+    /// <summary>Standard output whose reader went away: every write fails.</summary>
+    private sealed class BrokenWriter : StringWriter
+    {
+        public override void Write(char value) => throw new IOException("stdout is gone");
+
+        public override void Write(string? value) => throw new IOException("stdout is gone");
+
+        public override Task WriteAsync(string? value) => throw new IOException("stdout is gone");
+
+        public override Task WriteLineAsync(string? value) => throw new IOException("stdout is gone");
+    }
+
+    [Fact]
     public async Task Help_lists_every_option_of_the_original()
     {
         var run = await _cli.RunAsync("-h");
 
         Assert.Equal(0, run.ExitCode);
-        foreach (var option in new[] { "-n, --namespace", "--in-cluster", "-c, --config", "--list", "--log-level", "--dry-run", "--template", "-o, --output", "--runtime" })
+        foreach (var option in new[] { "-n, --namespace", "--in-cluster", "-c, --config", "--list", "--log-level", "--dry-run", "--template", "-o, --output", "--runtime", "--allow-empty" })
         {
             Assert.Contains(option, run.Stdout, StringComparison.Ordinal);
         }
