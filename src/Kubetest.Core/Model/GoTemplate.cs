@@ -70,7 +70,8 @@ public static partial class GoTemplate
             var field = FieldPattern().Match(body);
             if (!field.Success)
             {
-                var action = Printable.Escape(text[open..Math.Min(close + 2, open + 80)]);
+                var end = text.IndexOf('\n', open, Math.Min(close + 2, open + 80) - open) is var newline and >= 0 ? newline : Math.Min(close + 2, open + 80);
+                var action = Printable.Escape(text[open..end]) + (end < close + 2 ? "…" : "");
                 problems.Add(new ManifestProblem("", line, $"template action {action} at line {line} is not supported: only {{{{ .name }}}} parameters are"));
 
                 // What follows (a block's body, its {{ end }}) has no meaning without this action.
