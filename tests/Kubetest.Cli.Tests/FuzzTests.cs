@@ -256,7 +256,7 @@ public sealed class FuzzTests : IDisposable
         yield return Case("a list", "[1, 2]");
         yield return Case("null", "null");
         yield return Case("tab indentation", With("  mainStep:", "\tmainStep:"));
-        yield return Case("5000 static keys", With("[a, b]", "[" + string.Join(", ", Enumerable.Range(0, 5000).Select(i => $"k{i}")) + "]"));
+        yield return Case("1000 static keys", With("[a, b]", "[" + string.Join(", ", Enumerable.Range(0, 1000).Select(i => $"k{i}")) + "]").Replace("maxContainersPerPod: 2", "maxContainersPerPod: 1000", StringComparison.Ordinal));
         yield return Case("10000 bad mounts", With("volumeMounts: [{name: data, mountPath: /data}]", "volumeMounts: [" + string.Join(", ", Enumerable.Range(0, 10_000).Select(i => $"{{name: v{i}, mountPath: /m}}")) + "]"));
         yield return Case("one line of a megabyte", With("image: alpine", "image: " + new string('x', 1_000_000)));
         yield return Case("larger than 10 MiB", Valid + "\n#" + new string('x', 11 * 1024 * 1024));

@@ -7,6 +7,12 @@ public sealed record ManifestProblem(string Path, int? Line, string Message)
     {
         // Paths hold the manifest's own keys, which may hold anything: keep the problem on one line.
         var path = Printable.Escape(Path);
+        if (path.Length > 160)
+        {
+            // a[0][0]…: a path 100 levels deep says no more in full.
+            path = $"{path[..80]}…{path[^60..]}";
+        }
+
         var message = Printable.Escape(Message);
         var where = Line is int line ? $"{path} (line {line})" : path;
         return string.IsNullOrEmpty(Path) ? message : $"{where}: {message}";

@@ -8,7 +8,7 @@ namespace Kubetest.Model;
 /// Typed reads from the manifest tree that record a problem (path, line, what was expected)
 /// instead of throwing, so one pass reports every mistake.
 /// </summary>
-internal sealed class NodeReader(YamlTree tree)
+internal sealed partial class NodeReader(YamlTree tree)
 {
     public List<ManifestProblem> Problems { get; } = [];
 
@@ -180,8 +180,14 @@ internal sealed class NodeReader(YamlTree tree)
         catch (Exception ex) when (ex is FormatException or InvalidOperationException or NotSupportedException or ArgumentException or OverflowException)
         {
             // The client's converters throw these for values of the wrong kind (a boolean where
-            // IntOrString or a quantity is expected): the user's mistake, not ours.
-            Problem(path, $"is not a valid Kubernetes {typeof(T).Name[2..]}: {ex.Message}");
+            // IntOrString or a quantity is expected): the user's mistake, not ours. System.Text.Json
+            // names the field only inside its message.
+            var field = JsonPathInMessage().Match(ex.Message);
+            var inner = field.Success ? path + (field.Groups[1].Value.StartsWith('[') ? field.Groups[1].Value : "." + field.Groups[1].Value) : path;
+            var type = TypeInMessage().Match(ex.Message);
+            Problem(inner, type.Success
+                ? $"has the wrong type for a Kubernetes {typeof(T).Name[2..]}: expected a value of type {type.Groups[1].Value.Split('.')[^1]}"
+                : $"is not a valid Kubernetes {typeof(T).Name[2..]}: {FirstSentence(ex.Message)}");
             return null;
         }
     }
@@ -197,6 +203,12 @@ internal sealed class NodeReader(YamlTree tree)
             }
         }
     }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"Path: \$\.?([^ |]+)")]
+    private static partial System.Text.RegularExpressions.Regex JsonPathInMessage();
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"on type '([^']+)'")]
+    private static partial System.Text.RegularExpressions.Regex TypeInMessage();
 
     private static string FirstSentence(string message)
     {
