@@ -167,6 +167,13 @@ public sealed class LocalPodRuntime : IPodRuntime
         {
             var name = generateName + RandomNumberGenerator.GetString(NameSuffixCharacters, 5);
             var directory = Path.Combine(_rootDirectory, name);
+
+            // The manifest validator allows only DNS-1123 names; this keeps any other caller inside the root too.
+            if (Path.GetFileName(directory) != name)
+            {
+                throw new ArgumentException($"the pod name prefix \"{generateName}\" is not a plain file name", nameof(generateName));
+            }
+
             if (!Directory.Exists(directory))
             {
                 Directory.CreateDirectory(directory);

@@ -62,4 +62,21 @@ public class KeySplitterTests
     {
         Assert.Equal(["TASK_KEY_1", "TASK_KEY_2", "TASK_KEY_3"], KeySplitter.ListFile("TASK_KEY_1\r\nTASK_KEY_2\n\nTASK_KEY_3\n"));
     }
+
+    [Fact]
+    public void A_filter_keeps_only_matching_keys_and_none_can_match()
+    {
+        var all = KeySplitter.Split("TestA\nhelper\nTestB", "\n");
+
+        Assert.Equal(["TestA", "TestB"], KeySplitter.Filter(all, "^Test"));
+        Assert.Empty(KeySplitter.Filter(all, "^Nothing"));
+        Assert.Equal(all, KeySplitter.Filter(all, null));
+    }
+
+    [Fact]
+    public void The_first_key_holding_a_nul_is_found_by_its_index()
+    {
+        Assert.Equal(1, KeySplitter.FirstWithNul(["a", "b\0c", "d\0"]));
+        Assert.Null(KeySplitter.FirstWithNul(["a", "b"]));
+    }
 }
