@@ -10,8 +10,10 @@ namespace Kubetest.Cli;
 /// one block when it ends (<c>[TASK_KEY:key] command</c>, the output, <c>elapsed time</c>,
 /// <c>N/M (x%) finished.</c>), so concurrent keys never interleave. With <c>live</c>, lines are
 /// printed as they come, prefixed by their key. Everything also goes to the run's log file.
+/// A block's lines beyond about 1 MiB wait in a file under <paramref name="spoolDirectory"/> (the
+/// run's workspace), so memory does not grow with a key's output.
 /// </summary>
-public sealed class ConsoleReporter(TextWriter console, TextWriter? logFile, LogLevel level, bool live) : IRunObserver
+public sealed class ConsoleReporter(TextWriter console, TextWriter? logFile, LogLevel level, bool live, string spoolDirectory) : IRunObserver
 {
     private readonly object _gate = new();
     private readonly Dictionary<TaskId, Block> _blocks = [];
@@ -44,7 +46,7 @@ public sealed class ConsoleReporter(TextWriter console, TextWriter? logFile, Log
                 break;
             case TaskStarted started:
                 var header = started.KeyEnv is null ? started.DisplayCommand : $"[{started.KeyEnv}:{started.Key}] {started.DisplayCommand}";
-                _blocks[started.Task] = new Block(header, started.KeyEnv is null ? "" : $"[{started.KeyEnv}:{started.Key}]");
+                _blocks[started.Task] = new Block(header, started.KeyEnv is null ? "" : $"[{started.KeyEnv}:{started.Key}]", new OutputSpool(spoolDirectory));
                 if (live && level <= LogLevel.Info)
                 {
                     Write(header);
@@ -71,6 +73,7 @@ public sealed class ConsoleReporter(TextWriter console, TextWriter? logFile, Log
     private void Finish(TaskFinished finished)
     {
         _blocks.Remove(finished.Task, out var block);
+        using var spool = block?.Lines;
         var result = finished.Result;
         var failed = result.Status != KeyStatus.Success;
         if (block is not null && (level <= LogLevel.Info || failed))
@@ -78,7 +81,7 @@ public sealed class ConsoleReporter(TextWriter console, TextWriter? logFile, Log
             if (!live || level > LogLevel.Info)
             {
                 Write(block.Header);
-                foreach (var line in block.Lines)
+                foreach (var line in block.Lines.Lines())
                 {
                     Write(line);
                 }
@@ -123,8 +126,5 @@ public sealed class ConsoleReporter(TextWriter console, TextWriter? logFile, Log
     }
 
     /// <summary>A command's buffered output; <see cref="Prefix"/> is <c>[ENV:key]</c> for strategy keys.</summary>
-    private sealed record Block(string Header, string Prefix)
-    {
-        public List<string> Lines { get; } = [];
-    }
+    private sealed record Block(string Header, string Prefix, OutputSpool Lines);
 }
