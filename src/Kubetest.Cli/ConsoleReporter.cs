@@ -81,11 +81,7 @@ public sealed class ConsoleReporter(TextWriter console, TextWriter? logFile, Log
             if (!live || level > LogLevel.Info)
             {
                 Write(block.Header);
-                foreach (var line in block.Lines.Lines())
-                {
-                    Write(line);
-                }
-
+                WriteBlock(block.Lines.Lines());
                 if (block.Lines.Count > 0)
                 {
                     Write("");
@@ -123,6 +119,37 @@ public sealed class ConsoleReporter(TextWriter console, TextWriter? logFile, Log
     {
         console.WriteLine(line);
         logFile?.WriteLine(line);
+    }
+
+    /// <summary>
+    /// Writes a block's lines in batches of about 64 Ki characters: the console and the log flush on
+    /// every write, and a key may print millions of lines.
+    /// </summary>
+    private void WriteBlock(IEnumerable<string> lines)
+    {
+        var batch = new System.Text.StringBuilder();
+        foreach (var line in lines)
+        {
+            batch.Append(line).Append(console.NewLine);
+            if (batch.Length >= 64 * 1024)
+            {
+                WriteBatch(batch);
+            }
+        }
+
+        WriteBatch(batch);
+    }
+
+    private void WriteBatch(System.Text.StringBuilder batch)
+    {
+        if (batch.Length == 0)
+        {
+            return;
+        }
+
+        console.Write(batch);
+        logFile?.Write(batch);
+        batch.Clear();
     }
 
     /// <summary>A command's buffered output; <see cref="Prefix"/> is <c>[ENV:key]</c> for strategy keys.</summary>
