@@ -149,7 +149,6 @@ internal sealed class PodExec : IDisposable
                     await _connecting.WaitAsync(ct).ConfigureAwait(false);
                     try
                     {
-                        // The client connects without observing the token; waiting on it at least lets a cancelled run go on.
                         return await _client.WebSocketNamespacedPodExecAsync(
                             pod,
                             _namespace,
@@ -160,7 +159,7 @@ internal sealed class PodExec : IDisposable
                             stdout: true,
                             tty: false,
                             webSocketSubProtocol: WebSocketProtocols.V5,
-                            cancellationToken: ct).WaitAsync(ct).ConfigureAwait(false);
+                            cancellationToken: ct).ConfigureAwait(false);
                     }
                     finally
                     {

@@ -51,6 +51,48 @@ public sealed class OutputTests(Runtimes runtimes) : IClassFixture<Runtimes>
         Assert.Equal(1, counted.LinesOf(10_000_000 % 65_536));
     }
 
+    [Fact]
+    public async Task Dynamic_keys_text_past_64_MiB_stops_the_run_with_an_error_saying_so()
+    {
+        using var cli = runtimes.Cli(RuntimeKind.Local);
+        var manifest = cli.Write("dynamic.yaml", """
+            apiVersion: kubetest.io/v1
+            kind: TestJob
+            metadata:
+              name: dynamic
+            spec:
+              mainStep:
+                strategy:
+                  key:
+                    env: TEST
+                    source:
+                      dynamic:
+                        template:
+                          spec:
+                            containers:
+                              - name: list
+                                image: alpine
+                                command: ["sh", "-c", "head -c 70000000 /dev/zero | tr '\\0' k | fold -w 99"]
+                  scheduler:
+                    maxPodNum: 1
+                template:
+                  spec:
+                    containers:
+                      - name: test
+                        image: alpine
+                        command: ["sh", "-c", "echo ran $TEST"]
+            """);
+        var stderr = Path.Combine(cli.Root, "stderr");
+
+        var run = await cli.RunWithStderrFileAsync(stderr, manifest);
+
+        Assert.NotEqual(0, run.ExitCode);
+        var messages = File.ReadLines(stderr).Where(l => l.StartsWith('[')).ToList();
+        Assert.Contains(messages, l => l.StartsWith("[ERROR]", StringComparison.Ordinal) && l.Contains("more than 64 MiB", StringComparison.Ordinal));
+        Assert.DoesNotContain(File.ReadLines(stderr), l => l.StartsWith("ran ", StringComparison.Ordinal));
+        Assert.Empty(cli.Leftovers());
+    }
+
     private static string BigKey(CliRunner cli, string script)
     {
         var state = Path.Combine(cli.Root, "state");
