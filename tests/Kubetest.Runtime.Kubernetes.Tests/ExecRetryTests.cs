@@ -76,6 +76,35 @@ public sealed class ExecRetryTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_copy_in_whose_upgrade_was_refused_is_tried_again_and_arrives()
+    {
+        var local = Path.Combine(_directory, "input.txt");
+        await File.WriteAllTextAsync(local, "copied\n");
+        await using var pod = await StartAsync();
+        _emulator.Options.Faults.RefuseExecUpgrades = 1;
+
+        await pod.CopyToAsync("test0-0", local, "/state/copied.txt", CancellationToken.None);
+
+        Assert.Equal(0, _emulator.Options.Faults.RefuseExecUpgrades);
+        Assert.Equal("copied\n", await File.ReadAllTextAsync(Path.Combine(_directory, "state", "copied.txt")));
+    }
+
+    [Fact]
+    public async Task A_copy_out_whose_connection_drops_midway_is_an_error_not_a_partial_file()
+    {
+        await using var pod = await StartAsync();
+        await pod.ExecAsync("test0-0", ["sh", "-c", "head -c 3000000 /dev/zero > /state/big"], new Dictionary<string, string>(), new Count(), CancellationToken.None);
+        _emulator.Options.Faults.DropExecAfterBytes = 1_000_000;
+        var target = Path.Combine(_directory, "big-copy");
+
+        var error = await Assert.ThrowsAsync<PodFailedException>(() => pod.CopyFromAsync("test0-0", "/state/big", target, CancellationToken.None));
+        _emulator.Options.Faults.DropExecAfterBytes = null;
+
+        Assert.Contains("lost its connection", error.Message, StringComparison.Ordinal);
+        Assert.False(File.Exists(target));
+    }
+
+    [Fact]
     public async Task Fifty_megabytes_of_lines_arrive_complete_with_exit_code_0()
     {
         await using var pod = await StartAsync();
