@@ -10,8 +10,10 @@ namespace Kubetest.Cli;
 /// one block when it ends (<c>[TASK_KEY:key] command</c>, the output, <c>elapsed time</c>,
 /// <c>N/M (x%) finished.</c>), so concurrent keys never interleave. With <c>live</c>, lines are
 /// printed as they come, prefixed by their key. Everything also goes to the run's log file.
+/// A block's lines beyond about 1 MiB wait in a file under <paramref name="spoolDirectory"/> (the
+/// run's workspace), so memory does not grow with a key's output.
 /// </summary>
-public sealed class ConsoleReporter(TextWriter console, TextWriter? logFile, LogLevel level, bool live) : IRunObserver
+public sealed class ConsoleReporter(TextWriter console, TextWriter? logFile, LogLevel level, bool live, string spoolDirectory) : IRunObserver
 {
     private readonly object _gate = new();
     private readonly Dictionary<TaskId, Block> _blocks = [];
@@ -46,7 +48,7 @@ public sealed class ConsoleReporter(TextWriter console, TextWriter? logFile, Log
                 // Keys are escaped (a key holding "\n[INFO] …" must not forge a line); the report keeps them as they are.
                 var key = Printable.Escape(started.Key ?? "");
                 var header = started.KeyEnv is null ? started.DisplayCommand : $"[{started.KeyEnv}:{key}] {started.DisplayCommand}";
-                _blocks[started.Task] = new Block(header, started.KeyEnv is null ? "" : $"[{started.KeyEnv}:{key}]");
+                _blocks[started.Task] = new Block(header, started.KeyEnv is null ? "" : $"[{started.KeyEnv}:{key}]", new OutputSpool(spoolDirectory));
                 if (live && level <= LogLevel.Info)
                 {
                     Write(header);
@@ -73,6 +75,7 @@ public sealed class ConsoleReporter(TextWriter console, TextWriter? logFile, Log
     private void Finish(TaskFinished finished)
     {
         _blocks.Remove(finished.Task, out var block);
+        using var spool = block?.Lines;
         var result = finished.Result;
         var failed = result.Status != KeyStatus.Success;
         if (block is not null && (level <= LogLevel.Info || failed))
@@ -80,11 +83,7 @@ public sealed class ConsoleReporter(TextWriter console, TextWriter? logFile, Log
             if (!live || level > LogLevel.Info)
             {
                 Write(block.Header);
-                foreach (var line in block.Lines)
-                {
-                    Write(line);
-                }
-
+                WriteBlock(block.Lines.Lines());
                 if (block.Lines.Count > 0)
                 {
                     Write("");
@@ -124,9 +123,37 @@ public sealed class ConsoleReporter(TextWriter console, TextWriter? logFile, Log
         logFile?.WriteLine(line);
     }
 
-    /// <summary>A command's buffered output; <see cref="Prefix"/> is <c>[ENV:key]</c> for strategy keys.</summary>
-    private sealed record Block(string Header, string Prefix)
+    /// <summary>
+    /// Writes a block's lines in batches of about 64 Ki characters: the console and the log flush on
+    /// every write, and a key may print millions of lines.
+    /// </summary>
+    private void WriteBlock(IEnumerable<string> lines)
     {
-        public List<string> Lines { get; } = [];
+        var batch = new System.Text.StringBuilder();
+        foreach (var line in lines)
+        {
+            batch.Append(line).Append(console.NewLine);
+            if (batch.Length >= 64 * 1024)
+            {
+                WriteBatch(batch);
+            }
+        }
+
+        WriteBatch(batch);
     }
+
+    private void WriteBatch(System.Text.StringBuilder batch)
+    {
+        if (batch.Length == 0)
+        {
+            return;
+        }
+
+        console.Write(batch);
+        logFile?.Write(batch);
+        batch.Clear();
+    }
+
+    /// <summary>A command's buffered output; <see cref="Prefix"/> is <c>[ENV:key]</c> for strategy keys.</summary>
+    private sealed record Block(string Header, string Prefix, OutputSpool Lines);
 }

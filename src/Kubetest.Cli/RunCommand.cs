@@ -139,7 +139,7 @@ public static class RunCommand
         var logFile = new StreamWriter(workspace.LogPath) { AutoFlush = true };
         await using (logFile.ConfigureAwait(false))
         {
-            var console = new ConsoleReporter(streams.Error, logFile, level, live);
+            var console = new ConsoleReporter(streams.Error, logFile, level, live, workspace.Root);
             var runtime = await RuntimeFactory.CreateAsync(choice, workspace, console, cancellationToken).ConfigureAwait(false);
             try
             {

@@ -1,5 +1,5 @@
+using System.IO.Pipelines;
 using System.Net.WebSockets;
-using System.Text;
 using System.Text.Json;
 using k8s;
 using k8s.Models;
@@ -10,26 +10,20 @@ namespace Kubetest.Runtime.Kubernetes;
 
 /// <summary>
 /// One command in a container over the exec WebSocket (v5 channel protocol, so stdin can be
-/// closed): stdout/stderr streamed, the exit code taken from the final status frame.
+/// closed), read by kubetest's own <see cref="ExecDemuxer"/>: stdout/stderr consumed as they come,
+/// the exit code taken from the final status frame.
 /// </summary>
-internal sealed class PodExec(IKubernetes client, string @namespace, TimeProvider time) : IDisposable
+internal sealed class PodExec : IDisposable
 {
+    private readonly IKubernetes _client;
+    private readonly string _namespace;
+
     /// <summary>
-    /// An exec whose upgrade was refused (429, 5xx: the client only says "status code X instead of
-    /// 101") or whose socket closed before the status frame is run again, as the original's
-    /// kubejob does: the command either never started or its end was never seen.
+    /// Only an upgrade that was refused (429, 5xx, no connection) is tried again: the command never
+    /// started. Once the server said 101 the command may be running, and a test is not idempotent, so
+    /// whatever happens after that (a lost status, a broken socket) is that command's error, never a rerun.
     /// </summary>
-    private readonly ResiliencePipeline _retry = new ResiliencePipelineBuilder { TimeProvider = time }
-        .AddRetry(new RetryStrategyOptions
-        {
-            ShouldHandle = new PredicateBuilder().Handle<WebSocketException>().Handle<HttpRequestException>().Handle<ExecIncompleteException>(),
-            MaxRetryAttempts = 6,
-            BackoffType = DelayBackoffType.Exponential,
-            UseJitter = true,
-            Delay = TimeSpan.FromMilliseconds(200),
-            MaxDelay = TimeSpan.FromSeconds(5),
-        })
-        .Build();
+    private readonly ResiliencePipeline _retryUpgrade;
 
     /// <summary>
     /// Upgrades in flight at once. Hundreds of keys starting together would otherwise open hundreds
@@ -37,9 +31,61 @@ internal sealed class PodExec(IKubernetes client, string @namespace, TimeProvide
     /// </summary>
     private readonly SemaphoreSlim _connecting = new(16, 16);
 
+    public PodExec(IKubernetes client, string @namespace, TimeProvider time)
+    {
+        _client = client;
+        _namespace = @namespace;
+        _retryUpgrade = new ResiliencePipelineBuilder { TimeProvider = time }
+            .AddRetry(new RetryStrategyOptions
+            {
+                ShouldHandle = new PredicateBuilder().Handle<ExecNotStartedException>(),
+                MaxRetryAttempts = 6,
+                BackoffType = DelayBackoffType.Exponential,
+                UseJitter = true,
+                Delay = TimeSpan.FromMilliseconds(200),
+                MaxDelay = TimeSpan.FromSeconds(5),
+            })
+            .Build();
+
+        // The builder that keeps the upgrade's status code, so a refusal can be told from a started command.
+        if (client is k8s.Kubernetes concrete)
+        {
+            concrete.CreateWebSocketBuilder = () => new ExecWebSocketBuilder();
+        }
+    }
+
     public void Dispose() => _connecting.Dispose();
 
-    /// <summary>Runs <paramref name="command"/>; stdout and stderr go to the given callbacks as raw streams.</summary>
+    /// <summary>Runs <paramref name="command"/> and delivers its output line by line (lines bounded by <see cref="OutputLines"/>).</summary>
+    public async Task<int> RunLinesAsync(string pod, string container, IReadOnlyList<string> command, IOutputSink output, CancellationToken cancellationToken)
+    {
+        var stdout = new OutputLines(OutputStream.Stdout, output);
+        var stderr = new OutputLines(OutputStream.Stderr, output);
+        using var socket = await ConnectAsync(pod, container, command, stdin: false, cancellationToken).ConfigureAwait(false);
+        string? status;
+        try
+        {
+            status = await ReceiveAsync(new ExecDemuxer(socket), socket, pod, container, (channel, data, _) =>
+            {
+                (channel == ExecDemuxer.Stdout ? stdout : stderr).Write(data.Span);
+                return ValueTask.CompletedTask;
+            }, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            // Whatever came before an error is shown too: the last lines usually say what went wrong.
+            stdout.Complete();
+            stderr.Complete();
+        }
+
+        return ExitCode(status, pod, container);
+    }
+
+    /// <summary>
+    /// Runs <paramref name="command"/> with stdin written by <paramref name="writeStdin"/> (null: none)
+    /// and stdout and stderr read as streams by the given callbacks, each on a thread of its own (they
+    /// may block in Read). A reader that returns early gets the rest of its channel discarded.
+    /// </summary>
     public async Task<int> RunAsync(
         string pod,
         string container,
@@ -49,123 +95,185 @@ internal sealed class PodExec(IKubernetes client, string @namespace, TimeProvide
         Action<Stream> readStderr,
         CancellationToken cancellationToken)
     {
-        try
-        {
-            return await _retry.ExecuteAsync(
-                async ct => await RunOnceAsync(pod, container, command, writeStdin, readStdout, readStderr, ct).ConfigureAwait(false),
-                cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException && cancellationToken.IsCancellationRequested)
-        {
-            // Cancelling closes the socket under the readers; what they throw then is the cancellation.
-            throw new OperationCanceledException("exec cancelled", ex, cancellationToken);
-        }
-        catch (ExecIncompleteException ex)
-        {
-            throw new PodFailedException(ex.Message, ex);
-        }
-        catch (Exception ex) when (ex is WebSocketException or HttpRequestException)
-        {
-            throw new PodFailedException($"exec in container {container} of pod {pod} failed: {ex.Message}", ex);
-        }
-    }
+        using var socket = await ConnectAsync(pod, container, command, stdin: writeStdin is not null, cancellationToken).ConfigureAwait(false);
+        var demuxer = new ExecDemuxer(socket);
 
-    private async Task<int> RunOnceAsync(
-        string pod,
-        string container,
-        IReadOnlyList<string> command,
-        Func<Stream, Task>? writeStdin,
-        Action<Stream> readStdout,
-        Action<Stream> readStderr,
-        CancellationToken cancellationToken)
-    {
-        WebSocket socket;
-        await _connecting.WaitAsync(cancellationToken).ConfigureAwait(false);
+        // Small pipes: the readers consume as the data comes, and a full pipe holds the next receive back.
+        var stdoutPipe = new Pipe(new PipeOptions(pauseWriterThreshold: 256 * 1024, resumeWriterThreshold: 128 * 1024));
+        var stderrPipe = new Pipe(new PipeOptions(pauseWriterThreshold: 256 * 1024, resumeWriterThreshold: 128 * 1024));
+        var reading = Task.WhenAll(ReadOnOwnThread(stdoutPipe.Reader, readStdout), ReadOnOwnThread(stderrPipe.Reader, readStderr));
+        var writing = writeStdin is null ? Task.CompletedTask : WriteStdinAsync(socket, demuxer, writeStdin, cancellationToken);
+        string? status;
         try
         {
-            socket = await client.WebSocketNamespacedPodExecAsync(
-                pod,
-                @namespace,
-                command,
-                container,
-                stderr: true,
-                stdin: writeStdin is not null,
-                stdout: true,
-                tty: false,
-                webSocketSubProtocol: WebSocketProtocol.V5BinaryWebsocketProtocol,
-                cancellationToken: cancellationToken).ConfigureAwait(false);
+            status = await ReceiveAsync(demuxer, socket, pod, container, async (channel, data, ct) =>
+            {
+                var pipe = channel == ExecDemuxer.Stdout ? stdoutPipe : stderrPipe;
+                await pipe.Writer.WriteAsync(data, ct).ConfigureAwait(false);
+            }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (PodFailedException) when (writeStdin is not null)
+        {
+            // A writer that failed aborted the socket: its failure is the one to report.
+            await writing.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            if (writing.IsFaulted)
+            {
+                await writing.ConfigureAwait(false);
+            }
+
+            throw;
         }
         finally
         {
-            _connecting.Release();
+            await stdoutPipe.Writer.CompleteAsync().ConfigureAwait(false);
+            await stderrPipe.Writer.CompleteAsync().ConfigureAwait(false);
+
+            // The readers see the end of their streams now; wait for them whatever happened, so none outlives the call.
+            await ((Task)reading).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            await writing.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
 
-        using var muxed = new StreamDemuxer(socket, StreamType.RemoteCommand, ownsSocket: true, supportsClose: true);
-
-        // The demuxer's streams do not all observe tokens: closing the socket is what unblocks them.
-        await using var abort = cancellationToken.Register(muxed.Dispose).ConfigureAwait(false);
-        using var stdout = muxed.GetStream(ChannelIndex.StdOut, null);
-        using var stderr = muxed.GetStream(ChannelIndex.StdErr, null);
-        using var status = muxed.GetStream(ChannelIndex.Error, null);
-        using var stdin = writeStdin is null ? null : muxed.GetStream(null, ChannelIndex.StdIn);
-        muxed.Start();
-        var reading = Task.WhenAll(OnOwnThread(() => readStdout(stdout)), OnOwnThread(() => readStderr(stderr)));
-        if (writeStdin is not null)
-        {
-            await writeStdin(stdin!).ConfigureAwait(false);
-            await muxed.CloseChannel(ChannelIndex.StdIn, cancellationToken).ConfigureAwait(false);
-        }
-
-        var statusText = await OnOwnThread(() =>
-        {
-            using var statusReader = new StreamReader(status, Encoding.UTF8);
-            return statusReader.ReadToEnd();
-        }).ConfigureAwait(false);
-        await reading.WaitAsync(cancellationToken).ConfigureAwait(false);
-        return ExitCode(statusText, pod, container);
+        await reading.ConfigureAwait(false);
+        await writing.ConfigureAwait(false);
+        return ExitCode(status, pod, container);
     }
 
-    /// <summary>Runs <paramref name="command"/> and delivers its output line by line.</summary>
-    public Task<int> RunLinesAsync(string pod, string container, IReadOnlyList<string> command, IOutputSink output, CancellationToken cancellationToken) =>
-        RunAsync(
-            pod,
-            container,
-            command,
-            null,
-            s => ReadLines(s, OutputStream.Stdout, output),
-            s => ReadLines(s, OutputStream.Stderr, output),
-            cancellationToken);
-
-    private static void ReadLines(Stream stream, OutputStream kind, IOutputSink output)
+    /// <summary>Opens the exec socket, retrying only upgrades that provably did not start the command.</summary>
+    private async Task<WebSocket> ConnectAsync(string pod, string container, IReadOnlyList<string> command, bool stdin, CancellationToken cancellationToken)
     {
-        using var reader = new StreamReader(stream, Encoding.UTF8);
-        while (reader.ReadLine() is { } line)
+        try
         {
-            output.WriteLine(kind, line);
+            return await _retryUpgrade.ExecuteAsync(
+                async ct =>
+                {
+                    await _connecting.WaitAsync(ct).ConfigureAwait(false);
+                    try
+                    {
+                        return await _client.WebSocketNamespacedPodExecAsync(
+                            pod,
+                            _namespace,
+                            command,
+                            container,
+                            stderr: true,
+                            stdin: stdin,
+                            stdout: true,
+                            tty: false,
+                            webSocketSubProtocol: WebSocketProtocols.V5,
+                            cancellationToken: ct).ConfigureAwait(false);
+                    }
+                    finally
+                    {
+                        _connecting.Release();
+                    }
+                },
+                cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is ExecNotStartedException or WebSocketException or HttpRequestException && !cancellationToken.IsCancellationRequested)
+        {
+            var retried = ex is ExecNotStartedException ? " (tried 7 times; the command never started)" : "";
+            throw new PodFailedException($"exec in container {container} of pod {pod} could not start: {ex.Message}{retried}", ex);
+        }
+    }
+
+    /// <summary>Runs the demuxer to the end of the exec; a connection lost after the upgrade is the command's error, not a retry.</summary>
+    private static async Task<string?> ReceiveAsync(ExecDemuxer demuxer, WebSocket socket, string pod, string container, Func<byte, ReadOnlyMemory<byte>, CancellationToken, ValueTask> onOutput, CancellationToken cancellationToken)
+    {
+        string? status;
+        try
+        {
+            status = await demuxer.ReceiveAsync(onOutput, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ExecConnectionLostException ex)
+        {
+            throw new PodFailedException($"exec in container {container} of pod {pod} lost its connection after the command started, so how it ended is unknown (it is not run again): {ex.Message}", ex);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException && cancellationToken.IsCancellationRequested)
+        {
+            throw new OperationCanceledException("exec cancelled", ex, cancellationToken);
+        }
+
+        // Answer the server's close so it can finish cleanly; the result is already known.
+        if (socket.State == WebSocketState.CloseReceived)
+        {
+            using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            try
+            {
+                await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, limit.Token).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is WebSocketException or IOException or OperationCanceledException)
+            {
+            }
+        }
+
+        return status;
+    }
+
+    private static async Task WriteStdinAsync(WebSocket socket, ExecDemuxer demuxer, Func<Stream, Task> writeStdin, CancellationToken cancellationToken)
+    {
+        await Task.Yield();
+        try
+        {
+            var stdin = new StdinStream(demuxer);
+            await using (stdin.ConfigureAwait(false))
+            {
+                await writeStdin(stdin).ConfigureAwait(false);
+                await demuxer.CloseStdinAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex) when (ex is not WebSocketException)
+        {
+            // The command would wait for the rest of its stdin forever: end the exec.
+            socket.Abort();
+            throw;
         }
     }
 
     /// <summary>
-    /// The client's demuxed streams block in Read (async reads included), so each gets a thread
-    /// of its own: on the thread pool, a few concurrent execs starve it for a second at a time.
-    /// Disposing the demuxer (on cancellation) ends the reads.
+    /// Runs a stream reader on a thread of its own: readers such as tar extraction read synchronously,
+    /// which on the thread pool would starve it when several execs run. When the reader returns, the
+    /// rest of its channel is discarded so the exec can finish.
     /// </summary>
-    private static Task<T> OnOwnThread<T>(Func<T> read) =>
-        Task.Factory.StartNew(read, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+    private static Task ReadOnOwnThread(PipeReader reader, Action<Stream> read) =>
+        Task.Factory.StartNew(
+            () =>
+            {
+                try
+                {
+                    using var stream = reader.AsStream(leaveOpen: true);
+                    read(stream);
+                }
+                finally
+                {
+                    reader.Complete();
+                }
+            },
+            CancellationToken.None,
+            TaskCreationOptions.LongRunning,
+            TaskScheduler.Default);
 
-    private static Task OnOwnThread(Action read) =>
-        Task.Factory.StartNew(read, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
-
-    /// <summary>The exit code in the status frame; a status that is no exit code at all is an error of the pod.</summary>
-    internal static int ExitCode(string statusText, string pod, string container)
+    /// <summary>The exit code in the status frame; no status, or one that is no exit code, is an error of the exec.</summary>
+    internal static int ExitCode(string? statusText, string pod, string container)
     {
         if (string.IsNullOrWhiteSpace(statusText))
         {
-            throw new ExecIncompleteException($"exec in container {container} of pod {pod} ended without a status (the pod may have been deleted)");
+            throw new PodFailedException($"exec in container {container} of pod {pod} ended without a status, so how the command ended is unknown (the pod may have been deleted; it is not run again)");
         }
 
-        var status = JsonSerializer.Deserialize<V1Status>(statusText, JsonOptions)
-            ?? throw new PodFailedException($"exec in container {container} of pod {pod} returned an empty status");
+        V1Status? status;
+        try
+        {
+            status = JsonSerializer.Deserialize<V1Status>(statusText, JsonOptions);
+        }
+        catch (JsonException ex)
+        {
+            throw new PodFailedException($"exec in container {container} of pod {pod} ended with a status that is not a Status object: {ex.Message}", ex);
+        }
+
+        if (status is null)
+        {
+            throw new PodFailedException($"exec in container {container} of pod {pod} returned an empty status");
+        }
+
         if (status.Status == "Success")
         {
             return 0;
@@ -181,18 +289,40 @@ internal sealed class PodExec(IKubernetes client, string @namespace, TimeProvide
     }
 
     private static readonly JsonSerializerOptions JsonOptions = new() { PropertyNameCaseInsensitive = true };
-}
 
-/// <summary>The exec's socket closed before its status frame: whether the command ended is unknown.</summary>
-internal sealed class ExecIncompleteException(string message) : Exception(message)
-{
-    public ExecIncompleteException()
-        : this("exec ended without a status")
+    /// <summary>Writes go out as stdin frames; disposing does not close stdin (the caller sends the close frame).</summary>
+    private sealed class StdinStream(ExecDemuxer demuxer) : Stream
     {
-    }
+        public override bool CanRead => false;
 
-    public ExecIncompleteException(string message, Exception innerException)
-        : this(message + ": " + innerException.Message)
-    {
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => true;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+        public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default) =>
+            new(demuxer.SendStdinAsync(buffer, cancellationToken));
+
+        public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            demuxer.SendStdinAsync(buffer.AsMemory(offset, count), cancellationToken);
+
+        // Synchronous writers (a tar library's fallback) block the calling thread; the writer runs on its own task.
+        public override void Write(byte[] buffer, int offset, int count) =>
+            demuxer.SendStdinAsync(buffer.AsMemory(offset, count), CancellationToken.None).GetAwaiter().GetResult();
+
+        public override Task FlushAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public override void Flush()
+        {
+        }
+
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
     }
 }

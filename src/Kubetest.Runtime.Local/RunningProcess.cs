@@ -26,8 +26,8 @@ internal sealed class RunningProcess
         return new RunningProcess(
             process,
             p => Task.WhenAll(
-                PumpAsync(p.StandardOutput, OutputStream.Stdout, output),
-                PumpAsync(p.StandardError, OutputStream.Stderr, output)));
+                PumpAsync(p.StandardOutput.BaseStream, OutputStream.Stdout, output),
+                PumpAsync(p.StandardError.BaseStream, OutputStream.Stderr, output)));
     }
 
     /// <summary>
@@ -130,14 +130,23 @@ internal sealed class RunningProcess
         }
     }
 
-    private static async Task PumpAsync(StreamReader reader, OutputStream stream, IOutputSink output)
+    /// <summary>
+    /// Reads raw bytes and cuts lines with <see cref="OutputLines"/>: a reader's ReadLine would hold a
+    /// line that never ends whole in memory, and a process may print hundreds of megabytes without a newline.
+    /// </summary>
+    private static async Task PumpAsync(Stream from, OutputStream stream, IOutputSink output)
     {
         // Yield first so that the constructor returns before any output is delivered.
         await Task.Yield();
-        while (await reader.ReadLineAsync().ConfigureAwait(false) is { } line)
+        var lines = new OutputLines(stream, output);
+        var buffer = new byte[64 * 1024];
+        int read;
+        while ((read = await from.ReadAsync(buffer).ConfigureAwait(false)) > 0)
         {
-            output.WriteLine(stream, line);
+            lines.Write(buffer.AsSpan(0, read));
         }
+
+        lines.Complete();
     }
 
     private static async Task CopyAsync(Stream from, Stream to)

@@ -65,6 +65,25 @@ public sealed class CliRunner : IDisposable
         return new CliRun(process.ExitCode, await stdout, await stderr);
     }
 
+    /// <summary>
+    /// Runs the CLI with its stderr copied to <paramref name="stderrPath"/> instead of kept in memory
+    /// (for runs that print hundreds of megabytes); the returned run's Stderr is empty.
+    /// </summary>
+    public async Task<CliRun> RunWithStderrFileAsync(string stderrPath, params string[] args)
+    {
+        using var process = Start(args);
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        var file = File.Create(stderrPath);
+        await using (file)
+        {
+            await process.StandardError.BaseStream.CopyToAsync(file, timeout.Token);
+        }
+
+        await process.WaitForExitAsync(timeout.Token);
+        return new CliRun(process.ExitCode, await stdout, "");
+    }
+
     /// <summary>Starts the CLI, waits until stderr shows <paramref name="marker"/>, then sends <paramref name="signal"/> (INT or TERM).</summary>
     public async Task<CliRun> RunAndSignalAsync(string signal, string marker, params string[] args)
     {

@@ -100,6 +100,70 @@ public class ExecTests : EmulatorTestBase
         Assert.Contains("400", e.Message + e.InnerException?.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_client_that_does_not_read_holds_the_command_back_and_then_receives_all_of_its_output()
+    {
+        var job = Job("slow-reader-", Container("main", "sleep 600"));
+        job.Spec.Template.Spec.Volumes = [new V1Volume { Name = "data", EmptyDir = new V1EmptyDirVolumeSource() }];
+        job.Spec.Template.Spec.Containers[0].VolumeMounts = [new V1VolumeMount { Name = "data", MountPath = "/data" }];
+        var pod = await WaitForPodAsync((await CreateJobPodAsync(job)).Name(), p => p.Status.Phase == "Running");
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        using var socket = new ClientWebSocket();
+        socket.Options.AddSubProtocol("v5.channel.k8s.io");
+        socket.Options.SetRequestHeader("Authorization", "Bearer " + Emulator.Identities.First(i => i.Name == "kubetest").Token);
+        socket.Options.RemoteCertificateValidationCallback = (_, certificate, _, _) => certificate?.GetCertHashString() == Emulator.ServingCertificate.GetCertHashString();
+        var uri = new UriBuilder(Emulator.BaseUri) { Scheme = "wss", Path = $"api/v1/namespaces/default/pods/{pod.Name()}/exec", Query = "command=sh&command=-c&command=head+-c+64000000+%2Fdev%2Fzero%3B+touch+%2Fdata%2Fdone&container=main&stdout=true&stderr=true" }.Uri;
+        await socket.ConnectAsync(uri, timeout.Token);
+        var buffer = new byte[65536];
+        var first = await socket.ReceiveAsync(buffer, timeout.Token);
+        var firstChannel = buffer[0];
+
+        // Far less than 64 MB fits in the pipe, the server's buffers and both sockets: while nobody
+        // reads, the command cannot get past its output, however long we wait.
+        await Task.Delay(TimeSpan.FromSeconds(1), timeout.Token);
+        var doneWhileNotReading = await Client.NamespacedPodExecAsync(pod.Name(), Ns, "main", ["test", "-e", "/data/done"], false, (_, _, _) => Task.CompletedTask, timeout.Token);
+        long stdout = first.Count - 1;
+        var status = new List<byte>();
+        var channel = first.EndOfMessage ? -1 : firstChannel;
+        while (true)
+        {
+            var result = await socket.ReceiveAsync(buffer, timeout.Token);
+            if (result.MessageType == WebSocketMessageType.Close)
+            {
+                break;
+            }
+
+            var data = buffer.AsSpan(0, result.Count);
+            if (channel < 0)
+            {
+                channel = data[0];
+                data = data[1..];
+            }
+
+            if (channel == 1)
+            {
+                stdout += data.Length;
+            }
+            else if (channel == 3)
+            {
+                status.AddRange(data.ToArray());
+            }
+
+            if (result.EndOfMessage)
+            {
+                channel = -1;
+            }
+        }
+
+        var doneAfterReading = await Client.NamespacedPodExecAsync(pod.Name(), Ns, "main", ["test", "-e", "/data/done"], false, (_, _, _) => Task.CompletedTask, timeout.Token);
+
+        Assert.Equal(1, firstChannel);
+        Assert.Equal(1, doneWhileNotReading);
+        Assert.Equal(64_000_000, stdout);
+        Assert.Equal("Success", KubernetesJson.Deserialize<V1Status>(Encoding.UTF8.GetString([.. status])).Status);
+        Assert.Equal(0, doneAfterReading);
+    }
+
     private static async Task<byte[]> ReadAllAsync(Stream stream, int length, CancellationToken token)
     {
         var result = new byte[length];

@@ -32,6 +32,18 @@ public sealed class FaultOptions
     /// <summary>Also inject 500/429 into exec WebSocket upgrades (off: the upgrade is never failed on purpose).</summary>
     public bool IncludeExecUpgrades { get; set; }
 
+    /// <summary>
+    /// Answer this many of the next exec upgrades 500 before the 101 (the command never starts);
+    /// each refusal counts one down. The client may safely try again.
+    /// </summary>
+    public int RefuseExecUpgrades { get; set; }
+
+    /// <summary>
+    /// Break every exec connection (abort the socket, no status frame) once it has sent this many
+    /// bytes of output: the command has started and its end is never told.
+    /// </summary>
+    public long? DropExecAfterBytes { get; set; }
+
     /// <summary>End a watch (the response finishes, as on an API server timeout) after it has sent this many events.</summary>
     public int? DropWatchAfterEvents { get; set; }
 

@@ -8,14 +8,16 @@ namespace Kubetest.Emulator;
 /// <summary>
 /// pods/exec over WebSocket (the v5/v4 channel protocols): binary frames whose first byte is the
 /// channel: 0 stdin, 1 stdout, 2 stderr, 3 the final Status, 4 resize, and in v5 255 = "close
-/// the channel in the next byte".
+/// the channel in the next byte". Output is sent as the command writes it and each send waits for
+/// the connection to take it, so a client that reads slowly holds the command back (as a kubelet
+/// does) and nothing here grows with the output.
 /// </summary>
 internal static class Exec
 {
     public const string V5 = "v5.channel.k8s.io";
     public const string V4 = "v4.channel.k8s.io";
 
-    public static void Map(IEndpointRouteBuilder app, Store store, JobController controller)
+    public static void Map(IEndpointRouteBuilder app, Store store, JobController controller, KubeEmulator emulator)
     {
         app.MapMethods("/api/v1/namespaces/{ns}/pods/{name}/exec", ["GET", "POST"], async (HttpContext c, string ns, string name) =>
         {
@@ -46,10 +48,34 @@ internal static class Exec
 
             var protocol = c.WebSockets.WebSocketRequestedProtocols.FirstOrDefault(p => p is V5 or V4)
                 ?? throw Statuses.BadRequest($"none of the offered subprotocols [{string.Join(", ", c.WebSockets.WebSocketRequestedProtocols)}] is supported; use {V5} or {V4}");
+            if (TakeRefusal(emulator.Options.Faults))
+            {
+                emulator.CountFault(500);
+                throw new StatusException(Statuses.Failure(500, "InternalError", "Internal error occurred: exec upgrade refused by the emulator's fault knob"));
+            }
+
             using var socket = await c.WebSockets.AcceptWebSocketAsync(protocol);
-            using var session = new ExecSession(socket, protocol == V5, Api.QueryFlag(c, "stdin"), Api.QueryFlag(c, "stdout"), Api.QueryFlag(c, "stderr"));
+            using var session = new ExecSession(socket, protocol == V5, Api.QueryFlag(c, "stdin"), Api.QueryFlag(c, "stdout"), Api.QueryFlag(c, "stderr"))
+            {
+                DropAfterBytes = emulator.Options.Faults.DropExecAfterBytes,
+                Abort = c.Abort,
+            };
             await session.RunAsync(local, container, command, c.RequestAborted);
         });
+    }
+
+    private static bool TakeRefusal(FaultOptions faults)
+    {
+        lock (faults)
+        {
+            if (faults.RefuseExecUpgrades <= 0)
+            {
+                return false;
+            }
+
+            faults.RefuseExecUpgrades--;
+            return true;
+        }
     }
 }
 
@@ -68,6 +94,8 @@ internal sealed class ExecSession : IDisposable
     private readonly bool _stdout;
     private readonly bool _stderr;
     private readonly SemaphoreSlim _sending = new(1, 1);
+    private readonly byte[] _frame = new byte[MaxFrame + 1];
+    private long _sent;
 
     public ExecSession(WebSocket socket, bool v5, bool stdin, bool stdout, bool stderr)
     {
@@ -120,6 +148,12 @@ internal sealed class ExecSession : IDisposable
         await receiving.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
     }
 
+    /// <summary>The fault knob: break the connection once this many output bytes were sent.</summary>
+    public long? DropAfterBytes { get; init; }
+
+    /// <summary>Breaks the client's connection (no close handshake, no status).</summary>
+    public Action Abort { get; init; } = () => { };
+
     public void Dispose() => _sending.Dispose();
 
     public async Task SendAsync(byte channel, ReadOnlyMemory<byte> data, CancellationToken token)
@@ -127,14 +161,21 @@ internal sealed class ExecSession : IDisposable
         await _sending.WaitAsync(token);
         try
         {
-            var frame = new byte[Math.Min(data.Length, MaxFrame) + 1];
+            // One frame buffer for the whole session; each send completes only once the connection
+            // has taken it, which is the backpressure that holds a fast command back.
             do
             {
                 var length = Math.Min(data.Length, MaxFrame);
-                frame[0] = channel;
-                data[..length].CopyTo(frame.AsMemory(1));
-                await _socket.SendAsync(frame.AsMemory(0, length + 1), WebSocketMessageType.Binary, endOfMessage: true, token);
+                _frame[0] = channel;
+                data[..length].CopyTo(_frame.AsMemory(1));
+                await _socket.SendAsync(_frame.AsMemory(0, length + 1), WebSocketMessageType.Binary, endOfMessage: true, token);
                 data = data[length..];
+                _sent += channel == StatusChannel ? 0 : length;
+                if (_sent >= DropAfterBytes)
+                {
+                    Abort();
+                    throw new WebSocketException(WebSocketError.ConnectionClosedPrematurely, "exec connection dropped by the emulator's fault knob");
+                }
             }
             while (data.Length > 0);
         }

@@ -55,7 +55,7 @@ public sealed class KubeEmulator : IAsyncDisposable
         Jobs.Map(_app, _store, _controller);
         Pods.Map(_app, _store, _controller, options);
         Logs.Map(_app, _store, _controller);
-        Exec.Map(_app, _store, _controller);
+        Exec.Map(_app, _store, _controller, this);
         Secrets.Map(_app, _store);
         _app.MapFallback((HttpContext c) => Api.WriteAsync(c, Statuses.Failure(404, "NotFound", "the server could not find the requested resource"), 404));
     }

@@ -35,6 +35,8 @@ public class ExecStatusTests
     [Fact]
     public void An_exec_that_ends_without_a_status_is_incomplete_not_a_success()
     {
-        Assert.Throws<ExecIncompleteException>(() => PodExec.ExitCode("", "pod", "c"));
+        var ex = Assert.Throws<PodFailedException>(() => PodExec.ExitCode("", "pod", "c"));
+        Assert.Contains("without a status", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("not run again", ex.Message, StringComparison.Ordinal);
     }
 }

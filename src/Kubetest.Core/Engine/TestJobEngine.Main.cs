@@ -123,6 +123,13 @@ public sealed partial class TestJobEngine
             return null;
         }
 
+        if (capture.Overflowed)
+        {
+            _badInput = true;
+            observer.On(new LogEvent(LogLevel.Error, $"the command for dynamic keys printed more than {StdoutCapture.MaxChars / (1024 * 1024)} MiB on stdout; keys are read from at most that much"));
+            return null;
+        }
+
         var all = KeySplitter.Split(capture.Text, dynamic.Delimiter);
         var keys = KeySplitter.Filter(all, dynamic.Filter);
         var problem = KeySplitter.FirstWithNul(keys) is int nul ? $"key {nul + 1} of the dynamic key command's output contains a NUL character"
@@ -139,10 +146,15 @@ public sealed partial class TestJobEngine
         return keys;
     }
 
-    /// <summary>Forwards every event and keeps the standard output of the task, for dynamic keys.</summary>
+    /// <summary>Forwards every event and keeps the standard output of the task, for dynamic keys, up to <see cref="MaxChars"/>.</summary>
     private sealed class StdoutCapture(IRunObserver inner) : IRunObserver
     {
+        /// <summary>64 Mi characters of keys text: generous for any key list, and a bound on memory.</summary>
+        public const int MaxChars = 64 * 1024 * 1024;
+
         private readonly System.Text.StringBuilder _text = new();
+
+        public bool Overflowed { get; private set; }
 
         public string Text
         {
@@ -161,7 +173,14 @@ public sealed partial class TestJobEngine
             {
                 lock (_text)
                 {
-                    _text.Append(output.Line).Append('\n');
+                    if (_text.Length + output.Line.Length + 1 > MaxChars)
+                    {
+                        Overflowed = true;
+                    }
+                    else if (!Overflowed)
+                    {
+                        _text.Append(output.Line).Append('\n');
+                    }
                 }
             }
 
