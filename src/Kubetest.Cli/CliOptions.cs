@@ -48,6 +48,16 @@ public sealed class CliOptions
 
     public Option<bool> Live { get; } = new("--live") { Description = "print output lines as they come, prefixed by their key, instead of one block per key" };
 
+    public Option<TimeSpan> MaxRunTime { get; } = new("--max-run-time")
+    {
+        Description = "kubernetes runtime: the longest the run's pods may live, e.g. 6h, 90m, 45s; their Jobs' activeDeadlineSeconds, so pods of a killed run end by themselves (default 6h)",
+        DefaultValueFactory = _ => global::Kubetest.Runtime.JobLifecycle.DefaultMaxRunTime,
+        CustomParser = Durations.Parse,
+    };
+
+    /// <summary><c>kubetest gc</c>: its own options and command.</summary>
+    public GcOptions Gc { get; } = new();
+
     public RootCommand CreateRootCommand()
     {
         LogLevel.AcceptOnlyFromAmong("debug", "info", "warn", "error");
@@ -64,7 +74,7 @@ public sealed class CliOptions
         });
         return new RootCommand("Runs a TestJob: splits a long task into keys and runs them in parallel across pods.")
         {
-            File, Namespace, InCluster, Config, List, LogLevel, DryRun, Template, Output, Runtime, PendingTimeout, Timings, Live,
+            File, Namespace, InCluster, Config, List, LogLevel, DryRun, Template, Output, Runtime, PendingTimeout, MaxRunTime, Timings, Live, Gc.CreateCommand(),
         };
     }
 

@@ -19,8 +19,9 @@ public static class Program
         var options = new CliOptions();
         var root = options.CreateRootCommand();
         root.SetAction((parseResult, ct) => RunCommand.HandleAsync(new RunCommand.Streams(output, error), options, parseResult, ct));
+        options.Gc.Command.SetAction((parseResult, ct) => GcCommand.HandleAsync(new RunCommand.Streams(output, error), options.Gc, parseResult, ct));
         var parseResult = root.Parse(args);
-        var unknown = UnknownOptions(root, args);
+        var unknown = UnknownOptions(root, parseResult.CommandResult.Command, args);
         if (parseResult.Errors.Count > 0 || unknown.Count > 0)
         {
             // An unknown option would otherwise be taken for FILE and blamed on the real file.
@@ -41,9 +42,10 @@ public static class Program
         return await parseResult.InvokeAsync(configuration, cancellationToken).ConfigureAwait(false);
     }
 
-    private static List<string> UnknownOptions(RootCommand root, string[] args)
+    private static List<string> UnknownOptions(RootCommand root, Command command, string[] args)
     {
-        var known = root.Options.SelectMany(o => o.Aliases.Append(o.Name)).ToHashSet(StringComparer.Ordinal);
+        // The options of the command that runs (the root's, or gc's) and the root's own (--help, --version).
+        var known = root.Options.Concat(command.Options).SelectMany(o => o.Aliases.Append(o.Name)).ToHashSet(StringComparer.Ordinal);
         return args
             .TakeWhile(a => a != "--")
             .Where(a => a.Length > 1 && a[0] == '-' && !known.Contains(a.Split('=', 2)[0]))

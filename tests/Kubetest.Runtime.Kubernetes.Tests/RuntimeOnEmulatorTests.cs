@@ -17,13 +17,16 @@ public sealed class RuntimeOnEmulatorTests : IAsyncLifetime
 
     private KubernetesPodRuntime Runtime { get; set; } = null!;
 
+    private List<string> Warnings { get; } = [];
+
     public async Task InitializeAsync()
     {
         _emulator = await KubeEmulator.StartAsync(new EmulatorOptions());
         var kubeconfig = Path.Combine(_directory, "kubeconfig");
         _emulator.WriteKubeconfig(kubeconfig);
         Client = new k8s.Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(kubeconfig));
-        Runtime = new KubernetesPodRuntime(Client, new KubernetesRuntimeOptions("default", TimeSpan.FromSeconds(30)), TimeProvider.System);
+        var lifecycle = JobLifecycle.For(RunOwner.Current(), JobLifecycle.DefaultMaxRunTime);
+        Runtime = new KubernetesPodRuntime(Client, new KubernetesRuntimeOptions("default", TimeSpan.FromSeconds(30), lifecycle), TimeProvider.System, Warnings.Add);
     }
 
     public async Task DisposeAsync()
