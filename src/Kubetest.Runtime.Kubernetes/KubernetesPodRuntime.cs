@@ -116,7 +116,7 @@ public sealed class KubernetesPodRuntime : IPodRuntime, IRuntimeCleanup
         _warn(
             $"cleanup: could not delete {string.Join("; ", left.Select(l => $"{l.Objects} ({l.Reason})"))} in namespace {ns}. "
             + $"They may be left; their pods end by themselves {Duration(lifecycle.MaxRunTime)} after they started (activeDeadlineSeconds). "
-            + $"remove them now with: kubetest gc -n {ns} (or kubectl delete jobs -n {ns} -l {JobLifecycle.RunLabel}={lifecycle.Owner.RunId})");
+            + $"Remove them now with: kubetest gc -n {ns} (or kubectl delete jobs -n {ns} -l {JobLifecycle.RunLabel}={lifecycle.Owner.RunId})");
     }
 
     private static string Duration(TimeSpan span) => span.TotalHours >= 1 && span.TotalHours == Math.Floor(span.TotalHours)
