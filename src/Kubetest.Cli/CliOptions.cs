@@ -72,9 +72,9 @@ public sealed class CliOptions
                 }
             }
         });
-        return new RootCommand("Runs a TestJob: splits a long task into keys and runs them in parallel across pods.")
+        return new RootCommand("Runs a TestJob: splits a long task into keys and runs them in parallel across pods. 'kubetest gc --help': deleting what killed runs left behind.")
         {
-            File, Namespace, InCluster, Config, List, LogLevel, DryRun, Template, Output, Runtime, PendingTimeout, MaxRunTime, Timings, Live, Gc.CreateCommand(),
+            File, Namespace, InCluster, Config, List, LogLevel, DryRun, Template, Output, Runtime, PendingTimeout, MaxRunTime, Timings, Live,
         };
     }
 

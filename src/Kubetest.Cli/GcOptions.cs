@@ -29,15 +29,16 @@ public sealed class GcOptions
         CustomParser = result => Durations.Parse(result),
     };
 
-    public Command Command { get; private set; } = null!;
+    /// <summary>The first word that makes a command line <c>kubetest gc</c>.</summary>
+    public const string Name = "gc";
 
+    /// <summary>The command line after <c>kubetest gc</c>, parsed on its own.</summary>
     public Command CreateCommand()
     {
         Runtime.AcceptOnlyFromAmong("local", "kubernetes");
-        Command = new Command("gc", "Deletes what kubetest runs whose process is gone left behind: Jobs and their pods (kubernetes), run directories (local). A manifest file called gc is run as ./gc.")
+        return new Command("kubetest-gc", "kubetest gc: deletes what kubetest runs whose process is gone left behind: Jobs and their pods (kubernetes), run directories (local). A manifest file called gc runs as: kubetest ./gc")
         {
-            DryRun, Runtime, Config, Namespace, InCluster, OlderThan,
+            DryRun, Runtime, Config, Namespace, InCluster, OlderThan, new System.CommandLine.Help.HelpOption(),
         };
-        return Command;
     }
 }

@@ -172,14 +172,14 @@ public sealed class LifecycleTests(Runtimes runtimes) : IClassFixture<Runtimes>,
         using var cli = runtimes.Cli(RuntimeKind.Local);
         var (dead, live) = PlantWorkspaces(cli);
 
-        var dryRun = await cli.RunAsync("gc", "--runtime", "local", "--dry-run");
+        var dryRun = await cli.RunWithoutRuntimeAsync("gc", "--runtime", "local", "--dry-run");
 
         Assert.True(dryRun.ExitCode == 0, dryRun.ToString());
         Assert.Contains($"would delete directory {dead}", dryRun.Stdout, StringComparison.Ordinal);
         Assert.DoesNotContain(live, dryRun.Stdout, StringComparison.Ordinal);
         Assert.True(Directory.Exists(dead));
 
-        var gc = await cli.RunAsync("gc", "--runtime", "local");
+        var gc = await cli.RunWithoutRuntimeAsync("gc", "--runtime", "local");
 
         Assert.True(gc.ExitCode == 0, gc.ToString());
         Assert.Contains($"deleted directory {dead}", gc.Stdout, StringComparison.Ordinal);
