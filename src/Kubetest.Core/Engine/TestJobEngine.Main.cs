@@ -111,6 +111,7 @@ public sealed partial class TestJobEngine
             // Once keys run, nothing may cost the run its report (a vanished API server, a pod gone):
             // this pod's keys that have no result are reported as unknown.
             observer.On(new LogEvent(LogLevel.Error, $"pod {request.GenerateName}…: {ex.Message}; its keys without a result are reported as unknown"));
+            observer.On(new LogEvent(LogLevel.Debug, ex.ToString()));
         }
     }
 

@@ -102,6 +102,7 @@ public sealed partial class TestJobEngine(IPodRuntime runtime, IRunObserver obse
         {
             // A failure after the pod started (a vanished API server, …) leaves the step without a result: unknown.
             events.On(new LogEvent(LogLevel.Error, $"{name}: {ex.Message}"));
+            events.On(new LogEvent(LogLevel.Debug, ex.ToString()));
         }
 
         result ??= new TaskResult(KeyStatus.Unknown, null, clock.Elapsed);
