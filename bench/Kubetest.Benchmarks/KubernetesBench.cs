@@ -82,14 +82,14 @@ internal static class KubernetesBench
     private static async Task<TimeSpan> RunOnceAsync(string manifest, string kubeconfig)
     {
         var job = ManifestLoader.Load(manifest, "bench.yaml", new Dictionary<string, string>()).Job;
-        using var workspace = RunWorkspace.Create(Path.GetTempPath());
+        using var workspace = RunWorkspace.Create(Path.GetTempPath(), Kubetest.Runtime.RunOwner.Current());
         var clock = Stopwatch.StartNew();
 
         // As the CLI does it (RuntimeFactory): connect (one GET /version), then run on the runtime.
         var client = await KubernetesConnection.ConnectAsync(kubeconfig, inCluster: false, CancellationToken.None);
         try
         {
-            await using var runtime = new KubernetesPodRuntime(client, new KubernetesRuntimeOptions(Namespace, TimeSpan.FromMinutes(10)), TimeProvider.System);
+            await using var runtime = new KubernetesPodRuntime(client, new KubernetesRuntimeOptions(Namespace, TimeSpan.FromMinutes(10), Kubetest.Runtime.JobLifecycle.For(Kubetest.Runtime.RunOwner.Current(), Kubetest.Runtime.JobLifecycle.DefaultMaxRunTime)), TimeProvider.System, message => Console.Error.WriteLine(message));
             var problems = new Problems();
             var engine = new TestJobEngine(runtime, problems, workspace, TimeProvider.System);
             var result = await engine.RunAsync(job, new RunOptions(), CancellationToken.None);

@@ -112,7 +112,7 @@ public static class Program
     private static async Task<(TimeSpan Wall, List<TimeSpan> Elapsed, Report Report)> RunAsync(string manifest, SandboxMode mode, IReadOnlyDictionary<string, double>? durations)
     {
         var job = ManifestLoader.Load(manifest, "bench.yaml", new Dictionary<string, string>()).Job;
-        using var workspace = RunWorkspace.Create(Path.GetTempPath());
+        using var workspace = RunWorkspace.Create(Path.GetTempPath(), Kubetest.Runtime.RunOwner.Current());
         var observer = new Timings();
         var runtime = new LocalPodRuntime(workspace.PodsDirectory, mode, _ => { });
         var engine = new TestJobEngine(runtime, observer, workspace, TimeProvider.System);

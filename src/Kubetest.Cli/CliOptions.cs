@@ -53,6 +53,16 @@ public sealed class CliOptions
         Description = "succeed with totalNum 0 when the dynamic key command prints no keys or the filter matches none (otherwise exit 3)",
     };
 
+    public Option<TimeSpan> MaxRunTime { get; } = new("--max-run-time")
+    {
+        Description = "kubernetes runtime: the longest the run's pods may live, e.g. 6h, 90m, 45s; their Jobs' activeDeadlineSeconds, so pods of a killed run end by themselves (default 6h)",
+        DefaultValueFactory = _ => global::Kubetest.Runtime.JobLifecycle.DefaultMaxRunTime,
+        CustomParser = Durations.Parse,
+    };
+
+    /// <summary><c>kubetest gc</c>: its own options and command.</summary>
+    public GcOptions Gc { get; } = new();
+
     public RootCommand CreateRootCommand()
     {
         LogLevel.AcceptOnlyFromAmong("debug", "info", "warn", "error");
@@ -67,9 +77,9 @@ public sealed class CliOptions
                 }
             }
         });
-        return new RootCommand("Runs a TestJob: splits a long task into keys and runs them in parallel across pods.")
+        return new RootCommand("Runs a TestJob: splits a long task into keys and runs them in parallel across pods. 'kubetest gc --help': deleting what killed runs left behind.")
         {
-            File, Namespace, InCluster, Config, List, LogLevel, DryRun, Template, Output, Runtime, PendingTimeout, Timings, Live, AllowEmpty,
+            File, Namespace, InCluster, Config, List, LogLevel, DryRun, Template, Output, Runtime, PendingTimeout, MaxRunTime, Timings, Live, AllowEmpty,
         };
     }
 

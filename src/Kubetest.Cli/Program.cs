@@ -17,8 +17,25 @@ public static class Program
     public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken)
     {
         var options = new CliOptions();
-        var root = options.CreateRootCommand();
-        root.SetAction((parseResult, ct) => RunCommand.HandleAsync(new RunCommand.Streams(output, error), options, parseResult, ct));
+        var streams = new RunCommand.Streams(output, error);
+        Command root;
+        var usage = "kubetest --help";
+
+        // `kubetest gc …` is its own command line, chosen by its first word only: `kubetest FILE`
+        // stays exactly as it was, and a manifest file called gc runs as `kubetest ./gc`.
+        if (args is [GcOptions.Name, ..])
+        {
+            root = options.Gc.CreateCommand();
+            root.SetAction((parseResult, ct) => GcCommand.HandleAsync(streams, options.Gc, parseResult, ct));
+            args = args[1..];
+            usage = "kubetest gc --help";
+        }
+        else
+        {
+            root = options.CreateRootCommand();
+            root.SetAction((parseResult, ct) => RunCommand.HandleAsync(streams, options, parseResult, ct));
+        }
+
         var parseResult = root.Parse(args);
         var unknown = UnknownOptions(root, args);
         if (parseResult.Errors.Count > 0 || unknown.Count > 0)
@@ -32,7 +49,7 @@ public static class Program
                 await error.WriteLineAsync($"kubetest: {message}").ConfigureAwait(false);
             }
 
-            await error.WriteLineAsync("Run 'kubetest --help' for usage.").ConfigureAwait(false);
+            await error.WriteLineAsync($"Run '{usage}' for usage.").ConfigureAwait(false);
             return ExitCodes.Usage;
         }
 
@@ -41,7 +58,7 @@ public static class Program
         return await parseResult.InvokeAsync(configuration, cancellationToken).ConfigureAwait(false);
     }
 
-    private static List<string> UnknownOptions(RootCommand root, string[] args)
+    private static List<string> UnknownOptions(Command root, string[] args)
     {
         var known = root.Options.SelectMany(o => o.Aliases.Append(o.Name)).ToHashSet(StringComparer.Ordinal);
         return args

@@ -3,6 +3,7 @@ using Kubetest.DryRun;
 using Kubetest.Engine;
 using Kubetest.Model;
 using Kubetest.Reporting;
+using Kubetest.Runtime;
 
 namespace Kubetest.Cli;
 
@@ -102,7 +103,8 @@ public static class RunCommand
             parseResult.GetValue(options.Config),
             parseResult.GetValue(options.InCluster),
             @namespace,
-            TimeSpan.FromSeconds(parseResult.GetValue(options.PendingTimeout)));
+            TimeSpan.FromSeconds(parseResult.GetValue(options.PendingTimeout)),
+            parseResult.GetValue(options.MaxRunTime));
         if (runtime.Name == "local" && (runtime.InCluster || runtime.Kubeconfig is not null))
         {
             await streams.Error.WriteLineAsync("[WARN] --in-cluster and --config apply to the kubernetes runtime; the local runtime ignores them").ConfigureAwait(false);
@@ -110,7 +112,7 @@ public static class RunCommand
 
         if (parseResult.GetValue(options.DryRun))
         {
-            await streams.Output.WriteAsync(DryRunRenderer.Render(job, runOptions, @namespace)).ConfigureAwait(false);
+            await streams.Output.WriteAsync(DryRunRenderer.Render(job, runOptions, @namespace, JobLifecycle.For(RunOwner.Current(), runtime.MaxRunTime))).ConfigureAwait(false);
             return ExitCodes.Success;
         }
 
@@ -120,7 +122,7 @@ public static class RunCommand
             throw new UserInputException($"-o: {reportPath} is a directory; give the path of the report file");
         }
 
-        var result = await ExecuteAsync(streams, job, runOptions, runtime, level, parseResult.GetValue(options.Live), cancellationToken).ConfigureAwait(false);
+        var (result, leftBehind) = await ExecuteAsync(streams, job, runOptions, runtime, level, parseResult.GetValue(options.Live), cancellationToken).ConfigureAwait(false);
         var json = result.Report.ToJson();
         await streams.Output.WriteLineAsync(json).ConfigureAwait(false);
         if (reportPath is not null)
@@ -130,30 +132,79 @@ public static class RunCommand
 
         return result.Interrupted ? ExitCodes.Interrupted
             : result.BadInput ? ExitCodes.Error
-            : result.Report.Succeeded ? ExitCodes.Success : ExitCodes.Failed;
+            : result.Report.Succeeded && !leftBehind ? ExitCodes.Success : ExitCodes.Failed;
     }
 
-    private static async Task<RunResult> ExecuteAsync(Streams streams, TestJob job, RunOptions runOptions, RuntimeChoice choice, LogLevel level, bool live, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs the job and cleans up. Cleanup never throws: what could not be removed becomes one
+    /// warning, and <c>LeftBehind</c> makes the exit code 1, but the report is always returned.
+    /// </summary>
+    private static async Task<(RunResult Result, bool LeftBehind)> ExecuteAsync(Streams streams, TestJob job, RunOptions runOptions, RuntimeChoice choice, LogLevel level, bool live, CancellationToken cancellationToken)
     {
-        using var workspace = RunWorkspace.Create(Path.GetTempPath());
-        var logFile = new StreamWriter(workspace.LogPath) { AutoFlush = true };
-        await using (logFile.ConfigureAwait(false))
+        var owner = RunOwner.Current();
+        var stale = RunWorkspace.RemoveStale(Path.GetTempPath());
+        var workspace = RunWorkspace.Create(Path.GetTempPath(), owner);
+        (RunResult Result, bool LeftBehind) outcome;
+        try
         {
-            var console = new ConsoleReporter(streams.Error, logFile, level, live, workspace.Root);
-            var runtime = await RuntimeFactory.CreateAsync(choice, workspace, console, cancellationToken).ConfigureAwait(false);
-            try
+            var logFile = new StreamWriter(workspace.LogPath) { AutoFlush = true };
+            await using (logFile.ConfigureAwait(false))
             {
-                var engine = new TestJobEngine(runtime, console, workspace, TimeProvider.System);
-                return await engine.RunAsync(job, runOptions, cancellationToken).ConfigureAwait(false);
-            }
-            finally
-            {
-                if (runtime is IAsyncDisposable disposable)
+                var console = new ConsoleReporter(streams.Error, logFile, level, live, workspace.Root);
+                foreach (var (path, error) in stale)
                 {
-                    await disposable.DisposeAsync().ConfigureAwait(false);
+                    console.On(error is null
+                        ? new LogEvent(LogLevel.Debug, $"removed {path}, the directory of a kubetest run that is gone")
+                        : new LogEvent(LogLevel.Warn, $"could not remove {path}, the directory of a kubetest run that is gone: {error}"));
                 }
+
+                var runtime = await RuntimeFactory.CreateAsync(choice, owner, workspace, console, cancellationToken).ConfigureAwait(false);
+                RunResult result;
+                var leftBehind = false;
+                try
+                {
+                    var engine = new TestJobEngine(runtime, console, workspace, TimeProvider.System);
+                    result = await engine.RunAsync(job, runOptions, cancellationToken).ConfigureAwait(false);
+                }
+                finally
+                {
+                    leftBehind = await DisposeRuntimeAsync(runtime, console).ConfigureAwait(false);
+                }
+
+                outcome = (result, leftBehind);
             }
         }
+        finally
+        {
+            if (workspace.TryDelete() is { } error)
+            {
+                await streams.Error.WriteLineAsync($"[WARN] cleanup: could not remove the run's directory {workspace.Root}: {error}; the next kubetest run removes it, or run: kubetest gc --runtime local").ConfigureAwait(false);
+            }
+        }
+
+        return outcome;
+    }
+
+    /// <summary>Disposes the runtime without letting anything escape; true when something may be left behind.</summary>
+    private static async Task<bool> DisposeRuntimeAsync(IPodRuntime runtime, IRunObserver console)
+    {
+        if (runtime is not IAsyncDisposable disposable)
+        {
+            return false;
+        }
+
+        try
+        {
+            await disposable.DisposeAsync().ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            // The runtimes' own disposal never throws; this guards the report against one that does.
+            console.On(new LogEvent(LogLevel.Warn, $"cleanup: the {runtime.Name} runtime could not remove what it created: {ex.Message}; run: kubetest gc --runtime {runtime.Name}"));
+            return true;
+        }
+
+        return runtime is IRuntimeCleanup { LeftBehind.Count: > 0 };
     }
 
     /// <summary>Reads a text file, refusing one larger than <paramref name="maxBytes"/> (or endless, like /dev/zero) without reading it all.</summary>

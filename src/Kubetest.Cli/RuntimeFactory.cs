@@ -7,13 +7,14 @@ using Kubetest.Runtime.Local;
 namespace Kubetest.Cli;
 
 /// <summary>The runtime chosen on the command line, with what the kubernetes runtime needs.</summary>
-public sealed record RuntimeChoice(string Name, string? Kubeconfig, bool InCluster, string Namespace, TimeSpan PendingTimeout);
+/// <param name="MaxRunTime">The longest a run's pods may live (<c>--max-run-time</c>): their Jobs' deadline.</param>
+public sealed record RuntimeChoice(string Name, string? Kubeconfig, bool InCluster, string Namespace, TimeSpan PendingTimeout, TimeSpan MaxRunTime);
 
 /// <summary>Builds the pod runtime chosen with <c>--runtime</c>.</summary>
 public static class RuntimeFactory
 {
     /// <summary>The runtime to run on; for kubernetes, only once the cluster has answered.</summary>
-    public static async Task<IPodRuntime> CreateAsync(RuntimeChoice choice, RunWorkspace workspace, IRunObserver events, CancellationToken cancellationToken)
+    public static async Task<IPodRuntime> CreateAsync(RuntimeChoice choice, RunOwner owner, RunWorkspace workspace, IRunObserver events, CancellationToken cancellationToken)
     {
         if (choice.Name != "kubernetes")
         {
@@ -21,8 +22,9 @@ public static class RuntimeFactory
         }
 
         var client = await KubernetesConnection.ConnectAsync(choice.Kubeconfig, choice.InCluster, cancellationToken).ConfigureAwait(false);
-        events.On(new LogEvent(LogLevel.Debug, $"kubernetes runtime: namespace {choice.Namespace}"));
-        return new KubernetesPodRuntime(client, new KubernetesRuntimeOptions(choice.Namespace, choice.PendingTimeout), TimeProvider.System);
+        events.On(new LogEvent(LogLevel.Debug, $"kubernetes runtime: namespace {choice.Namespace}, run {owner.RunId} (label {JobLifecycle.RunLabel}={owner.RunId})"));
+        var options = new KubernetesRuntimeOptions(choice.Namespace, choice.PendingTimeout, JobLifecycle.For(owner, choice.MaxRunTime));
+        return new KubernetesPodRuntime(client, options, TimeProvider.System, message => events.On(new LogEvent(LogLevel.Warn, message)));
     }
 
     /// <summary>Set to <c>none</c> to run local containers without the bwrap sandbox even where bwrap exists.</summary>

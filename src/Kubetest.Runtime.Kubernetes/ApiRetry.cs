@@ -11,7 +11,7 @@ namespace Kubetest.Runtime.Kubernetes;
 /// </summary>
 internal static class ApiRetry
 {
-    public static ResiliencePipeline Create(TimeProvider time, int attempts = 6, Func<Exception, bool>? shouldRetry = null) => new ResiliencePipelineBuilder { TimeProvider = time }
+    public static ResiliencePipeline Create(TimeProvider time, int attempts = 6, Func<Exception, bool>? shouldRetry = null, TimeSpan? maxDelay = null) => new ResiliencePipelineBuilder { TimeProvider = time }
         .AddRetry(new RetryStrategyOptions
         {
             ShouldHandle = new PredicateBuilder().Handle(shouldRetry ?? IsTransient),
@@ -19,7 +19,7 @@ internal static class ApiRetry
             BackoffType = DelayBackoffType.Exponential,
             UseJitter = true,
             Delay = TimeSpan.FromMilliseconds(200),
-            MaxDelay = TimeSpan.FromSeconds(5),
+            MaxDelay = maxDelay ?? TimeSpan.FromSeconds(5),
             DelayGenerator = args => ValueTask.FromResult(RetryAfter(args.Outcome.Exception)),
         })
         .Build();

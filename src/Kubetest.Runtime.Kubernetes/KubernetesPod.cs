@@ -1,19 +1,11 @@
-using k8s;
-using k8s.Autorest;
-using k8s.Models;
-using Polly;
-
 namespace Kubetest.Runtime.Kubernetes;
 
 /// <summary>A pod of a Job that kubetest created; disposing deletes the Job and its pod.</summary>
 internal sealed class KubernetesPod(
-    IKubernetes client,
-    string @namespace,
     string jobName,
     string podName,
     PodExec exec,
-    ResiliencePipeline retry,
-    Action<string> onDeleted) : IPod
+    JobCleanup cleanup) : IPod
 {
     private int _disposed;
 
@@ -34,6 +26,7 @@ internal sealed class KubernetesPod(
     public Task CopyToAsync(string container, string localPath, string containerPath, CancellationToken cancellationToken) =>
         new TarCopy(exec).CopyToAsync(podName, container, localPath, containerPath, cancellationToken);
 
+    /// <summary>Deletes the Job and its pod; never throws: what could not be deleted stays with the runtime, which tries again and warns.</summary>
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 1)
@@ -41,39 +34,6 @@ internal sealed class KubernetesPod(
             return;
         }
 
-        await DeleteJobAsync(client, @namespace, jobName, podName, retry).ConfigureAwait(false);
-        onDeleted(jobName);
-    }
-
-    /// <summary>Deletes a Job and, in the background, its pods; one that is already gone is fine.</summary>
-    internal static async Task DeleteJobAsync(IKubernetes client, string @namespace, string jobName, string? podName, ResiliencePipeline retry)
-    {
-        // Cleanup must finish even when the run was cancelled, so it takes no caller token.
-        using var limit = new CancellationTokenSource(TimeSpan.FromMinutes(1));
-        try
-        {
-            await retry.ExecuteAsync(
-                async ct => await client.BatchV1.DeleteNamespacedJobAsync(jobName, @namespace, propagationPolicy: "Background", gracePeriodSeconds: 0, cancellationToken: ct).ConfigureAwait(false),
-                limit.Token).ConfigureAwait(false);
-        }
-        catch (HttpOperationException ex) when (ex.Response.StatusCode == System.Net.HttpStatusCode.NotFound)
-        {
-        }
-
-        // Background propagation leaves the pod to the garbage collector; delete it now so nothing lingers.
-        if (podName is null)
-        {
-            return;
-        }
-
-        try
-        {
-            await retry.ExecuteAsync(
-                async ct => await client.CoreV1.DeleteNamespacedPodAsync(podName, @namespace, gracePeriodSeconds: 0, cancellationToken: ct).ConfigureAwait(false),
-                limit.Token).ConfigureAwait(false);
-        }
-        catch (HttpOperationException ex) when (ex.Response.StatusCode == System.Net.HttpStatusCode.NotFound)
-        {
-        }
+        await cleanup.DeleteAsync(jobName).ConfigureAwait(false);
     }
 }

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Net;
 using k8s;
 using k8s.Autorest;
@@ -7,32 +6,41 @@ using Polly;
 
 namespace Kubetest.Runtime.Kubernetes;
 
-public sealed record KubernetesRuntimeOptions(string Namespace, TimeSpan PendingTimeout);
+/// <param name="Lifecycle">The run's owner, deadline and TTL, stamped on every Job.</param>
+public sealed record KubernetesRuntimeOptions(string Namespace, TimeSpan PendingTimeout, JobLifecycle Lifecycle);
 
 /// <summary>
 /// Runs pods as Kubernetes Jobs through the official client: one Job per pod of the plan, held
 /// containers kept alive by a wait loop and driven by exec, files moved as tar over exec.
-/// Disposing deletes every Job this runtime created that is still there.
+/// Disposing deletes every Job this runtime created that is still there, never throws, and warns
+/// once about anything it could not delete.
 /// </summary>
-public sealed class KubernetesPodRuntime : IPodRuntime, IAsyncDisposable
+public sealed class KubernetesPodRuntime : IPodRuntime, IRuntimeCleanup
 {
     private readonly IKubernetes _client;
     private readonly KubernetesRuntimeOptions _options;
     private readonly ResiliencePipeline _retry;
     private readonly PodWaiter _waiter;
     private readonly PodExec _exec;
-    private readonly ConcurrentDictionary<string, string?> _jobs = new(StringComparer.Ordinal);
+    private readonly JobCleanup _cleanup;
+    private readonly Action<string> _warn;
+    private IReadOnlyList<string> _leftBehind = [];
 
-    public KubernetesPodRuntime(IKubernetes client, KubernetesRuntimeOptions options, TimeProvider time)
+    /// <param name="warn">Receives the one warning about Jobs and pods that could not be deleted.</param>
+    public KubernetesPodRuntime(IKubernetes client, KubernetesRuntimeOptions options, TimeProvider time, Action<string> warn)
     {
         _client = client;
         _options = options;
+        _warn = warn;
         _retry = ApiRetry.Create(time);
+        _cleanup = new JobCleanup(client, options.Namespace, time);
         _waiter = new PodWaiter(client, options.Namespace, _retry, time);
         _exec = new PodExec(client, options.Namespace, time);
     }
 
     public string Name => "kubernetes";
+
+    public IReadOnlyList<string> LeftBehind => _leftBehind;
 
     public async Task<IPod> StartPodAsync(PodRequest request, IOutputSink podOutput, CancellationToken cancellationToken)
     {
@@ -41,21 +49,21 @@ public sealed class KubernetesPodRuntime : IPodRuntime, IAsyncDisposable
             throw new PodFailedException($"the kubernetes runtime places kubetest's files only into the main containers; {unsupported.ContainerPath} is mounted into {unsupported.Container}");
         }
 
-        var job = KubernetesJob.Create(request, _options.Namespace);
+        var job = KubernetesJob.Create(request, _options.Namespace, _options.Lifecycle);
 
         // The name is chosen here, not by generateName, so a create retried after a lost reply
         // finds its own Job (409) instead of leaving a second one behind.
         job.Metadata.Name = request.GenerateName + RandomSuffix();
         job.Metadata.GenerateName = null;
         var jobName = job.Metadata.Name;
-        _jobs[jobName] = null;
+        _cleanup.Track(jobName, null);
         try
         {
             await CreateAsync(job, cancellationToken).ConfigureAwait(false);
             var pod = await _waiter.WaitRunningAsync(jobName, request.HeldContainers, _options.PendingTimeout, cancellationToken).ConfigureAwait(false);
             var podName = pod.Metadata.Name;
-            _jobs[jobName] = podName;
-            var running = new KubernetesPod(_client, _options.Namespace, jobName, podName, _exec, _retry, name => _jobs.TryRemove(name, out _));
+            _cleanup.Track(jobName, podName);
+            var running = new KubernetesPod(jobName, podName, _exec, _cleanup);
             foreach (var file in request.Files)
             {
                 await running.CopyToAsync(file.Container, file.LocalPath, file.ContainerPath, cancellationToken).ConfigureAwait(false);
@@ -65,8 +73,8 @@ public sealed class KubernetesPodRuntime : IPodRuntime, IAsyncDisposable
         }
         catch (Exception ex)
         {
-            await KubernetesPod.DeleteJobAsync(_client, _options.Namespace, jobName, _jobs.GetValueOrDefault(jobName), _retry).ConfigureAwait(false);
-            _jobs.TryRemove(jobName, out _);
+            // Never throws: a Job that could not be deleted stays tracked for DisposeAsync.
+            await _cleanup.DeleteAsync(jobName).ConfigureAwait(false);
             if (ex is HttpOperationException http)
             {
                 throw new PodFailedException($"job {jobName}: the API server answered {(int)http.Response.StatusCode} {StatusMessage(http)}", ex);
@@ -81,17 +89,39 @@ public sealed class KubernetesPodRuntime : IPodRuntime, IAsyncDisposable
         }
     }
 
-    /// <summary>Deletes whatever is left (a run that was stopped mid-way).</summary>
+    /// <summary>
+    /// Deletes whatever is left (a run that was stopped mid-way, a pod whose deletion failed) and
+    /// warns once, naming each object that may remain and how to remove it. Never throws.
+    /// </summary>
     public async ValueTask DisposeAsync()
     {
-        foreach (var (job, pod) in _jobs)
+        var left = await _cleanup.DeleteAllAsync().ConfigureAwait(false);
+        try
         {
-            await KubernetesPod.DeleteJobAsync(_client, _options.Namespace, job, pod, _retry).ConfigureAwait(false);
+            _exec.Dispose();
+        }
+        catch (Exception ex) when (ex is ObjectDisposedException or IOException or InvalidOperationException)
+        {
+            // Open exec sessions of a dead server may fail to close; nothing is left by that.
         }
 
-        _jobs.Clear();
-        _exec.Dispose();
+        if (left.Count == 0)
+        {
+            return;
+        }
+
+        var ns = _options.Namespace;
+        _leftBehind = [.. left.Select(l => $"{l.Objects} in namespace {ns}")];
+        var lifecycle = _options.Lifecycle;
+        _warn(
+            $"cleanup: could not delete {string.Join("; ", left.Select(l => $"{l.Objects} ({l.Reason})"))} in namespace {ns}. "
+            + $"They may be left; their pods end by themselves {Duration(lifecycle.MaxRunTime)} after they started (activeDeadlineSeconds). "
+            + $"Remove them now with: kubetest gc -n {ns} (or kubectl delete jobs -n {ns} -l {JobLifecycle.RunLabel}={lifecycle.Owner.RunId})");
     }
+
+    private static string Duration(TimeSpan span) => span.TotalHours >= 1 && span.TotalHours == Math.Floor(span.TotalHours)
+        ? $"{span.TotalHours:0}h"
+        : span.TotalMinutes >= 1 && span.TotalMinutes == Math.Floor(span.TotalMinutes) ? $"{span.TotalMinutes:0}m" : $"{Math.Ceiling(span.TotalSeconds):0}s";
 
     private async Task CreateAsync(V1Job job, CancellationToken cancellationToken)
     {
@@ -119,7 +149,8 @@ public sealed class KubernetesPodRuntime : IPodRuntime, IAsyncDisposable
         }
     }
 
-    internal static string StatusMessage(HttpOperationException ex)
+    /// <summary>The message of the Status an API server answered with, or the exception's own.</summary>
+    public static string StatusMessage(HttpOperationException ex)
     {
         try
         {

@@ -6,15 +6,17 @@ namespace Kubetest.Runtime.Local;
 /// <summary>
 /// Runs pods as processes on this machine, each container sandboxed with bwrap so that a manifest
 /// written for a cluster runs unchanged: the host's tools stand in for the image, volumes appear at
-/// their mount paths.
+/// their mount paths. Disposing ends and removes every pod it started that is still there.
 /// </summary>
-public sealed class LocalPodRuntime : IPodRuntime
+public sealed class LocalPodRuntime : IPodRuntime, IRuntimeCleanup
 {
     private const string NameSuffixCharacters = "abcdefghijklmnopqrstuvwxyz0123456789";
 
     private readonly string _rootDirectory;
     private readonly Action<string> _warn;
     private readonly ProcessLauncher _launcher;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, IPod> _pods = new(StringComparer.Ordinal);
+    private IReadOnlyList<string> _leftBehind = [];
     private int _warned;
 
     /// <param name="rootDirectory">Where pods keep their state (volumes, scratch directories, copies of files); each pod uses and removes its own subdirectory.</param>
@@ -35,8 +37,57 @@ public sealed class LocalPodRuntime : IPodRuntime
 
     public string Name => "local";
 
-    public Task<IPod> StartPodAsync(PodRequest request, IOutputSink podOutput, CancellationToken cancellationToken) =>
-        StartAsync(CreatePodDirectory(string.IsNullOrEmpty(request.GenerateName) ? "kubetest-" : request.GenerateName), request, podOutput, cancellationToken);
+    public IReadOnlyList<string> LeftBehind => _leftBehind;
+
+    public async Task<IPod> StartPodAsync(PodRequest request, IOutputSink podOutput, CancellationToken cancellationToken)
+    {
+        var created = CreatePodDirectory(string.IsNullOrEmpty(request.GenerateName) ? "kubetest-" : request.GenerateName);
+        var pod = await StartAsync(created, request, podOutput, cancellationToken).ConfigureAwait(false);
+
+        // Kept so that disposing the runtime ends a pod whose own disposal failed or never came.
+        _pods[created.Directory] = pod;
+        return pod;
+    }
+
+    /// <summary>
+    /// Ends every pod started by <see cref="StartPodAsync"/> (a pod already disposed returns at
+    /// once) and removes what is left of their directories. Never throws: what could not be
+    /// removed is in <see cref="LeftBehind"/> and in one warning.
+    /// </summary>
+    public async ValueTask DisposeAsync()
+    {
+        var left = new List<string>();
+        foreach (var (directory, pod) in _pods)
+        {
+            try
+            {
+                await pod.DisposeAsync().ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidOperationException or System.ComponentModel.Win32Exception)
+            {
+                // Its processes were killed before the directory failed to go; try the directory once more below.
+            }
+
+            try
+            {
+                if (Directory.Exists(directory))
+                {
+                    FileTree.Delete(directory);
+                }
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                left.Add($"directory {directory} ({ex.Message})");
+            }
+        }
+
+        _pods.Clear();
+        if (left.Count > 0)
+        {
+            _leftBehind = left;
+            _warn($"cleanup: could not remove {string.Join("; ", left)}; the next kubetest run removes it, or run: kubetest gc --runtime local");
+        }
+    }
 
     /// <summary>
     /// Like <see cref="StartPodAsync"/> but the pod is called exactly <paramref name="name"/>

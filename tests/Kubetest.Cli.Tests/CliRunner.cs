@@ -19,7 +19,7 @@ public sealed record CliRun(int ExitCode, string Stdout, string Stderr)
 /// Runs the built CLI (<c>dotnet kubetest.dll …</c>) as a separate process, the way a user does,
 /// with its temp directory pointed at a folder of the test's own so that leftovers can be seen.
 /// </summary>
-public sealed class CliRunner : IDisposable
+public sealed partial class CliRunner : IDisposable
 {
     private static readonly Lazy<string> CliDll = new(FindCli);
     private readonly IReadOnlyList<string> _runtimeArgs;
@@ -128,7 +128,7 @@ public sealed class CliRunner : IDisposable
         }
     }
 
-    private Process Start(string[] args)
+    private Process Start(string[] args, bool withRuntime = true)
     {
         var info = new ProcessStartInfo("dotnet")
         {
@@ -138,7 +138,7 @@ public sealed class CliRunner : IDisposable
             WorkingDirectory = Root,
         };
         info.ArgumentList.Add(CliDll.Value);
-        foreach (var arg in _runtimeArgs.Concat(args))
+        foreach (var arg in (withRuntime ? _runtimeArgs : []).Concat(args))
         {
             info.ArgumentList.Add(arg);
         }

@@ -29,6 +29,12 @@ public sealed class FaultOptions
     /// <summary>Seconds in the Retry-After header of injected 429s.</summary>
     public int RetryAfterSeconds { get; set; } = 1;
 
+    /// <summary>Share (0..1) of DELETE requests answered 500 InternalError (on top of <see cref="InternalErrorRate"/>).</summary>
+    public double DeleteFailureRate { get; set; }
+
+    /// <summary>Resources ("jobs", "pods") whose every DELETE is answered 500 InternalError, until the set is emptied.</summary>
+    public HashSet<string> FailDeletesOf { get; } = new(StringComparer.Ordinal);
+
     /// <summary>Also inject 500/429 into exec WebSocket upgrades (off: the upgrade is never failed on purpose).</summary>
     public bool IncludeExecUpgrades { get; set; }
 

@@ -3,12 +3,18 @@ using k8s.Models;
 
 namespace Kubetest.Emulator;
 
-/// <summary>The stand-in job controller: one pod per Job, the Job's status from its pod, cascading deletes.</summary>
-internal sealed class JobController
+/// <summary>
+/// The stand-in job controller: one pod per Job, the Job's status from its pod, cascading deletes,
+/// <c>activeDeadlineSeconds</c> (the Job fails with DeadlineExceeded and its pods are deleted) and
+/// <c>ttlSecondsAfterFinished</c> (a finished Job and its pods are deleted after the TTL).
+/// </summary>
+internal sealed partial class JobController : IAsyncDisposable
 {
     private const string SuffixCharacters = "bcdfghjklmnpqrstvwxz2456789";
 
     private readonly Store _store;
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<Task, byte> _timers = new();
 
     public JobController(Store store) => _store = store;
 
@@ -63,6 +69,11 @@ internal sealed class JobController
         var pod = NewPod(created);
         _store.AddPod(pod);
         Kubelet.Start(pod);
+        if (created.Spec.ActiveDeadlineSeconds is { } deadline)
+        {
+            After(TimeSpan.FromSeconds(deadline), () => ExceedDeadlineAsync(created));
+        }
+
         return created;
     }
 
@@ -145,25 +156,9 @@ internal sealed class JobController
                 },
             ];
         });
-        if (updated?.Spec.TtlSecondsAfterFinished is { } ttl)
+        if (updated is not null)
         {
-            _ = ExpireAsync(updated, ttl);
-        }
-    }
-
-    private async Task ExpireAsync(V1Job job, int ttl)
-    {
-        await Task.Delay(TimeSpan.FromSeconds(ttl));
-        try
-        {
-            if (_store.GetJob(job.Namespace(), job.Name())?.Metadata.Uid == job.Metadata.Uid)
-            {
-                await DeleteAsync(job.Namespace(), job.Name(), "Background");
-            }
-        }
-        catch (StatusException)
-        {
-            // Someone deleted it first.
+            ExpireAfterTtl(updated);
         }
     }
 

@@ -125,7 +125,9 @@ public sealed class KubeEmulator : IAsyncDisposable
             return;
         }
 
-        // Pods first: killing their processes ends the exec sessions the server would wait for.
+        // Deadlines and TTLs first, so none fires into a stopping emulator; then pods: killing their
+        // processes ends the exec sessions the server would wait for.
+        await _controller.DisposeAsync();
         await _kubelet.DisposeAsync();
         await _app.StopAsync();
         await _app.DisposeAsync();

@@ -47,6 +47,13 @@ internal static class Middleware
         {
             var faults = options.Faults;
             var upgrade = context.WebSockets.IsWebSocketRequest;
+            if (HttpMethods.IsDelete(context.Request.Method) && FailDelete(faults, context.Request.Path))
+            {
+                emulator.CountFault(500);
+                await Api.WriteAsync(context, Statuses.Failure(500, "InternalError", "Internal error occurred: a delete failed, injected by the emulator's fault knob"), 500);
+                return;
+            }
+
             if (!upgrade || faults.IncludeExecUpgrades)
             {
                 var roll = Random.Shared.NextDouble();
@@ -68,5 +75,21 @@ internal static class Middleware
 
             await next(context);
         });
+    }
+
+    /// <summary>Whether to fail this DELETE: all of a resource (…/jobs/NAME, …/pods/NAME), or a share of them.</summary>
+    private static bool FailDelete(FaultOptions faults, PathString path)
+    {
+        var segments = (path.Value ?? string.Empty).Split('/', StringSplitOptions.RemoveEmptyEntries);
+        var resource = segments.Length >= 2 ? segments[^2] : string.Empty;
+        lock (faults.FailDeletesOf)
+        {
+            if (faults.FailDeletesOf.Contains(resource))
+            {
+                return true;
+            }
+        }
+
+        return faults.DeleteFailureRate > 0 && Random.Shared.NextDouble() < faults.DeleteFailureRate;
     }
 }

@@ -18,6 +18,8 @@ for (var i = 0; i < args.Length; i++)
         case "--fail-rate": options.Faults.InternalErrorRate = double.Parse(Value(), CultureInfo.InvariantCulture); break;
         case "--throttle-rate": options.Faults.TooManyRequestsRate = double.Parse(Value(), CultureInfo.InvariantCulture); break;
         case "--retry-after": options.Faults.RetryAfterSeconds = int.Parse(Value(), CultureInfo.InvariantCulture); break;
+        case "--fail-delete-rate": options.Faults.DeleteFailureRate = double.Parse(Value(), CultureInfo.InvariantCulture); break;
+        case "--fail-deletes": options.Faults.FailDeletesOf.UnionWith(Value().Split(',', StringSplitOptions.RemoveEmptyEntries)); break;
         case "--fault-exec-upgrades": options.Faults.IncludeExecUpgrades = true; break;
         case "--refuse-exec-upgrades": options.Faults.RefuseExecUpgrades = int.Parse(Value(), CultureInfo.InvariantCulture); break;
         case "--drop-exec-after-bytes": options.Faults.DropExecAfterBytes = long.Parse(Value(), CultureInfo.InvariantCulture); break;
@@ -27,7 +29,7 @@ for (var i = 0; i < args.Length; i++)
         case "--hold-pending-jobs": options.Faults.HoldPendingJobPattern = new Regex(Value()); break;
         case "--watch-history": options.WatchHistory = int.Parse(Value(), CultureInfo.InvariantCulture); break;
         default:
-            await Console.Error.WriteLineAsync($"unknown option {args[i]}; usage: --kubeconfig FILE [--admin] [--no-sandbox] [--state-dir DIR] [--fail-rate 0.1] [--throttle-rate 0.1] [--retry-after S] [--fault-exec-upgrades] [--refuse-exec-upgrades N] [--drop-exec-after-bytes N] [--drop-watch-after-events N] [--drop-watch-after-seconds S] [--hold-pending REASON] [--hold-pending-jobs REGEX] [--watch-history N]");
+            await Console.Error.WriteLineAsync($"unknown option {args[i]}; usage: --kubeconfig FILE [--admin] [--no-sandbox] [--state-dir DIR] [--fail-rate 0.1] [--throttle-rate 0.1] [--retry-after S] [--fail-delete-rate 0.2] [--fail-deletes jobs,pods] [--fault-exec-upgrades] [--refuse-exec-upgrades N] [--drop-exec-after-bytes N] [--drop-watch-after-events N] [--drop-watch-after-seconds S] [--hold-pending REASON] [--hold-pending-jobs REGEX] [--watch-history N]");
             return 2;
     }
 }

@@ -17,7 +17,7 @@ internal static class Rbac
     // The rules of deploy/rbac.yaml, verbatim: what the kubetest service account may do in a cluster.
     public static readonly IReadOnlyList<PolicyRule> KubetestRole =
     [
-        new(["batch"], ["jobs"], ["create", "delete"]),
+        new(["batch"], ["jobs"], ["create", "delete", "list"]),
         new([""], ["pods"], ["get", "list", "watch", "delete"]),
         new([""], ["pods/log"], ["get", "watch"]),
         new([""], ["pods/exec"], ["create"]),

@@ -18,6 +18,8 @@ public sealed class ExecRetryTests : IAsyncLifetime
 
     private KubernetesPodRuntime Runtime { get; set; } = null!;
 
+    private List<string> Warnings { get; } = [];
+
     private string Runs => Path.Combine(_directory, "state", "runs");
 
     public async Task InitializeAsync()
@@ -27,7 +29,8 @@ public sealed class ExecRetryTests : IAsyncLifetime
         var kubeconfig = Path.Combine(_directory, "kubeconfig");
         _emulator.WriteKubeconfig(kubeconfig);
         Client = new k8s.Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(kubeconfig));
-        Runtime = new KubernetesPodRuntime(Client, new KubernetesRuntimeOptions("default", TimeSpan.FromSeconds(30)), TimeProvider.System);
+        var lifecycle = JobLifecycle.For(RunOwner.Current(), JobLifecycle.DefaultMaxRunTime);
+        Runtime = new KubernetesPodRuntime(Client, new KubernetesRuntimeOptions("default", TimeSpan.FromSeconds(30), lifecycle), TimeProvider.System, Warnings.Add);
     }
 
     public async Task DisposeAsync()

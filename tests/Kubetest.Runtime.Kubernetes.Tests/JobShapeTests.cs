@@ -3,12 +3,20 @@ using Kubetest.Runtime;
 
 namespace Kubetest.Runtime.Kubernetes.Tests;
 
-/// <summary>The Job that holds a pod: held containers wait, sidecars run their own command.</summary>
+/// <summary>The Job that holds a pod: held containers wait, sidecars run their own command, and the Job ends and goes away without kubetest.</summary>
 public class JobShapeTests
 {
-    private static PodRequest Request() => new(
+    private static readonly RunOwner Owner = new("abc123def456", "ci-runner-7", 4242, 987654, new DateTimeOffset(2026, 11, 25, 13, 55, 8, TimeSpan.Zero));
+
+    private static readonly JobLifecycle Lifecycle = JobLifecycle.For(Owner, TimeSpan.FromMinutes(90));
+
+    private static PodRequest Request(int? ttl = 30) => new(
         "job-",
-        new V1ObjectMeta { Labels = new Dictionary<string, string> { ["kubetest.io/testjob"] = "true" } },
+        new V1ObjectMeta
+        {
+            Labels = new Dictionary<string, string> { ["kubetest.io/testjob"] = "true", ["team"] = "db" },
+            Annotations = new Dictionary<string, string> { ["kubetest.io/strategyKeys"] = "[\"a\"]" },
+        },
         new V1PodSpec
         {
             RestartPolicy = "Never",
@@ -20,29 +28,56 @@ public class JobShapeTests
         },
         ["test0-0"],
         [],
-        30);
+        ttl);
 
     [Fact]
-    public void Held_containers_run_the_wait_loop_and_sidecars_keep_their_command()
+    public void Held_containers_wait_until_the_deadline_and_sidecars_keep_their_command()
     {
-        var job = KubernetesJob.Create(Request(), "ci");
+        var job = KubernetesJob.Create(Request(), "ci", Lifecycle);
 
         var containers = job.Spec.Template.Spec.Containers;
         Assert.Equal(["redis-server"], containers[0].Command);
-        Assert.Equal(KubernetesJob.HoldCommand, containers[1].Command);
+        Assert.Equal(["sh", "-c", "trap 'exit 0' TERM INT; sleep 5400 & wait $!"], containers[1].Command);
         Assert.Null(containers[1].Args);
     }
 
     [Fact]
-    public void The_job_never_retries_and_keeps_the_ttl_labels_and_namespace()
+    public void The_job_never_retries_and_keeps_the_manifests_ttl_labels_and_namespace()
     {
-        var job = KubernetesJob.Create(Request(), "ci");
+        var job = KubernetesJob.Create(Request(), "ci", Lifecycle);
 
         Assert.Equal(0, job.Spec.BackoffLimit);
         Assert.Equal(30, job.Spec.TtlSecondsAfterFinished);
         Assert.Equal("ci", job.Metadata.NamespaceProperty);
         Assert.Equal("job-", job.Metadata.GenerateName);
         Assert.Equal("true", job.Spec.Template.Metadata.Labels["kubetest.io/testjob"]);
+        Assert.Equal("db", job.Metadata.Labels["team"]);
+        Assert.Equal("[\"a\"]", job.Metadata.Annotations["kubetest.io/strategyKeys"]);
+    }
+
+    [Fact]
+    public void The_job_has_the_max_run_time_as_its_deadline_and_a_default_ttl_when_the_manifest_gives_none()
+    {
+        var job = KubernetesJob.Create(Request(ttl: null), "ci", Lifecycle);
+
+        Assert.Equal(5400, job.Spec.ActiveDeadlineSeconds);
+        Assert.Equal(JobLifecycle.DefaultTtl, job.Spec.TtlSecondsAfterFinished);
+    }
+
+    [Fact]
+    public void The_job_and_its_pod_carry_the_run_label_and_who_owns_them()
+    {
+        var job = KubernetesJob.Create(Request(), "ci", Lifecycle);
+
+        foreach (var metadata in new[] { job.Metadata, job.Spec.Template.Metadata })
+        {
+            Assert.Equal("abc123def456", metadata.Labels["kubetest.io/run"]);
+            Assert.Equal("true", metadata.Labels["kubetest.io/testjob"]);
+            Assert.Equal("ci-runner-7", metadata.Annotations["kubetest.io/owner-host"]);
+            Assert.Equal("4242", metadata.Annotations["kubetest.io/owner-pid"]);
+            Assert.Equal("2026-11-25T13:55:08Z", metadata.Annotations["kubetest.io/owner-started-at"]);
+            Assert.Equal(Owner, JobLifecycle.OwnerOf(metadata));
+        }
     }
 
     [Fact]
@@ -50,8 +85,10 @@ public class JobShapeTests
     {
         var request = Request();
 
-        KubernetesJob.Create(request, "ci");
+        KubernetesJob.Create(request, "ci", Lifecycle);
 
         Assert.Equal(["go", "test"], request.Spec.Containers[1].Command);
+        Assert.False(request.Metadata.Labels.ContainsKey("kubetest.io/run"));
+        Assert.False(request.Metadata.Annotations.ContainsKey("kubetest.io/owner-pid"));
     }
 }

@@ -17,13 +17,16 @@ public sealed class RuntimeOnEmulatorTests : IAsyncLifetime
 
     private KubernetesPodRuntime Runtime { get; set; } = null!;
 
+    private List<string> Warnings { get; } = [];
+
     public async Task InitializeAsync()
     {
         _emulator = await KubeEmulator.StartAsync(new EmulatorOptions());
         var kubeconfig = Path.Combine(_directory, "kubeconfig");
         _emulator.WriteKubeconfig(kubeconfig);
         Client = new k8s.Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(kubeconfig));
-        Runtime = new KubernetesPodRuntime(Client, new KubernetesRuntimeOptions("default", TimeSpan.FromSeconds(30)), TimeProvider.System);
+        var lifecycle = JobLifecycle.For(RunOwner.Current(), JobLifecycle.DefaultMaxRunTime);
+        Runtime = new KubernetesPodRuntime(Client, new KubernetesRuntimeOptions("default", TimeSpan.FromSeconds(30), lifecycle), TimeProvider.System, Warnings.Add);
     }
 
     public async Task DisposeAsync()
@@ -82,6 +85,54 @@ public sealed class RuntimeOnEmulatorTests : IAsyncLifetime
         await pod.DisposeAsync();
 
         await WaitUntilAsync(() => _emulator.StoredJobs().Count == 0 && _emulator.StoredPods().Count == 0);
+    }
+
+    [Fact]
+    public async Task When_deletes_fail_disposing_the_pod_and_the_runtime_throws_nothing_and_one_warning_names_the_job_and_pod()
+    {
+        var pod = await StartAsync();
+        var job = Assert.Single(_emulator.StoredJobs()).Metadata.Name;
+        _emulator.Options.Faults.FailDeletesOf.UnionWith(["jobs", "pods"]);
+
+        await pod.DisposeAsync();
+        await Runtime.DisposeAsync();
+
+        _emulator.Options.Faults.FailDeletesOf.Clear();
+        var warning = Assert.Single(Warnings);
+        Assert.Contains($"job/{job}, pod/{pod.Name}", warning, StringComparison.Ordinal);
+        Assert.Contains("kubetest gc -n default", warning, StringComparison.Ordinal);
+        Assert.Equal([$"job/{job}, pod/{pod.Name} in namespace default"], Runtime.LeftBehind);
+        Assert.Single(_emulator.StoredJobs());
+    }
+
+    [Fact]
+    public async Task A_job_whose_pod_delete_failed_once_is_deleted_when_the_runtime_is_disposed()
+    {
+        var pod = await StartAsync();
+        _emulator.Options.Faults.FailDeletesOf.Add("jobs");
+        await pod.DisposeAsync();
+        _emulator.Options.Faults.FailDeletesOf.Clear();
+
+        await Runtime.DisposeAsync();
+
+        Assert.Empty(Warnings);
+        Assert.Empty(Runtime.LeftBehind);
+        await WaitUntilAsync(() => _emulator.StoredJobs().Count == 0 && _emulator.StoredPods().Count == 0);
+    }
+
+    [Fact]
+    public async Task The_job_carries_the_runs_label_owner_deadline_and_ttl()
+    {
+        await using var pod = await StartAsync();
+
+        var job = Assert.Single(_emulator.StoredJobs());
+        var owner = JobLifecycle.OwnerOf(job.Metadata);
+        Assert.NotNull(owner);
+        Assert.Equal((Environment.MachineName, Environment.ProcessId), (owner.Host, owner.Pid));
+        Assert.True(owner.IsAlive(), "this test process is the owner and runs");
+        Assert.Equal((long)JobLifecycle.DefaultMaxRunTime.TotalSeconds, job.Spec.ActiveDeadlineSeconds);
+        Assert.Equal(JobLifecycle.DefaultTtl, job.Spec.TtlSecondsAfterFinished);
+        Assert.Equal(job.Metadata.Labels[JobLifecycle.RunLabel], _emulator.StoredPods().Single().Metadata.Labels[JobLifecycle.RunLabel]);
     }
 
     private async Task<IPod> StartAsync()

@@ -56,3 +56,27 @@ public class NoSandboxPodTests : RuntimeTestBase
         Assert.Contains(sink.Stderr, line => line.Contains("kubetest-no-such-command", StringComparison.Ordinal));
     }
 }
+
+public class LocalRuntimeDisposalTests : RuntimeTestBase
+{
+    public LocalRuntimeDisposalTests()
+        : base(SandboxMode.None)
+    {
+    }
+
+    [Fact]
+    public async Task Disposing_the_runtime_kills_a_pod_that_was_never_disposed_and_removes_its_directory()
+    {
+        var pod = await Runtime.StartPodAsync(Request(new V1PodSpec { Containers = [Container("main")] }), new RecordingSink(), default);
+        var directory = Path.Combine(Root, "pods", pod.Name);
+        var marker = Path.Combine(Root, "still-running");
+        var exec = pod.ExecAsync("main", ["sh", "-c", $"sleep 600; touch {marker}"], new Dictionary<string, string>(), new RecordingSink(), default);
+
+        await Runtime.DisposeAsync();
+
+        Assert.NotEqual(0, await exec);
+        Assert.False(Directory.Exists(directory), $"{directory} is still there");
+        Assert.Empty(Runtime.LeftBehind);
+        Assert.False(File.Exists(marker));
+    }
+}

@@ -14,24 +14,24 @@ namespace Kubetest.DryRun;
 /// </summary>
 public static class DryRunRenderer
 {
-    public static string Render(TestJob job, RunOptions options, string @namespace)
+    public static string Render(TestJob job, RunOptions options, string @namespace, JobLifecycle lifecycle)
     {
         // Files placed into containers are not part of the Kubernetes objects, so their local paths don't matter here.
         var builder = new PodRequestBuilder(job.Metadata.Name ?? "testjob", source => $"/{source.GetType().Name}");
         var text = new StringBuilder();
         foreach (var step in job.Spec.PreSteps)
         {
-            Append(text, $"preStep {step.Name}", KubernetesJob.Create(builder.ForStep(step.Template, step.TtlSecondsAfterFinished), @namespace));
+            Append(text, $"preStep {step.Name}", KubernetesJob.Create(builder.ForStep(step.Template, step.TtlSecondsAfterFinished), @namespace, lifecycle));
         }
 
         var main = job.Spec.MainStep;
         if (main.Strategy is not { } strategy)
         {
-            Append(text, "mainStep", KubernetesJob.Create(builder.ForStep(main.Template, main.TtlSecondsAfterFinished), @namespace));
+            Append(text, "mainStep", KubernetesJob.Create(builder.ForStep(main.Template, main.TtlSecondsAfterFinished), @namespace, lifecycle));
         }
         else if (options.ListKeys is null && strategy.Key.Source.Dynamic is { } dynamic)
         {
-            Append(text, "dynamic keys", KubernetesJob.Create(builder.ForStep(dynamic.Template, dynamic.TtlSecondsAfterFinished), @namespace));
+            Append(text, "dynamic keys", KubernetesJob.Create(builder.ForStep(dynamic.Template, dynamic.TtlSecondsAfterFinished), @namespace, lifecycle));
             text.Append("# mainStep: its Jobs depend on the keys that the command above prints, so they are made at run time.\n");
         }
         else
@@ -39,13 +39,13 @@ public static class DryRunRenderer
             var keys = options.ListKeys ?? strategy.Key.Source.Static ?? [];
             foreach (var pod in Planner.Plan(keys, strategy.Scheduler, options.Durations))
             {
-                Append(text, $"mainStep pod {pod.PodIndex}: {pod.Keys.Count} keys, at most {pod.MaxConcurrent} at once", KubernetesJob.Create(builder.ForKeys(main.Template, strategy.Key.Env, pod, main.TtlSecondsAfterFinished), @namespace));
+                Append(text, $"mainStep pod {pod.PodIndex}: {pod.Keys.Count} keys, at most {pod.MaxConcurrent} at once", KubernetesJob.Create(builder.ForKeys(main.Template, strategy.Key.Env, pod, main.TtlSecondsAfterFinished), @namespace, lifecycle));
             }
         }
 
         foreach (var step in job.Spec.PostSteps)
         {
-            Append(text, $"postStep {step.Name}", KubernetesJob.Create(builder.ForStep(step.Template, step.TtlSecondsAfterFinished), @namespace));
+            Append(text, $"postStep {step.Name}", KubernetesJob.Create(builder.ForStep(step.Template, step.TtlSecondsAfterFinished), @namespace, lifecycle));
         }
 
         return text.ToString();

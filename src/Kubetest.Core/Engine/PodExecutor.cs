@@ -42,7 +42,7 @@ internal sealed class PodExecutor(IPodRuntime runtime, IRunObserver observer, Ar
             return;
         }
 
-        await using (pod.ConfigureAwait(false))
+        try
         {
             var queue = Channel.CreateUnbounded<PodTask>();
             foreach (var task in tasks)
@@ -63,6 +63,26 @@ internal sealed class PodExecutor(IPodRuntime runtime, IRunObserver observer, Ar
             });
             await Task.WhenAll(workers).ConfigureAwait(false);
             await FinishPodAsync(pod, template, tasks[0].Id, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            await DisposeAsync(pod).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Deletes the pod. A failure here must not cost the run its report: it becomes a warning,
+    /// and the runtime, which still knows the pod, tries again when it is disposed.
+    /// </summary>
+    private async Task DisposeAsync(IPod pod)
+    {
+        try
+        {
+            await pod.DisposeAsync().ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            observer.On(new LogEvent(LogLevel.Warn, $"could not delete pod {pod.Name}: {ex.Message}; kubetest tries again before it exits"));
         }
     }
 

@@ -103,9 +103,19 @@ public sealed partial class TestJobEngine
             return;
         }
 
-        await new PodExecutor(runtime, observer, _artifacts)
-            .RunAsync(request, template, tasks, pod.MaxConcurrent, onFinished, cancellationToken)
-            .ConfigureAwait(false);
+        try
+        {
+            await new PodExecutor(runtime, observer, _artifacts)
+                .RunAsync(request, template, tasks, pod.MaxConcurrent, onFinished, cancellationToken)
+                .ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            // Once keys run, nothing may cost the run its report (a vanished API server, a pod gone):
+            // this pod's keys that have no result are reported as unknown.
+            observer.On(new LogEvent(LogLevel.Error, $"pod {request.GenerateName}…: {ex.Message}; its keys without a result are reported as unknown"));
+            observer.On(new LogEvent(LogLevel.Debug, ex.ToString()));
+        }
     }
 
     /// <summary>

@@ -98,6 +98,12 @@ public sealed partial class TestJobEngine(IPodRuntime runtime, IRunObserver obse
         {
             result = new TaskResult(KeyStatus.Error, null, clock.Elapsed, ex.Message);
         }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            // A failure after the pod started (a vanished API server, …) leaves the step without a result: unknown.
+            events.On(new LogEvent(LogLevel.Error, $"{name}: {ex.Message}"));
+            events.On(new LogEvent(LogLevel.Debug, ex.ToString()));
+        }
 
         result ??= new TaskResult(KeyStatus.Unknown, null, clock.Elapsed);
         events.On(new TaskFinished(task.Id, result, 1, 1));

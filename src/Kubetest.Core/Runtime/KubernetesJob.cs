@@ -1,3 +1,4 @@
+using System.Globalization;
 using k8s;
 using k8s.Models;
 
@@ -5,43 +6,51 @@ namespace Kubetest.Runtime;
 
 /// <summary>
 /// The batch/v1 Job that holds one pod of a run, as the kubernetes runtime creates it and the dry
-/// run prints it: it never retries, its pod never restarts, and each held container runs a wait
-/// loop instead of its command, which kubetest then runs by exec.
+/// run prints it: it never retries, its pod never restarts, each held container runs a wait loop
+/// instead of its command (which kubetest then runs by exec), and it carries what lets it end
+/// without kubetest (<see cref="JobLifecycle"/>): the run's label and owner, a deadline, a TTL.
 /// </summary>
 public static class KubernetesJob
 {
     /// <summary>
-    /// Keeps a held container alive until the pod is deleted, idle: one sleep an hour (a sleep a
-    /// second in each of hundreds of containers is real load), and TERM ends it at once because
-    /// the shell waits on the sleep, which a trap interrupts.
+    /// Keeps a held container alive, idle, until the pod is deleted or the run's deadline passes:
+    /// one sleep (a sleep a second in each of hundreds of containers is real load), and TERM ends
+    /// it at once because the shell waits on the sleep, which a trap interrupts. Ending by itself
+    /// matters when kubetest was killed and nobody deletes the pod.
     /// </summary>
-    public static readonly IReadOnlyList<string> HoldCommand = ["sh", "-c", "trap 'exit 0' TERM INT; while :; do sleep 3600 & wait $!; done"];
+    public static IReadOnlyList<string> HoldCommand(TimeSpan maxRunTime) =>
+        ["sh", "-c", $"trap 'exit 0' TERM INT; sleep {Math.Max(1, (long)Math.Ceiling(maxRunTime.TotalSeconds)).ToString(CultureInfo.InvariantCulture)} & wait $!"];
 
-    public static V1Job Create(PodRequest request, string @namespace)
+    public static V1Job Create(PodRequest request, string @namespace, JobLifecycle lifecycle)
     {
         var spec = KubernetesJson.Deserialize<V1PodSpec>(KubernetesJson.Serialize(request.Spec));
         foreach (var container in spec.Containers.Where(c => request.HeldContainers.Contains(c.Name)))
         {
-            container.Command = [.. HoldCommand];
+            container.Command = [.. HoldCommand(lifecycle.MaxRunTime)];
             container.Args = null;
         }
 
+        var jobMetadata = new V1ObjectMeta
+        {
+            GenerateName = request.GenerateName,
+            NamespaceProperty = @namespace,
+            Labels = request.Metadata.Labels,
+            Annotations = request.Metadata.Annotations,
+        };
+        lifecycle.Stamp(jobMetadata);
+        var podMetadata = KubernetesJson.Deserialize<V1ObjectMeta>(KubernetesJson.Serialize(request.Metadata));
+        lifecycle.Stamp(podMetadata);
         return new V1Job
         {
             ApiVersion = "batch/v1",
             Kind = "Job",
-            Metadata = new V1ObjectMeta
-            {
-                GenerateName = request.GenerateName,
-                NamespaceProperty = @namespace,
-                Labels = request.Metadata.Labels,
-                Annotations = request.Metadata.Annotations,
-            },
+            Metadata = jobMetadata,
             Spec = new V1JobSpec
             {
                 BackoffLimit = 0,
-                TtlSecondsAfterFinished = request.TtlSecondsAfterFinished,
-                Template = new V1PodTemplateSpec { Metadata = request.Metadata, Spec = spec },
+                ActiveDeadlineSeconds = lifecycle.DeadlineSeconds,
+                TtlSecondsAfterFinished = request.TtlSecondsAfterFinished ?? lifecycle.DefaultTtlSeconds,
+                Template = new V1PodTemplateSpec { Metadata = podMetadata, Spec = spec },
             },
         };
     }

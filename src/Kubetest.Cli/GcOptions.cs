@@ -1,0 +1,44 @@
+using System.CommandLine;
+
+namespace Kubetest.Cli;
+
+/// <summary>The options of <c>kubetest gc</c>; the connection options are those of a run.</summary>
+public sealed class GcOptions
+{
+    public Option<bool> DryRun { get; } = new("--dry-run") { Description = "list what would be deleted, delete nothing" };
+
+    public Option<string> Runtime { get; } = new("--runtime")
+    {
+        Description = "kubernetes: Jobs and pods of runs that are gone; local: directories of local runs that are gone, in the temp directory",
+        DefaultValueFactory = _ => "kubernetes",
+    };
+
+    public Option<string?> Config { get; } = new("--config", "-c") { Description = "specify local kubeconfig path ( default: $HOME/.kube/config )" };
+
+    public Option<string> Namespace { get; } = new("--namespace", "-n")
+    {
+        Description = "specify namespace",
+        DefaultValueFactory = _ => "default",
+    };
+
+    public Option<bool> InCluster { get; } = new("--in-cluster") { Description = "specify whether in cluster" };
+
+    public Option<TimeSpan?> OlderThan { get; } = new("--older-than")
+    {
+        Description = "also delete kubetest Jobs created longer ago than this (e.g. 12h) whose owner cannot be checked from here: runs of other hosts before their deadline, Jobs without an owner",
+        CustomParser = result => Durations.Parse(result),
+    };
+
+    /// <summary>The first word that makes a command line <c>kubetest gc</c>.</summary>
+    public const string Name = "gc";
+
+    /// <summary>The command line after <c>kubetest gc</c>, parsed on its own.</summary>
+    public Command CreateCommand()
+    {
+        Runtime.AcceptOnlyFromAmong("local", "kubernetes");
+        return new Command("kubetest-gc", "kubetest gc: deletes what kubetest runs whose process is gone left behind: Jobs and their pods (kubernetes), run directories (local). A manifest file called gc runs as: kubetest ./gc")
+        {
+            DryRun, Runtime, Config, Namespace, InCluster, OlderThan, new System.CommandLine.Help.HelpOption(),
+        };
+    }
+}

@@ -1,0 +1,29 @@
+namespace Kubetest.Cli.Tests;
+
+/// <summary>How <c>--max-run-time</c> and <c>gc --older-than</c> read a duration.</summary>
+public class DurationsTests
+{
+    [Theory]
+    [InlineData("6h", 21600)]
+    [InlineData("90m", 5400)]
+    [InlineData("1h30m", 5400)]
+    [InlineData("45s", 45)]
+    [InlineData("1h0m5s", 3605)]
+    [InlineData("120", 120)]
+    public void Go_durations_and_plain_seconds_are_read(string text, int seconds)
+    {
+        Assert.True(Durations.TryParse(text, out var duration));
+        Assert.Equal(TimeSpan.FromSeconds(seconds), duration);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("0")]
+    [InlineData("0s")]
+    [InlineData("-5m")]
+    [InlineData("5d")]
+    [InlineData("1.5h")]
+    [InlineData("30m1h")]
+    [InlineData("99999999999999999999")]
+    public void Anything_else_is_refused(string text) => Assert.False(Durations.TryParse(text, out _));
+}
