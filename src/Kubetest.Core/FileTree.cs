@@ -43,13 +43,12 @@ public static class FileTree
     /// <summary>What is at <paramref name="path"/>; a link is reported as a link, whatever it points to.</summary>
     public static EntryKind KindOf(string path)
     {
-        var info = new FileInfo(path);
-        if (info.LinkTarget is not null)
-        {
-            return EntryKind.Link;
-        }
-
-        return info.Exists ? EntryKind.File : Directory.Exists(path) ? EntryKind.Directory : EntryKind.Missing;
+        // One lstat (and a stat for a link): the attributes of a link carry ReparsePoint, whatever it points to.
+        var attributes = new FileInfo(path).Attributes;
+        return (int)attributes == -1 ? EntryKind.Missing
+            : attributes.HasFlag(FileAttributes.ReparsePoint) ? EntryKind.Link
+            : attributes.HasFlag(FileAttributes.Directory) ? EntryKind.Directory
+            : EntryKind.File;
     }
 
     /// <summary>
@@ -188,17 +187,8 @@ public static class FileTree
         return copied;
     }
 
-    /// <summary>Creates <paramref name="destination"/> afresh (O_EXCL: never through a link) with the source's content and mode.</summary>
-    private static void CopyFile(string source, string destination)
-    {
-        using var from = new FileStream(source, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
-        using var to = new FileStream(destination, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1);
-        from.CopyTo(to, 81920);
-        if (!OperatingSystem.IsWindows())
-        {
-            File.SetUnixFileMode(to.SafeFileHandle, File.GetUnixFileMode(from.SafeFileHandle) & PermissionBits);
-        }
-    }
+    /// <summary>Creates <paramref name="destination"/> afresh with the source's content and mode: without overwrite, File.Copy creates with O_EXCL, so never through a link.</summary>
+    private static void CopyFile(string source, string destination) => File.Copy(source, destination, overwrite: false);
 
     /// <summary>Read/write/execute for user, group and others; no set-id or sticky bits from a container.</summary>
     internal const UnixFileMode PermissionBits = (UnixFileMode)0b111_111_111;
