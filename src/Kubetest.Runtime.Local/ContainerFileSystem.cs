@@ -198,8 +198,15 @@ internal sealed class ContainerFileSystem
             throw new PodFailedException($"cannot place {file.LocalPath} at {containerPath} in container {file.Container}: a volume is mounted at that very path");
         }
 
-        var parent = FileTree.CreateDirectoryBelow(mount.HostPath, ContainerPaths.Parent("/" + relative)[1..]);
-        FileTree.Copy(file.LocalPath, Path.Combine(parent, Path.GetFileName(relative)), CancellationToken.None);
+        try
+        {
+            var parent = FileTree.CreateDirectoryBelow(mount.HostPath, ContainerPaths.Parent("/" + relative)[1..]);
+            FileTree.Copy(file.LocalPath, Path.Combine(parent, Path.GetFileName(relative)), CancellationToken.None);
+        }
+        catch (IOException ex)
+        {
+            throw new PodFailedException($"cannot place {file.LocalPath} at {containerPath} in container {file.Container}: {ex.Message}", ex);
+        }
     }
 
     /// <summary>
