@@ -71,10 +71,18 @@ internal sealed class ContainerFileSystem
 
         var fileSystem = new ContainerFileSystem(container.Name, mounts, workingDir, hostWorkingDir: workingDir);
         var hostWorkingDir = fileSystem.Resolve(workingDir);
-        if (!hostWorkingDir.IsHostView)
+        if (!hostWorkingDir.IsHostView && FindMount(mounts, workingDir) is { IsDirectory: true } workingMount)
         {
-            // Kubernetes creates a missing working directory; inside a volume that is a host directory.
-            Directory.CreateDirectory(hostWorkingDir.HostPath);
+            // Kubernetes creates a missing working directory; inside a volume that is a host directory,
+            // created without following a link a container may have left in the volume.
+            try
+            {
+                FileTree.CreateDirectoryBelow(workingMount.HostPath, ContainerPaths.Relative(workingDir, workingMount.ContainerPath));
+            }
+            catch (IOException ex)
+            {
+                throw new PodFailedException($"container {container.Name}: cannot create the working directory {workingDir}: {ex.Message}", ex);
+            }
         }
 
         var index = 0;
