@@ -136,6 +136,14 @@ public static class FileTree
             Delete(destination);
         }
 
+        if (move && kind == EntryKind.Link)
+        {
+            // File.Move refuses a link to a directory (it looks through it); a link is cheap to make again.
+            File.CreateSymbolicLink(destination, new FileInfo(source).LinkTarget!);
+            File.Delete(source);
+            return 0;
+        }
+
         if (move)
         {
             // rename(2) neither follows a link at either end nor copies a byte.

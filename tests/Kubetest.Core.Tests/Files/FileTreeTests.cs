@@ -84,6 +84,25 @@ public sealed class FileTreeTests : IDisposable
     }
 
     [Fact]
+    public void Moving_into_an_existing_directory_moves_links_to_directories_and_dangling_links_as_links()
+    {
+        var outside = Directory.CreateDirectory(Path.Combine(_root, "outside")).FullName;
+        Directory.CreateDirectory(Path.Combine(_root, "staging/out"));
+        Directory.CreateSymbolicLink(Path.Combine(_root, "staging/out/dir"), outside);
+        File.CreateSymbolicLink(Path.Combine(_root, "staging/out/dangling"), "/nonexistent/x");
+        Write("dest/out/old.txt", "old");
+
+        FileTree.Move(Path.Combine(_root, "staging/out"), Path.Combine(_root, "dest/out"), CancellationToken.None);
+
+        Assert.Equal(EntryKind.Link, FileTree.KindOf(Path.Combine(_root, "dest/out/dir")));
+        Assert.Equal(outside, new FileInfo(Path.Combine(_root, "dest/out/dir")).LinkTarget);
+        Assert.Equal("/nonexistent/x", new FileInfo(Path.Combine(_root, "dest/out/dangling")).LinkTarget);
+        Assert.Equal("old", File.ReadAllText(Path.Combine(_root, "dest/out/old.txt")));
+        Assert.False(FileTree.Exists(Path.Combine(_root, "staging/out")));
+        Assert.True(Directory.Exists(outside));
+    }
+
+    [Fact]
     public void Creating_a_directory_below_a_root_refuses_a_link_on_the_way()
     {
         var outside = Directory.CreateDirectory(Path.Combine(_root, "outside")).FullName;
