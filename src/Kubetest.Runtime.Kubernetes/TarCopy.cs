@@ -21,7 +21,7 @@ internal sealed class TarCopy(PodExec exec)
             stdout => receiver.Receive(stdout, cancellationToken),
             stderrStream => Collect(stderrStream, stderr),
             cancellationToken).ConfigureAwait(false);
-        return receiver.Complete($"container {container}", containerPath, exitCode, stderr.ToString(), cancellationToken);
+        return receiver.Complete($"container {container}", containerPath, containerPath, exitCode, stderr.ToString(), cancellationToken);
     }
 
     public async Task CopyToAsync(string pod, string container, string localPath, string containerPath, CancellationToken cancellationToken)

@@ -86,7 +86,8 @@ internal sealed class LocalPod : IStreamingPod
         var archive = new Pipe();
         var stderr = new MemoryStream();
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var tar = RunTarAsync(target, TarCommands.Pack(PathForTar(target, containerPath)), null, archive.Writer.AsStream(), stderr, stop.Token);
+        var packedPath = PathForTar(target, containerPath);
+        var tar = RunTarAsync(target, TarCommands.Pack(packedPath), null, archive.Writer.AsStream(), stderr, stop.Token);
         try
         {
             await Task.Run(() => receiver.Receive(archive.Reader.AsStream(), stop.Token), stop.Token).ConfigureAwait(false);
@@ -99,7 +100,7 @@ internal sealed class LocalPod : IStreamingPod
         }
 
         var exitCode = await tar.ConfigureAwait(false);
-        return receiver.Complete($"container {container}", containerPath, exitCode, Encoding.UTF8.GetString(stderr.ToArray()), cancellationToken);
+        return receiver.Complete($"container {container}", containerPath, packedPath, exitCode, Encoding.UTF8.GetString(stderr.ToArray()), cancellationToken);
     }
 
     /// <summary>

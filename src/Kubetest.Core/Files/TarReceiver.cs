@@ -40,12 +40,13 @@ public sealed class TarReceiver : IDisposable
 
     /// <summary>
     /// Once the sender (<c>tar</c> in the container) has ended with <paramref name="exitCode"/>:
-    /// moves the copy of <paramref name="containerPath"/> into place and returns warnings (entries
-    /// left out, tar's complaints), or throws <see cref="FileNotFoundException"/> when nothing came.
+    /// moves the copy of <paramref name="containerPath"/> (the archive's top entry <paramref name="packedPath"/>
+    /// names) into place and returns warnings (entries left out, tar's complaints), or throws
+    /// <see cref="FileNotFoundException"/> when nothing came.
     /// </summary>
-    public IReadOnlyList<string> Complete(string where, string containerPath, int exitCode, string stderr, CancellationToken cancellationToken)
+    public IReadOnlyList<string> Complete(string where, string containerPath, string packedPath, int exitCode, string stderr, CancellationToken cancellationToken)
     {
-        var extracted = Path.Combine(_staging, TarCommands.NameOf(containerPath));
+        var extracted = Path.Combine(_staging, TarCommands.NameOf(packedPath));
         if (!FileTree.Exists(extracted))
         {
             var why = _damage is not null ? $"the archive was damaged: {_damage.Message}" : stderr.Trim();
