@@ -20,7 +20,7 @@ internal sealed class KubernetesPod(
         return exec.RunLinesAsync(podName, container, argv, output, cancellationToken);
     }
 
-    public Task CopyFromAsync(string container, string containerPath, string localPath, CancellationToken cancellationToken) =>
+    public Task<IReadOnlyList<string>> CopyFromAsync(string container, string containerPath, string localPath, CancellationToken cancellationToken) =>
         new TarCopy(exec).CopyFromAsync(podName, container, containerPath, localPath, cancellationToken);
 
     public Task CopyToAsync(string container, string localPath, string containerPath, CancellationToken cancellationToken) =>

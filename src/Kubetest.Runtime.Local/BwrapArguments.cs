@@ -32,7 +32,9 @@ internal static class BwrapArguments
 
         foreach (var mount in mounts)
         {
-            operations[mount.ContainerPath] = [mount.ReadOnly ? "--ro-bind" : "--bind", mount.HostPath, mount.ContainerPath];
+            operations[mount.ContainerPath] = mount.LinkTarget is { } target
+                ? ["--symlink", target, mount.ContainerPath]
+                : [mount.ReadOnly ? "--ro-bind" : "--bind", mount.HostPath, mount.ContainerPath];
         }
 
         var arguments = new List<string>(operations.Count * 3 + 12)
@@ -81,7 +83,8 @@ internal static class BwrapArguments
                 continue;
             }
 
-            if (mount.IsDirectory ? host.DirectoryExists(path) : host.FileExists(path))
+            // A link is made where nothing stands yet: in the root tmpfs or a rebuilt directory.
+            if (mount.LinkTarget is null && (mount.IsDirectory ? host.DirectoryExists(path) : host.FileExists(path)))
             {
                 continue;
             }

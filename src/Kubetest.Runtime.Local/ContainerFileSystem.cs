@@ -71,10 +71,18 @@ internal sealed class ContainerFileSystem
 
         var fileSystem = new ContainerFileSystem(container.Name, mounts, workingDir, hostWorkingDir: workingDir);
         var hostWorkingDir = fileSystem.Resolve(workingDir);
-        if (!hostWorkingDir.IsHostView)
+        if (!hostWorkingDir.IsHostView && FindMount(mounts, workingDir) is { IsDirectory: true } workingMount)
         {
-            // Kubernetes creates a missing working directory; inside a volume that is a host directory.
-            Directory.CreateDirectory(hostWorkingDir.HostPath);
+            // Kubernetes creates a missing working directory; inside a volume that is a host directory,
+            // created without following a link a container may have left in the volume.
+            try
+            {
+                FileTree.CreateDirectoryBelow(workingMount.HostPath, ContainerPaths.Relative(workingDir, workingMount.ContainerPath));
+            }
+            catch (IOException ex)
+            {
+                throw new PodFailedException($"container {container.Name}: cannot create the working directory {workingDir}: {ex.Message}", ex);
+            }
         }
 
         var index = 0;
@@ -136,7 +144,16 @@ internal sealed class ContainerFileSystem
                 throw new PodFailedException($"container {container}: subPath \"{subPath}\" of volume \"{volumeMount.Name}\" must be a relative path inside the volume");
             }
 
-            hostPath = Path.Combine(volume.HostPath, relative);
+            hostPath = volume.HostPath;
+            foreach (var part in relative.Split('/', StringSplitOptions.RemoveEmptyEntries))
+            {
+                // bwrap would bind whatever a link there points to on the host (the kubelet's subPath CVE).
+                hostPath = Path.Combine(hostPath, part);
+                if (FileTree.KindOf(hostPath) == EntryKind.Link)
+                {
+                    throw new PodFailedException($"container {container}: subPath \"{subPath}\" of volume \"{volumeMount.Name}\" passes through a symbolic link, which kubetest does not follow");
+                }
+            }
 
             // Like the kubelet: a missing subPath becomes a directory.
             isDirectory = !File.Exists(hostPath);
@@ -157,29 +174,53 @@ internal sealed class ContainerFileSystem
         }
 
         var containerPath = ContainerPaths.Normalize(file.ContainerPath);
-        var isDirectory = Directory.Exists(file.LocalPath);
-        if (mode == SandboxMode.Bwrap)
+        var kind = FileTree.KindOf(file.LocalPath);
+        var mount = FindMount(mounts, containerPath);
+        if (mode == SandboxMode.Bwrap && kind != EntryKind.Link)
         {
             // A private copy, so the container cannot change the source through its mount.
+            var isDirectory = kind == EntryKind.Directory;
             var copy = Path.Combine(copyDirectory, isDirectory ? "dir" : "file");
-            FileTree.Copy(file.LocalPath, copy);
+            FileTree.Copy(file.LocalPath, copy, CancellationToken.None);
             mounts.Add(new Mount(containerPath, copy, file.ReadOnly, isDirectory));
             return;
         }
 
-        var mount = FindMount(mounts, containerPath);
+        if (mode == SandboxMode.Bwrap && (mount is null || mount.ReadOnly || !mount.IsDirectory))
+        {
+            // bwrap would follow a link given as what to bind, on the host: make a link in the sandbox instead.
+            mounts.Add(new Mount(containerPath, file.LocalPath, ReadOnly: true, IsDirectory: false, LinkTarget: new FileInfo(file.LocalPath).LinkTarget));
+            return;
+        }
+
         if (mount is null || mount.ReadOnly)
         {
             problems($"kubetest: cannot place {file.LocalPath} at {containerPath} in container {file.Container}: without bwrap files can only be placed inside a volume or the working directory");
             return;
         }
 
-        FileTree.Copy(file.LocalPath, ContainerPaths.OnHost(mount.HostPath, ContainerPaths.Relative(containerPath, mount.ContainerPath)));
+        // Into a volume's host directory, where a link planted by a container is replaced, never followed.
+        var relative = ContainerPaths.Relative(containerPath, mount.ContainerPath);
+        if (relative.Length == 0)
+        {
+            throw new PodFailedException($"cannot place {file.LocalPath} at {containerPath} in container {file.Container}: a volume is mounted at that very path");
+        }
+
+        try
+        {
+            var parent = FileTree.CreateDirectoryBelow(mount.HostPath, ContainerPaths.Parent("/" + relative)[1..]);
+            FileTree.Copy(file.LocalPath, Path.Combine(parent, Path.GetFileName(relative)), CancellationToken.None);
+        }
+        catch (IOException ex)
+        {
+            throw new PodFailedException($"cannot place {file.LocalPath} at {containerPath} in container {file.Container}: {ex.Message}", ex);
+        }
     }
 
     /// <summary>
     /// Creates, on the host, the mount points of mounts nested in other mounts. bwrap could create
     /// them itself but not inside read-only mounts, and containers sharing an emptyDir would race.
+    /// Nothing is created through a link that a container left in a volume.
     /// </summary>
     private static void CreateMountPoints(List<Mount> mounts)
     {
@@ -188,20 +229,30 @@ internal sealed class ContainerFileSystem
             var parent = mounts
                 .Where(other => ContainerPaths.IsStrictlyUnder(mount.ContainerPath, other.ContainerPath))
                 .MaxBy(other => other.ContainerPath.Length);
-            if (parent is null || !parent.IsDirectory)
+            if (parent is null || !parent.IsDirectory || mount.LinkTarget is not null)
             {
                 continue;
             }
 
-            var mountPoint = ContainerPaths.OnHost(parent.HostPath, ContainerPaths.Relative(mount.ContainerPath, parent.ContainerPath));
-            if (mount.IsDirectory)
+            var relative = ContainerPaths.Relative(mount.ContainerPath, parent.ContainerPath);
+            try
             {
-                Directory.CreateDirectory(mountPoint);
+                if (mount.IsDirectory)
+                {
+                    FileTree.CreateDirectoryBelow(parent.HostPath, relative);
+                    continue;
+                }
+
+                var mountPoint = Path.Combine(FileTree.CreateDirectoryBelow(parent.HostPath, ContainerPaths.Parent("/" + relative)[1..]), Path.GetFileName(relative));
+                if (FileTree.KindOf(mountPoint) is EntryKind.Missing or EntryKind.Link)
+                {
+                    FileTree.Delete(mountPoint);
+                    using var created = new FileStream(mountPoint, FileMode.CreateNew, FileAccess.Write);
+                }
             }
-            else if (!FileTree.Exists(mountPoint))
+            catch (IOException ex)
             {
-                Directory.CreateDirectory(Path.GetDirectoryName(mountPoint)!);
-                File.WriteAllBytes(mountPoint, []);
+                throw new PodFailedException($"cannot mount at {mount.ContainerPath}: {ex.Message}", ex);
             }
         }
     }

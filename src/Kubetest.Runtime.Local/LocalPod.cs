@@ -1,4 +1,7 @@
 using System.ComponentModel;
+using System.IO.Pipelines;
+using System.Text;
+using Kubetest.Files;
 
 namespace Kubetest.Runtime.Local;
 
@@ -7,6 +10,8 @@ internal sealed class LocalPod : IStreamingPod
 {
     // What a shell reports for a command it cannot find; exec of a missing binary looks the same to the user.
     private const int CommandNotFoundExitCode = 127;
+
+    private static readonly IReadOnlyDictionary<string, string> NoEnvironment = new Dictionary<string, string>();
 
     private readonly string _directory;
     private readonly IReadOnlyDictionary<string, LocalContainer> _containers;
@@ -69,21 +74,44 @@ internal sealed class LocalPod : IStreamingPod
         return await process.WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    public Task CopyFromAsync(string container, string containerPath, string localPath, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs <c>tar</c> in the container (in its bwrap sandbox, as a kubelet's exec would) and extracts
+    /// its output with <see cref="TarReceiver"/>: only what the container itself can see is read, and
+    /// a link there comes out as a link instead of being followed on this machine.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> CopyFromAsync(string container, string containerPath, string localPath, CancellationToken cancellationToken)
     {
-        var source = Container(container).FileSystem.Resolve(containerPath);
-        if (!FileTree.Exists(source.HostPath))
+        var target = Container(container);
+        using var receiver = new TarReceiver(localPath);
+        var archive = new Pipe();
+        var stderr = new MemoryStream();
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var packedPath = PathForTar(target, containerPath);
+        var tar = RunTarAsync(target, TarCommands.Pack(packedPath), null, archive.Writer.AsStream(), stderr, stop.Token);
+        try
         {
-            throw new FileNotFoundException($"container {container} has nothing at {containerPath}", containerPath);
+            await Task.Run(() => receiver.Receive(archive.Reader.AsStream(), stop.Token), stop.Token).ConfigureAwait(false);
+        }
+        catch
+        {
+            await stop.CancelAsync().ConfigureAwait(false);
+            await ((Task)tar).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            throw;
         }
 
-        return Task.Run(() => FileTree.Copy(source.HostPath, localPath), cancellationToken);
+        var exitCode = await tar.ConfigureAwait(false);
+        return receiver.Complete($"container {container}", containerPath, packedPath, exitCode, Encoding.UTF8.GetString(stderr.ToArray()), cancellationToken);
     }
 
-    public Task CopyToAsync(string container, string localPath, string containerPath, CancellationToken cancellationToken)
+    /// <summary>
+    /// Replaces <paramref name="containerPath"/> with a copy of <paramref name="localPath"/>, unpacked
+    /// by <c>tar</c> in the container's own sandbox: a link the container planted there can only lead
+    /// where the container could write anyway.
+    /// </summary>
+    public async Task CopyToAsync(string container, string localPath, string containerPath, CancellationToken cancellationToken)
     {
-        var target = Container(container).FileSystem.Resolve(containerPath);
-        if (!target.Writable)
+        var target = Container(container);
+        if (!target.FileSystem.Resolve(containerPath).Writable)
         {
             throw new InvalidOperationException(
                 $"cannot copy to {containerPath} in container {container}: the local runtime can only write inside a volume, the working directory or /tmp there");
@@ -94,7 +122,26 @@ internal sealed class LocalPod : IStreamingPod
             throw new FileNotFoundException($"{localPath} does not exist", localPath);
         }
 
-        return Task.Run(() => FileTree.Copy(localPath, target.HostPath), cancellationToken);
+        var archive = new Pipe();
+        var stderr = new MemoryStream();
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var feeding = FeedTarAsync(archive.Writer, localPath, TarCommands.NameOf(containerPath), stop.Token);
+        int exitCode;
+        try
+        {
+            exitCode = await RunTarAsync(target, TarCommands.Unpack(PathForTar(target, containerPath)), archive.Reader.AsStream(), Stream.Null, stderr, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            // A tar that stopped reading early must not leave the writer waiting on a full pipe.
+            await stop.CancelAsync().ConfigureAwait(false);
+            await feeding.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+
+        if (exitCode != 0)
+        {
+            throw new IOException($"could not copy {localPath} to {containerPath} in container {container} (exit code {exitCode}): {Encoding.UTF8.GetString(stderr.ToArray()).Trim()}");
+        }
     }
 
     public ValueTask DisposeAsync()
@@ -116,6 +163,28 @@ internal sealed class LocalPod : IStreamingPod
 
         var startInfo = _launcher.Create(container, command, container.Environment.With(extraEnv));
         return Track(() => _launcher.Start(startInfo, output));
+    }
+
+    /// <summary>Inside the sandbox tar sees container paths; without one the container's files are where their host paths are.</summary>
+    private string PathForTar(LocalContainer container, string containerPath) =>
+        _launcher.Mode == SandboxMode.Bwrap ? ContainerPaths.Normalize(containerPath) : container.FileSystem.Resolve(containerPath).HostPath;
+
+    private async Task<int> RunTarAsync(LocalContainer container, IReadOnlyList<string> command, Stream? stdin, Stream stdout, Stream stderr, CancellationToken cancellationToken)
+    {
+        // Disposing stdout ends the stream for its reader, also when tar could not start.
+        await using (stdout.ConfigureAwait(false))
+        {
+            return await ExecStreamAsync(container.Name, command, NoEnvironment, stdin, stdout, stderr, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private static async Task FeedTarAsync(PipeWriter writer, string localPath, string name, CancellationToken cancellationToken)
+    {
+        var input = writer.AsStream();
+        await using (input.ConfigureAwait(false))
+        {
+            await TarPacker.WriteAsync(input, localPath, name, cancellationToken).ConfigureAwait(false);
+        }
     }
 
     private RunningProcess Track(Func<RunningProcess> start)

@@ -55,6 +55,20 @@ public class NoSandboxPodTests : RuntimeTestBase
         Assert.Equal(127, exitCode);
         Assert.Contains(sink.Stderr, line => line.Contains("kubetest-no-such-command", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public async Task Without_a_sandbox_an_artifact_that_is_a_whole_volume_is_copied_out_under_its_container_name()
+    {
+        var main = Container("main");
+        main.VolumeMounts = [VolumeMount("/results", "data")];
+        await using var pod = await Runtime.StartPodAsync(Request(new V1PodSpec { Containers = [main], Volumes = [EmptyDir("data")] }), new RecordingSink(), default);
+        var copy = Path.Combine(Root, "results");
+
+        await pod.CopyFromAsync("main", "/results", copy, default);
+
+        // The volume's host directory is called after the volume ("data"), the copy after the container path.
+        Assert.True(Directory.Exists(copy));
+    }
 }
 
 public class LocalRuntimeDisposalTests : RuntimeTestBase

@@ -28,8 +28,20 @@ public sealed class ArtifactStore(string root)
         };
     }
 
-    /// <summary>Copies every container's copy of an artifact to <paramref name="destination"/>/&lt;container&gt;/….</summary>
-    public int Export(string artifactName, string destination)
+    /// <summary>How many containers' copies of an artifact there are to export.</summary>
+    public int CopyCount(string artifactName)
+    {
+        var dir = Path.Combine(root, artifactName);
+        return Directory.Exists(dir) ? Directory.GetDirectories(dir).Length : 0;
+    }
+
+    /// <summary>
+    /// Copies every container's copy of an artifact to <paramref name="destination"/>/&lt;container&gt;/…,
+    /// merging into what is there (a link there is replaced, never written through; see <see cref="FileTree"/>).
+    /// <paramref name="copied"/> hears of each container's copy once it is complete. Stops between
+    /// files when <paramref name="cancellationToken"/> is cancelled.
+    /// </summary>
+    public int Export(string artifactName, string destination, Action<string> copied, CancellationToken cancellationToken)
     {
         var dir = Path.Combine(root, artifactName);
         if (!Directory.Exists(dir))
@@ -37,13 +49,15 @@ public sealed class ArtifactStore(string root)
             return 0;
         }
 
-        var copies = Directory.GetDirectories(dir);
+        var copies = Directory.GetDirectories(dir).Order(StringComparer.Ordinal).ToList();
         foreach (var copy in copies)
         {
-            FileTree.Copy(copy, Path.Combine(destination, Path.GetFileName(copy)));
+            var container = Path.GetFileName(copy);
+            FileTree.Copy(copy, Path.Combine(destination, container), cancellationToken);
+            copied(container);
         }
 
-        return copies.Length;
+        return copies.Count;
     }
 }
 

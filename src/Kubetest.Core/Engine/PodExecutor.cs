@@ -110,7 +110,10 @@ internal sealed class PodExecutor(IPodRuntime runtime, IRunObserver observer, Ar
             try
             {
                 var local = artifacts.PathFor(artifact.Name, container, artifact.Path);
-                await pod.CopyFromAsync(container, artifact.Path, local, cancellationToken).ConfigureAwait(false);
+                foreach (var warning in await pod.CopyFromAsync(container, artifact.Path, local, cancellationToken).ConfigureAwait(false))
+                {
+                    observer.On(new LogEvent(LogLevel.Warn, $"artifact {artifact.Name}: {warning}"));
+                }
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or PodFailedException)
             {

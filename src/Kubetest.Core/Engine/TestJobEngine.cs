@@ -32,7 +32,7 @@ public sealed partial class TestJobEngine(IPodRuntime runtime, IRunObserver obse
             {
                 await File.WriteAllTextAsync(workspace.ReportPath, BuildReport(job, startedAt, clock, results, failed).ToJson(), cancellationToken).ConfigureAwait(false);
                 failed |= !await RunStepsAsync(job.Spec.PostSteps, builder, cancellationToken).ConfigureAwait(false);
-                failed |= !Export(job);
+                failed |= !Export(job, cancellationToken);
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -131,22 +131,37 @@ public sealed partial class TestJobEngine(IPodRuntime runtime, IRunObserver obse
         }
     }
 
-    private bool Export(TestJob job)
+    /// <summary>Exports artifacts in order; a signal stops it between two files and says what was and was not exported.</summary>
+    private bool Export(TestJob job, CancellationToken cancellationToken)
     {
         var ok = true;
-        foreach (var export in job.Spec.ExportArtifacts)
+        var exports = job.Spec.ExportArtifacts;
+        var done = new List<string>();
+        for (var i = 0; i < exports.Count; i++)
         {
+            var export = exports[i];
             observer.On(new LogEvent(LogLevel.Info, $"export artifact {export.Name}"));
+            var copies = 0;
             try
             {
-                if (_artifacts.Export(export.Name, export.Path) == 0)
+                if (_artifacts.Export(export.Name, export.Path, _ => copies++, cancellationToken) == 0)
                 {
                     observer.On(new LogEvent(LogLevel.Warn, $"artifact {export.Name} has no copies to export"));
                 }
                 else
                 {
                     observer.On(new ArtifactExported(export.Name, export.Path));
+                    done.Add($"{export.Name} to {export.Path}");
                 }
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                var partly = $"{export.Name} ({copies} of {_artifacts.CopyCount(export.Name)} containers' copies complete in {export.Path})";
+                var rest = exports.Skip(i + 1).Select(e => e.Name).ToList();
+                observer.On(new LogEvent(
+                    LogLevel.Warn,
+                    $"export stopped: exported {(done.Count == 0 ? "nothing" : string.Join(", ", done))}; partly exported {partly}; not exported {(rest.Count == 0 ? "nothing else" : string.Join(", ", rest))}"));
+                throw;
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {

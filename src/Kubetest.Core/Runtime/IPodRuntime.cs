@@ -33,13 +33,19 @@ public interface IPod : IAsyncDisposable
     Task<int> ExecAsync(string container, IReadOnlyList<string> command, IReadOnlyDictionary<string, string> extraEnv, IOutputSink output, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Copies the file or directory at <paramref name="containerPath"/> out of the container to
-    /// <paramref name="localPath"/> (which is created; its parent exists). Throws
-    /// <see cref="FileNotFoundException"/> when the container has nothing at that path.
+    /// Copies the file, link or directory at <paramref name="containerPath"/> out of the container
+    /// to <paramref name="localPath"/> (its parent exists; what is there already is merged into,
+    /// links there replaced, never followed), reading only what the container itself can see: links
+    /// come out as links. Returns warnings about entries left out (FIFOs, devices, entries that would
+    /// escape). Throws <see cref="FileNotFoundException"/> when the container has nothing at that path.
     /// </summary>
-    Task CopyFromAsync(string container, string containerPath, string localPath, CancellationToken cancellationToken);
+    Task<IReadOnlyList<string>> CopyFromAsync(string container, string containerPath, string localPath, CancellationToken cancellationToken);
 
-    /// <summary>Copies a local file or directory into the container at <paramref name="containerPath"/>.</summary>
+    /// <summary>
+    /// Replaces <paramref name="containerPath"/> in the container with a copy of a local file or
+    /// directory, written by the container's own tools in its own view, so a link planted there
+    /// leads nowhere the container could not write itself.
+    /// </summary>
     Task CopyToAsync(string container, string localPath, string containerPath, CancellationToken cancellationToken);
 }
 
