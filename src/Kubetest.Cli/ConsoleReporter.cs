@@ -91,7 +91,7 @@ public sealed class ConsoleReporter(TextWriter console, TextWriter? logFile, Log
             }
         }
 
-        if (result.Status == KeyStatus.Error && result.Message is not null)
+        if (result.Status is KeyStatus.Error or KeyStatus.Unknown && result.Message is not null)
         {
             Log(LogLevel.Error, result.Message);
         }

@@ -185,7 +185,7 @@ internal sealed class PodExec : IDisposable
         }
         catch (ExecConnectionLostException ex)
         {
-            throw new PodFailedException($"exec in container {container} of pod {pod} lost its connection after the command started, so how it ended is unknown (it is not run again): {ex.Message}", ex);
+            throw new PodFailedException($"exec in container {container} of pod {pod} lost its connection after the command started, so how it ended is unknown (it is not run again): {ex.Message}", ex) { CommandMayHaveRun = true };
         }
         catch (Exception ex) when (ex is not OperationCanceledException && cancellationToken.IsCancellationRequested)
         {
@@ -256,7 +256,7 @@ internal sealed class PodExec : IDisposable
     {
         if (string.IsNullOrWhiteSpace(statusText))
         {
-            throw new PodFailedException($"exec in container {container} of pod {pod} ended without a status, so how the command ended is unknown (the pod may have been deleted; it is not run again)");
+            throw new PodFailedException($"exec in container {container} of pod {pod} ended without a status, so how the command ended is unknown (the pod may have been deleted; it is not run again)") { CommandMayHaveRun = true };
         }
 
         V1Status? status;

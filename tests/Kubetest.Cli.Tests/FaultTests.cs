@@ -147,11 +147,40 @@ public sealed class FaultTests(Runtimes runtimes) : IClassFixture<Runtimes>, IDi
         Assert.Equal("failure", report.GetProperty("status").GetString());
         Assert.Equal(6, report.GetProperty("totalNum").GetInt32());
         Assert.Equal(4, report.GetProperty("successNum").GetInt32());
-        Assert.Equal(2, report.GetProperty("failureNum").GetInt32());
+        // A deleted pod's exec ends with an exit code (failure) or without a status (unknown: the command had started).
+        Assert.Equal(2, report.GetProperty("failureNum").GetInt32() + (report.TryGetProperty("unknownNum", out var unknown) ? unknown.GetInt32() : 0));
         var details = Details(report);
         Assert.Equal(["doomed-1", "doomed-2", "ok-1", "ok-2", "ok-3", "ok-4"], details.Keys);
         Assert.All(details.Where(d => d.Key.StartsWith("ok-", StringComparison.Ordinal)), d => Assert.Equal("success", d.Value));
-        Assert.All(details.Where(d => d.Key.StartsWith("doomed-", StringComparison.Ordinal)), d => Assert.True(d.Value is "error" or "failure", $"{d.Key}: {d.Value}"));
+        Assert.All(details.Where(d => d.Key.StartsWith("doomed-", StringComparison.Ordinal)), d => Assert.True(d.Value is "error" or "failure" or "unknown", $"{d.Key}: {d.Value}"));
+        await AssertNothingLeftAsync(cli);
+    }
+
+    [Fact]
+    public async Task A_key_whose_exec_connection_drops_after_it_started_is_unknown_and_never_run_again_even_with_retest()
+    {
+        using var cli = runtimes.Cli(RuntimeKind.Kubernetes);
+        var state = Path.Combine(cli.Root, "state");
+        Directory.CreateDirectory(state);
+        var manifest = cli.Write("dropped.yaml", Manifests.Strategy(
+            ["dropped"],
+            "echo run >> /state/runs; head -c 5000000 /dev/zero | tr '\\0' a | fold -w 99",
+            scheduler: "maxContainersPerPod: 1",
+            extraPodSpec: $"volumes:\n  - name: state\n    hostPath:\n      path: {state}",
+            extraContainer: "volumeMounts:\n  - name: state\n    mountPath: /state",
+            extraStrategy: "retest: true"));
+        Faults.DropExecAfterBytes = 100_000;
+
+        var run = await cli.RunAsync(manifest);
+
+        Assert.True(run.ExitCode == 1, run.ToString());
+        var report = run.Report;
+        Assert.Equal("failure", report.GetProperty("status").GetString());
+        Assert.Equal(1, report.GetProperty("unknownNum").GetInt32());
+        Assert.Equal("unknown", Details(report)["dropped"]);
+        Assert.Equal(["run"], await File.ReadAllLinesAsync(Path.Combine(state, "runs")));
+        Assert.Contains(run.StderrLines, l => l.StartsWith("[ERROR]", StringComparison.Ordinal) && l.Contains("not run again", StringComparison.Ordinal));
+        Faults.DropExecAfterBytes = null;
         await AssertNothingLeftAsync(cli);
     }
 
@@ -166,6 +195,7 @@ public sealed class FaultTests(Runtimes runtimes) : IClassFixture<Runtimes>, IDi
         Faults.DropWatchAfter = null;
         Faults.HoldPendingReason = null;
         Faults.HoldPendingJobPattern = null;
+        Faults.DropExecAfterBytes = null;
     }
 
     /// <summary>Each key's status by name, sorted by name.</summary>

@@ -73,6 +73,7 @@ public sealed class ExecRetryTests : IAsyncLifetime
         _emulator.Options.Faults.DropExecAfterBytes = null;
 
         Assert.Contains("lost its connection after the command started", error.Message, StringComparison.Ordinal);
+        Assert.True(error.CommandMayHaveRun);
         Assert.Contains("not run again", error.Message, StringComparison.Ordinal);
         Assert.Equal(["run"], await File.ReadAllLinesAsync(Runs));
         Assert.InRange(output.Lines, 1, 200_000 - 1);

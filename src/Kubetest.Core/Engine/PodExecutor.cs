@@ -96,6 +96,10 @@ internal sealed class PodExecutor(IPodRuntime runtime, IRunObserver observer, Ar
             var exitCode = await pod.ExecAsync(task.Container, ShellCommand.Argv(main), EmptyEnv, sink, cancellationToken).ConfigureAwait(false);
             return new TaskResult(exitCode == 0 ? KeyStatus.Success : KeyStatus.Failure, exitCode, watch.Elapsed);
         }
+        catch (PodFailedException ex) when (ex.CommandMayHaveRun && !cancellationToken.IsCancellationRequested)
+        {
+            return new TaskResult(KeyStatus.Unknown, null, watch.Elapsed, ex.Message);
+        }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             return new TaskResult(KeyStatus.Error, null, watch.Elapsed, $"could not run in container {task.Container} of pod {pod.Name}: {ex.Message}");

@@ -109,4 +109,10 @@ public sealed class PodFailedException : Exception
     public PodFailedException()
     {
     }
+
+    /// <summary>
+    /// The command had started when its connection was lost, so how it ended is not known. It is
+    /// never run again (tests are not idempotent); its key is reported <c>unknown</c>.
+    /// </summary>
+    public bool CommandMayHaveRun { get; init; }
 }
