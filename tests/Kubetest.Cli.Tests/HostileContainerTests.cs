@@ -21,15 +21,18 @@ public sealed class HostileContainerTests(Runtimes runtimes) : IClassFixture<Run
     [MemberData(nameof(Runtimes.Both), MemberType = typeof(Runtimes))]
     public async Task A_retest_that_writes_where_an_earlier_attempt_planted_a_link_leaves_the_host_file_alone(RuntimeKind runtime)
     {
-        using var cli = runtimes.Cli(runtime);
+        using var cli = runtimes.Cli(runtime, sharesHostFiles: true);
         var victim = Victim(cli);
+        var state = Directory.CreateDirectory(Path.Combine(cli.Root, "state")).FullName;
         var export = Path.Combine(cli.Root, "export");
+
+        // b's first attempt plants the link and fails; its retest, in the same container name, writes through it.
         var manifest = cli.Write("retest.yaml", Manifests.Strategy(
             ["a", "b"],
-            $"mkdir -p out; if [ $TASK_KEY = a ]; then ln -s {victim} out/evil; else echo pwned > out/evil; exit 1; fi",
+            $"mkdir -p out; if [ $TASK_KEY = a ]; then echo a > out/a; elif [ ! -e /state/b ]; then touch /state/b; ln -s {victim} out/evil; exit 1; else echo pwned > out/evil; exit 1; fi",
             extraStrategy: "retest: true",
-            extraPodSpec: OutArtifact,
-            extraContainer: "workingDir: /work",
+            extraPodSpec: OutArtifact + $"\nvolumes:\n  - name: state\n    hostPath:\n      path: {state}",
+            extraContainer: "workingDir: /work\nvolumeMounts:\n  - name: state\n    mountPath: /state",
             extraSpec: Export(export)));
 
         var run = await cli.RunAsync(manifest);
@@ -37,9 +40,10 @@ public sealed class HostileContainerTests(Runtimes runtimes) : IClassFixture<Run
         Assert.True(run.ExitCode == 1, run.ToString());
         Assert.Contains("[INFO] retest 1 failed keys", run.Stderr, StringComparison.Ordinal);
         Assert.Equal(VictimContent, File.ReadAllText(victim));
-        var evil = Path.Combine(export, "test0-0", "out", "evil");
+        var evil = Path.Combine(export, "test0-1", "out", "evil");
         Assert.Equal(EntryKind.File, FileTree.KindOf(evil));
         Assert.Equal("pwned\n", File.ReadAllText(evil));
+        Assert.Equal("a\n", File.ReadAllText(Path.Combine(export, "test0-0", "out", "a")));
         Assert.Empty(cli.Leftovers());
     }
 

@@ -50,6 +50,33 @@ public sealed class RunTests(Runtimes runtimes) : IClassFixture<Runtimes>
 
     [SkippableTheory]
     [MemberData(nameof(Runtimes.Both), MemberType = typeof(Runtimes))]
+    public async Task A_retested_key_exports_its_final_attempts_artifact_into_its_own_directory(RuntimeKind runtime)
+    {
+        using var cli = runtimes.Cli(runtime, sharesHostFiles: true);
+        var state = Directory.CreateDirectory(Path.Combine(cli.Root, "state")).FullName;
+        var export = Path.Combine(cli.Root, "export");
+        var manifest = cli.Write("retest-artifacts.yaml", Manifests.Strategy(
+            ["ok1", "ok2", "bad3"],
+            "n=$(cat /state/$TASK_KEY 2>/dev/null || echo 0); n=$((n+1)); echo $n > /state/$TASK_KEY; echo \"$TASK_KEY attempt $n\" > /work/result.txt; [ $TASK_KEY != bad3 ]",
+            scheduler: "maxContainersPerPod: 1",
+            extraStrategy: "retest: true",
+            extraPodSpec: $"artifacts:\n  - name: result\n    container:\n      name: test\n      path: /work/result.txt\nvolumes:\n  - name: state\n    hostPath:\n      path: {state}",
+            extraContainer: "workingDir: /work\nvolumeMounts:\n  - name: state\n    mountPath: /state",
+            extraSpec: $"exportArtifacts:\n  - name: result\n    path: {export}"));
+
+        var run = await cli.RunAsync(manifest);
+
+        Assert.True(run.ExitCode == 1, run.ToString());
+        Assert.Contains("[INFO] retest 1 failed keys", run.StderrLines);
+        string Result(string container) => File.ReadAllText(Path.Combine(export, container, "result.txt"));
+        Assert.Equal("ok1 attempt 1\n", Result("test0-0"));
+        Assert.Equal("ok2 attempt 1\n", Result("test1-0"));
+        Assert.Equal("bad3 attempt 2\n", Result("test2-0"));
+        Assert.Equal(["test0-0", "test1-0", "test2-0"], Directory.GetDirectories(export).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+    }
+
+    [SkippableTheory]
+    [MemberData(nameof(Runtimes.Both), MemberType = typeof(Runtimes))]
     public async Task Without_retest_a_failed_key_is_not_run_again(RuntimeKind runtime)
     {
         using var cli = runtimes.Cli(runtime, sharesHostFiles: true);

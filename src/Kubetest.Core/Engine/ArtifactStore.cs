@@ -6,12 +6,18 @@ namespace Kubetest.Engine;
 /// </summary>
 public sealed class ArtifactStore(string root)
 {
-    /// <summary>Where the copy of <paramref name="artifactPath"/> from <paramref name="container"/> goes.</summary>
+    /// <summary>
+    /// Where the copy of <paramref name="artifactPath"/> from <paramref name="container"/> goes. What an
+    /// earlier attempt of the same container left there is removed: a retested key's export holds its
+    /// final attempt's files only.
+    /// </summary>
     public string PathFor(string artifactName, string container, string artifactPath)
     {
         var dir = Path.Combine(root, artifactName, container);
         Directory.CreateDirectory(dir);
-        return Path.Combine(dir, Path.GetFileName(artifactPath.TrimEnd('/')));
+        var path = Path.Combine(dir, Path.GetFileName(artifactPath.TrimEnd('/')));
+        FileTree.Delete(path);
+        return path;
     }
 
     /// <summary>The one copy of an artifact, for an artifact volume of a later step.</summary>

@@ -39,23 +39,23 @@ public sealed partial class TestJobEngine
             observer.On(new KeysFound(keys.Count, Dynamic: false));
         }
 
-        var all = Enumerable.Range(0, keys.Count).ToList();
-        await RunKeysAsync(main, strategy, all, results, attempt: 1, builder, options.Durations, cancellationToken).ConfigureAwait(false);
-        var failed = all.Where(i => results.StatusOf(i) is KeyStatus.Failure or KeyStatus.Error).ToList();
+        // Ordinals of the plan are indexes into the run's keys, for the first attempt and the retest alike.
+        var plan = Planner.Plan(keys, strategy.Scheduler, options.Durations);
+        await RunKeysAsync(main, strategy, plan, results, attempt: 1, builder, cancellationToken).ConfigureAwait(false);
+        var failed = Enumerable.Range(0, keys.Count).Where(i => results.StatusOf(i) is KeyStatus.Failure or KeyStatus.Error).ToHashSet();
         if (strategy.Retest && failed.Count > 0)
         {
             observer.On(new RetestStarted(failed.Count));
-            await RunKeysAsync(main, strategy, failed, results, attempt: 2, builder, options.Durations, cancellationToken).ConfigureAwait(false);
+            await RunKeysAsync(main, strategy, Planner.Retest(plan, failed), results, attempt: 2, builder, cancellationToken).ConfigureAwait(false);
         }
 
         return true;
     }
 
-    /// <summary>Runs the keys at <paramref name="indexes"/>: planned into pods, all pods at once.</summary>
-    private async Task RunKeysAsync(MainStep main, Strategy strategy, IReadOnlyList<int> indexes, MainResults results, int attempt, PodRequestBuilder builder, IReadOnlyDictionary<string, double>? durations, CancellationToken cancellationToken)
+    /// <summary>Runs the pods of <paramref name="plan"/> all at once.</summary>
+    private async Task RunKeysAsync(MainStep main, Strategy strategy, IReadOnlyList<PlannedPod> plan, MainResults results, int attempt, PodRequestBuilder builder, CancellationToken cancellationToken)
     {
-        var keys = indexes.Select(i => results.Keys[i]).ToList();
-        var plan = Planner.Plan(keys, strategy.Scheduler, durations);
+        var total = plan.Sum(p => p.Keys.Count);
         var template = main.Template;
         var mainName = template.MainContainer.Container.Name;
         var finished = 0;
@@ -68,7 +68,7 @@ public sealed partial class TestJobEngine
                 PodRequestBuilder.KeyContainerName(mainName, k),
                 strategy.Key.Env,
                 k.Key,
-                indexes[k.Ordinal])).ToList();
+                k.Ordinal)).ToList();
 
             void OnFinished(PodTask task, TaskResult result)
             {
@@ -76,7 +76,7 @@ public sealed partial class TestJobEngine
                 {
                     finished++;
                     results.Record(task.Ordinal, result);
-                    observer.On(new TaskFinished(task.Id, result, finished, keys.Count));
+                    observer.On(new TaskFinished(task.Id, result, finished, total));
                 }
             }
 

@@ -15,6 +15,22 @@ public sealed record PlannedPod(int PodIndex, IReadOnlyList<PlannedKey> Keys, in
 public static class Planner
 {
     /// <summary>
+    /// The pods of a retest: each failed key in the pod and container it had in <paramref name="plan"/>,
+    /// so it keeps its container name and with it its export directory (<c>&lt;main&gt;&lt;pod&gt;-&lt;index&gt;</c>).
+    /// </summary>
+    /// <param name="plan">The first attempt's plan.</param>
+    /// <param name="failedOrdinals">The <see cref="PlannedKey.Ordinal"/>s of the keys to run again.</param>
+    public static IReadOnlyList<PlannedPod> Retest(IReadOnlyList<PlannedPod> plan, IReadOnlySet<int> failedOrdinals)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        ArgumentNullException.ThrowIfNull(failedOrdinals);
+        return plan
+            .Select(pod => pod with { Keys = pod.Keys.Where(k => failedOrdinals.Contains(k.Ordinal)).ToList() })
+            .Where(pod => pod.Keys.Count > 0)
+            .ToList();
+    }
+
+    /// <summary>
     /// Packs keys into as few pods as the scheduler's limits allow and spreads them evenly
     /// (round-robin, so that keys ordered longest-first land on different pods). Without any
     /// limit, all keys share one pod. A limit of zero means "not set", as in the original.

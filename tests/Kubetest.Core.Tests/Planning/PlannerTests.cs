@@ -66,4 +66,18 @@ public class PlannerTests
         Assert.Equal([0, 1], pod.Keys.Select(k => k.Ordinal));
         Assert.Equal([0, 1], pod.Keys.Select(k => k.ContainerIndex));
     }
+
+    [Fact]
+    public void A_retest_keeps_each_failed_key_in_the_pod_and_container_it_had()
+    {
+        var plan = Planner.Plan(Keys(5), new Scheduler(0, 2, 2));
+
+        var retest = Planner.Retest(plan, new HashSet<int> { 1, 4 });
+
+        var first = plan.SelectMany(p => p.Keys).ToDictionary(k => k.Ordinal);
+        var again = retest.SelectMany(p => p.Keys).ToList();
+        Assert.Equal([1, 4], again.Select(k => k.Ordinal).Order());
+        Assert.All(again, k => Assert.Equal((first[k.Ordinal].PodIndex, first[k.Ordinal].ContainerIndex, first[k.Ordinal].Key), (k.PodIndex, k.ContainerIndex, k.Key)));
+        Assert.All(retest, p => Assert.Equal(p.PodIndex, Assert.Single(p.Keys.Select(k => k.PodIndex).Distinct())));
+    }
 }
