@@ -9,7 +9,27 @@ namespace Kubetest.Runtime.Kubernetes;
 /// </summary>
 internal sealed class TarCopy(PodExec exec)
 {
+    /// <summary>Attempts at a copy out whose connection is lost midway.</summary>
+    private const int CopyOutAttempts = 3;
+
     public async Task<IReadOnlyList<string>> CopyFromAsync(string pod, string container, string containerPath, string localPath, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await CopyFromOnceAsync(pod, container, containerPath, localPath, cancellationToken).ConfigureAwait(false);
+            }
+            catch (PodFailedException ex) when (ex.CommandMayHaveRun && attempt < CopyOutAttempts && !cancellationToken.IsCancellationRequested)
+            {
+                // Unlike a key's command, packing only reads the container's files, and a lost
+                // attempt's partial archive is thrown away with its staging directory: running it
+                // again is safe, and an artifact is worth a second try over a dropped connection.
+            }
+        }
+    }
+
+    private async Task<IReadOnlyList<string>> CopyFromOnceAsync(string pod, string container, string containerPath, string localPath, CancellationToken cancellationToken)
     {
         using var receiver = new TarReceiver(localPath);
         var stderr = new StringWriter();

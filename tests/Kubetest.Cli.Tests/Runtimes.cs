@@ -39,7 +39,18 @@ public sealed class Runtimes : IAsyncLifetime
     public async Task DisposeAsync()
     {
         await Emulator.DisposeAsync();
-        Directory.Delete(_directory, recursive: true);
+        try
+        {
+            Directory.Delete(_directory, recursive: true);
+        }
+        catch (DirectoryNotFoundException)
+        {
+            // A pod directory the kubelet was still removing vanished under the walk; what is left goes now.
+            if (Directory.Exists(_directory))
+            {
+                Directory.Delete(_directory, recursive: true);
+            }
+        }
     }
 
     /// <summary>

@@ -50,6 +50,9 @@ public sealed class FaultOptions
     /// </summary>
     public long? DropExecAfterBytes { get; set; }
 
+    /// <summary>With <see cref="DropExecAfterBytes"/>: break only this many exec connections, counted down; null breaks every one.</summary>
+    public int? DropExecTimes { get; set; }
+
     /// <summary>End a watch (the response finishes, as on an API server timeout) after it has sent this many events.</summary>
     public int? DropWatchAfterEvents { get; set; }
 

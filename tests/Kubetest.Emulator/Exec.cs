@@ -57,7 +57,7 @@ internal static class Exec
             using var socket = await c.WebSockets.AcceptWebSocketAsync(protocol);
             using var session = new ExecSession(socket, protocol == V5, Api.QueryFlag(c, "stdin"), Api.QueryFlag(c, "stdout"), Api.QueryFlag(c, "stderr"))
             {
-                DropAfterBytes = emulator.Options.Faults.DropExecAfterBytes,
+                DropAfterBytes = TakeDrop(emulator.Options.Faults),
                 Abort = c.Abort,
             };
             await session.RunAsync(local, container, command, c.RequestAborted);
@@ -75,6 +75,26 @@ internal static class Exec
 
             faults.RefuseExecUpgrades--;
             return true;
+        }
+    }
+
+    /// <summary>The byte count after which this exec is broken, or null; counts <see cref="FaultOptions.DropExecTimes"/> down.</summary>
+    private static long? TakeDrop(FaultOptions faults)
+    {
+        lock (faults)
+        {
+            if (faults.DropExecAfterBytes is null || faults.DropExecTimes is null)
+            {
+                return faults.DropExecAfterBytes;
+            }
+
+            if (faults.DropExecTimes <= 0)
+            {
+                return null;
+            }
+
+            faults.DropExecTimes--;
+            return faults.DropExecAfterBytes;
         }
     }
 }

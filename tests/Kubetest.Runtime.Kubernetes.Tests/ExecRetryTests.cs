@@ -94,7 +94,7 @@ public sealed class ExecRetryTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_copy_out_whose_connection_drops_midway_is_an_error_not_a_partial_file()
+    public async Task A_copy_out_whose_connection_drops_midway_every_time_is_an_error_not_a_partial_file()
     {
         await using var pod = await StartAsync();
         await pod.ExecAsync("test0-0", ["sh", "-c", "head -c 3000000 /dev/zero > /state/big"], new Dictionary<string, string>(), new Count(), CancellationToken.None);
@@ -106,6 +106,25 @@ public sealed class ExecRetryTests : IAsyncLifetime
 
         Assert.Contains("lost its connection", error.Message, StringComparison.Ordinal);
         Assert.False(File.Exists(target));
+    }
+
+    [Fact]
+    public async Task A_copy_out_whose_connection_dropped_once_is_packed_again_and_arrives_whole()
+    {
+        // Packing only reads the container's files, so unlike a key's command it may run again.
+        await using var pod = await StartAsync();
+        await pod.ExecAsync("test0-0", ["sh", "-c", "head -c 3000000 /dev/zero > /state/big"], new Dictionary<string, string>(), new Count(), CancellationToken.None);
+        _emulator.Options.Faults.DropExecAfterBytes = 1_000_000;
+        _emulator.Options.Faults.DropExecTimes = 1;
+        var target = Path.Combine(_directory, "big-once");
+
+        await pod.CopyFromAsync("test0-0", "/state/big", target, CancellationToken.None);
+        var dropsLeft = _emulator.Options.Faults.DropExecTimes;
+        _emulator.Options.Faults.DropExecAfterBytes = null;
+        _emulator.Options.Faults.DropExecTimes = null;
+
+        Assert.Equal(0, dropsLeft);
+        Assert.Equal(3_000_000, new FileInfo(target).Length);
     }
 
     [Fact]
