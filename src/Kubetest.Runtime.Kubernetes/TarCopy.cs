@@ -1,4 +1,5 @@
 using Kubetest.Files;
+using Kubetest.Model;
 
 namespace Kubetest.Runtime.Kubernetes;
 
@@ -32,14 +33,14 @@ internal sealed class TarCopy(PodExec exec)
     private async Task<IReadOnlyList<string>> CopyFromOnceAsync(string pod, string container, string containerPath, string localPath, CancellationToken cancellationToken)
     {
         using var receiver = new TarReceiver(localPath);
-        var stderr = new StringWriter();
+        using var stderr = new TailStream();
         var exitCode = await exec.RunAsync(
             pod,
             container,
             TarCommands.Pack(containerPath),
             null,
             stdout => receiver.Receive(stdout, cancellationToken),
-            stderrStream => Collect(stderrStream, stderr),
+            stderrStream => stderrStream.CopyTo(stderr),
             cancellationToken).ConfigureAwait(false);
         return receiver.Complete($"container {container}", containerPath, containerPath, exitCode, stderr.ToString(), cancellationToken);
     }
@@ -47,24 +48,18 @@ internal sealed class TarCopy(PodExec exec)
     public async Task CopyToAsync(string pod, string container, string localPath, string containerPath, CancellationToken cancellationToken)
     {
         var name = TarCommands.NameOf(containerPath);
-        var stderr = new StringWriter();
+        using var stderr = new TailStream();
         var exitCode = await exec.RunAsync(
             pod,
             container,
             TarCommands.Unpack(containerPath),
             stdin => TarPacker.WriteAsync(stdin, localPath, name, cancellationToken),
             stdout => stdout.CopyTo(Stream.Null),
-            stderrStream => Collect(stderrStream, stderr),
+            stderrStream => stderrStream.CopyTo(stderr),
             cancellationToken).ConfigureAwait(false);
         if (exitCode != 0)
         {
-            throw new IOException($"could not copy {localPath} to {containerPath} in container {container} of pod {pod} (exit code {exitCode}): {stderr.ToString().Trim()}");
+            throw new IOException($"could not copy {localPath} to {containerPath} in container {container} of pod {pod} (exit code {exitCode}): {Printable.Escape(stderr.ToString())}");
         }
-    }
-
-    private static void Collect(Stream stream, StringWriter into)
-    {
-        using var reader = new StreamReader(stream);
-        into.Write(reader.ReadToEnd());
     }
 }

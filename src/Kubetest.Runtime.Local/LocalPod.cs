@@ -1,7 +1,7 @@
 using System.ComponentModel;
 using System.IO.Pipelines;
-using System.Text;
 using Kubetest.Files;
+using Kubetest.Model;
 
 namespace Kubetest.Runtime.Local;
 
@@ -84,7 +84,7 @@ internal sealed class LocalPod : IStreamingPod
         var target = Container(container);
         using var receiver = new TarReceiver(localPath);
         var archive = new Pipe();
-        var stderr = new MemoryStream();
+        using var stderr = new TailStream();
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var packedPath = PathForTar(target, containerPath);
         var tar = RunTarAsync(target, TarCommands.Pack(packedPath), null, archive.Writer.AsStream(), stderr, stop.Token);
@@ -100,7 +100,7 @@ internal sealed class LocalPod : IStreamingPod
         }
 
         var exitCode = await tar.ConfigureAwait(false);
-        return receiver.Complete($"container {container}", containerPath, packedPath, exitCode, Encoding.UTF8.GetString(stderr.ToArray()), cancellationToken);
+        return receiver.Complete($"container {container}", containerPath, packedPath, exitCode, stderr.ToString(), cancellationToken);
     }
 
     /// <summary>
@@ -123,7 +123,7 @@ internal sealed class LocalPod : IStreamingPod
         }
 
         var archive = new Pipe();
-        var stderr = new MemoryStream();
+        using var stderr = new TailStream();
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var feeding = FeedTarAsync(archive.Writer, localPath, TarCommands.NameOf(containerPath), stop.Token);
         int exitCode;
@@ -140,7 +140,7 @@ internal sealed class LocalPod : IStreamingPod
 
         if (exitCode != 0)
         {
-            throw new IOException($"could not copy {localPath} to {containerPath} in container {container} (exit code {exitCode}): {Encoding.UTF8.GetString(stderr.ToArray()).Trim()}");
+            throw new IOException($"could not copy {localPath} to {containerPath} in container {container} (exit code {exitCode}): {Printable.Escape(stderr.ToString())}");
         }
     }
 

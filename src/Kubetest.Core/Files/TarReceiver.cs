@@ -1,3 +1,5 @@
+using Kubetest.Model;
+
 namespace Kubetest.Files;
 
 /// <summary>
@@ -49,7 +51,7 @@ public sealed class TarReceiver : IDisposable
         var extracted = Path.Combine(_staging, TarCommands.NameOf(packedPath));
         if (!FileTree.Exists(extracted))
         {
-            var why = _damage is not null ? $"the archive was damaged: {_damage.Message}" : stderr.Trim();
+            var why = _damage is not null ? $"the archive was damaged: {_damage.Message}" : Printable.Escape(stderr.Trim());
             throw new FileNotFoundException($"{where} has nothing at {containerPath}: {why}", containerPath);
         }
 
@@ -59,18 +61,14 @@ public sealed class TarReceiver : IDisposable
         }
 
         FileTree.Move(extracted, _localPath, cancellationToken);
-        var warnings = _skipped.Select(s => $"{containerPath} from {where}: left out {Printable(s)}").ToList();
+        var warnings = _skipped.Select(s => $"{containerPath} from {where}: left out {Printable.Escape(s)}").ToList();
         if (exitCode != 0)
         {
-            warnings.Add($"{containerPath} from {where}: tar exited with code {exitCode}, the copy may be incomplete: {stderr.Trim()}");
+            warnings.Add($"{containerPath} from {where}: tar exited with code {exitCode}, the copy may be incomplete: {Printable.Escape(stderr.Trim())}");
         }
 
         return warnings;
     }
 
     public void Dispose() => FileTree.Delete(_staging);
-
-    /// <summary>Names come from the container: control characters are escaped so they cannot forge a log line.</summary>
-    private static string Printable(string text) =>
-        string.Concat(text.Select(c => char.IsControl(c) ? $"\\x{(int)c:x2}" : c.ToString()));
 }
