@@ -5,9 +5,6 @@ namespace Kubetest.Engine;
 /// <summary>Dynamic keys: the key command's output split by the delimiter, trimmed, empty parts dropped, filtered.</summary>
 public static class KeySplitter
 {
-    public static IReadOnlyList<string> Split(string output, string delimiter, string? filter) =>
-        Filter(Split(output, delimiter), filter);
-
     /// <summary>Every key in the output: split by the delimiter, trimmed, empty parts dropped.</summary>
     public static IReadOnlyList<string> Split(string output, string delimiter) =>
         output.Split(delimiter).Select(k => k.Trim()).Where(k => k.Length > 0).ToList();
