@@ -9,50 +9,24 @@ namespace Kubetest.Runtime.Kubernetes.Tests;
 /// succeeded is never started a second time, whatever happens to its connection. Each command
 /// counts its runs in a file of a hostPath volume.
 /// </summary>
-public sealed class ExecRetryTests : IAsyncLifetime
+public sealed class ExecRetryTests() : EmulatorRuntimeTestBase("kubetest-exec-retry-")
 {
-    private readonly string _directory = Directory.CreateTempSubdirectory("kubetest-exec-retry-").FullName;
-    private KubeEmulator _emulator = null!;
+    private string Runs => Path.Combine(Root, "state", "runs");
 
-    private k8s.Kubernetes Client { get; set; } = null!;
-
-    private KubernetesPodRuntime Runtime { get; set; } = null!;
-
-    private List<string> Warnings { get; } = [];
-
-    private string Runs => Path.Combine(_directory, "state", "runs");
-
-    public async Task InitializeAsync()
-    {
-        Directory.CreateDirectory(Path.Combine(_directory, "state"));
-        _emulator = await KubeEmulator.StartAsync(new EmulatorOptions());
-        var kubeconfig = Path.Combine(_directory, "kubeconfig");
-        _emulator.WriteKubeconfig(kubeconfig);
-        Client = new k8s.Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(kubeconfig));
-        var lifecycle = JobLifecycle.For(RunOwner.Current(), JobLifecycle.DefaultMaxRunTime);
-        Runtime = new KubernetesPodRuntime(Client, new KubernetesRuntimeOptions("default", TimeSpan.FromSeconds(30), lifecycle), TimeProvider.System, Warnings.Add);
-    }
-
-    public async Task DisposeAsync()
-    {
-        await Runtime.DisposeAsync();
-        Client.Dispose();
-        await _emulator.DisposeAsync();
-        Directory.Delete(_directory, recursive: true);
-    }
+    private string State => Directory.CreateDirectory(Path.Combine(Root, "state")).FullName;
 
     [Fact]
     public async Task An_upgrade_refused_with_500_is_tried_again_and_the_command_runs_once()
     {
         await using var pod = await StartAsync();
-        _emulator.Options.Faults.RefuseExecUpgrades = 2;
-        var refusedBefore = _emulator.Injected500Count;
+        Emulator.Options.Faults.RefuseExecUpgrades = 2;
+        var refusedBefore = Emulator.Injected500Count;
         var output = new Count();
 
         var exitCode = await pod.ExecAsync("test0-0", ["sh", "-c", "echo run >> /state/runs; echo done"], new Dictionary<string, string>(), output, CancellationToken.None);
 
         Assert.Equal(0, exitCode);
-        Assert.Equal(2, _emulator.Injected500Count - refusedBefore);
+        Assert.Equal(2, Emulator.Injected500Count - refusedBefore);
         Assert.Equal(["run"], await File.ReadAllLinesAsync(Runs));
         Assert.Equal(1, output.Lines);
     }
@@ -61,7 +35,7 @@ public sealed class ExecRetryTests : IAsyncLifetime
     public async Task A_connection_dropped_after_the_command_started_is_an_error_and_the_command_is_not_run_again()
     {
         await using var pod = await StartAsync();
-        _emulator.Options.Faults.DropExecAfterBytes = 1_000_000;
+        Emulator.Options.Faults.DropExecAfterBytes = 1_000_000;
         var output = new Count();
 
         var error = await Assert.ThrowsAsync<PodFailedException>(() => pod.ExecAsync(
@@ -70,7 +44,7 @@ public sealed class ExecRetryTests : IAsyncLifetime
             new Dictionary<string, string>(),
             output,
             CancellationToken.None));
-        _emulator.Options.Faults.DropExecAfterBytes = null;
+        Emulator.Options.Faults.DropExecAfterBytes = null;
 
         Assert.Contains("lost its connection after the command started", error.Message, StringComparison.Ordinal);
         Assert.True(error.CommandMayHaveRun);
@@ -82,15 +56,15 @@ public sealed class ExecRetryTests : IAsyncLifetime
     [Fact]
     public async Task A_copy_in_whose_upgrade_was_refused_is_tried_again_and_arrives()
     {
-        var local = Path.Combine(_directory, "input.txt");
+        var local = Path.Combine(Root, "input.txt");
         await File.WriteAllTextAsync(local, "copied\n");
         await using var pod = await StartAsync();
-        _emulator.Options.Faults.RefuseExecUpgrades = 1;
+        Emulator.Options.Faults.RefuseExecUpgrades = 1;
 
         await pod.CopyToAsync("test0-0", local, "/state/copied.txt", CancellationToken.None);
 
-        Assert.Equal(0, _emulator.Options.Faults.RefuseExecUpgrades);
-        Assert.Equal("copied\n", await File.ReadAllTextAsync(Path.Combine(_directory, "state", "copied.txt")));
+        Assert.Equal(0, Emulator.Options.Faults.RefuseExecUpgrades);
+        Assert.Equal("copied\n", await File.ReadAllTextAsync(Path.Combine(Root, "state", "copied.txt")));
     }
 
     [Fact]
@@ -98,11 +72,11 @@ public sealed class ExecRetryTests : IAsyncLifetime
     {
         await using var pod = await StartAsync();
         await pod.ExecAsync("test0-0", ["sh", "-c", "head -c 3000000 /dev/zero > /state/big"], new Dictionary<string, string>(), new Count(), CancellationToken.None);
-        _emulator.Options.Faults.DropExecAfterBytes = 1_000_000;
-        var target = Path.Combine(_directory, "big-copy");
+        Emulator.Options.Faults.DropExecAfterBytes = 1_000_000;
+        var target = Path.Combine(Root, "big-copy");
 
         var error = await Assert.ThrowsAsync<PodFailedException>(() => pod.CopyFromAsync("test0-0", "/state/big", target, CancellationToken.None));
-        _emulator.Options.Faults.DropExecAfterBytes = null;
+        Emulator.Options.Faults.DropExecAfterBytes = null;
 
         Assert.Contains("lost its connection", error.Message, StringComparison.Ordinal);
         Assert.False(File.Exists(target));
@@ -114,14 +88,14 @@ public sealed class ExecRetryTests : IAsyncLifetime
         // Packing only reads the container's files, so unlike a key's command it may run again.
         await using var pod = await StartAsync();
         await pod.ExecAsync("test0-0", ["sh", "-c", "head -c 3000000 /dev/zero > /state/big"], new Dictionary<string, string>(), new Count(), CancellationToken.None);
-        _emulator.Options.Faults.DropExecAfterBytes = 1_000_000;
-        _emulator.Options.Faults.DropExecTimes = 1;
-        var target = Path.Combine(_directory, "big-once");
+        Emulator.Options.Faults.DropExecAfterBytes = 1_000_000;
+        Emulator.Options.Faults.DropExecTimes = 1;
+        var target = Path.Combine(Root, "big-once");
 
         await pod.CopyFromAsync("test0-0", "/state/big", target, CancellationToken.None);
-        var dropsLeft = _emulator.Options.Faults.DropExecTimes;
-        _emulator.Options.Faults.DropExecAfterBytes = null;
-        _emulator.Options.Faults.DropExecTimes = null;
+        var dropsLeft = Emulator.Options.Faults.DropExecTimes;
+        Emulator.Options.Faults.DropExecAfterBytes = null;
+        Emulator.Options.Faults.DropExecTimes = null;
 
         Assert.Equal(0, dropsLeft);
         Assert.Equal(3_000_000, new FileInfo(target).Length);
@@ -150,7 +124,7 @@ public sealed class ExecRetryTests : IAsyncLifetime
             new V1PodSpec
             {
                 RestartPolicy = "Never",
-                Volumes = [new V1Volume { Name = "state", HostPath = new V1HostPathVolumeSource { Path = Path.Combine(_directory, "state") } }],
+                Volumes = [new V1Volume { Name = "state", HostPath = new V1HostPathVolumeSource { Path = State } }],
                 Containers = [new V1Container
                 {
                     Name = "test0-0",

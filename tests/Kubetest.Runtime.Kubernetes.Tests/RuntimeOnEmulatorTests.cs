@@ -8,35 +8,8 @@ using Kubetest.Runtime.Kubernetes;
 namespace Kubetest.Runtime.Kubernetes.Tests;
 
 /// <summary>The kubernetes runtime against the API emulator, through the official client, as the kubetest service account.</summary>
-public sealed class RuntimeOnEmulatorTests : IAsyncLifetime
+public sealed class RuntimeOnEmulatorTests() : EmulatorRuntimeTestBase("kubetest-k8s-runtime-")
 {
-    private readonly string _directory = Directory.CreateTempSubdirectory("kubetest-k8s-runtime-").FullName;
-    private KubeEmulator _emulator = null!;
-
-    private k8s.Kubernetes Client { get; set; } = null!;
-
-    private KubernetesPodRuntime Runtime { get; set; } = null!;
-
-    private List<string> Warnings { get; } = [];
-
-    public async Task InitializeAsync()
-    {
-        _emulator = await KubeEmulator.StartAsync(new EmulatorOptions());
-        var kubeconfig = Path.Combine(_directory, "kubeconfig");
-        _emulator.WriteKubeconfig(kubeconfig);
-        Client = new k8s.Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(kubeconfig));
-        var lifecycle = JobLifecycle.For(RunOwner.Current(), JobLifecycle.DefaultMaxRunTime);
-        Runtime = new KubernetesPodRuntime(Client, new KubernetesRuntimeOptions("default", TimeSpan.FromSeconds(30), lifecycle), TimeProvider.System, Warnings.Add);
-    }
-
-    public async Task DisposeAsync()
-    {
-        await Runtime.DisposeAsync();
-        Client.Dispose();
-        await _emulator.DisposeAsync();
-        Directory.Delete(_directory, recursive: true);
-    }
-
     [Fact]
     public async Task Exec_in_a_held_container_streams_its_lines_and_returns_its_exit_code()
     {
@@ -51,16 +24,16 @@ public sealed class RuntimeOnEmulatorTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_file_copied_in_can_be_read_and_a_directory_copied_out_arrives_whole()
+    public async Task A_file_copied_in_can_be_read_and_aRoot_copied_out_arrives_whole()
     {
-        var local = Path.Combine(_directory, "awesome-stuff");
+        var local = Path.Combine(Root, "awesome-stuff");
         await File.WriteAllTextAsync(local, "AWESOME!!!\n");
         await using var pod = await StartAsync();
 
         await pod.CopyToAsync("test0-0", local, "/work/awesome-stuff", CancellationToken.None);
         var output = new Lines();
         await pod.ExecAsync("test0-0", ["sh", "-c", "cat /work/awesome-stuff; mkdir -p /work/out/sub; echo a > /work/out/a.txt; echo b > /work/out/sub/b.txt"], new Dictionary<string, string>(), output, CancellationToken.None);
-        var copy = Path.Combine(_directory, "copy");
+        var copy = Path.Combine(Root, "copy");
         await pod.CopyFromAsync("test0-0", "/work/out", copy, CancellationToken.None);
 
         Assert.Equal(["AWESOME!!!"], output.Of(OutputStream.Stdout));
@@ -73,51 +46,51 @@ public sealed class RuntimeOnEmulatorTests : IAsyncLifetime
     {
         await using var pod = await StartAsync();
 
-        await Assert.ThrowsAsync<FileNotFoundException>(() => pod.CopyFromAsync("test0-0", "/work/none", Path.Combine(_directory, "none"), CancellationToken.None));
+        await Assert.ThrowsAsync<FileNotFoundException>(() => pod.CopyFromAsync("test0-0", "/work/none", Path.Combine(Root, "none"), CancellationToken.None));
     }
 
     [Fact]
     public async Task Disposing_the_pod_deletes_its_job_and_pod()
     {
         var pod = await StartAsync();
-        Assert.Single(_emulator.StoredJobs());
+        Assert.Single(Emulator.StoredJobs());
 
         await pod.DisposeAsync();
 
-        await WaitUntilAsync(() => _emulator.StoredJobs().Count == 0 && _emulator.StoredPods().Count == 0);
+        await WaitUntilAsync(() => Emulator.StoredJobs().Count == 0 && Emulator.StoredPods().Count == 0);
     }
 
     [Fact]
     public async Task When_deletes_fail_disposing_the_pod_and_the_runtime_throws_nothing_and_one_warning_names_the_job_and_pod()
     {
         var pod = await StartAsync();
-        var job = Assert.Single(_emulator.StoredJobs()).Metadata.Name;
-        _emulator.Options.Faults.FailDeletesOf.UnionWith(["jobs", "pods"]);
+        var job = Assert.Single(Emulator.StoredJobs()).Metadata.Name;
+        Emulator.Options.Faults.FailDeletesOf.UnionWith(["jobs", "pods"]);
 
         await pod.DisposeAsync();
         await Runtime.DisposeAsync();
 
-        _emulator.Options.Faults.FailDeletesOf.Clear();
+        Emulator.Options.Faults.FailDeletesOf.Clear();
         var warning = Assert.Single(Warnings);
         Assert.Contains($"job/{job}, pod/{pod.Name}", warning, StringComparison.Ordinal);
         Assert.Contains("kubetest gc -n default", warning, StringComparison.Ordinal);
         Assert.Equal([$"job/{job}, pod/{pod.Name} in namespace default"], Runtime.LeftBehind);
-        Assert.Single(_emulator.StoredJobs());
+        Assert.Single(Emulator.StoredJobs());
     }
 
     [Fact]
     public async Task A_job_whose_pod_delete_failed_once_is_deleted_when_the_runtime_is_disposed()
     {
         var pod = await StartAsync();
-        _emulator.Options.Faults.FailDeletesOf.Add("jobs");
+        Emulator.Options.Faults.FailDeletesOf.Add("jobs");
         await pod.DisposeAsync();
-        _emulator.Options.Faults.FailDeletesOf.Clear();
+        Emulator.Options.Faults.FailDeletesOf.Clear();
 
         await Runtime.DisposeAsync();
 
         Assert.Empty(Warnings);
         Assert.Empty(Runtime.LeftBehind);
-        await WaitUntilAsync(() => _emulator.StoredJobs().Count == 0 && _emulator.StoredPods().Count == 0);
+        await WaitUntilAsync(() => Emulator.StoredJobs().Count == 0 && Emulator.StoredPods().Count == 0);
     }
 
     [Fact]
@@ -125,14 +98,14 @@ public sealed class RuntimeOnEmulatorTests : IAsyncLifetime
     {
         await using var pod = await StartAsync();
 
-        var job = Assert.Single(_emulator.StoredJobs());
+        var job = Assert.Single(Emulator.StoredJobs());
         var owner = JobLifecycle.OwnerOf(job.Metadata);
         Assert.NotNull(owner);
         Assert.Equal((Environment.MachineName, Environment.ProcessId), (owner.Host, owner.Pid));
         Assert.True(owner.IsAlive(), "this test process is the owner and runs");
         Assert.Equal((long)JobLifecycle.DefaultMaxRunTime.TotalSeconds, job.Spec.ActiveDeadlineSeconds);
         Assert.Equal(JobLifecycle.DefaultTtl, job.Spec.TtlSecondsAfterFinished);
-        Assert.Equal(job.Metadata.Labels[JobLifecycle.RunLabel], _emulator.StoredPods().Single().Metadata.Labels[JobLifecycle.RunLabel]);
+        Assert.Equal(job.Metadata.Labels[JobLifecycle.RunLabel], Emulator.StoredPods().Single().Metadata.Labels[JobLifecycle.RunLabel]);
     }
 
     private async Task<IPod> StartAsync()
