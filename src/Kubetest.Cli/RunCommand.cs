@@ -2,6 +2,7 @@ using System.CommandLine;
 using Kubetest.DryRun;
 using Kubetest.Engine;
 using Kubetest.Model;
+using Kubetest.Planning;
 using Kubetest.Reporting;
 using Kubetest.Runtime;
 
@@ -79,7 +80,6 @@ public static class RunCommand
             durations = Report.ReadDurations(await ReadAsync(timingsFile, "--timings report", MaxSideFileBytes, cancellationToken).ConfigureAwait(false), timingsFile);
         }
 
-        var runOptions = new RunOptions(listKeys, durations, parseResult.GetValue(options.AllowEmpty));
         var parameters = (parseResult.GetValue(options.Template) ?? [])
             .Select(p => p.Split('=', 2))
             .GroupBy(p => p[0], StringComparer.Ordinal)
@@ -92,6 +92,8 @@ public static class RunCommand
         }
 
         var level = CliOptions.ParseLevel(parseResult.GetValue(options.LogLevel)) ?? CliOptions.ParseLevel(job.Spec.Log.Level) ?? LogLevel.Info;
+        var live = parseResult.GetValue(options.Live);
+        var runOptions = new RunOptions(listKeys, durations, parseResult.GetValue(options.AllowEmpty), level, live);
         foreach (var warning in loaded.Warnings.Where(_ => level <= LogLevel.Warn))
         {
             await streams.Error.WriteLineAsync($"[WARN] {file}: {warning}").ConfigureAwait(false);
@@ -112,7 +114,9 @@ public static class RunCommand
 
         if (parseResult.GetValue(options.DryRun))
         {
-            await streams.Output.WriteAsync(DryRunRenderer.Render(job, runOptions, @namespace, JobLifecycle.For(RunOwner.Current(), runtime.MaxRunTime))).ConfigureAwait(false);
+            var dryRun = DryRunRenderer.Render(RunPlan.Build(job, runOptions), @namespace, JobLifecycle.For(RunOwner.Current(), runtime.MaxRunTime), runtime.Name);
+            await streams.Output.WriteAsync(dryRun.Objects).ConfigureAwait(false);
+            await streams.Error.WriteAsync(dryRun.Plan).ConfigureAwait(false);
             return ExitCodes.Success;
         }
 
@@ -122,7 +126,7 @@ public static class RunCommand
             throw new UserInputException($"-o: {reportPath} is a directory; give the path of the report file");
         }
 
-        var (result, leftBehind) = await ExecuteAsync(streams, job, runOptions, runtime, level, parseResult.GetValue(options.Live), cancellationToken).ConfigureAwait(false);
+        var (result, leftBehind) = await ExecuteAsync(streams, job, runOptions, runtime, cancellationToken).ConfigureAwait(false);
         var json = result.Report.ToJson();
         await streams.Output.WriteLineAsync(json).ConfigureAwait(false);
         if (reportPath is not null)
@@ -139,7 +143,7 @@ public static class RunCommand
     /// Runs the job and cleans up. Cleanup never throws: what could not be removed becomes one
     /// warning, and <c>LeftBehind</c> makes the exit code 1, but the report is always returned.
     /// </summary>
-    private static async Task<(RunResult Result, bool LeftBehind)> ExecuteAsync(Streams streams, TestJob job, RunOptions runOptions, RuntimeChoice choice, LogLevel level, bool live, CancellationToken cancellationToken)
+    private static async Task<(RunResult Result, bool LeftBehind)> ExecuteAsync(Streams streams, TestJob job, RunOptions runOptions, RuntimeChoice choice, CancellationToken cancellationToken)
     {
         var owner = RunOwner.Current();
         var stale = RunWorkspace.RemoveStale(Path.GetTempPath());
@@ -147,32 +151,28 @@ public static class RunCommand
         (RunResult Result, bool LeftBehind) outcome;
         try
         {
-            var logFile = new StreamWriter(workspace.LogPath) { AutoFlush = true };
-            await using (logFile.ConfigureAwait(false))
+            var console = new TextReporter(streams.Error, runOptions.LogLevel, runOptions.Live, workspace.Root);
+            foreach (var (path, error) in stale)
             {
-                var console = new ConsoleReporter(streams.Error, logFile, level, live, workspace.Root);
-                foreach (var (path, error) in stale)
-                {
-                    console.On(error is null
-                        ? new LogEvent(LogLevel.Debug, $"removed {path}, the directory of a kubetest run that is gone")
-                        : new LogEvent(LogLevel.Warn, $"could not remove {path}, the directory of a kubetest run that is gone: {error}"));
-                }
-
-                var runtime = await RuntimeFactory.CreateAsync(choice, owner, workspace, console, cancellationToken).ConfigureAwait(false);
-                RunResult result;
-                var leftBehind = false;
-                try
-                {
-                    var engine = new TestJobEngine(runtime, console, workspace, TimeProvider.System);
-                    result = await engine.RunAsync(job, runOptions, cancellationToken).ConfigureAwait(false);
-                }
-                finally
-                {
-                    leftBehind = await DisposeRuntimeAsync(runtime, console).ConfigureAwait(false);
-                }
-
-                outcome = (result, leftBehind);
+                console.On(error is null
+                    ? new LogEvent(LogLevel.Debug, $"removed {path}, the directory of a kubetest run that is gone")
+                    : new LogEvent(LogLevel.Warn, $"could not remove {path}, the directory of a kubetest run that is gone: {error}"));
             }
+
+            var runtime = await RuntimeFactory.CreateAsync(choice, owner, workspace, console, cancellationToken).ConfigureAwait(false);
+            RunResult result;
+            var leftBehind = false;
+            try
+            {
+                var engine = new TestJobEngine(runtime, console, workspace, TimeProvider.System);
+                result = await engine.RunAsync(job, runOptions, cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                leftBehind = await DisposeRuntimeAsync(runtime, console).ConfigureAwait(false);
+            }
+
+            outcome = (result, leftBehind);
         }
         finally
         {

@@ -11,14 +11,8 @@ internal sealed class KubernetesPod(
 
     public string Name => podName;
 
-    public Task<int> ExecAsync(string container, IReadOnlyList<string> command, IReadOnlyDictionary<string, string> extraEnv, IOutputSink output, CancellationToken cancellationToken)
-    {
-        // Exec has no environment of its own: pass extra variables through env(1).
-        IReadOnlyList<string> argv = extraEnv.Count == 0
-            ? command
-            : ["env", .. extraEnv.Select(kv => $"{kv.Key}={kv.Value}"), .. command];
-        return exec.RunLinesAsync(podName, container, argv, output, cancellationToken);
-    }
+    public Task<int> ExecAsync(string container, IReadOnlyList<string> command, IOutputSink output, CancellationToken cancellationToken) =>
+        exec.RunLinesAsync(podName, container, command, output, cancellationToken);
 
     public Task<IReadOnlyList<string>> CopyFromAsync(string container, string containerPath, string localPath, CancellationToken cancellationToken) =>
         new TarCopy(exec).CopyFromAsync(podName, container, containerPath, localPath, cancellationToken);

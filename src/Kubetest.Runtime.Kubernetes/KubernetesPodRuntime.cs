@@ -80,12 +80,13 @@ public sealed class KubernetesPodRuntime : IPodRuntime, IRuntimeCleanup
                 throw new PodFailedException($"job {jobName}: the API server answered {(int)http.Response.StatusCode} {StatusMessage(http)}", ex);
             }
 
-            if (ex is IOException)
+            // One seam: whatever kept the pod from starting reaches the engine as PodFailedException, on every runtime.
+            if (ex is PodFailedException || (ex is OperationCanceledException && cancellationToken.IsCancellationRequested))
             {
-                throw new PodFailedException($"job {jobName}: {ex.Message}", ex);
+                throw;
             }
 
-            throw;
+            throw new PodFailedException($"job {jobName}: {ex.Message}", ex);
         }
     }
 

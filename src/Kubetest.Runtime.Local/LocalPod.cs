@@ -30,14 +30,14 @@ internal sealed class LocalPod : IStreamingPod
 
     public string Name { get; }
 
-    public async Task<int> ExecAsync(string container, IReadOnlyList<string> command, IReadOnlyDictionary<string, string> extraEnv, IOutputSink output, CancellationToken cancellationToken)
+    public async Task<int> ExecAsync(string container, IReadOnlyList<string> command, IOutputSink output, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         var target = Container(container);
         RunningProcess process;
         try
         {
-            process = Launch(target, command, extraEnv, output);
+            process = Launch(target, command, null, output);
         }
         catch (Win32Exception e)
         {

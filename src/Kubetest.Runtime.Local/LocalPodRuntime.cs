@@ -132,7 +132,7 @@ public sealed class LocalPodRuntime : IPodRuntime, IRuntimeCleanup
 
             return pod;
         }
-        catch
+        catch (Exception ex)
         {
             if (pod is not null)
             {
@@ -143,7 +143,13 @@ public sealed class LocalPodRuntime : IPodRuntime, IRuntimeCleanup
                 FileTree.Delete(directory);
             }
 
-            throw;
+            // One seam: whatever kept the pod from starting reaches the engine as PodFailedException, on every runtime.
+            if (ex is PodFailedException || (ex is OperationCanceledException && cancellationToken.IsCancellationRequested))
+            {
+                throw;
+            }
+
+            throw new PodFailedException($"pod {name}: {ex.Message}", ex);
         }
     }
 

@@ -75,10 +75,18 @@ public sealed class FuzzTests : IDisposable
         }
 
         // Every line is a log line or a problem under the one [ERROR] line: nothing raw, nothing forged.
-        if (lines.FirstOrDefault(l => !(l.StartsWith("[ERROR] ", StringComparison.Ordinal) || l.StartsWith("[WARN] ", StringComparison.Ordinal)
+        // A dry run's plan follows, from its "dry run of" line on; none of its lines may pass for a log line.
+        var plan = lines.FindIndex(l => l.StartsWith("dry run of ", StringComparison.Ordinal));
+        var log = plan < 0 ? lines : lines[..plan];
+        if (log.FirstOrDefault(l => !(l.StartsWith("[ERROR] ", StringComparison.Ordinal) || l.StartsWith("[WARN] ", StringComparison.Ordinal)
             || l.StartsWith("  - ", StringComparison.Ordinal) || l.StartsWith("  … and ", StringComparison.Ordinal))) is { } stray)
         {
             return $"stray stderr line: {Head(stray)}";
+        }
+
+        if (plan >= 0 && lines[plan..].FirstOrDefault(l => l.StartsWith('[')) is { } forged)
+        {
+            return $"a line of the dry run's plan looks like a log line: {Head(forged)}";
         }
 
         return exit switch

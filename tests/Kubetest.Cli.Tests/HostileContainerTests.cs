@@ -141,12 +141,12 @@ public sealed class HostileContainerTests(Runtimes runtimes) : IClassFixture<Run
                       - name: reader
                         image: alpine
                         command: ["sh", "-c"]
-                        args: ["cat /check/f; cat /check/out/host; cat /check/out/l1; ls /check/out/hostdir; true"]
+                        args: ["cat /kubetest-reader/f; cat /kubetest-reader/out/host; cat /kubetest-reader/out/l1; ls /kubetest-reader/out/hostdir; true"]
                         volumeMounts:
                           - name: f
-                            mountPath: /check/f
+                            mountPath: /kubetest-reader/f
                           - name: out
-                            mountPath: /check/out
+                            mountPath: /kubetest-reader/out
                     volumes:
                       - name: f
                         artifact:

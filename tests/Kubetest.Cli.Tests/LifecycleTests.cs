@@ -65,6 +65,8 @@ public sealed class LifecycleTests(Runtimes runtimes) : IClassFixture<Runtimes>,
             Faults.FailDeletesOf.UnionWith(["jobs", "pods"]);
         }
 
+        // What an earlier test of the shared emulator may still hold is not this run's.
+        var before = runtimes.LeftInCluster(RuntimeKind.Kubernetes);
         var clock = Stopwatch.StartNew();
         var run = await cli.RunAsync(manifest);
         clock.Stop();
@@ -73,7 +75,7 @@ public sealed class LifecycleTests(Runtimes runtimes) : IClassFixture<Runtimes>,
         AssertNoStackTrace(run);
         Assert.Equal("success", run.Report.GetProperty("status").GetString());
         Assert.Equal(2, run.Report.GetProperty("successNum").GetInt32());
-        var left = runtimes.LeftInCluster(RuntimeKind.Kubernetes);
+        var left = runtimes.LeftInCluster(RuntimeKind.Kubernetes).Except(before).ToList();
         var job = Assert.Single(left, o => o.StartsWith("job/", StringComparison.Ordinal));
         var pod = Assert.Single(left, o => o.StartsWith("pod/", StringComparison.Ordinal));
         var warning = Assert.Single(run.StderrLines, l => l.StartsWith("[WARN] cleanup: could not delete", StringComparison.Ordinal));
@@ -142,9 +144,15 @@ public sealed class LifecycleTests(Runtimes runtimes) : IClassFixture<Runtimes>,
         Assert.Equal(137, killed.ExitCode);
         var job = Assert.Single(runtimes.Emulator.StoredJobs(), j => j.Metadata.Name.StartsWith("e2e-", StringComparison.Ordinal));
         Assert.Equal(6, job.Spec.ActiveDeadlineSeconds);
-        await WaitAsync(() => runtimes.Emulator.StoredPods().Count == 0, "the pods of a killed run after its 6 s deadline");
-        var failed = Assert.Single(runtimes.Emulator.StoredJobs(), j => j.Metadata.Name == job.Metadata.Name);
-        Assert.Equal("DeadlineExceeded", Assert.Single(failed.Status.Conditions).Reason);
+
+        // Whichever comes first ends them: the Job's deadline (its pods deleted) or the held
+        // containers' own wait, which lasts as long (the pod then completes). Under load either wins.
+        await WaitAsync(
+            () => runtimes.Emulator.StoredPods().All(p => p.Status?.Phase is "Succeeded" or "Failed"),
+            "the pods of a killed run after its 6 s deadline");
+        var ended = Assert.Single(runtimes.Emulator.StoredJobs(), j => j.Metadata.Name == job.Metadata.Name);
+        var condition = Assert.Single(ended.Status.Conditions);
+        Assert.True(condition.Reason == "DeadlineExceeded" || condition.Type == "Complete", $"{condition.Type} {condition.Reason}");
 
         var gc = await cli.RunWithoutRuntimeAsync("gc", "-c", runtimes.Kubeconfig);
 

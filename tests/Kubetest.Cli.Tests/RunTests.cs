@@ -73,6 +73,8 @@ public sealed class RunTests(Runtimes runtimes) : IClassFixture<Runtimes>
         Assert.Equal("ok2 attempt 1\n", Result("test1-0"));
         Assert.Equal("bad3 attempt 2\n", Result("test2-0"));
         Assert.Equal(["test0-0", "test1-0", "test2-0"], Directory.GetDirectories(export).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+        var attempts = run.Report.GetProperty("details").EnumerateArray().ToDictionary(d => d.GetProperty("name").GetString()!, d => d.GetProperty("attempts").GetInt32());
+        Assert.Equal(new Dictionary<string, int> { ["ok1"] = 1, ["ok2"] = 1, ["bad3"] = 2 }, attempts);
     }
 
     [SkippableTheory]

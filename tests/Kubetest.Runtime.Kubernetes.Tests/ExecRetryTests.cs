@@ -23,7 +23,7 @@ public sealed class ExecRetryTests() : EmulatorRuntimeTestBase("kubetest-exec-re
         var refusedBefore = Emulator.Injected500Count;
         var output = new Count();
 
-        var exitCode = await pod.ExecAsync("test0-0", ["sh", "-c", "echo run >> /state/runs; echo done"], new Dictionary<string, string>(), output, CancellationToken.None);
+        var exitCode = await pod.ExecAsync("test0-0", ["sh", "-c", "echo run >> /state/runs; echo done"], output, CancellationToken.None);
 
         Assert.Equal(0, exitCode);
         Assert.Equal(2, Emulator.Injected500Count - refusedBefore);
@@ -41,7 +41,6 @@ public sealed class ExecRetryTests() : EmulatorRuntimeTestBase("kubetest-exec-re
         var error = await Assert.ThrowsAsync<PodFailedException>(() => pod.ExecAsync(
             "test0-0",
             ["sh", "-c", "echo run >> /state/runs; head -c 20000000 /dev/zero | tr '\\0' a | fold -w 99"],
-            new Dictionary<string, string>(),
             output,
             CancellationToken.None));
         Emulator.Options.Faults.DropExecAfterBytes = null;
@@ -71,7 +70,7 @@ public sealed class ExecRetryTests() : EmulatorRuntimeTestBase("kubetest-exec-re
     public async Task A_copy_out_whose_connection_drops_midway_every_time_is_an_error_not_a_partial_file()
     {
         await using var pod = await StartAsync();
-        await pod.ExecAsync("test0-0", ["sh", "-c", "head -c 3000000 /dev/zero > /state/big"], new Dictionary<string, string>(), new Count(), CancellationToken.None);
+        await pod.ExecAsync("test0-0", ["sh", "-c", "head -c 3000000 /dev/zero > /state/big"], new Count(), CancellationToken.None);
         Emulator.Options.Faults.DropExecAfterBytes = 1_000_000;
         var target = Path.Combine(Root, "big-copy");
 
@@ -87,7 +86,7 @@ public sealed class ExecRetryTests() : EmulatorRuntimeTestBase("kubetest-exec-re
     {
         // Packing only reads the container's files, so unlike a key's command it may run again.
         await using var pod = await StartAsync();
-        await pod.ExecAsync("test0-0", ["sh", "-c", "head -c 3000000 /dev/zero > /state/big"], new Dictionary<string, string>(), new Count(), CancellationToken.None);
+        await pod.ExecAsync("test0-0", ["sh", "-c", "head -c 3000000 /dev/zero > /state/big"], new Count(), CancellationToken.None);
         Emulator.Options.Faults.DropExecAfterBytes = 1_000_000;
         Emulator.Options.Faults.DropExecTimes = 1;
         var target = Path.Combine(Root, "big-once");
@@ -107,7 +106,7 @@ public sealed class ExecRetryTests() : EmulatorRuntimeTestBase("kubetest-exec-re
         await using var pod = await StartAsync();
         var output = new Count();
 
-        var exitCode = await pod.ExecAsync("test0-0", ["sh", "-c", "head -c 50000000 /dev/zero | tr '\\0' a | fold -w 99; echo end >&2"], new Dictionary<string, string>(), output, CancellationToken.None);
+        var exitCode = await pod.ExecAsync("test0-0", ["sh", "-c", "head -c 50000000 /dev/zero | tr '\\0' a | fold -w 99; echo end >&2"], output, CancellationToken.None);
 
         // fold cuts 50,000,000 characters into 505,050 lines of 99 and one of 50.
         Assert.Equal(0, exitCode);

@@ -16,7 +16,7 @@ public sealed class RuntimeOnEmulatorTests() : EmulatorRuntimeTestBase("kubetest
         await using var pod = await StartAsync();
         var output = new Lines();
 
-        var exitCode = await pod.ExecAsync("test0-0", ["sh", "-c", "echo out; echo err >&2; echo $TASK_KEY; exit 3"], new Dictionary<string, string> { ["TASK_KEY"] = "k1" }, output, CancellationToken.None);
+        var exitCode = await pod.ExecAsync("test0-0", ["sh", "-c", "echo out; echo err >&2; echo $TASK_KEY; exit 3"], output, CancellationToken.None);
 
         Assert.Equal(3, exitCode);
         Assert.Equal(["out", "k1"], output.Of(OutputStream.Stdout));
@@ -32,7 +32,7 @@ public sealed class RuntimeOnEmulatorTests() : EmulatorRuntimeTestBase("kubetest
 
         await pod.CopyToAsync("test0-0", local, "/work/awesome-stuff", CancellationToken.None);
         var output = new Lines();
-        await pod.ExecAsync("test0-0", ["sh", "-c", "cat /work/awesome-stuff; mkdir -p /work/out/sub; echo a > /work/out/a.txt; echo b > /work/out/sub/b.txt"], new Dictionary<string, string>(), output, CancellationToken.None);
+        await pod.ExecAsync("test0-0", ["sh", "-c", "cat /work/awesome-stuff; mkdir -p /work/out/sub; echo a > /work/out/a.txt; echo b > /work/out/sub/b.txt"], output, CancellationToken.None);
         var copy = Path.Combine(Root, "copy");
         await pod.CopyFromAsync("test0-0", "/work/out", copy, CancellationToken.None);
 
@@ -116,7 +116,7 @@ public sealed class RuntimeOnEmulatorTests() : EmulatorRuntimeTestBase("kubetest
             new V1PodSpec
             {
                 RestartPolicy = "Never",
-                Containers = [new V1Container { Name = "test0-0", Image = "alpine", WorkingDir = "/work", Command = ["true"] }],
+                Containers = [new V1Container { Name = "test0-0", Image = "alpine", WorkingDir = "/work", Command = ["true"], Env = [new V1EnvVar { Name = "TASK_KEY", Value = "k1" }] }],
             },
             ["test0-0"],
             [],

@@ -15,9 +15,10 @@ public class NoSandboxPodTests : RuntimeTestBase
     {
         var main = Container("main");
         main.WorkingDir = "/work";
+        main.Env = [new V1EnvVar { Name = "TASK_KEY", Value = "k1" }];
         await using var pod = await Runtime.StartPodAsync(Request(new V1PodSpec { Containers = [main] }), new RecordingSink(), default);
 
-        var (exitCode, output) = await Exec(pod, "main", "echo $TASK_KEY > result.txt; pwd", Env(("TASK_KEY", "k1")));
+        var (exitCode, output) = await Exec(pod, "main", "echo $TASK_KEY > result.txt; pwd");
         var copy = Path.Combine(Root, "result.txt");
         await pod.CopyFromAsync("main", "/work/result.txt", copy, default);
 
@@ -50,7 +51,7 @@ public class NoSandboxPodTests : RuntimeTestBase
         await using var pod = await Runtime.StartPodAsync(Request(new V1PodSpec { Containers = [Container("main")] }), new RecordingSink(), default);
         var sink = new RecordingSink();
 
-        var exitCode = await pod.ExecAsync("main", ["kubetest-no-such-command"], Env(), sink, default);
+        var exitCode = await pod.ExecAsync("main", ["kubetest-no-such-command"], sink, default);
 
         Assert.Equal(127, exitCode);
         Assert.Contains(sink.Stderr, line => line.Contains("kubetest-no-such-command", StringComparison.Ordinal));
@@ -84,7 +85,7 @@ public class LocalRuntimeDisposalTests : RuntimeTestBase
         var pod = await Runtime.StartPodAsync(Request(new V1PodSpec { Containers = [Container("main")] }), new RecordingSink(), default);
         var directory = Path.Combine(Root, "pods", pod.Name);
         var marker = Path.Combine(Root, "still-running");
-        var exec = pod.ExecAsync("main", ["sh", "-c", $"sleep 600; touch {marker}"], new Dictionary<string, string>(), new RecordingSink(), default);
+        var exec = pod.ExecAsync("main", ["sh", "-c", $"sleep 600; touch {marker}"], new RecordingSink(), default);
 
         await Runtime.DisposeAsync();
 

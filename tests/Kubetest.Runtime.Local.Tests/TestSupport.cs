@@ -75,11 +75,11 @@ public abstract class RuntimeTestBase : IDisposable
         return path;
     }
 
-    protected static async Task<(int ExitCode, RecordingSink Output)> Exec(IPod pod, string container, string script, IReadOnlyDictionary<string, string>? env = null)
+    protected static async Task<(int ExitCode, RecordingSink Output)> Exec(IPod pod, string container, string script)
     {
         var sink = new RecordingSink();
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        var exitCode = await pod.ExecAsync(container, ["sh", "-c", script], env ?? NoEnv, sink, timeout.Token);
+        var exitCode = await pod.ExecAsync(container, ["sh", "-c", script], sink, timeout.Token);
         return (exitCode, sink);
     }
 

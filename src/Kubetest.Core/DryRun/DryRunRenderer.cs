@@ -1,58 +1,196 @@
+using System.Globalization;
 using System.Text;
 using k8s;
 using k8s.Models;
 using Kubetest.Engine;
 using Kubetest.Model;
 using Kubetest.Planning;
+using Kubetest.Reporting;
 using Kubetest.Runtime;
 
 namespace Kubetest.DryRun;
 
+/// <summary>What <c>--dry-run</c> prints: the plan for people (stderr) and the Jobs a cluster run creates (stdout).</summary>
+/// <param name="Plan">The steps in order; for each pod its keys with the command each runs, the image and volumes; expected times when durations are known.</param>
+/// <param name="Objects">The batch/v1 Jobs as a YAML stream that <c>kubectl apply --dry-run=client -f -</c> accepts, each preceded by comments with its keys' commands.</param>
+public sealed record DryRunOutput(string Plan, string Objects);
+
 /// <summary>
-/// <c>--dry-run</c>: the batch/v1 Jobs that a run would create, one per pod, as a YAML stream.
-/// Nothing runs and nothing is created.
+/// <c>--dry-run</c>: prints a <see cref="RunPlan"/>. Nothing runs and nothing is created. The one
+/// place that maps a step kind to what the dry run shows.
 /// </summary>
 public static class DryRunRenderer
 {
-    public static string Render(TestJob job, RunOptions options, string @namespace, JobLifecycle lifecycle)
+    public static DryRunOutput Render(RunPlan plan, string @namespace, JobLifecycle lifecycle, string runtimeName)
     {
+        ArgumentNullException.ThrowIfNull(plan);
+        ArgumentNullException.ThrowIfNull(lifecycle);
+
         // Files placed into containers are not part of the Kubernetes objects, so their local paths don't matter here.
-        var builder = new PodRequestBuilder(job.Metadata.Name ?? "testjob", source => $"/{source.GetType().Name}");
-        var text = new StringBuilder();
-        foreach (var step in job.Spec.PreSteps)
+        var builder = new PodRequestBuilder(plan.TestJobName, source => $"/{source.GetType().Name}");
+        var context = new Context(builder, @namespace, lifecycle, new StringBuilder(), new StringBuilder());
+        var text = context.Plan;
+        text.Append(CultureInfo.InvariantCulture, $"dry run of {E(plan.TestJobName)}: nothing runs and nothing is created; the Jobs a run creates are printed on stdout\n");
+        if (runtimeName != "kubernetes")
         {
-            Append(text, $"preStep {step.Name}", KubernetesJob.Create(builder.ForStep(step.Template, step.TtlSecondsAfterFinished), @namespace, lifecycle));
+            text.Append(CultureInfo.InvariantCulture, $"runtime {runtimeName}: the Jobs on stdout are what a cluster run (--runtime kubernetes) would create; the {runtimeName} runtime runs the same pods and commands on this machine\n");
         }
 
-        var main = job.Spec.MainStep;
-        if (main.Strategy is not { } strategy)
+        for (var i = 0; i < plan.Steps.Count; i++)
         {
-            Append(text, "mainStep", KubernetesJob.Create(builder.ForStep(main.Template, main.TtlSecondsAfterFinished), @namespace, lifecycle));
-        }
-        else if (options.ListKeys is null && strategy.Key.Source.Dynamic is { } dynamic)
-        {
-            Append(text, "dynamic keys", KubernetesJob.Create(builder.ForStep(dynamic.Template, dynamic.TtlSecondsAfterFinished), @namespace, lifecycle));
-            text.Append("# mainStep: its Jobs depend on the keys that the command above prints, so they are made at run time.\n");
-        }
-        else
-        {
-            var keys = options.ListKeys ?? strategy.Key.Source.Static ?? [];
-            foreach (var pod in Planner.Plan(keys, strategy.Scheduler, options.Durations))
-            {
-                Append(text, $"mainStep pod {pod.PodIndex}: {pod.Keys.Count} keys, at most {pod.MaxConcurrent} at once", KubernetesJob.Create(builder.ForKeys(main.Template, strategy.Key.Env, pod, main.TtlSecondsAfterFinished), @namespace, lifecycle));
-            }
+            text.Append(CultureInfo.InvariantCulture, $"{i + 1}. ");
+            Step(plan.Steps[i], context);
         }
 
-        foreach (var step in job.Spec.PostSteps)
-        {
-            Append(text, $"postStep {step.Name}", KubernetesJob.Create(builder.ForStep(step.Template, step.TtlSecondsAfterFinished), @namespace, lifecycle));
-        }
-
-        return text.ToString();
+        return new DryRunOutput(text.ToString(), context.Objects.ToString());
     }
 
-    private static void Append(StringBuilder text, string comment, V1Job job)
+    private sealed record Context(PodRequestBuilder Builder, string Namespace, JobLifecycle Lifecycle, StringBuilder Plan, StringBuilder Objects)
     {
-        text.Append("---\n# ").Append(comment).Append('\n').Append(KubernetesYaml.Serialize(job).TrimEnd('\n')).Append('\n');
+        public int JobCount { get; set; }
     }
+
+    private static void Step(PlanStep step, Context context)
+    {
+        var text = context.Plan;
+        switch (step)
+        {
+            case PodStep pod:
+                text.Append(CultureInfo.InvariantCulture, $"{pod.Label} {E(pod.Name)}\n");
+                Pod(context, pod.Label + (pod.Kind == StepKind.Main ? "" : " " + pod.Name), "", pod.Template, context.Builder.ForStep(pod.Template, pod.TtlSecondsAfterFinished), null);
+                break;
+            case KeyListingStep listing:
+                text.Append(CultureInfo.InvariantCulture, $"dynamic keys: the keys are this command's stdout, split by {Quote(listing.Source.Delimiter)}{(listing.Source.Filter is { } filter ? $" and filtered by {Quote(filter)}" : "")}; they are known only at run time (give them with --list FILE to see their pods)\n");
+                Pod(context, "dynamic keys", "", listing.Source.Template, context.Builder.ForStep(listing.Source.Template, listing.Source.TtlSecondsAfterFinished), null);
+                break;
+            case KeysStep { Pods: null } keys:
+                text.Append(CultureInfo.InvariantCulture, $"mainStep: each key runs in a container of its own, ${E(keys.KeyEnv)} set to the key; pods are planned once the keys are known\n");
+                Command(text, "   ", keys.Template.MainContainer.Container, $"[{E(keys.KeyEnv)}:<key>] ");
+                break;
+            case KeysStep keys:
+                Keys(keys, context);
+                break;
+            case RetestStep:
+                text.Append("retest: each key that failed runs once more, in the same pod index and container it had\n");
+                break;
+            case ReportStep:
+                text.Append("report: the report so far is written for the postSteps' report volumes\n");
+                break;
+            case ExportStep export:
+                text.Append("exportArtifacts:\n");
+                foreach (var artifact in export.Exports)
+                {
+                    text.Append(CultureInfo.InvariantCulture, $"   {E(artifact.Name)} -> {E(artifact.Path)}/<container>/...\n");
+                }
+
+                break;
+            default:
+                throw new InvalidOperationException($"the dry run has no way to show a {step.GetType().Name}");
+        }
+    }
+
+    private static void Keys(KeysStep step, Context context)
+    {
+        var text = context.Plan;
+        var pods = step.Pods!;
+        var keyCount = pods.Sum(p => p.Keys.Count);
+        var slots = pods.Sum(p => p.MaxConcurrent);
+        text.Append(CultureInfo.InvariantCulture, $"mainStep: {Count(keyCount, "key")} over {Count(pods.Count, "pod")}, {slots} at once in all; each key runs in a container of its own, ${E(step.KeyEnv)} set to the key\n");
+        var estimate = step.Durations is { Count: > 0 } durations ? Planner.Estimator(durations) : null;
+        foreach (var pod in pods)
+        {
+            var busy = estimate is null ? "" : $", expected busy time {Seconds(Planner.BusyTime(pod, estimate))}";
+            var header = $"pod {pod.PodIndex}: {Count(pod.Keys.Count, "key")}, at most {pod.MaxConcurrent} at once{busy}";
+            var request = context.Builder.ForKeys(step, pod);
+            Pod(context, "mainStep " + header, header + ", ", step.Template, request, pod.Keys.Select(k => (step.ContainerOf(k), $"[{E(step.KeyEnv)}:{E(k.Key)}] ")).ToList());
+        }
+
+        if (estimate is not null && keyCount > 0)
+        {
+            var all = pods.SelectMany(p => p.Keys).Select(k => estimate(k.Key)).ToList();
+            var makespan = pods.Max(p => Planner.BusyTime(p, estimate));
+            var bound = Math.Max(all.Sum() / slots, all.Max());
+            var ratio = bound > 0 ? $" ({(makespan / bound).ToString("F2", CultureInfo.InvariantCulture)} x)" : "";
+            text.Append(CultureInfo.InvariantCulture, $"   expected makespan {Seconds(makespan)}{ratio}, lower bound {Seconds(bound)} = max(total {Seconds(all.Sum())} / {slots} slots, longest key {Seconds(all.Max())}); from --timings, a key without a past time counts as their mean\n");
+        }
+    }
+
+    /// <summary>One pod: its name and image, its keys (or its one command) with the command each runs, its volumes; and its Job on stdout.</summary>
+    private static void Pod(Context context, string title, string header, TestJobTemplate template, PodRequest request, IReadOnlyList<(string Container, string Prefix)>? keys)
+    {
+        var job = KubernetesJob.Create(request, context.Namespace, context.Lifecycle);
+
+        // kubectl apply cannot use generateName: the dry run names each Job as the run would (prefix and 5 characters).
+        job.Metadata.Name = request.GenerateName + context.JobCount.ToString("x5", CultureInfo.InvariantCulture);
+        job.Metadata.GenerateName = null;
+        context.JobCount++;
+
+        var text = context.Plan;
+        var main = template.MainContainer.Container;
+        text.Append(CultureInfo.InvariantCulture, $"   {header}Job {E(job.Metadata.Name)} in namespace {E(context.Namespace)}, image {E(main.Image)}\n");
+        var comments = new StringBuilder();
+        foreach (var (container, prefix) in keys ?? [(main.Name, "")])
+        {
+            Command(text, $"     {E(container)}: ", main, prefix);
+            comments.Append(CultureInfo.InvariantCulture, $"# {E(container)}: {prefix}{E(ShellCommand.Display(main))}\n");
+        }
+
+        foreach (var sidecar in template.Sidecars)
+        {
+            text.Append(CultureInfo.InvariantCulture, $"     sidecar {E(sidecar.Container.Name)}, image {E(sidecar.Container.Image)}\n");
+        }
+
+        if (template.Spec.FinalizerContainer is { } finalizer)
+        {
+            Command(text, $"     finalizer {E(finalizer.Container.Name)}: ", finalizer.Container, "");
+        }
+
+        Volumes(text, template, keys is null ? "after it runs" : "after each key");
+        context.Objects
+            .Append("---\n# ").Append(E(title)).Append('\n')
+            .Append(comments)
+            .Append(KubernetesYaml.Serialize(job).TrimEnd('\n')).Append('\n');
+    }
+
+    private static void Command(StringBuilder text, string prefix, V1Container container, string keyPrefix) =>
+        text.Append(prefix).Append(keyPrefix).Append(Printable.Escape(ShellCommand.Display(container))).Append('\n');
+
+    private static void Volumes(StringBuilder text, TestJobTemplate template, string when)
+    {
+        var main = template.MainContainer.Container;
+        var mounts = new List<string>();
+        foreach (var mount in main.VolumeMounts ?? [])
+        {
+            var volume = template.Spec.Volumes.FirstOrDefault(v => v.Name == mount.Name);
+            var kind = volume?.Source switch
+            {
+                ArtifactVolumeSource artifact => $"artifact {artifact.ArtifactName}",
+                LogVolumeSource => "the run's log",
+                ReportVolumeSource => "the report",
+                RepoVolumeSource repo => $"repository {repo.RepoName}",
+                TokenVolumeSource token => $"token {token.TokenName}",
+                _ => volume is null ? "?" : "volume " + mount.Name,
+            };
+            mounts.Add($"{E(mount.MountPath)} ({E(kind)})");
+        }
+
+        if (mounts.Count > 0)
+        {
+            text.Append("     volumes: ").AppendJoin(", ", mounts).Append('\n');
+        }
+
+        foreach (var artifact in template.Spec.Artifacts.Where(a => a.ContainerName == main.Name))
+        {
+            text.Append(CultureInfo.InvariantCulture, $"     artifact {E(artifact.Name)}: {E(artifact.Path)} is copied out {when}\n");
+        }
+    }
+
+    private static string Count(int count, string noun) => count == 1 ? $"1 {noun}" : $"{count} {noun}s";
+
+    private static string Quote(string value) => "\"" + E(value) + "\"";
+
+    /// <summary>Text from the manifest, escaped: a name or image holding a new line cannot forge a line of the plan.</summary>
+    private static string E(string? value) => Printable.Escape(value ?? "");
+
+    private static string Seconds(double seconds) => seconds.ToString("0.0", CultureInfo.InvariantCulture) + " s";
 }

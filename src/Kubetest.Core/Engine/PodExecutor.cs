@@ -1,20 +1,27 @@
 using System.Diagnostics;
 using System.Threading.Channels;
 using Kubetest.Model;
+using Kubetest.Planning;
 using Kubetest.Reporting;
 using Kubetest.Runtime;
 
 namespace Kubetest.Engine;
 
-/// <summary>One command to run in one held container of a pod; <paramref name="Ordinal"/> is the key's index in the run.</summary>
-internal sealed record PodTask(TaskId Id, string Container, string? KeyEnv, string? Key, int Ordinal);
+/// <summary>
+/// One command to run in one held container of a pod. <paramref name="Key"/> is a strategy key's
+/// identity (null for a step's single command); <paramref name="Stdout"/>, when given, keeps the
+/// command's standard output as a value (the dynamic keys command).
+/// </summary>
+internal sealed record PodTask(TaskId Id, string Container, string? KeyEnv, PlannedKey? Key, OutputCapture? Stdout = null);
 
 /// <summary>
 /// Runs one pod: starts it, runs its tasks with at most <c>maxConcurrent</c> at once (a freed
 /// slot takes the next task at once), copies artifacts out, runs the finalizer container, and
-/// deletes the pod whatever happens.
+/// deletes the pod whatever happens. <paramref name="podIndex"/> is the pod's index in a key step
+/// (null for a step's single pod): a sidecar or finalizer has the same name in every pod, so its
+/// artifacts are kept as <c>&lt;container&gt;&lt;podIndex&gt;</c> there, and no pod's copy replaces another's.
 /// </summary>
-internal sealed class PodExecutor(IPodRuntime runtime, IRunObserver observer, ArtifactStore artifacts)
+internal sealed class PodExecutor(IPodRuntime runtime, IRunObserver observer, ArtifactStore artifacts, int? podIndex = null)
 {
     public async Task RunAsync(
         PodRequest request,
@@ -57,7 +64,7 @@ internal sealed class PodExecutor(IPodRuntime runtime, IRunObserver observer, Ar
                 while (queue.Reader.TryRead(out var task))
                 {
                     var result = await ExecAsync(pod, task, main, cancellationToken).ConfigureAwait(false);
-                    await CollectAsync(pod, template, main.Name, task.Container, cancellationToken).ConfigureAwait(false);
+                    await CollectAsync(pod, template, main.Name, task.Container, task.Container, cancellationToken).ConfigureAwait(false);
                     onFinished(task, result);
                 }
             });
@@ -88,12 +95,12 @@ internal sealed class PodExecutor(IPodRuntime runtime, IRunObserver observer, Ar
 
     private async Task<TaskResult> ExecAsync(IPod pod, PodTask task, k8s.Models.V1Container main, CancellationToken cancellationToken)
     {
-        observer.On(new TaskStarted(task.Id, ShellCommand.Display(main), task.KeyEnv, task.Key));
+        observer.On(new TaskStarted(task.Id, ShellCommand.Display(main), task.KeyEnv, task.Key?.Key));
         var watch = Stopwatch.StartNew();
         try
         {
-            var sink = new TaskSink(observer, task.Id);
-            var exitCode = await pod.ExecAsync(task.Container, ShellCommand.Argv(main), EmptyEnv, sink, cancellationToken).ConfigureAwait(false);
+            var sink = new TaskSink(observer, task.Id, task.Stdout);
+            var exitCode = await pod.ExecAsync(task.Container, ShellCommand.Argv(main), sink, cancellationToken).ConfigureAwait(false);
             return new TaskResult(exitCode == 0 ? KeyStatus.Success : KeyStatus.Failure, exitCode, watch.Elapsed);
         }
         catch (PodFailedException ex) when (ex.CommandMayHaveRun && !cancellationToken.IsCancellationRequested)
@@ -106,14 +113,17 @@ internal sealed class PodExecutor(IPodRuntime runtime, IRunObserver observer, Ar
         }
     }
 
-    /// <summary>Copies the artifacts of <paramref name="templateContainer"/> out of <paramref name="container"/>; a missing one is a warning.</summary>
-    private async Task CollectAsync(IPod pod, TestJobTemplate template, string templateContainer, string container, CancellationToken cancellationToken)
+    /// <summary>
+    /// Copies the artifacts of the template's <paramref name="templateContainer"/> out of the pod's
+    /// <paramref name="container"/> into the store's <paramref name="storedAs"/> directory; a missing one is a warning.
+    /// </summary>
+    private async Task CollectAsync(IPod pod, TestJobTemplate template, string templateContainer, string container, string storedAs, CancellationToken cancellationToken)
     {
         foreach (var artifact in template.Spec.Artifacts.Where(a => a.ContainerName == templateContainer))
         {
             try
             {
-                var local = artifacts.PathFor(artifact.Name, container, artifact.Path);
+                var local = artifacts.PathFor(artifact.Name, storedAs, artifact.Path);
                 foreach (var warning in await pod.CopyFromAsync(container, artifact.Path, local, cancellationToken).ConfigureAwait(false))
                 {
                     observer.On(new LogEvent(LogLevel.Warn, $"artifact {artifact.Name}: {warning}"));
@@ -137,7 +147,7 @@ internal sealed class PodExecutor(IPodRuntime runtime, IRunObserver observer, Ar
             var watch = Stopwatch.StartNew();
             try
             {
-                var exitCode = await pod.ExecAsync(container.Name, ShellCommand.Argv(container), EmptyEnv, new TaskSink(observer, id), cancellationToken).ConfigureAwait(false);
+                var exitCode = await pod.ExecAsync(container.Name, ShellCommand.Argv(container), new TaskSink(observer, id, null), cancellationToken).ConfigureAwait(false);
                 observer.On(new TaskFinished(id, new TaskResult(exitCode == 0 ? KeyStatus.Success : KeyStatus.Failure, exitCode, watch.Elapsed), 0, 0));
                 if (exitCode != 0)
                 {
@@ -154,16 +164,22 @@ internal sealed class PodExecutor(IPodRuntime runtime, IRunObserver observer, Ar
         {
             if (other is not null)
             {
-                await CollectAsync(pod, template, other, other, cancellationToken).ConfigureAwait(false);
+                await CollectAsync(pod, template, other, other, $"{other}{podIndex}", cancellationToken).ConfigureAwait(false);
             }
         }
     }
 
-    private static readonly IReadOnlyDictionary<string, string> EmptyEnv = new Dictionary<string, string>();
-
-    private sealed class TaskSink(IRunObserver observer, TaskId id) : IOutputSink
+    private sealed class TaskSink(IRunObserver observer, TaskId id, OutputCapture? stdout) : IOutputSink
     {
-        public void WriteLine(OutputStream stream, string line) => observer.On(new TaskOutput(id, stream, line));
+        public void WriteLine(OutputStream stream, string line)
+        {
+            if (stream == OutputStream.Stdout)
+            {
+                stdout?.Add(line);
+            }
+
+            observer.On(new TaskOutput(id, stream, line));
+        }
     }
 
     private sealed class PodLogSink(IRunObserver observer, string pod) : IOutputSink

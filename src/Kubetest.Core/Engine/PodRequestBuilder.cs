@@ -25,22 +25,23 @@ public sealed class PodRequestBuilder(string testJobName, Func<KubetestVolumeSou
         return Build(template, containers, [template.MainContainer.Container.Name], null, ttlSecondsAfterFinished);
     }
 
-    /// <summary>A pod of the plan: one held container per key, plus the template's sidecars.</summary>
-    public PodRequest ForKeys(TestJobTemplate template, string keyEnv, PlannedPod pod, int? ttlSecondsAfterFinished)
+    /// <summary>A pod of the key step's plan: one held container per key, plus the template's sidecars.</summary>
+    public PodRequest ForKeys(KeysStep step, PlannedPod pod)
     {
+        var template = step.Template;
         var main = template.MainContainer.Container;
         var containers = template.Sidecars.Select(c => Clone(c.Container)).ToList();
         var held = new List<string>(pod.Keys.Count);
         foreach (var key in pod.Keys)
         {
             var container = Clone(main);
-            container.Name = KeyContainerName(main.Name, key);
-            container.Env = [.. container.Env ?? [], new V1EnvVar { Name = keyEnv, Value = EnvValue(key.Key) }];
+            container.Name = step.ContainerOf(key);
+            container.Env = [.. container.Env ?? [], new V1EnvVar { Name = step.KeyEnv, Value = EnvValue(key.Key) }];
             containers.Add(container);
             held.Add(container.Name);
         }
 
-        return Build(template, containers, held, pod.Keys.Select(k => k.Key).ToList(), ttlSecondsAfterFinished);
+        return Build(template, containers, held, pod.Keys.Select(k => k.Key).ToList(), step.TtlSecondsAfterFinished);
     }
 
     /// <summary>
@@ -48,8 +49,6 @@ public sealed class PodRequestBuilder(string testJobName, Func<KubetestVolumeSou
     /// <c>$</c>, so every <c>$</c> is doubled for the key to reach the container unchanged.
     /// </summary>
     public static string EnvValue(string literal) => literal.Replace("$", "$$", StringComparison.Ordinal);
-
-    public static string KeyContainerName(string main, PlannedKey key) => $"{main}{key.PodIndex}-{key.ContainerIndex}";
 
     private PodRequest Build(TestJobTemplate template, List<V1Container> containers, List<string> held, IReadOnlyList<string>? keys, int? ttl)
     {

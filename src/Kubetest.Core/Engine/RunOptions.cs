@@ -1,10 +1,19 @@
+using Kubetest.Reporting;
+
 namespace Kubetest.Engine;
 
 /// <summary>What the command line adds to the manifest.</summary>
 /// <param name="ListKeys">Keys from <c>--list FILE</c>; they replace the manifest's key source.</param>
 /// <param name="Durations">Past durations in seconds by key (<c>--timings REPORT</c>), for longest-first planning.</param>
 /// <param name="AllowEmpty">Whether a run whose dynamic keys come out empty succeeds (<c>--allow-empty</c>) rather than failing as bad input.</param>
-public sealed record RunOptions(IReadOnlyList<string>? ListKeys = null, IReadOnlyDictionary<string, double>? Durations = null, bool AllowEmpty = false);
+/// <param name="LogLevel">The lowest level written to the run's log file (the <c>log</c> volumes), as on the console.</param>
+/// <param name="Live">Whether the log file gets output lines as they come (<c>--live</c>), as the console does.</param>
+public sealed record RunOptions(
+    IReadOnlyList<string>? ListKeys = null,
+    IReadOnlyDictionary<string, double>? Durations = null,
+    bool AllowEmpty = false,
+    LogLevel LogLevel = LogLevel.Info,
+    bool Live = false);
 
 /// <summary>How the run ended: the final report, whether it was stopped before its end, and whether its input (the keys) was unusable.</summary>
 public sealed record RunResult(Reporting.Report Report, bool Interrupted, bool BadInput = false);

@@ -7,47 +7,89 @@ using Kubetest.Runtime;
 namespace Kubetest.Engine;
 
 /// <summary>
-/// Runs a TestJob: preSteps, key resolution, the main step through the plan, retest, postSteps,
-/// artifact export. Talks to one pod runtime and reports through events only.
+/// Executes a <see cref="RunPlan"/>: each step in the plan's order, through one pod runtime,
+/// reporting through events only. Owns the run's log file (written by a <see cref="TextReporter"/>
+/// of its own, for <c>log</c> volumes).
 /// </summary>
 public sealed partial class TestJobEngine(IPodRuntime runtime, IRunObserver observer, RunWorkspace workspace, TimeProvider time)
 {
     private readonly ArtifactStore _artifacts = new(workspace.ArtifactsDirectory);
 
-    public async Task<RunResult> RunAsync(TestJob job, RunOptions options, CancellationToken cancellationToken)
+    public Task<RunResult> RunAsync(TestJob job, RunOptions options, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(job);
         RejectUnsupported(job);
-        var startedAt = time.GetUtcNow();
-        var clock = Stopwatch.StartNew();
-        var builder = new PodRequestBuilder(job.Metadata.Name ?? "testjob", LocalPathOf);
-        var main = job.Spec.MainStep;
-        var results = new MainResults(main.Strategy is null ? [main.Template.MainContainer.Container.Name] : options.ListKeys ?? main.Strategy.Key.Source.Static ?? []);
-        var failed = false;
-        var interrupted = false;
-        try
-        {
-            failed = !await RunStepsAsync(job.Spec.PreSteps, builder, cancellationToken).ConfigureAwait(false)
-                || !await RunMainAsync(main, options, builder, results, cancellationToken).ConfigureAwait(false);
-            if (!failed || results.Any)
-            {
-                await File.WriteAllTextAsync(workspace.ReportPath, BuildReport(job, startedAt, clock, results, failed).ToJson(), cancellationToken).ConfigureAwait(false);
-                failed |= !await RunStepsAsync(job.Spec.PostSteps, builder, cancellationToken).ConfigureAwait(false);
-                failed |= !Export(job, cancellationToken);
-            }
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            interrupted = true;
-            observer.On(new LogEvent(LogLevel.Warn, "stopped: running keys were killed and their pods deleted"));
-        }
-
-        var report = BuildReport(job, startedAt, clock, results, failed || interrupted);
-        observer.On(new RunFinished(report));
-        return new RunResult(report, interrupted, _badInput);
+        return RunAsync(job, RunPlan.Build(job, options), options, cancellationToken);
     }
 
-    private static Report BuildReport(TestJob job, DateTimeOffset startedAt, Stopwatch clock, MainResults results, bool failed) =>
-        Report.Build(startedAt, clock.Elapsed, results.Details(), job.Spec.Log.ExtParam, failed);
+    public async Task<RunResult> RunAsync(TestJob job, RunPlan plan, RunOptions options, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        ArgumentNullException.ThrowIfNull(plan);
+        ArgumentNullException.ThrowIfNull(options);
+        var logFile = new StreamWriter(workspace.LogPath) { AutoFlush = true };
+        await using (logFile.ConfigureAwait(false))
+        {
+            var events = new Observers(observer, new TextReporter(logFile, options.LogLevel, options.Live, workspace.Root));
+            var run = new RunContext(job, plan, options, events, new PodRequestBuilder(plan.TestJobName, LocalPathOf), cancellationToken)
+            {
+                StartedAt = time.GetUtcNow(),
+            };
+            var interrupted = false;
+            try
+            {
+                foreach (var step in plan.Steps.Where(s => ShouldRun(s, run)))
+                {
+                    events.On(new StepStarted(step));
+                    var clock = Stopwatch.StartNew();
+                    var succeeded = await RunStepAsync(step, run).ConfigureAwait(false);
+                    events.On(new StepFinished(step, clock.Elapsed, succeeded));
+                    if (!succeeded)
+                    {
+                        run.Failed = true;
+                        run.PostStepFailed |= step is PodStep { Kind: StepKind.PostStep };
+                    }
+                }
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                interrupted = true;
+                events.On(new LogEvent(LogLevel.Warn, "stopped: running keys were killed and their pods deleted"));
+            }
+
+            var report = run.BuildReport(run.Failed || interrupted);
+            events.On(new RunFinished(report));
+            return new RunResult(report, interrupted, run.BadInput);
+        }
+    }
+
+    /// <summary>
+    /// Steps up to the keys run while nothing failed. The later ones run when the keys were reached
+    /// (nothing failed before them, or some key has a result), so a failed key still gets its
+    /// postSteps and export; a failed postStep stops the postSteps after it.
+    /// </summary>
+    private static bool ShouldRun(PlanStep step, RunContext run)
+    {
+        if (!step.AfterKeys)
+        {
+            return !run.Failed;
+        }
+
+        run.KeysReached ??= !run.Failed || run.Results.Any;
+        return run.KeysReached.Value && !(step is PodStep { Kind: StepKind.PostStep } && run.PostStepFailed);
+    }
+
+    /// <summary>Runs one step of the plan; false when it failed. The one place that maps a step kind to its execution.</summary>
+    private async Task<bool> RunStepAsync(PlanStep step, RunContext run) => step switch
+    {
+        PodStep pod => await RunPodStepAsync(pod, run).ConfigureAwait(false),
+        KeyListingStep listing => await ListKeysAsync(listing, run).ConfigureAwait(false),
+        KeysStep keys => await RunKeysAsync(keys, run).ConfigureAwait(false),
+        RetestStep => await RetestAsync(run).ConfigureAwait(false),
+        ReportStep => await WriteReportAsync(run).ConfigureAwait(false),
+        ExportStep export => Export(export, run),
+        _ => throw new InvalidOperationException($"the engine has no way to run a {step.GetType().Name}"),
+    };
 
     private static void RejectUnsupported(TestJob job)
     {
@@ -62,34 +104,44 @@ public sealed partial class TestJobEngine(IPodRuntime runtime, IRunObserver obse
         }
     }
 
-    /// <summary>Runs pre- or postSteps in order; a failing step stops the rest and fails the run.</summary>
-    private async Task<bool> RunStepsAsync(IReadOnlyList<Step> steps, PodRequestBuilder builder, CancellationToken cancellationToken)
+    /// <summary>A preStep, postStep or strategy-less main step: one run of its main container.</summary>
+    private async Task<bool> RunPodStepAsync(PodStep step, RunContext run)
     {
-        foreach (var step in steps)
+        var result = await RunOnceAsync(step, step.Template, step.TtlSecondsAfterFinished, null, run).ConfigureAwait(false);
+        if (step.Kind == StepKind.Main)
         {
-            var result = await RunOnceAsync(step.Kind, step.Name, step.Template, step.TtlSecondsAfterFinished, builder, observer, cancellationToken).ConfigureAwait(false);
-            if (result.Status != KeyStatus.Success)
-            {
-                var kind = step.Kind == StepKind.PreStep ? "prestep" : "poststep";
-                observer.On(new LogEvent(LogLevel.Error, $"{kind} {step.Name} failed: {Describe(result)}"));
-                return false;
-            }
+            run.Results.Record(0, result, attempt: 1);
+            return true;
+        }
+
+        if (result.Status != KeyStatus.Success)
+        {
+            run.Events.On(new LogEvent(LogLevel.Error, $"{step.Label} {step.Name} failed: {Describe(result)}"));
+            return false;
         }
 
         return true;
     }
 
-    /// <summary>Runs a template's main container once, in a pod of its own.</summary>
-    private async Task<TaskResult> RunOnceAsync(StepKind kind, string name, TestJobTemplate template, int? ttl, PodRequestBuilder builder, IRunObserver events, CancellationToken cancellationToken)
+    /// <summary>The report as it stands, written for the postSteps' <c>report</c> volumes.</summary>
+    private async Task<bool> WriteReportAsync(RunContext run)
     {
-        events.On(new StepStarted(kind, name));
+        await File.WriteAllTextAsync(workspace.ReportPath, run.BuildReport(run.Failed).ToJson(), run.Cancellation).ConfigureAwait(false);
+        return true;
+    }
+
+    /// <summary>Runs a template's main container once, in a pod of its own; <paramref name="stdout"/> keeps its standard output.</summary>
+    private async Task<TaskResult> RunOnceAsync(PlanStep step, TestJobTemplate template, int? ttl, OutputCapture? stdout, RunContext run)
+    {
+        var events = run.Events;
+        var cancellationToken = run.Cancellation;
         var clock = Stopwatch.StartNew();
         var container = template.MainContainer.Container.Name;
-        var task = new PodTask(new TaskId(kind, name, kind == StepKind.Main ? container : name, 1, "", container), container, null, null, 0);
+        var task = new PodTask(new TaskId(step, step.Name, 1, "", container), container, null, null, stdout);
         TaskResult? result = null;
         try
         {
-            var request = builder.ForStep(template, ttl);
+            var request = run.Pods.ForStep(template, ttl);
             await new PodExecutor(runtime, events, _artifacts)
                 .RunAsync(request, template, [task], 1, (t, r) => (task, result) = (t, r), cancellationToken)
                 .ConfigureAwait(false);
@@ -101,13 +153,12 @@ public sealed partial class TestJobEngine(IPodRuntime runtime, IRunObserver obse
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             // A failure after the pod started (a vanished API server, …) leaves the step without a result: unknown.
-            events.On(new LogEvent(LogLevel.Error, $"{name}: {ex.Message}"));
+            events.On(new LogEvent(LogLevel.Error, $"{step.Name}: {ex.Message}"));
             events.On(new LogEvent(LogLevel.Debug, ex.ToString()));
         }
 
         result ??= new TaskResult(KeyStatus.Unknown, null, clock.Elapsed);
         events.On(new TaskFinished(task.Id, result, 1, 1));
-        events.On(new StepFinished(kind, name, clock.Elapsed, result.Status == KeyStatus.Success));
         return result;
     }
 
@@ -118,11 +169,6 @@ public sealed partial class TestJobEngine(IPodRuntime runtime, IRunObserver obse
             case ArtifactVolumeSource artifact:
                 return _artifacts.SinglePath(artifact.ArtifactName);
             case LogVolumeSource:
-                if (!File.Exists(workspace.LogPath))
-                {
-                    File.WriteAllText(workspace.LogPath, "");
-                }
-
                 return workspace.LogPath;
             case ReportVolumeSource:
                 return workspace.ReportPath;
@@ -132,10 +178,12 @@ public sealed partial class TestJobEngine(IPodRuntime runtime, IRunObserver obse
     }
 
     /// <summary>Exports artifacts in order; a signal stops it between two files and says what was and was not exported.</summary>
-    private bool Export(TestJob job, CancellationToken cancellationToken)
+    private bool Export(ExportStep step, RunContext run)
     {
+        var observer = run.Events;
+        var cancellationToken = run.Cancellation;
         var ok = true;
-        var exports = job.Spec.ExportArtifacts;
+        var exports = step.Exports;
         var done = new List<string>();
         for (var i = 0; i < exports.Count; i++)
         {

@@ -3,10 +3,12 @@ using Kubetest.Model;
 namespace Kubetest.Planning;
 
 /// <summary>
-/// One key in its pod: the key container is <c>&lt;main&gt;&lt;PodIndex&gt;-&lt;ContainerIndex&gt;</c>;
-/// <paramref name="Ordinal"/> is the key's place in the list given to the planner.
+/// A key's identity for the whole run, fixed when it is planned and carried to the report:
+/// <paramref name="Index"/> is its place in the run's keys (the list given to the planner), and its
+/// container, <c>&lt;main&gt;&lt;PodIndex&gt;-&lt;ContainerIndex&gt;</c>, is also its export directory.
+/// A retest reruns it under the same identity.
 /// </summary>
-public sealed record PlannedKey(string Key, int Ordinal, int PodIndex, int ContainerIndex);
+public sealed record PlannedKey(string Key, int Index, int PodIndex, int ContainerIndex);
 
 /// <summary>One pod of the plan: its keys (one container each) and how many may run at once.</summary>
 public sealed record PlannedPod(int PodIndex, IReadOnlyList<PlannedKey> Keys, int MaxConcurrent);
@@ -19,13 +21,13 @@ public static class Planner
     /// so it keeps its container name and with it its export directory (<c>&lt;main&gt;&lt;pod&gt;-&lt;index&gt;</c>).
     /// </summary>
     /// <param name="plan">The first attempt's plan.</param>
-    /// <param name="failedOrdinals">The <see cref="PlannedKey.Ordinal"/>s of the keys to run again.</param>
-    public static IReadOnlyList<PlannedPod> Retest(IReadOnlyList<PlannedPod> plan, IReadOnlySet<int> failedOrdinals)
+    /// <param name="failed">The <see cref="PlannedKey.Index"/>es of the keys to run again.</param>
+    public static IReadOnlyList<PlannedPod> Retest(IReadOnlyList<PlannedPod> plan, IReadOnlySet<int> failed)
     {
         ArgumentNullException.ThrowIfNull(plan);
-        ArgumentNullException.ThrowIfNull(failedOrdinals);
+        ArgumentNullException.ThrowIfNull(failed);
         return plan
-            .Select(pod => pod with { Keys = pod.Keys.Where(k => failedOrdinals.Contains(k.Ordinal)).ToList() })
+            .Select(pod => pod with { Keys = pod.Keys.Where(k => failed.Contains(k.Index)).ToList() })
             .Where(pod => pod.Keys.Count > 0)
             .ToList();
     }
@@ -73,8 +75,7 @@ public static class Planner
 
     private static void LongestFirst(IReadOnlyList<string> keys, IReadOnlyDictionary<string, double> durations, List<List<PlannedKey>> pods)
     {
-        var fallback = durations.Values.Average();
-        var estimate = keys.Select(k => durations.TryGetValue(k, out var d) ? d : fallback).ToList();
+        var estimate = keys.Select(Estimator(durations)).ToList();
         var capacity = (keys.Count + pods.Count - 1) / pods.Count;
         var load = new double[pods.Count];
         foreach (var i in Enumerable.Range(0, keys.Count).OrderByDescending(i => estimate[i]))
@@ -91,6 +92,40 @@ public static class Planner
             load[podIndex] += estimate[i];
             pods[podIndex].Add(new PlannedKey(keys[i], i, podIndex, pods[podIndex].Count));
         }
+    }
+
+    /// <summary>A key's expected seconds: its past duration, or the mean of the known ones for a key without one.</summary>
+    public static Func<string, double> Estimator(IReadOnlyDictionary<string, double> durations)
+    {
+        ArgumentNullException.ThrowIfNull(durations);
+        var fallback = durations.Count == 0 ? 0 : durations.Values.Average();
+        return key => durations.TryGetValue(key, out var seconds) ? seconds : fallback;
+    }
+
+    /// <summary>
+    /// How long a pod of the plan should be busy: its keys in order, each taken by the first of its
+    /// <see cref="PlannedPod.MaxConcurrent"/> slots to be free (as the engine runs them).
+    /// </summary>
+    public static double BusyTime(PlannedPod pod, Func<string, double> estimate)
+    {
+        ArgumentNullException.ThrowIfNull(pod);
+        ArgumentNullException.ThrowIfNull(estimate);
+        var slots = new PriorityQueue<int, double>();
+        for (var i = 0; i < Math.Max(1, pod.MaxConcurrent); i++)
+        {
+            slots.Enqueue(i, 0);
+        }
+
+        var busy = 0.0;
+        foreach (var key in pod.Keys)
+        {
+            slots.TryDequeue(out var slot, out var free);
+            var end = free + estimate(key.Key);
+            busy = Math.Max(busy, end);
+            slots.Enqueue(slot, end);
+        }
+
+        return busy;
     }
 
     private static int PodCount(int keyCount, Scheduler scheduler)

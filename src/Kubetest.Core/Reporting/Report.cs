@@ -5,7 +5,8 @@ using System.Text.Json;
 
 namespace Kubetest.Reporting;
 
-public sealed record ReportDetail(string Name, KeyStatus Status, long ElapsedTimeSec);
+/// <summary>One key's line of the report; <paramref name="Attempts"/> counts its runs (2 after a retest, 0 when it never started).</summary>
+public sealed record ReportDetail(string Name, KeyStatus Status, long ElapsedTimeSec, int Attempts = 1);
 
 /// <summary>The run's result, with exactly the original's JSON fields (new fields only ever add).</summary>
 public sealed record Report(
@@ -44,6 +45,7 @@ public sealed record Report(
             foreach (var d in Details)
             {
                 w.WriteStartObject();
+                w.WriteNumber("attempts", d.Attempts);
                 w.WriteNumber("elapsedTimeSec", d.ElapsedTimeSec);
                 w.WriteString("name", d.Name);
                 w.WriteString("status", StatusText(d.Status));

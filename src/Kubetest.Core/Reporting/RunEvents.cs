@@ -1,4 +1,4 @@
-using Kubetest.Model;
+using Kubetest.Planning;
 using Kubetest.Runtime;
 
 namespace Kubetest.Reporting;
@@ -17,9 +17,10 @@ public abstract record RunEvent;
 /// <summary>A log line of the run (the original's <c>[INFO] …</c> lines).</summary>
 public sealed record LogEvent(LogLevel Level, string Message) : RunEvent;
 
-public sealed record StepStarted(StepKind Kind, string Name) : RunEvent;
+/// <summary>A step of the plan started; reporters take its label and name from <see cref="Step"/>.</summary>
+public sealed record StepStarted(PlanStep Step) : RunEvent;
 
-public sealed record StepFinished(StepKind Kind, string Name, TimeSpan Elapsed, bool Succeeded) : RunEvent;
+public sealed record StepFinished(PlanStep Step, TimeSpan Elapsed, bool Succeeded) : RunEvent;
 
 public sealed record KeysFound(int Count, bool Dynamic) : RunEvent;
 
@@ -41,8 +42,8 @@ public sealed record ArtifactExported(string Name, string Path) : RunEvent;
 /// <summary>The run is over; the report is final.</summary>
 public sealed record RunFinished(Report Report) : RunEvent;
 
-/// <summary>Identifies one execution: the step, the key (or container name) and the attempt (1, or 2 on retest).</summary>
-public sealed record TaskId(StepKind Step, string StepName, string Name, int Attempt, string Pod, string Container);
+/// <summary>Identifies one execution: the plan's step, the key (or container name) and the attempt (1, or 2 on retest).</summary>
+public sealed record TaskId(PlanStep Step, string Name, int Attempt, string Pod, string Container);
 
 public enum KeyStatus
 {

@@ -15,7 +15,8 @@ public interface IPodRuntime
     /// Creates the pod, places <see cref="PodRequest.Files"/>, runs its init containers in order
     /// and starts its sidecars. Returns once the held containers accept <see cref="IPod.ExecAsync"/>.
     /// Output of init containers and sidecars goes to <paramref name="podOutput"/>.
-    /// Throws <see cref="PodFailedException"/> when the pod cannot start (an init container failed, …).
+    /// Throws <see cref="PodFailedException"/> with the reason, and nothing else but cancellation,
+    /// when the pod cannot start (an init container failed, the API server refused, …).
     /// </summary>
     Task<IPod> StartPodAsync(PodRequest request, IOutputSink podOutput, CancellationToken cancellationToken);
 }
@@ -27,10 +28,11 @@ public interface IPod : IAsyncDisposable
 
     /// <summary>
     /// Runs <paramref name="command"/> (an argv, e.g. <c>sh -c …</c>) in a held container, with the
-    /// container's env plus <paramref name="extraEnv"/>, in its workingDir. Output is streamed line
-    /// by line. Returns the exit code. Cancellation kills the command.
+    /// container's env, in its workingDir. Output is streamed line by line. Returns the exit code.
+    /// Cancellation kills the command. Throws <see cref="PodFailedException"/> when the pod broke
+    /// (with <see cref="PodFailedException.CommandMayHaveRun"/> once the command may have started).
     /// </summary>
-    Task<int> ExecAsync(string container, IReadOnlyList<string> command, IReadOnlyDictionary<string, string> extraEnv, IOutputSink output, CancellationToken cancellationToken);
+    Task<int> ExecAsync(string container, IReadOnlyList<string> command, IOutputSink output, CancellationToken cancellationToken);
 
     /// <summary>
     /// Copies the file, link or directory at <paramref name="containerPath"/> out of the container

@@ -22,7 +22,7 @@ public class PlannerDurationTests
             var plain = Planner.Plan(c.Keys, c.Scheduler);
             var pods = Planner.Plan(c.Keys, c.Scheduler, c.Durations);
 
-            Assert.Equal(Enumerable.Range(0, c.Keys.Count), pods.SelectMany(p => p.Keys).Select(k => k.Ordinal).Order());
+            Assert.Equal(Enumerable.Range(0, c.Keys.Count), pods.SelectMany(p => p.Keys).Select(k => k.Index).Order());
             Assert.Equal(plain.Count, pods.Count);
             Assert.All(pods, p => Assert.NotEmpty(p.Keys));
             Assert.All(pods, p => Assert.InRange(p.Keys.Count, 1, (c.Keys.Count + pods.Count - 1) / pods.Count));

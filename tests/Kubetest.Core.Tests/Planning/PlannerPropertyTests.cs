@@ -28,8 +28,8 @@ public class PlannerPropertyTests
         {
             var planned = Planner.Plan(c.Keys, c.Scheduler).SelectMany(p => p.Keys).ToList();
 
-            Assert.Equal(Enumerable.Range(0, c.Keys.Count), planned.Select(k => k.Ordinal).Order());
-            Assert.All(planned, k => Assert.Equal(c.Keys[k.Ordinal], k.Key));
+            Assert.Equal(Enumerable.Range(0, c.Keys.Count), planned.Select(k => k.Index).Order());
+            Assert.All(planned, k => Assert.Equal(c.Keys[k.Index], k.Key));
         });
     }
 

@@ -63,7 +63,7 @@ public class PlannerTests
     {
         var pod = Assert.Single(Planner.Plan(["same", "same"], new Scheduler(0, 0, 0)));
 
-        Assert.Equal([0, 1], pod.Keys.Select(k => k.Ordinal));
+        Assert.Equal([0, 1], pod.Keys.Select(k => k.Index));
         Assert.Equal([0, 1], pod.Keys.Select(k => k.ContainerIndex));
     }
 
@@ -74,10 +74,10 @@ public class PlannerTests
 
         var retest = Planner.Retest(plan, new HashSet<int> { 1, 4 });
 
-        var first = plan.SelectMany(p => p.Keys).ToDictionary(k => k.Ordinal);
+        var first = plan.SelectMany(p => p.Keys).ToDictionary(k => k.Index);
         var again = retest.SelectMany(p => p.Keys).ToList();
-        Assert.Equal([1, 4], again.Select(k => k.Ordinal).Order());
-        Assert.All(again, k => Assert.Equal((first[k.Ordinal].PodIndex, first[k.Ordinal].ContainerIndex, first[k.Ordinal].Key), (k.PodIndex, k.ContainerIndex, k.Key)));
+        Assert.Equal([1, 4], again.Select(k => k.Index).Order());
+        Assert.All(again, k => Assert.Equal((first[k.Index].PodIndex, first[k.Index].ContainerIndex, first[k.Index].Key), (k.PodIndex, k.ContainerIndex, k.Key)));
         Assert.All(retest, p => Assert.Equal(p.PodIndex, Assert.Single(p.Keys.Select(k => k.PodIndex).Distinct())));
     }
 }

@@ -15,7 +15,7 @@ public class ReportTests
         var report = Report.Build(
             StartedAt,
             TimeSpan.FromSeconds(10.7),
-            [new ReportDetail("TASK_KEY_1", KeyStatus.Success, 0), new ReportDetail("TASK_KEY_2", KeyStatus.Failure, 3)],
+            [new ReportDetail("TASK_KEY_1", KeyStatus.Success, 0), new ReportDetail("TASK_KEY_2", KeyStatus.Failure, 3, Attempts: 2)],
             NoExt,
             stepsFailed: false);
 
@@ -24,11 +24,13 @@ public class ReportTests
             {
               "details": [
                 {
+                  "attempts": 1,
                   "elapsedTimeSec": 0,
                   "name": "TASK_KEY_1",
                   "status": "success"
                 },
                 {
+                  "attempts": 2,
                   "elapsedTimeSec": 3,
                   "name": "TASK_KEY_2",
                   "status": "failure"

@@ -1,9 +1,9 @@
 using System.Diagnostics;
 
-namespace Kubetest.Emulator.Tests;
+namespace Kubetest.Emulator;
 
 /// <summary>Runs the real kubectl, which nobody here wrote: if it is happy, the wire protocol is right.</summary>
-internal static class Kubectl
+public static class Kubectl
 {
     public static string Path() =>
         (Environment.GetEnvironmentVariable("PATH") ?? string.Empty).Split(':')

@@ -1,19 +1,19 @@
 using System.Globalization;
 using Kubetest.Model;
-using Kubetest.Reporting;
 using Kubetest.Runtime;
 
-namespace Kubetest.Cli;
+namespace Kubetest.Reporting;
 
 /// <summary>
 /// Prints the run as the original does: <c>[LEVEL] …</c> lines, and each command's output as
 /// one block when it ends (<c>[TASK_KEY:key] command</c>, the output, <c>elapsed time</c>,
 /// <c>N/M (x%) finished.</c>), so concurrent keys never interleave. With <c>live</c>, lines are
-/// printed as they come, prefixed by their key. Everything also goes to the run's log file.
+/// printed as they come, prefixed by their key. The CLI prints the console with one; the engine
+/// writes the run's log file (for <c>log</c> volumes) with another.
 /// A block's lines beyond about 1 MiB wait in a file under <paramref name="spoolDirectory"/> (the
 /// run's workspace), so memory does not grow with a key's output.
 /// </summary>
-public sealed class ConsoleReporter(TextWriter console, TextWriter? logFile, LogLevel level, bool live, string spoolDirectory) : IRunObserver
+public sealed class TextReporter(TextWriter console, LogLevel level, bool live, string spoolDirectory) : IRunObserver
 {
     private readonly object _gate = new();
     private readonly Dictionary<TaskId, Block> _blocks = [];
@@ -33,8 +33,8 @@ public sealed class ConsoleReporter(TextWriter console, TextWriter? logFile, Log
             case LogEvent log:
                 Log(log.Level, log.Message);
                 break;
-            case StepStarted { Kind: StepKind.PreStep or StepKind.PostStep } step:
-                Log(LogLevel.Info, $"run {(step.Kind == StepKind.PreStep ? "prestep" : "poststep")}: {Printable.Escape(step.Name)}");
+            case StepStarted { Step.Announced: true } started:
+                Log(LogLevel.Info, $"run {started.Step.Label}: {Printable.Escape(started.Step.Name)}");
                 break;
             case KeysFound found:
                 Log(LogLevel.Info, found.Dynamic
@@ -100,7 +100,7 @@ public sealed class ConsoleReporter(TextWriter console, TextWriter? logFile, Log
             Log(LogLevel.Warn, $"{Printable.Escape(finished.Task.Name)}: exit code {result.ExitCode}");
         }
 
-        var prefix = finished.Task.Step is StepKind.PreStep or StepKind.PostStep ? $"{Printable.Escape(finished.Task.StepName)}: " : "";
+        var prefix = finished.Task.Step.Announced ? $"{Printable.Escape(finished.Task.Step.Name)}: " : "";
         Log(LogLevel.Info, $"{prefix}elapsed time: {result.Elapsed.TotalSeconds.ToString("F6", CultureInfo.InvariantCulture)} sec.");
         if (block is { Prefix.Length: > 0 })
         {
@@ -120,7 +120,6 @@ public sealed class ConsoleReporter(TextWriter console, TextWriter? logFile, Log
     private void Write(string line)
     {
         console.WriteLine(line);
-        logFile?.WriteLine(line);
     }
 
     /// <summary>
@@ -150,7 +149,6 @@ public sealed class ConsoleReporter(TextWriter console, TextWriter? logFile, Log
         }
 
         console.Write(batch);
-        logFile?.Write(batch);
         batch.Clear();
     }
 

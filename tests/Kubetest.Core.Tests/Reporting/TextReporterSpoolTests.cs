@@ -1,22 +1,23 @@
 using Kubetest.Model;
+using Kubetest.Planning;
 using Kubetest.Reporting;
 using Kubetest.Runtime;
 
-namespace Kubetest.Cli.Tests;
+namespace Kubetest.Core.Tests.Reporting;
 
 /// <summary>A key's output block waits on disk beyond about 1 MiB and still prints whole, in order, when the key ends.</summary>
-public sealed class ConsoleReporterSpoolTests : IDisposable
+public sealed class TextReporterSpoolTests : IDisposable
 {
     private readonly string _spool = Directory.CreateTempSubdirectory("kubetest-spool-").FullName;
 
     public void Dispose() => Directory.Delete(_spool, recursive: true);
 
     [Fact]
-    public void A_block_of_three_megabytes_is_spooled_to_a_file_while_the_key_runs_and_printed_whole_to_console_and_log()
+    public void A_block_of_three_megabytes_is_spooled_to_a_file_while_the_key_runs_and_printed_whole_to_console_and_log_alike()
     {
         var console = new StringWriter();
         var log = new StringWriter();
-        var reporter = new ConsoleReporter(console, log, LogLevel.Info, live: false, _spool);
+        var reporter = new Observers(new TextReporter(console, LogLevel.Info, live: false, _spool), new TextReporter(log, LogLevel.Info, live: false, _spool));
         var other = Task("other");
         var big = Task("big");
         reporter.On(new TaskStarted(big, "sh -c big", "TASK_KEY", "big"));
@@ -31,7 +32,7 @@ public sealed class ConsoleReporterSpoolTests : IDisposable
         reporter.On(new TaskFinished(other, new TaskResult(KeyStatus.Success, 0, TimeSpan.FromSeconds(1)), 1, 2));
         reporter.On(new TaskFinished(big, new TaskResult(KeyStatus.Success, 0, TimeSpan.FromSeconds(2)), 2, 2));
 
-        Assert.Single(spooledWhileRunning);
+        Assert.Equal(2, spooledWhileRunning.Length);
         Assert.Empty(Directory.GetFiles(_spool));
         var lines = console.ToString().Split('\n');
         var first = Array.IndexOf(lines, "[TASK_KEY:big] sh -c big");
@@ -44,7 +45,7 @@ public sealed class ConsoleReporterSpoolTests : IDisposable
     [Fact]
     public void A_small_block_stays_in_memory()
     {
-        var reporter = new ConsoleReporter(new StringWriter(), null, LogLevel.Info, live: false, _spool);
+        var reporter = new TextReporter(new StringWriter(), LogLevel.Info, live: false, _spool);
         var task = Task("small");
         reporter.On(new TaskStarted(task, "sh -c small", "TASK_KEY", "small"));
         for (var i = 0; i < 1000; i++)
@@ -55,5 +56,7 @@ public sealed class ConsoleReporterSpoolTests : IDisposable
         Assert.Empty(Directory.GetFiles(_spool));
     }
 
-    private static TaskId Task(string key) => new(StepKind.Main, "", key, 1, "pod-1", "test0-0");
+    private static readonly PlanStep Keys = new KeysStep(null!, null, "TASK_KEY", new Scheduler(0, 0, 0), null, null, null);
+
+    private static TaskId Task(string key) => new(Keys, key, 1, "pod-1", "test0-0");
 }

@@ -1,4 +1,4 @@
-namespace Kubetest.Cli;
+namespace Kubetest.Reporting;
 
 /// <summary>
 /// One key's output lines, kept until the key ends: in memory up to <see cref="MemoryBound"/>

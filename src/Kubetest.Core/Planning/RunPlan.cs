@@ -1,0 +1,124 @@
+using Kubetest.Engine;
+using Kubetest.Model;
+
+namespace Kubetest.Planning;
+
+/// <summary>
+/// Everything a run does, in order, built once from the TestJob and the run options. The engine
+/// executes its steps and nothing else decides their order; <c>--dry-run</c> prints it; reporters
+/// take their labels from its steps. Adding a step kind: its record here and its place in
+/// <see cref="Build"/>, how it runs (<c>Engine/TestJobEngine.cs</c>), how it is shown (<c>DryRun/DryRunRenderer.cs</c>).
+/// </summary>
+/// <param name="TestJobName">The TestJob's name, the prefix of pods without a name of their own.</param>
+/// <param name="Steps">The steps in the order they run.</param>
+public sealed record RunPlan(string TestJobName, IReadOnlyList<PlanStep> Steps)
+{
+    public static RunPlan Build(TestJob job, RunOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        ArgumentNullException.ThrowIfNull(options);
+        var steps = new List<PlanStep>();
+        steps.AddRange(job.Spec.PreSteps.Select(s => new PodStep(s.Kind, s.Name, s.Template, s.TtlSecondsAfterFinished)));
+
+        var main = job.Spec.MainStep;
+        if (main.Strategy is not { } strategy)
+        {
+            steps.Add(new PodStep(StepKind.Main, main.Template.MainContainer.Container.Name, main.Template, main.TtlSecondsAfterFinished));
+        }
+        else
+        {
+            var dynamic = options.ListKeys is null ? strategy.Key.Source.Dynamic : null;
+            if (dynamic is not null)
+            {
+                steps.Add(new KeyListingStep(dynamic));
+            }
+
+            var keys = new KeysStep(main.Template, main.TtlSecondsAfterFinished, strategy.Key.Env, strategy.Scheduler, options.Durations, null, null);
+            steps.Add(dynamic is null ? keys.WithKeys(options.ListKeys ?? strategy.Key.Source.Static ?? []) : keys);
+            if (strategy.Retest)
+            {
+                steps.Add(new RetestStep());
+            }
+        }
+
+        if (job.Spec.PostSteps.Count > 0)
+        {
+            steps.Add(new ReportStep());
+            steps.AddRange(job.Spec.PostSteps.Select(s => new PodStep(s.Kind, s.Name, s.Template, s.TtlSecondsAfterFinished)));
+        }
+
+        if (job.Spec.ExportArtifacts.Count > 0)
+        {
+            steps.Add(new ExportStep(job.Spec.ExportArtifacts));
+        }
+
+        return new RunPlan(job.Metadata.Name ?? "testjob", steps);
+    }
+}
+
+/// <summary>
+/// One step of a <see cref="RunPlan"/>. <see cref="Label"/> is how users read its kind
+/// (<c>prestep</c>, <c>mainStep</c>, …), <see cref="Name"/> which one it is.
+/// </summary>
+public abstract record PlanStep(string Label, string Name)
+{
+    /// <summary>
+    /// Whether it runs once the keys are over: these steps run when the keys were reached (keys ran,
+    /// or nothing failed before them), even after some keys failed; the others only while nothing failed.
+    /// </summary>
+    public virtual bool AfterKeys => false;
+
+    /// <summary>Whether its start is a line of its own (<c>run prestep: NAME</c>) and its task lines carry its name.</summary>
+    public virtual bool Announced => false;
+}
+
+/// <summary>A pod that runs a template's main container once: a preStep, a postStep, or a main step without strategy.</summary>
+public sealed record PodStep(StepKind Kind, string StepName, TestJobTemplate Template, int? TtlSecondsAfterFinished)
+    : PlanStep(Kind switch { StepKind.PreStep => "prestep", StepKind.PostStep => "poststep", _ => "mainStep" }, StepName)
+{
+    public override bool AfterKeys => Kind == StepKind.PostStep;
+
+    public override bool Announced => Kind is StepKind.PreStep or StepKind.PostStep;
+}
+
+/// <summary>
+/// Runs the dynamic key template once; its standard output, split by the delimiter and filtered,
+/// becomes the keys of the <see cref="KeysStep"/> that follows.
+/// </summary>
+public sealed record KeyListingStep(DynamicKeySource Source) : PlanStep("dynamic keys", "dynamic keys");
+
+/// <summary>
+/// The main step's keys over the pods of the plan. <see cref="Keys"/> and <see cref="Pods"/> are
+/// null until the keys are known (after a <see cref="KeyListingStep"/>); <see cref="WithKeys"/>
+/// expands it.
+/// </summary>
+public sealed record KeysStep(
+    TestJobTemplate Template,
+    int? TtlSecondsAfterFinished,
+    string KeyEnv,
+    Scheduler Scheduler,
+    IReadOnlyDictionary<string, double>? Durations,
+    IReadOnlyList<string>? Keys,
+    IReadOnlyList<PlannedPod>? Pods) : PlanStep("mainStep", "keys")
+{
+    /// <summary>The step with its keys known and planned: each key's identity is fixed here for the rest of the run.</summary>
+    public KeysStep WithKeys(IReadOnlyList<string> keys) => this with { Keys = keys, Pods = Planner.Plan(keys, Scheduler, Durations) };
+
+    /// <summary>The container that runs a key: <c>&lt;main&gt;&lt;pod&gt;-&lt;index&gt;</c>, also the key's export directory.</summary>
+    public string ContainerOf(PlannedKey key) => $"{Template.MainContainer.Container.Name}{key.PodIndex}-{key.ContainerIndex}";
+}
+
+/// <summary>Runs each key that failed in the <see cref="KeysStep"/> once more, in the pod index and container it had.</summary>
+public sealed record RetestStep() : PlanStep("retest", "retest");
+
+/// <summary>Writes the report as it stands, for the <c>report</c> volumes of the postSteps.</summary>
+public sealed record ReportStep() : PlanStep("report", "report")
+{
+    public override bool AfterKeys => true;
+}
+
+/// <summary>Copies the collected artifacts to the paths of <c>exportArtifacts</c>, in order.</summary>
+public sealed record ExportStep(IReadOnlyList<ExportArtifact> Exports) : PlanStep("export", "exportArtifacts")
+{
+    public override bool AfterKeys => true;
+}
