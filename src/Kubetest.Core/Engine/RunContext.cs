@@ -9,11 +9,9 @@ namespace Kubetest.Engine;
 /// One run's state while the engine executes its plan: the options, where events go, the key
 /// results, and what the steps so far have decided (failed, keys found, the keys as planned).
 /// </summary>
-internal sealed class RunContext(TestJob job, RunPlan plan, RunOptions options, IRunObserver events, PodRequestBuilder pods, CancellationToken cancellationToken)
+internal sealed class RunContext(TestJob job, RunOptions options, IRunObserver events, PodRequestBuilder pods, CancellationToken cancellationToken)
 {
     public TestJob Job { get; } = job;
-
-    public RunPlan Plan { get; } = plan;
 
     public RunOptions Options { get; } = options;
 

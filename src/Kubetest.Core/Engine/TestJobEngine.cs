@@ -18,20 +18,21 @@ public sealed partial class TestJobEngine(IPodRuntime runtime, IRunObserver obse
     public Task<RunResult> RunAsync(TestJob job, RunOptions options, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(job);
-        RejectUnsupported(job);
         return RunAsync(job, RunPlan.Build(job, options), options, cancellationToken);
     }
 
+    /// <summary>Executes <paramref name="plan"/>, which <see cref="RunPlan.Build"/> made from <paramref name="job"/> and <paramref name="options"/>.</summary>
     public async Task<RunResult> RunAsync(TestJob job, RunPlan plan, RunOptions options, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(job);
         ArgumentNullException.ThrowIfNull(plan);
         ArgumentNullException.ThrowIfNull(options);
+        RejectUnsupported(job);
         var logFile = new StreamWriter(workspace.LogPath) { AutoFlush = true };
         await using (logFile.ConfigureAwait(false))
         {
             var events = new Observers(observer, new TextReporter(logFile, options.LogLevel, options.Live, workspace.Root));
-            var run = new RunContext(job, plan, options, events, new PodRequestBuilder(plan.TestJobName, LocalPathOf), cancellationToken)
+            var run = new RunContext(job, options, events, new PodRequestBuilder(plan.TestJobName, LocalPathOf), cancellationToken)
             {
                 StartedAt = time.GetUtcNow(),
             };
