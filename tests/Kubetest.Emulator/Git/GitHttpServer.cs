@@ -25,7 +25,12 @@ public sealed class GitHttpServer : IAsyncDisposable
         _projectRoot = Path.GetFullPath(projectRoot);
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0));
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.Listen(IPAddress.Loopback, 0);
+            // A push or a fetch negotiation of a large repository may exceed the 30 MB default.
+            kestrel.Limits.MaxRequestBodySize = null;
+        });
         _app = builder.Build();
         _app.Run(HandleAsync);
     }
