@@ -1,0 +1,164 @@
+using Kubetest.Model;
+
+namespace Kubetest.Repositories;
+
+/// <summary>
+/// Checks out a manifest's repository once, on the machine kubetest runs on, with the <c>git</c>
+/// CLI: shallow and single-branch unless a merge needs history. The checkout keeps its <c>.git</c>
+/// (tests in pods call git), never a credential.
+/// </summary>
+public static class GitCheckout
+{
+    /// <summary>
+    /// Checks out <paramref name="repository"/> and returns the checkout's directory. With
+    /// ClonedPath: reuses it when it is a git checkout already, else clones into it. Otherwise
+    /// clones into <paramref name="directory"/> (which must not exist yet; its parent exists).
+    /// </summary>
+    public static async Task<string> CheckoutAsync(Repository repository, string? token, string directory, CancellationToken cancellationToken)
+    {
+        var url = GitUrl.Parse(repository.Url);
+        using var git = new GitSession(url, token);
+        var context = new CheckoutContext(repository, url, git);
+        context.RefuseOptionLikeValues();
+        var target = repository.ClonedPath is { } clonedPath ? Path.GetFullPath(clonedPath) : Path.GetFullPath(directory);
+        if (repository.ClonedPath is not null)
+        {
+            if (await ClonedPath.IsReusableAsync(context, target, cancellationToken).ConfigureAwait(false))
+            {
+                return target;
+            }
+        }
+        else if (Directory.Exists(target) || File.Exists(target))
+        {
+            throw new ArgumentException($"the checkout directory {target} exists already", nameof(directory));
+        }
+
+        var created = !Directory.Exists(target);
+        try
+        {
+            var refs = await RemoteRefs.ListAsync(context, cancellationToken).ConfigureAwait(false);
+            await CloneAsync(context, target, cancellationToken).ConfigureAwait(false);
+            if (repository.MergeBase is { } mergeBase)
+            {
+                await MergeAsync(context, target, mergeBase, repository.Branch ?? ShortRev(repository.Rev) ?? refs.DefaultBranch ?? "HEAD", cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch
+        {
+            RemoveCheckout(target, created);
+            throw;
+        }
+
+        return target;
+    }
+
+    private static async Task CloneAsync(CheckoutContext context, string target, CancellationToken cancellationToken)
+    {
+        var repository = context.Repository;
+        if (repository.Rev is { } rev)
+        {
+            await FetchRevisionAsync(context, target, rev, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        // --no-local: a plain path would otherwise be copied whole and --depth ignored.
+        List<string> arguments = ["clone", "--quiet", "--no-local", "--depth", "1", "--single-branch"];
+        if (repository.Branch is { } branch)
+        {
+            arguments.AddRange(["--branch", branch]);
+        }
+
+        arguments.AddRange(["--", context.Url.Remote, target]);
+        var result = await context.Git.RunAsync(null, arguments, cancellationToken).ConfigureAwait(false);
+        context.ThrowIfFailed(result, "cloning failed");
+    }
+
+    private static async Task FetchRevisionAsync(CheckoutContext context, string target, string rev, CancellationToken cancellationToken)
+    {
+        Directory.CreateDirectory(target);
+        var git = context.Git;
+        context.ThrowIfFailed(await git.RunAsync(target, ["init", "--quiet"], cancellationToken).ConfigureAwait(false), "git init failed");
+        context.ThrowIfFailed(await git.RunAsync(target, ["remote", "add", "--", "origin", context.Url.Remote], cancellationToken).ConfigureAwait(false), "adding the remote failed");
+        var fetched = await git.RunAsync(target, ["fetch", "--quiet", "--depth", "1", "--", "origin", rev], cancellationToken).ConfigureAwait(false);
+        var checkout = "FETCH_HEAD";
+        if (!fetched.Succeeded)
+        {
+            // Servers may refuse a bare sha that no ref points at (and a short sha is no ref): fetch all, then look it up.
+            var all = await git.RunAsync(target, ["fetch", "--quiet", "--tags", "--", "origin"], cancellationToken).ConfigureAwait(false);
+            context.ThrowIfFailed(all, $"fetching revision \"{Printable.Escape(rev)}\" failed");
+            var resolved = await git.RunAsync(target, ["rev-parse", "--verify", "--quiet", "--end-of-options", rev + "^{commit}"], cancellationToken).ConfigureAwait(false);
+            if (!resolved.Succeeded)
+            {
+                throw new UserInputException($"repository {context.DisplayUrl} has no revision \"{Printable.Escape(rev)}\" (rev)");
+            }
+
+            checkout = resolved.Output.Trim();
+        }
+
+        context.ThrowIfFailed(await git.RunAsync(target, ["checkout", "--quiet", "--detach", checkout], cancellationToken).ConfigureAwait(false), $"checking out revision \"{Printable.Escape(rev)}\" failed");
+    }
+
+    private static async Task MergeAsync(CheckoutContext context, string target, string mergeBase, string into, CancellationToken cancellationToken)
+    {
+        var git = context.Git;
+        var shallow = await git.RunAsync(target, ["rev-parse", "--is-shallow-repository"], cancellationToken).ConfigureAwait(false);
+        List<string> fetch = ["fetch", "--quiet"];
+        if (shallow.Output.Trim() == "true")
+        {
+            // The merge needs the history back to the common ancestor of both branches.
+            fetch.Add("--unshallow");
+        }
+
+        fetch.AddRange(["--", "origin", $"+refs/heads/{mergeBase}:refs/remotes/origin/{mergeBase}"]);
+        context.ThrowIfFailed(await git.RunAsync(target, fetch, cancellationToken).ConfigureAwait(false), $"fetching base branch \"{Printable.Escape(mergeBase)}\" (merge.base) failed");
+
+        var merged = await git.RunAsync(
+            target,
+            ["-c", "user.name=kubetest", "-c", "user.email=kubetest@localhost", "-c", "commit.gpgSign=false", "merge", "--quiet", "--no-edit", $"origin/{mergeBase}"],
+            cancellationToken).ConfigureAwait(false);
+        if (merged.Succeeded)
+        {
+            return;
+        }
+
+        var unmerged = await git.RunAsync(target, ["diff", "--name-only", "--diff-filter=U", "-z"], cancellationToken).ConfigureAwait(false);
+        var files = unmerged.Output.Split('\0', StringSplitOptions.RemoveEmptyEntries);
+        if (files.Length == 0)
+        {
+            context.ThrowIfFailed(merged, $"merging base branch \"{Printable.Escape(mergeBase)}\" into \"{Printable.Escape(into)}\" failed");
+        }
+
+        await git.RunAsync(target, ["merge", "--abort"], cancellationToken).ConfigureAwait(false);
+        throw new UserInputException(
+            $"repository {context.DisplayUrl}: merging base branch \"{Printable.Escape(mergeBase)}\" into \"{Printable.Escape(into)}\" conflicts in: {string.Join(", ", files.Select(Printable.Escape))}");
+    }
+
+    private static string? ShortRev(string? rev) => rev is { Length: > 12 } ? rev[..12] : rev;
+
+    private static void RemoveCheckout(string target, bool created)
+    {
+        if (!Directory.Exists(target))
+        {
+            return;
+        }
+
+        if (created)
+        {
+            Directory.Delete(target, recursive: true);
+            return;
+        }
+
+        // An empty clonedPath the user made: only what the failed clone put there goes.
+        foreach (var entry in new DirectoryInfo(target).EnumerateFileSystemInfos())
+        {
+            if (entry is DirectoryInfo { LinkTarget: null } subdirectory)
+            {
+                subdirectory.Delete(recursive: true);
+            }
+            else
+            {
+                entry.Delete();
+            }
+        }
+    }
+}
