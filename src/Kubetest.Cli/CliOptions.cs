@@ -46,6 +46,16 @@ public sealed class CliOptions
         DefaultValueFactory = _ => 600,
     };
 
+    public Option<string?> SecretsDir { get; } = new("--secrets-dir")
+    {
+        Description = "local runtime: read Secrets from DIR/<secret>/<key> files (else KUBETEST_SECRET_<SECRET>_<KEY> variables)",
+    };
+
+    public Option<string?> GitHubApiUrl { get; } = new("--github-api-url")
+    {
+        Description = "the GitHub API for GitHub App tokens, e.g. https://HOST/api/v3 for GitHub Enterprise Server (else $KUBETEST_GITHUB_API_URL, $GITHUB_API_URL, https://api.github.com)",
+    };
+
     public Option<bool> Live { get; } = new("--live") { Description = "print output lines as they come, prefixed by their key, instead of one block per key" };
 
     public Option<bool> AllowEmpty { get; } = new("--allow-empty")
@@ -79,7 +89,7 @@ public sealed class CliOptions
         });
         return new RootCommand("Runs a TestJob: splits a long task into keys and runs them in parallel across pods. 'kubetest gc --help': deleting what killed runs left behind.")
         {
-            File, Namespace, InCluster, Config, List, LogLevel, DryRun, Template, Output, Runtime, PendingTimeout, MaxRunTime, Timings, Live, AllowEmpty,
+            File, Namespace, InCluster, Config, List, LogLevel, DryRun, Template, Output, Runtime, PendingTimeout, MaxRunTime, Timings, Live, AllowEmpty, SecretsDir, GitHubApiUrl,
         };
     }
 

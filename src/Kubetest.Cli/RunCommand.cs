@@ -93,7 +93,7 @@ public static class RunCommand
 
         var level = CliOptions.ParseLevel(parseResult.GetValue(options.LogLevel)) ?? CliOptions.ParseLevel(job.Spec.Log.Level) ?? LogLevel.Info;
         var live = parseResult.GetValue(options.Live);
-        var runOptions = new RunOptions(listKeys, durations, parseResult.GetValue(options.AllowEmpty), level, live);
+        var runOptions = new RunOptions(listKeys, durations, parseResult.GetValue(options.AllowEmpty), level, live, GitHubApiUrl(parseResult.GetValue(options.GitHubApiUrl)));
         foreach (var warning in loaded.Warnings.Where(_ => level <= LogLevel.Warn))
         {
             await streams.Error.WriteLineAsync($"[WARN] {file}: {warning}").ConfigureAwait(false);
@@ -106,10 +106,21 @@ public static class RunCommand
             parseResult.GetValue(options.InCluster),
             @namespace,
             TimeSpan.FromSeconds(parseResult.GetValue(options.PendingTimeout)),
-            parseResult.GetValue(options.MaxRunTime));
+            parseResult.GetValue(options.MaxRunTime),
+            parseResult.GetValue(options.SecretsDir));
         if (runtime.Name == "local" && (runtime.InCluster || runtime.Kubeconfig is not null))
         {
             await streams.Error.WriteLineAsync("[WARN] --in-cluster and --config apply to the kubernetes runtime; the local runtime ignores them").ConfigureAwait(false);
+        }
+
+        if (runtime.Name == "kubernetes" && runtime.SecretsDirectory is not null)
+        {
+            await streams.Error.WriteLineAsync("[WARN] --secrets-dir applies to the local runtime; the kubernetes runtime reads Secrets from the cluster").ConfigureAwait(false);
+        }
+
+        if (runtime.SecretsDirectory is { } secretsDirectory && !Directory.Exists(secretsDirectory))
+        {
+            throw new UserInputException($"--secrets-dir: {secretsDirectory} is not a directory");
         }
 
         if (parseResult.GetValue(options.DryRun))
@@ -159,12 +170,12 @@ public static class RunCommand
                     : new LogEvent(LogLevel.Warn, $"could not remove {path}, the directory of a kubetest run that is gone: {error}"));
             }
 
-            var runtime = await RuntimeFactory.CreateAsync(choice, owner, workspace, console, cancellationToken).ConfigureAwait(false);
+            var (runtime, secrets) = await RuntimeFactory.CreateAsync(choice, owner, workspace, console, cancellationToken).ConfigureAwait(false);
             RunResult result;
             var leftBehind = false;
             try
             {
-                var engine = new TestJobEngine(runtime, console, workspace, TimeProvider.System);
+                var engine = new TestJobEngine(runtime, console, workspace, TimeProvider.System, secrets);
                 result = await engine.RunAsync(job, runOptions, cancellationToken).ConfigureAwait(false);
             }
             finally
@@ -205,6 +216,26 @@ public static class RunCommand
         }
 
         return runtime is IRuntimeCleanup { LeftBehind.Count: > 0 };
+    }
+
+    /// <summary>
+    /// The GitHub API for GitHub App tokens: <c>--github-api-url</c>, else <c>KUBETEST_GITHUB_API_URL</c>,
+    /// else <c>GITHUB_API_URL</c> (set by GitHub Actions, also on GitHub Enterprise Server), else api.github.com.
+    /// </summary>
+    private static Uri? GitHubApiUrl(string? option)
+    {
+        var (value, source) = option is not null ? (option, "--github-api-url")
+            : Environment.GetEnvironmentVariable("KUBETEST_GITHUB_API_URL") is { Length: > 0 } own ? (own, "KUBETEST_GITHUB_API_URL")
+            : Environment.GetEnvironmentVariable("GITHUB_API_URL") is { Length: > 0 } actions ? (actions, "GITHUB_API_URL")
+            : (null, null);
+        if (value is null)
+        {
+            return null;
+        }
+
+        return Uri.TryCreate(value, UriKind.Absolute, out var uri) && uri.Scheme is "https" or "http"
+            ? uri
+            : throw new UserInputException($"{source}: {value} is not an http(s) URL");
     }
 
     /// <summary>Reads a text file, refusing one larger than <paramref name="maxBytes"/> (or endless, like /dev/zero) without reading it all.</summary>

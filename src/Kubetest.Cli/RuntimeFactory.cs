@@ -3,28 +3,41 @@ using Kubetest.Reporting;
 using Kubetest.Runtime;
 using Kubetest.Runtime.Kubernetes;
 using Kubetest.Runtime.Local;
+using Kubetest.Tokens;
 
 namespace Kubetest.Cli;
 
 /// <summary>The runtime chosen on the command line, with what the kubernetes runtime needs.</summary>
 /// <param name="MaxRunTime">The longest a run's pods may live (<c>--max-run-time</c>): their Jobs' deadline.</param>
-public sealed record RuntimeChoice(string Name, string? Kubeconfig, bool InCluster, string Namespace, TimeSpan PendingTimeout, TimeSpan MaxRunTime);
+/// <param name="SecretsDirectory">Secrets for the local runtime, laid out <c>DIR/&lt;secret&gt;/&lt;key&gt;</c> (<c>--secrets-dir</c>).</param>
+public sealed record RuntimeChoice(string Name, string? Kubeconfig, bool InCluster, string Namespace, TimeSpan PendingTimeout, TimeSpan MaxRunTime, string? SecretsDirectory = null);
+
+/// <summary>A runtime and where its runs' secrets come from.</summary>
+public sealed record RuntimeSetup(IPodRuntime Runtime, ISecretSource Secrets);
 
 /// <summary>Builds the pod runtime chosen with <c>--runtime</c>.</summary>
 public static class RuntimeFactory
 {
-    /// <summary>The runtime to run on; for kubernetes, only once the cluster has answered.</summary>
-    public static async Task<IPodRuntime> CreateAsync(RuntimeChoice choice, RunOwner owner, RunWorkspace workspace, IRunObserver events, CancellationToken cancellationToken)
+    /// <summary>
+    /// The runtime to run on (for kubernetes, only once the cluster has answered) and its secrets:
+    /// the cluster's on kubernetes; locally <c>--secrets-dir</c>, then <c>KUBETEST_SECRET_&lt;NAME&gt;_&lt;KEY&gt;</c> variables.
+    /// </summary>
+    public static async Task<RuntimeSetup> CreateAsync(RuntimeChoice choice, RunOwner owner, RunWorkspace workspace, IRunObserver events, CancellationToken cancellationToken)
     {
         if (choice.Name != "kubernetes")
         {
-            return CreateLocal(workspace, events);
+            ISecretSource secrets = choice.SecretsDirectory is { } directory
+                ? new ChainedSecretSource(new DirectorySecretSource(directory), EnvironmentSecretSource.FromProcess())
+                : EnvironmentSecretSource.FromProcess();
+            return new RuntimeSetup(CreateLocal(workspace, events), secrets);
         }
 
         var client = await KubernetesConnection.ConnectAsync(choice.Kubeconfig, choice.InCluster, cancellationToken).ConfigureAwait(false);
         events.On(new LogEvent(LogLevel.Debug, $"kubernetes runtime: namespace {choice.Namespace}, run {owner.RunId} (label {JobLifecycle.RunLabel}={owner.RunId})"));
         var options = new KubernetesRuntimeOptions(choice.Namespace, choice.PendingTimeout, JobLifecycle.For(owner, choice.MaxRunTime));
-        return new KubernetesPodRuntime(client, options, TimeProvider.System, message => events.On(new LogEvent(LogLevel.Warn, message)));
+        return new RuntimeSetup(
+            new KubernetesPodRuntime(client, options, TimeProvider.System, message => events.On(new LogEvent(LogLevel.Warn, message))),
+            new KubernetesSecretSource(client, choice.Namespace, TimeProvider.System));
     }
 
     /// <summary>Set to <c>none</c> to run local containers without the bwrap sandbox even where bwrap exists.</summary>

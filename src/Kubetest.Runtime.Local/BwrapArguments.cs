@@ -11,7 +11,14 @@ internal static class BwrapArguments
     private static readonly HashSet<string> SpecialTopLevel = new(StringComparer.Ordinal) { "proc", "dev", "tmp" };
 
     /// <summary>The arguments before the command (the caller appends "--" and the argv).</summary>
-    public static List<string> Build(IHostFileSystem host, IReadOnlyList<Mount> mounts, string workingDir, string hostname)
+    /// <param name="rootDirectory">
+    /// The container's own root, bound at <c>/</c> under the host's entries, so that what a command
+    /// writes outside volumes (a file copied in by <c>tar x</c>) is still there for the next exec, as
+    /// in a container's writable layer; null for a fresh tmpfs each time. Links directly under
+    /// <c>/</c> (<c>/bin → usr/bin</c>) are then made there once by <paramref name="makeRootLink"/>
+    /// (path in the root, target), since bwrap 0.8 refuses to make a link that exists already.
+    /// </param>
+    public static List<string> Build(IHostFileSystem host, IReadOnlyList<Mount> mounts, string workingDir, string hostname, string? rootDirectory = null, Action<string, string>? makeRootLink = null)
     {
         var rebuilt = FindDirectoriesToRebuild(host, mounts);
 
@@ -19,7 +26,7 @@ internal static class BwrapArguments
         // host also has an entry, or a rebuilt directory, is not bound twice.
         var operations = new Dictionary<string, string[]>(StringComparer.Ordinal)
         {
-            ["/"] = ["--tmpfs", "/"],
+            ["/"] = rootDirectory is null ? ["--tmpfs", "/"] : ["--bind", rootDirectory, "/"],
         };
         AddHostEntries(operations, host, "/");
         operations["/proc"] = ["--proc", "/proc"];
@@ -52,6 +59,12 @@ internal static class BwrapArguments
             .OrderBy(pair => ContainerPaths.Depth(pair.Key))
             .ThenBy(pair => pair.Key, StringComparer.Ordinal))
         {
+            if (rootDirectory is not null && makeRootLink is not null && operation.Value[0] == "--symlink" && ContainerPaths.Depth(operation.Key) == 1)
+            {
+                makeRootLink(operation.Key, operation.Value[1]);
+                continue;
+            }
+
             arguments.AddRange(operation.Value);
         }
 

@@ -14,15 +14,19 @@ internal sealed record ResolvedPath(string HostPath, bool Writable, bool IsHostV
 /// </summary>
 internal sealed class ContainerFileSystem
 {
-    private ContainerFileSystem(string name, List<Mount> mounts, string workingDir, string hostWorkingDir)
+    private ContainerFileSystem(string name, List<Mount> mounts, string workingDir, string hostWorkingDir, string? rootDirectory = null)
     {
         Name = name;
         Mounts = mounts;
         WorkingDir = workingDir;
         HostWorkingDir = hostWorkingDir;
+        RootDirectory = rootDirectory;
     }
 
     public string Name { get; }
+
+    /// <summary>With bwrap, the container's writable root (under the host's read-only entries), kept for the container's life.</summary>
+    public string? RootDirectory { get; }
 
     /// <summary>Mounts on top of the host view, in the order they were added (later ones win at the same path).</summary>
     public IReadOnlyList<Mount> Mounts { get; }
@@ -96,7 +100,8 @@ internal sealed class ContainerFileSystem
             CreateMountPoints(mounts);
         }
 
-        return new ContainerFileSystem(container.Name, mounts, workingDir, hostWorkingDir.HostPath);
+        var root = mode == SandboxMode.Bwrap ? CreateDirectory(Path.Combine(stateDirectory, "root")) : null;
+        return new ContainerFileSystem(container.Name, mounts, workingDir, hostWorkingDir.HostPath, root);
     }
 
     /// <summary>Maps a container path to the host: through the deepest mount covering it, else the host's own path.</summary>

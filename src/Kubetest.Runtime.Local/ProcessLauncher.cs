@@ -26,8 +26,18 @@ internal sealed class ProcessLauncher
 
     public IReadOnlyList<string> SandboxArguments(ContainerFileSystem fileSystem, string hostname) =>
         _mode == SandboxMode.Bwrap
-            ? BwrapArguments.Build(_host, fileSystem.Mounts, fileSystem.WorkingDir, hostname)
+            ? BwrapArguments.Build(_host, fileSystem.Mounts, fileSystem.WorkingDir, hostname, fileSystem.RootDirectory, (path, target) => MakeRootLink(fileSystem.RootDirectory!, path, target))
             : [];
+
+    /// <summary>Makes the link <paramref name="path"/> (directly under the container's root) once; it stays for the container's life.</summary>
+    private static void MakeRootLink(string rootDirectory, string path, string target)
+    {
+        var link = Path.Combine(rootDirectory, path.TrimStart('/'));
+        if (new FileInfo(link).LinkTarget is null)
+        {
+            File.CreateSymbolicLink(link, target);
+        }
+    }
 
     public ProcessStartInfo Create(LocalContainer container, IReadOnlyList<string> command, Dictionary<string, string> environment)
     {

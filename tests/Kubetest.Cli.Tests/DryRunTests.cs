@@ -12,6 +12,9 @@ namespace Kubetest.Cli.Tests;
 /// </summary>
 public sealed class DryRunTests(Runtimes runtimes) : IClassFixture<Runtimes>
 {
+    /// <summary>The repository examples take their URL as a parameter; the others ignore it. A dry run clones nothing.</summary>
+    private const string RepoParameter = "repo=file:///nowhere/kubetest-example.git";
+
     public static TheoryData<string> Examples => new(Directory.GetFiles(Path.GetDirectoryName(CliRunner.Example("simple.yaml"))!, "*.yaml").Select(Path.GetFileName).Order(StringComparer.Ordinal)!);
 
     [Theory]
@@ -20,7 +23,7 @@ public sealed class DryRunTests(Runtimes runtimes) : IClassFixture<Runtimes>
     {
         using var cli = runtimes.Cli(RuntimeKind.Local);
 
-        var run = await cli.RunAsync("--dry-run", CliRunner.Example(example));
+        var run = await cli.RunAsync("--dry-run", "--template", RepoParameter, CliRunner.Example(example));
 
         Assert.True(run.ExitCode == 0, run.ToString());
         var jobs = KubernetesYaml.LoadAllFromString(run.Stdout).Cast<V1Job>().ToList();
@@ -55,6 +58,23 @@ public sealed class DryRunTests(Runtimes runtimes) : IClassFixture<Runtimes>
             lines.Where(l => l.StartsWith("test0-", StringComparison.Ordinal)));
         Assert.Contains("# test0-1: [TASK_KEY:TASK_KEY_2] echo $TASK_KEY", run.Stdout, StringComparison.Ordinal);
         Assert.Contains("runtime local: the Jobs on stdout are what a cluster run (--runtime kubernetes) would create", run.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_private_repository_example_shows_the_checkout_first_with_its_token_source_and_resolves_nothing()
+    {
+        using var cli = runtimes.Cli(RuntimeKind.Local);
+
+        var run = await cli.RunAsync("--dry-run", "--template", RepoParameter, CliRunner.Example("private-repo.yaml"));
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        var lines = run.StderrLines.Select(l => l.Trim()).ToList();
+        Assert.StartsWith("1. checkout: once, on this machine, before any pod", lines.First(l => l.StartsWith("1. ", StringComparison.Ordinal)), StringComparison.Ordinal);
+        Assert.Contains("token github-token: secret github-token, key token", lines);
+        Assert.Contains("repository kubetest-repo: file:///nowhere/kubetest-example.git, branch main, with token github-token", lines);
+        Assert.Contains(lines, l => l.StartsWith("2. prestep check-token", StringComparison.Ordinal));
+        Assert.Contains("volumes: /secrets/token (token github-token)", lines);
+        Assert.Contains("volumes: /work (repository kubetest-repo)", lines);
     }
 
     [Fact]
@@ -102,7 +122,7 @@ public sealed class DryRunTests(Runtimes runtimes) : IClassFixture<Runtimes>
     public async Task Kubectl_apply_dry_run_client_accepts_the_jobs_of_every_example(string example)
     {
         using var cli = runtimes.Cli(RuntimeKind.Local);
-        var run = await cli.RunAsync("--dry-run", CliRunner.Example(example));
+        var run = await cli.RunAsync("--dry-run", "--template", RepoParameter, CliRunner.Example(example));
         Assert.True(run.ExitCode == 0, run.ToString());
 
         // As a person would, with their own rights (apply reads the Job first; the kubetest Role may not).

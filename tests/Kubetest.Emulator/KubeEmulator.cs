@@ -102,6 +102,16 @@ public sealed class KubeEmulator : IAsyncDisposable
     /// <summary>The jobs stored now (copies).</summary>
     public IReadOnlyList<V1Job> StoredJobs() => _store.ListJobs(null).Items;
 
+    /// <summary>Creates an Opaque Secret as an admin would (its values never pass through a command line).</summary>
+    public void CreateSecret(string ns, string name, IReadOnlyDictionary<string, string> data) => _store.PutSecret(new V1Secret
+    {
+        ApiVersion = "v1",
+        Kind = "Secret",
+        Type = "Opaque",
+        Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = ns, Uid = Guid.NewGuid().ToString(), CreationTimestamp = DateTime.UtcNow },
+        Data = data.ToDictionary(kv => kv.Key, kv => System.Text.Encoding.UTF8.GetBytes(kv.Value)),
+    });
+
     /// <summary>Deletes a pod as an admin would (its processes are killed), e.g. mid-run.</summary>
     public Task DeletePodAsync(string ns, string name) => _controller.DeletePodAsync(ns, name, 0);
 

@@ -55,6 +55,9 @@ public static class DryRunRenderer
         var text = context.Plan;
         switch (step)
         {
+            case CheckoutStep checkout:
+                Checkout(text, checkout);
+                break;
             case PodStep pod:
                 text.Append(CultureInfo.InvariantCulture, $"{pod.Label} {E(pod.Name)}\n");
                 Pod(context, pod.Label + (pod.Kind == StepKind.Main ? "" : " " + pod.Name), "", pod.Template, context.Builder.ForStep(pod.Template, pod.TtlSecondsAfterFinished), null);
@@ -86,6 +89,32 @@ public static class DryRunRenderer
                 break;
             default:
                 throw new InvalidOperationException($"the dry run has no way to show a {step.GetType().Name}");
+        }
+    }
+
+    private static void Checkout(StringBuilder text, CheckoutStep step)
+    {
+        text.Append("checkout: once, on this machine, before any pod; repo and token volumes ship the results into the containers that mount them\n");
+        foreach (var token in step.Tokens)
+        {
+            var source = token.Value switch
+            {
+                { GitHubApp: { } app } => $"an installation token of GitHub App {app.AppId} ({(app.InstallationId is { } id ? $"installation {id}" : $"organization {E(app.Organization)}")}), signed with the key in secret {E(app.KeyFile?.Name)}, key {E(app.KeyFile?.Key)}",
+                { GitHubToken: { } secret } => $"secret {E(secret.Name)}, key {E(secret.Key)}",
+                { FilePath: { } path } => $"the file {E(path)}",
+                _ => "?",
+            };
+            text.Append(CultureInfo.InvariantCulture, $"   token {E(token.Name)}: {source}\n");
+        }
+
+        foreach (var repo in step.Repos)
+        {
+            var value = repo.Value;
+            var what = value.Rev is { } rev ? $"revision {E(rev)}" : value.Branch is { } branch ? $"branch {E(branch)}" : "the default branch";
+            var merge = value.MergeBase is { } mergeBase ? $", with base branch {E(mergeBase)} merged in" : "";
+            var token = value.Token is { } name ? $", with token {E(name)}" : "";
+            var path = value.ClonedPath is { } cloned ? $", in {E(cloned)} (reused when it is a checkout already)" : "";
+            text.Append(CultureInfo.InvariantCulture, $"   repository {E(repo.Name)}: {Repositories.GitUrl.Display(value.Url)}, {what}{merge}{token}{path}\n");
         }
     }
 

@@ -24,6 +24,9 @@ internal sealed class RunContext(TestJob job, RunOptions options, IRunObserver e
 
     public DateTimeOffset StartedAt { get; init; }
 
+    /// <summary>The run's token values, masked in every event (<see cref="Events"/> masks with it).</summary>
+    public required SecretMask Mask { get; init; }
+
     public Stopwatch Clock { get; } = Stopwatch.StartNew();
 
     public MainResults Results { get; } = new(job.Spec.MainStep.Strategy is null

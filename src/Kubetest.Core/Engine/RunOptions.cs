@@ -8,12 +8,14 @@ namespace Kubetest.Engine;
 /// <param name="AllowEmpty">Whether a run whose dynamic keys come out empty succeeds (<c>--allow-empty</c>) rather than failing as bad input.</param>
 /// <param name="LogLevel">The lowest level written to the run's log file (the <c>log</c> volumes), as on the console.</param>
 /// <param name="Live">Whether the log file gets output lines as they come (<c>--live</c>), as the console does.</param>
+/// <param name="GitHubApiUrl">The GitHub API for GitHub App tokens (<c>--github-api-url</c>; GitHub Enterprise Server's <c>https://HOST/api/v3</c>); null for api.github.com.</param>
 public sealed record RunOptions(
     IReadOnlyList<string>? ListKeys = null,
     IReadOnlyDictionary<string, double>? Durations = null,
     bool AllowEmpty = false,
     LogLevel LogLevel = LogLevel.Info,
-    bool Live = false);
+    bool Live = false,
+    Uri? GitHubApiUrl = null);
 
 /// <summary>How the run ended: the final report, whether it was stopped before its end, and whether its input (the keys) was unusable.</summary>
 public sealed record RunResult(Reporting.Report Report, bool Interrupted, bool BadInput = false);

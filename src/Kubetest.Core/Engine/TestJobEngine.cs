@@ -3,15 +3,17 @@ using Kubetest.Model;
 using Kubetest.Planning;
 using Kubetest.Reporting;
 using Kubetest.Runtime;
+using Kubetest.Tokens;
 
 namespace Kubetest.Engine;
 
 /// <summary>
 /// Executes a <see cref="RunPlan"/>: each step in the plan's order, through one pod runtime,
 /// reporting through events only. Owns the run's log file (written by a <see cref="TextReporter"/>
-/// of its own, for <c>log</c> volumes).
+/// of its own, for <c>log</c> volumes). <paramref name="secrets"/> is where tokens come from
+/// (the cluster, a directory, the environment); every token value is masked in all it reports.
 /// </summary>
-public sealed partial class TestJobEngine(IPodRuntime runtime, IRunObserver observer, RunWorkspace workspace, TimeProvider time)
+public sealed partial class TestJobEngine(IPodRuntime runtime, IRunObserver observer, RunWorkspace workspace, TimeProvider time, ISecretSource? secrets = null)
 {
     private readonly ArtifactStore _artifacts = new(workspace.ArtifactsDirectory);
 
@@ -27,14 +29,15 @@ public sealed partial class TestJobEngine(IPodRuntime runtime, IRunObserver obse
         ArgumentNullException.ThrowIfNull(job);
         ArgumentNullException.ThrowIfNull(plan);
         ArgumentNullException.ThrowIfNull(options);
-        RejectUnsupported(job);
         var logFile = new StreamWriter(workspace.LogPath) { AutoFlush = true };
         await using (logFile.ConfigureAwait(false))
         {
-            var events = new Observers(observer, new TextReporter(logFile, options.LogLevel, options.Live, workspace.Root));
+            var mask = new SecretMask();
+            var events = new MaskingObserver(mask, new Observers(observer, new TextReporter(logFile, options.LogLevel, options.Live, workspace.Root)));
             var run = new RunContext(job, options, events, new PodRequestBuilder(plan.TestJobName, LocalPathOf), cancellationToken)
             {
                 StartedAt = time.GetUtcNow(),
+                Mask = mask,
             };
             var interrupted = false;
             try
@@ -56,6 +59,15 @@ public sealed partial class TestJobEngine(IPodRuntime runtime, IRunObserver obse
             {
                 interrupted = true;
                 events.On(new LogEvent(LogLevel.Warn, "stopped: running keys were killed and their pods deleted"));
+            }
+            catch (UserInputException ex) when (!mask.IsEmpty)
+            {
+                // Whatever the caller prints of an error, a token is not in it.
+                throw new UserInputException(mask.Apply(ex.Message));
+            }
+            catch (Exception ex) when (!mask.IsEmpty && ex is not OperationCanceledException)
+            {
+                throw new InvalidOperationException(mask.Apply($"{ex.GetType().Name}: {ex.Message}"));
             }
 
             var report = run.BuildReport(run.Failed || interrupted);
@@ -83,6 +95,7 @@ public sealed partial class TestJobEngine(IPodRuntime runtime, IRunObserver obse
     /// <summary>Runs one step of the plan; false when it failed. The one place that maps a step kind to its execution.</summary>
     private async Task<bool> RunStepAsync(PlanStep step, RunContext run) => step switch
     {
+        CheckoutStep checkout => await CheckoutAsync(checkout, run).ConfigureAwait(false),
         PodStep pod => await RunPodStepAsync(pod, run).ConfigureAwait(false),
         KeyListingStep listing => await ListKeysAsync(listing, run).ConfigureAwait(false),
         KeysStep keys => await RunKeysAsync(keys, run).ConfigureAwait(false),
@@ -91,19 +104,6 @@ public sealed partial class TestJobEngine(IPodRuntime runtime, IRunObserver obse
         ExportStep export => Export(export, run),
         _ => throw new InvalidOperationException($"the engine has no way to run a {step.GetType().Name}"),
     };
-
-    private static void RejectUnsupported(TestJob job)
-    {
-        if (job.Spec.Repos.Count > 0)
-        {
-            throw new UserInputException("spec.repos: repositories are not supported by this version of kubetest yet");
-        }
-
-        if (job.Spec.Tokens.Count > 0)
-        {
-            throw new UserInputException("spec.tokens: tokens are not supported by this version of kubetest yet");
-        }
-    }
 
     /// <summary>A preStep, postStep or strategy-less main step: one run of its main container.</summary>
     private async Task<bool> RunPodStepAsync(PodStep step, RunContext run)
@@ -173,6 +173,10 @@ public sealed partial class TestJobEngine(IPodRuntime runtime, IRunObserver obse
                 return workspace.LogPath;
             case ReportVolumeSource:
                 return workspace.ReportPath;
+            case RepoVolumeSource repo when _repositories.TryGetValue(repo.RepoName, out var checkout):
+                return checkout;
+            case TokenVolumeSource token when _tokenFiles.TryGetValue(token.TokenName, out var file):
+                return file;
             default:
                 throw new StepSetupException($"{source.GetType().Name} volumes are not supported by this version of kubetest yet");
         }

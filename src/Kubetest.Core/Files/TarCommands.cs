@@ -10,11 +10,16 @@ public static class TarCommands
     /// <summary>Writes <paramref name="path"/> as a tar on stdout; links are stored as links (no <c>-h</c>).</summary>
     public static IReadOnlyList<string> Pack(string path) => ["tar", "cf", "-", "-C", ParentOf(path), NameOf(path)];
 
-    /// <summary>Replaces <paramref name="path"/> with the single top entry of the tar on stdin.</summary>
+    /// <summary>
+    /// Replaces <paramref name="path"/> with the single top entry of the tar on stdin. What stands
+    /// there is removed first (a link itself, never what it points to); a directory that cannot go
+    /// because something is mounted on it (a working directory, a volume) is emptied instead.
+    /// </summary>
     public static IReadOnlyList<string> Unpack(string path)
     {
         var parent = Quote(ParentOf(path));
-        return ["sh", "-c", $"mkdir -p {parent} && rm -rf {Quote(path.TrimEnd('/'))} && tar xf - -C {parent}"];
+        var target = Quote(path.TrimEnd('/'));
+        return ["sh", "-c", $"mkdir -p {parent} && {{ rm -rf {target} 2>/dev/null; [ ! -e {target} ] || {{ [ -d {target} ] && [ ! -L {target} ]; }}; }} && tar xf - -C {parent}"];
     }
 
     /// <summary>The last part of a '/'-separated path: the name of the archive's top entry.</summary>

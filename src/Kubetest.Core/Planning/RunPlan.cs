@@ -18,6 +18,11 @@ public sealed record RunPlan(string TestJobName, IReadOnlyList<PlanStep> Steps)
         ArgumentNullException.ThrowIfNull(job);
         ArgumentNullException.ThrowIfNull(options);
         var steps = new List<PlanStep>();
+        if (job.Spec.Repos.Count > 0 || job.Spec.Tokens.Count > 0)
+        {
+            steps.Add(new CheckoutStep(job.Spec.Tokens, job.Spec.Repos));
+        }
+
         steps.AddRange(job.Spec.PreSteps.Select(s => new PodStep(s.Kind, s.Name, s.Template, s.TtlSecondsAfterFinished)));
 
         var main = job.Spec.MainStep;
@@ -71,6 +76,13 @@ public abstract record PlanStep(string Label, string Name)
     /// <summary>Whether its start is a line of its own (<c>run prestep: NAME</c>) and its task lines carry its name.</summary>
     public virtual bool Announced => false;
 }
+
+/// <summary>
+/// Before anything runs: each token resolved (from its Secret, or a GitHub App installation) and
+/// each repository checked out once on this machine; <c>repo</c> and <c>token</c> volumes then ship
+/// them into the pods that mount them. A failure here is bad input: nothing has been created yet.
+/// </summary>
+public sealed record CheckoutStep(IReadOnlyList<TokenSpec> Tokens, IReadOnlyList<RepositorySpec> Repos) : PlanStep("checkout", "repos and tokens");
 
 /// <summary>A pod that runs a template's main container once: a preStep, a postStep, or a main step without strategy.</summary>
 public sealed record PodStep(StepKind Kind, string StepName, TestJobTemplate Template, int? TtlSecondsAfterFinished)

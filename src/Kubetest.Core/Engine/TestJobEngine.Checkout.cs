@@ -1,0 +1,67 @@
+using Kubetest.Planning;
+using Kubetest.Reporting;
+using Kubetest.Repositories;
+using Kubetest.Tokens;
+
+namespace Kubetest.Engine;
+
+/// <summary>The checkout step: tokens resolved and repositories checked out once, before any pod.</summary>
+public sealed partial class TestJobEngine
+{
+    private readonly Dictionary<string, string> _repositories = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> _tokenFiles = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Resolves every token (its value joins the run's mask before anything can print it) and writes
+    /// it to a file of mode 0400 for <c>token</c> volumes, then checks out every repository (with
+    /// its token, if it names one). Any failure is the user's to fix: <see cref="UserInputException"/>.
+    /// </summary>
+    private async Task<bool> CheckoutAsync(CheckoutStep step, RunContext run)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            throw new PlatformNotSupportedException("tokens and repositories need a Unix file system (a token file of mode 0400)");
+        }
+
+        var values = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (step.Tokens.Count > 0)
+        {
+            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(60) };
+            var resolver = new TokenResolver(secrets ?? new NoSecrets(), run.Options.GitHubApiUrl ?? new Uri(TokenResolver.DefaultGitHubApiUrl), http, time);
+            var directory = Directory.CreateDirectory(Path.Combine(workspace.Root, "tokens"), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute).FullName;
+            foreach (var token in step.Tokens)
+            {
+                var value = await resolver.ResolveAsync(token, run.Cancellation).ConfigureAwait(false);
+                run.Mask.Add(value);
+                values[token.Name] = value;
+                var file = Path.Combine(directory, token.Name);
+                var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite };
+                await using (var stream = new FileStream(file, options))
+                {
+                    await stream.WriteAsync(System.Text.Encoding.UTF8.GetBytes(value), run.Cancellation).ConfigureAwait(false);
+                }
+
+                File.SetUnixFileMode(file, UnixFileMode.UserRead);
+                _tokenFiles[token.Name] = file;
+            }
+        }
+
+        foreach (var repo in step.Repos)
+        {
+            run.Events.On(new LogEvent(LogLevel.Info, $"clone repository: {GitUrl.Display(repo.Value.Url)}"));
+            var token = repo.Value.Token is { } name ? values[name] : null;
+            var target = Path.Combine(workspace.Root, "repos", repo.Name);
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            _repositories[repo.Name] = await GitCheckout.CheckoutAsync(repo.Value, token, target, run.Cancellation).ConfigureAwait(false);
+        }
+
+        return true;
+    }
+
+    /// <summary>Where secrets come from when the caller gave no source (e.g. a test): nowhere.</summary>
+    private sealed class NoSecrets : ISecretSource
+    {
+        public Task<string> GetAsync(string name, string key, CancellationToken cancellationToken) =>
+            throw new UserInputException($"secret {name} (key {key}): this run has no source of secrets");
+    }
+}

@@ -1,0 +1,156 @@
+using System.Diagnostics;
+
+namespace Kubetest.Cli.Tests;
+
+/// <summary>
+/// Repositories and tokens through the real CLI: the original's examples 2 and 3, a checkout shipped
+/// to every key's container with its <c>.git</c>, and bad repository or secret input (exit 3, no pod).
+/// </summary>
+public sealed class RepositoryTests(Runtimes runtimes) : IClassFixture<Runtimes>
+{
+    private static readonly string[] Keys = ["k1", "k2", "k3"];
+
+    [SkippableTheory]
+    [MemberData(nameof(Runtimes.Both), MemberType = typeof(Runtimes))]
+    public async Task The_public_repository_example_clones_once_and_the_main_container_sees_the_checkout(RuntimeKind runtime)
+    {
+        using var cli = runtimes.Cli(runtime);
+        var url = CreateRepository(cli.Root);
+
+        var run = await cli.RunAsync("--log-level=info", "--template", $"repo={url}", CliRunner.Example("public-repo.yaml"));
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Equal(1, run.StderrLines.Count(l => l == $"[INFO] clone repository: {url}"));
+        Assert.Contains("ls README.md", run.StderrLines);
+        Assert.Contains("README.md", run.StderrLines);
+        Assert.Equal("success", run.Report.GetProperty("status").GetString());
+        Assert.Empty(cli.Leftovers());
+        Assert.Empty(runtimes.LeftInCluster(runtime));
+    }
+
+    [SkippableTheory]
+    [MemberData(nameof(Runtimes.Both), MemberType = typeof(Runtimes))]
+    public async Task The_private_repository_example_reads_its_token_from_a_secret_and_prints_it_nowhere(RuntimeKind runtime)
+    {
+        // A real cluster would need the Secret created by hand.
+        using var cli = runtimes.Cli(runtime, sharesHostFiles: true);
+        var url = CreateRepository(cli.Root);
+        var token = "ghs_" + Guid.NewGuid().ToString("N");
+        var args = new List<string> { "--log-level=debug", "--template", $"repo={url}" };
+        if (runtime == RuntimeKind.Local)
+        {
+            var secrets = Directory.CreateDirectory(Path.Combine(cli.Root, "secrets", "github-token")).FullName;
+            File.WriteAllText(Path.Combine(secrets, "token"), token);
+            args.AddRange(["--secrets-dir", Path.GetDirectoryName(secrets)!]);
+        }
+        else
+        {
+            runtimes.Emulator.CreateSecret("default", "github-token", new Dictionary<string, string> { ["token"] = token });
+        }
+
+        var run = await cli.RunAsync([.. args, CliRunner.Example("private-repo.yaml")]);
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Contains("the token is there", run.StderrLines);
+        Assert.Contains("README.md", run.StderrLines);
+        Assert.DoesNotContain(token, run.Stdout + run.Stderr, StringComparison.Ordinal);
+        Assert.Empty(cli.Leftovers());
+        Assert.Empty(runtimes.LeftInCluster(runtime));
+    }
+
+    [SkippableTheory]
+    [MemberData(nameof(Runtimes.Both), MemberType = typeof(Runtimes))]
+    public async Task Every_keys_container_gets_the_checkout_with_its_git_history_and_modes(RuntimeKind runtime)
+    {
+        using var cli = runtimes.Cli(runtime);
+        var url = CreateRepository(cli.Root);
+        var manifest = cli.Write("keys.yaml", Manifests.Strategy(
+            Keys,
+            "cd /src && git log --format=%s -1 && test -x run.sh && readlink link && echo $TASK_KEY ok",
+            scheduler: "maxContainersPerPod: 2",
+            extraPodSpec: "volumes:\n  - name: src\n    repo:\n      name: code",
+            extraContainer: "volumeMounts:\n  - name: src\n    mountPath: /src",
+            extraSpec: $"repos:\n  - name: code\n    value:\n      url: {url}\n      branch: main"));
+
+        var run = await cli.RunAsync(manifest);
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Equal(1, run.StderrLines.Count(l => l.StartsWith("[INFO] clone repository:", StringComparison.Ordinal)));
+        Assert.Equal(3, run.StderrLines.Count(l => l == "second commit"));
+        Assert.Equal(3, run.StderrLines.Count(l => l == "README.md"));
+        Assert.All(Keys, k => Assert.Contains($"{k} ok", run.StderrLines));
+    }
+
+    private const string MissingSecretToken = "tokens:\n  - name: tok\n    value:\n      githubToken:\n        name: missing-secret\n        key: token\n";
+
+    public static TheoryData<string, string, string> BadInputs => new()
+    {
+        { "missing branch", "branch: no-such-branch", "no-such-branch" },
+        { "missing revision", "rev: 0123456789abcdef0123456789abcdef01234567", "0123456789abcdef0123456789abcdef01234567" },
+        { "unknown secret", "branch: main\n      token: tok", "secret missing-secret" },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadInputs))]
+    public async Task Bad_repository_or_secret_input_is_one_error_exit_3_and_no_pod(string what, string field, string named)
+    {
+        using var cli = runtimes.Cli(RuntimeKind.Kubernetes);
+        var url = CreateRepository(cli.Root);
+        var jobsBefore = runtimes.Emulator.StoredJobs().Count;
+        var manifest = cli.Write("bad.yaml", Manifests.Single(
+            "ls /src",
+            extraPodSpec: "volumes:\n  - name: src\n    repo:\n      name: code",
+            extraContainer: "volumeMounts:\n  - name: src\n    mountPath: /src",
+            extraSpec: $"{(field.Contains("token: tok", StringComparison.Ordinal) ? MissingSecretToken : "")}repos:\n  - name: code\n    value:\n      url: {url}\n      {field}"));
+
+        var run = await cli.RunAsync(manifest);
+
+        Assert.True(run.ExitCode == 3, $"{what}: {run}");
+        var error = Assert.Single(run.StderrLines, l => l.StartsWith("[ERROR]", StringComparison.Ordinal));
+        Assert.Contains(named, error, StringComparison.Ordinal);
+        Assert.Equal(jobsBefore, runtimes.Emulator.StoredJobs().Count);
+        Assert.Empty(cli.Leftovers());
+    }
+
+    /// <summary>A bare repository with a branch main of two commits: README.md, an executable run.sh and a symlink.</summary>
+    internal static string CreateRepository(string root)
+    {
+        var source = Directory.CreateDirectory(Path.Combine(root, "repo-src")).FullName;
+        Git(source, "init", "-q", "-b", "main");
+        File.WriteAllText(Path.Combine(source, "README.md"), "# example\n");
+        File.WriteAllText(Path.Combine(source, "run.sh"), "#!/bin/sh\necho run\n");
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(Path.Combine(source, "run.sh"), (UnixFileMode)0b111_101_101);
+        }
+
+        File.CreateSymbolicLink(Path.Combine(source, "link"), "README.md");
+        Git(source, "add", "-A");
+        Git(source, "commit", "-q", "-m", "first commit");
+        File.AppendAllText(Path.Combine(source, "README.md"), "more\n");
+        Git(source, "commit", "-q", "-am", "second commit");
+        var bare = Path.Combine(root, "repo.git");
+        Git(root, "clone", "-q", "--bare", source, bare);
+        return "file://" + bare;
+    }
+
+    private static void Git(string directory, params string[] args)
+    {
+        var start = new ProcessStartInfo("git") { WorkingDirectory = directory, RedirectStandardError = true, RedirectStandardOutput = true };
+        foreach (var (name, value) in new[] { ("GIT_AUTHOR_NAME", "test"), ("GIT_AUTHOR_EMAIL", "test@localhost"), ("GIT_COMMITTER_NAME", "test"), ("GIT_COMMITTER_EMAIL", "test@localhost") })
+        {
+            start.Environment[name] = value;
+        }
+
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using var process = Process.Start(start)!;
+        var stderr = process.StandardError.ReadToEnd();
+        process.StandardOutput.ReadToEnd();
+        process.WaitForExit();
+        Assert.True(process.ExitCode == 0, $"git {string.Join(' ', args)}: {stderr}");
+    }
+}
