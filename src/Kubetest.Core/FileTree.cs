@@ -95,15 +95,29 @@ public static class FileTree
                 return;
         }
 
-        try
+        for (var attempt = 1; ; attempt++)
         {
-            Directory.Delete(path, recursive: true);
-        }
-        catch (UnauthorizedAccessException)
-        {
-            // A container may leave directories without write permission; open them up and retry.
-            MakeWritable(new DirectoryInfo(path));
-            Directory.Delete(path, recursive: true);
+            try
+            {
+                Directory.Delete(path, recursive: true);
+                return;
+            }
+            catch (UnauthorizedAccessException)
+            {
+                // A container may leave directories without write permission; open them up and retry.
+                MakeWritable(new DirectoryInfo(path));
+                Directory.Delete(path, recursive: true);
+                return;
+            }
+            catch (DirectoryNotFoundException) when (attempt < 3)
+            {
+                // Something else (a pod's own cleanup, a sandbox going away) removed part of the
+                // tree meanwhile: done if all of it is gone, else go over what is left once more.
+                if (KindOf(path) == EntryKind.Missing)
+                {
+                    return;
+                }
+            }
         }
     }
 
