@@ -109,14 +109,17 @@ public static class FileTree
                 Directory.Delete(path, recursive: true);
                 return;
             }
-            catch (DirectoryNotFoundException) when (attempt < 3)
+            catch (IOException) when (attempt < 5)
             {
-                // Something else (a pod's own cleanup, a sandbox going away) removed part of the
-                // tree meanwhile: done if all of it is gone, else go over what is left once more.
+                // Something else changed the tree meanwhile: a pod's own cleanup removed part of it,
+                // or a sandbox being killed was still making its mount points. Done if all of it is
+                // gone, else go over what is left again after a moment.
                 if (KindOf(path) == EntryKind.Missing)
                 {
                     return;
                 }
+
+                Thread.Sleep(50 * attempt);
             }
         }
     }
