@@ -134,8 +134,17 @@ internal sealed class PodExec : IDisposable
         }
 
         await reading.ConfigureAwait(false);
+        var exitCode = ExitCode(status, pod, container);
+
+        // A command that failed before it read all of its stdin (tar refusing a path) closes the
+        // exec while the writer still writes: its exit code and stderr tell why, not the writer's error.
+        if (exitCode != 0 && writing.IsFaulted)
+        {
+            return exitCode;
+        }
+
         await writing.ConfigureAwait(false);
-        return ExitCode(status, pod, container);
+        return exitCode;
     }
 
     /// <summary>Opens the exec socket, retrying only upgrades that provably did not start the command.</summary>

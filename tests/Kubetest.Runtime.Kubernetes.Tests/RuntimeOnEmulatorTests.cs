@@ -50,6 +50,25 @@ public sealed class RuntimeOnEmulatorTests() : EmulatorRuntimeTestBase("kubetest
     }
 
     [Fact]
+    public async Task A_copy_in_that_the_container_refuses_before_reading_it_all_reports_its_exit_code_and_stderr()
+    {
+        var local = Directory.CreateDirectory(Path.Combine(Root, "big")).FullName;
+        for (var i = 0; i < 8; i++)
+        {
+            await File.WriteAllBytesAsync(Path.Combine(local, $"part{i}"), new byte[1024 * 1024]);
+        }
+
+        await using var pod = await StartAsync();
+
+        // The host's /usr stands in for the image, read-only: mkdir fails at once while 8 MB are still to send.
+        var error = await Assert.ThrowsAsync<IOException>(() => pod.CopyToAsync("test0-0", local, "/usr/kubetest-readonly/big", CancellationToken.None));
+
+        Assert.Contains("(exit code 1)", error.Message, StringComparison.Ordinal);
+        Assert.Contains("kubetest-readonly", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("WebSocket", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Disposing_the_pod_deletes_its_job_and_pod()
     {
         var pod = await StartAsync();
