@@ -1,4 +1,4 @@
-using System.Diagnostics;
+using Kubetest.Emulator.Git;
 
 namespace Kubetest.Cli.Tests;
 
@@ -66,7 +66,7 @@ public sealed class RepositoryTests(Runtimes runtimes) : IClassFixture<Runtimes>
         var url = CreateRepository(cli.Root);
         var manifest = cli.Write("keys.yaml", Manifests.Strategy(
             Keys,
-            "cd /src && git log --format=%s -1 && test -x run.sh && readlink link && echo $TASK_KEY ok",
+            $"cd /src && git log --format=%s -1 && test -x {GitFixtures.Script} && readlink {GitFixtures.Symlink} && echo $TASK_KEY ok",
             scheduler: "maxContainersPerPod: 2",
             extraPodSpec: "volumes:\n  - name: src\n    repo:\n      name: code",
             extraContainer: "volumeMounts:\n  - name: src\n    mountPath: /src",
@@ -76,7 +76,7 @@ public sealed class RepositoryTests(Runtimes runtimes) : IClassFixture<Runtimes>
 
         Assert.True(run.ExitCode == 0, run.ToString());
         Assert.Equal(1, run.StderrLines.Count(l => l.StartsWith("[INFO] clone repository:", StringComparison.Ordinal)));
-        Assert.Equal(3, run.StderrLines.Count(l => l == "second commit"));
+        Assert.Equal(3, run.StderrLines.Count(l => l == "main moves on"));
         Assert.Equal(3, run.StderrLines.Count(l => l == "README.md"));
         Assert.All(Keys, k => Assert.Contains($"{k} ok", run.StderrLines));
     }
@@ -112,45 +112,7 @@ public sealed class RepositoryTests(Runtimes runtimes) : IClassFixture<Runtimes>
         Assert.Empty(cli.Leftovers());
     }
 
-    /// <summary>A bare repository with a branch main of two commits: README.md, an executable run.sh and a symlink.</summary>
-    internal static string CreateRepository(string root)
-    {
-        var source = Directory.CreateDirectory(Path.Combine(root, "repo-src")).FullName;
-        Git(source, "init", "-q", "-b", "main");
-        File.WriteAllText(Path.Combine(source, "README.md"), "# example\n");
-        File.WriteAllText(Path.Combine(source, "run.sh"), "#!/bin/sh\necho run\n");
-        if (!OperatingSystem.IsWindows())
-        {
-            File.SetUnixFileMode(Path.Combine(source, "run.sh"), (UnixFileMode)0b111_101_101);
-        }
-
-        File.CreateSymbolicLink(Path.Combine(source, "link"), "README.md");
-        Git(source, "add", "-A");
-        Git(source, "commit", "-q", "-m", "first commit");
-        File.AppendAllText(Path.Combine(source, "README.md"), "more\n");
-        Git(source, "commit", "-q", "-am", "second commit");
-        var bare = Path.Combine(root, "repo.git");
-        Git(root, "clone", "-q", "--bare", source, bare);
-        return "file://" + bare;
-    }
-
-    private static void Git(string directory, params string[] args)
-    {
-        var start = new ProcessStartInfo("git") { WorkingDirectory = directory, RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (var (name, value) in new[] { ("GIT_AUTHOR_NAME", "test"), ("GIT_AUTHOR_EMAIL", "test@localhost"), ("GIT_COMMITTER_NAME", "test"), ("GIT_COMMITTER_EMAIL", "test@localhost") })
-        {
-            start.Environment[name] = value;
-        }
-
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        using var process = Process.Start(start)!;
-        var stderr = process.StandardError.ReadToEnd();
-        process.StandardOutput.ReadToEnd();
-        process.WaitForExit();
-        Assert.True(process.ExitCode == 0, $"git {string.Join(' ', args)}: {stderr}");
-    }
+    /// <summary>The fixture repository (branch main: README.md, an executable run.sh, a symlink, a nested file) as a file:// URL.</summary>
+    internal static string CreateRepository(string root) =>
+        "file://" + GitFixtures.CreateBareRepository(Path.Combine(root, "repo.git")).Directory;
 }

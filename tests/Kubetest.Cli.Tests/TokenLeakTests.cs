@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
+using Kubetest.Emulator;
 using Kubetest.Emulator.Git;
 using Kubetest.Emulator.GitHub;
 
@@ -122,28 +123,9 @@ public sealed class TokenLeakTests(Runtimes runtimes) : IClassFixture<Runtimes>
     {
         while (!cancellationToken.IsCancellationRequested)
         {
-            foreach (var directory in Directory.EnumerateDirectories("/proc"))
+            foreach (var line in ProcessTable.CommandLines())
             {
-                if (!int.TryParse(Path.GetFileName(directory), out _))
-                {
-                    continue;
-                }
-
-                try
-                {
-                    var line = File.ReadAllText(Path.Combine(directory, "cmdline")).Replace('\0', ' ');
-                    if (line.Length > 0)
-                    {
-                        seen.TryAdd(line, 0);
-                    }
-                }
-                catch (IOException)
-                {
-                    // The process ended meanwhile.
-                }
-                catch (UnauthorizedAccessException)
-                {
-                }
+                seen.TryAdd(line, 0);
             }
 
             try

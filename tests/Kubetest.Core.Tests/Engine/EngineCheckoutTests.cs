@@ -1,4 +1,4 @@
-using System.Diagnostics;
+using Kubetest.Emulator.Git;
 using Kubetest.Engine;
 using Kubetest.Model;
 using Kubetest.Reporting;
@@ -130,32 +130,9 @@ public sealed class EngineCheckoutTests : IDisposable
                       name: gh
         """;
 
-    /// <summary>A bare repository with one commit on main, as a file:// URL.</summary>
-    private string CreateRepository()
-    {
-        var source = Directory.CreateDirectory(Path.Combine(_root, "source")).FullName;
-        Git(source, "init", "-q", "-b", "main");
-        File.WriteAllText(Path.Combine(source, "README.md"), "# checkout\n");
-        Git(source, "add", "-A");
-        Git(source, "-c", "user.name=t", "-c", "user.email=t@localhost", "commit", "-q", "-m", "first");
-        var bare = Path.Combine(_root, "repo.git");
-        Git(_root, "clone", "-q", "--bare", source, bare);
-        return "file://" + bare;
-    }
-
-    private static void Git(string directory, params string[] args)
-    {
-        var start = new ProcessStartInfo("git") { WorkingDirectory = directory, RedirectStandardError = true };
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        using var process = Process.Start(start)!;
-        var stderr = process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        Assert.True(process.ExitCode == 0, $"git {string.Join(' ', args)}: {stderr}");
-    }
+    /// <summary>The fixture repository (branch main) as a file:// URL.</summary>
+    private string CreateRepository() =>
+        "file://" + GitFixtures.CreateBareRepository(Path.Combine(_root, "repo.git")).Directory;
 
     private sealed class DictionarySecrets(IReadOnlyDictionary<(string Name, string Key), string> values) : ISecretSource
     {

@@ -1,4 +1,5 @@
 using System.Text;
+using Kubetest.Emulator;
 using Kubetest.Emulator.Git;
 using Kubetest.Model;
 using Kubetest.Repositories;
@@ -264,7 +265,7 @@ public sealed class GitCheckoutTests(GitServerFixture fixture) : IClassFixture<G
             var leaks = new List<string>();
             while (!checkout.IsCompleted)
             {
-                foreach (var commandLine in CommandLines())
+                foreach (var commandLine in ProcessTable.CommandLines())
                 {
                     sawGit |= commandLine.Contains("git", StringComparison.Ordinal) && commandLine.Contains(fixture.Server.BaseUri.Authority, StringComparison.Ordinal);
                     if (commandLine.Contains(fixture.Token, StringComparison.Ordinal))
@@ -317,7 +318,7 @@ public sealed class GitCheckoutTests(GitServerFixture fixture) : IClassFixture<G
                 GitCheckout.CheckoutAsync(Repo(http: true), fixture.Token, directory, cancellation.Token));
 
             Assert.False(Directory.Exists(directory));
-            Assert.DoesNotContain(CommandLines(), line => line.Contains(fixture.Server.BaseUri.Authority, StringComparison.Ordinal));
+            Assert.DoesNotContain(ProcessTable.CommandLines(), line => line.Contains(fixture.Server.BaseUri.Authority, StringComparison.Ordinal));
         }
         finally
         {
@@ -359,30 +360,4 @@ public sealed class GitCheckoutTests(GitServerFixture fixture) : IClassFixture<G
 
     private static HashSet<string> AskPassDirectories() =>
         [.. Directory.EnumerateDirectories(Path.GetTempPath(), "kubetest-askpass-*")];
-
-    private static List<string> CommandLines()
-    {
-        var lines = new List<string>();
-        foreach (var process in Directory.EnumerateDirectories("/proc"))
-        {
-            if (!int.TryParse(Path.GetFileName(process), out _))
-            {
-                continue;
-            }
-
-            try
-            {
-                lines.Add(File.ReadAllText(Path.Combine(process, "cmdline")).Replace('\0', ' '));
-            }
-            catch (IOException)
-            {
-                // The process ended between listing and reading.
-            }
-            catch (UnauthorizedAccessException)
-            {
-            }
-        }
-
-        return lines;
-    }
 }
