@@ -14,7 +14,7 @@ internal sealed record ResolvedPath(string HostPath, bool Writable, bool IsHostV
 /// </summary>
 internal sealed class ContainerFileSystem
 {
-    private ContainerFileSystem(string name, List<Mount> mounts, string workingDir, string hostWorkingDir, string? rootDirectory = null)
+    private ContainerFileSystem(string name, List<Mount> mounts, string workingDir, string hostWorkingDir, string rootDirectory)
     {
         Name = name;
         Mounts = mounts;
@@ -25,8 +25,8 @@ internal sealed class ContainerFileSystem
 
     public string Name { get; }
 
-    /// <summary>With bwrap, the container's writable root (under the host's read-only entries), kept for the container's life.</summary>
-    public string? RootDirectory { get; }
+    /// <summary>Where the container's writable root lives when the runtime keeps one (under the host's read-only entries), for the container's life.</summary>
+    public string RootDirectory { get; }
 
     /// <summary>Mounts on top of the host view, in the order they were added (later ones win at the same path).</summary>
     public IReadOnlyList<Mount> Mounts { get; }
@@ -73,7 +73,7 @@ internal sealed class ContainerFileSystem
             mounts.Add(new Mount(workingDir, CreateDirectory(Path.Combine(stateDirectory, "workdir")), ReadOnly: false, IsDirectory: true));
         }
 
-        var fileSystem = new ContainerFileSystem(container.Name, mounts, workingDir, hostWorkingDir: workingDir);
+        var fileSystem = new ContainerFileSystem(container.Name, mounts, workingDir, hostWorkingDir: workingDir, Path.Combine(stateDirectory, "root"));
         var hostWorkingDir = fileSystem.Resolve(workingDir);
         if (!hostWorkingDir.IsHostView && FindMount(mounts, workingDir) is { IsDirectory: true } workingMount)
         {
@@ -100,8 +100,7 @@ internal sealed class ContainerFileSystem
             CreateMountPoints(mounts);
         }
 
-        var root = mode == SandboxMode.Bwrap ? CreateDirectory(Path.Combine(stateDirectory, "root")) : null;
-        return new ContainerFileSystem(container.Name, mounts, workingDir, hostWorkingDir.HostPath, root);
+        return new ContainerFileSystem(container.Name, mounts, workingDir, hostWorkingDir.HostPath, Path.Combine(stateDirectory, "root"));
     }
 
     /// <summary>Maps a container path to the host: through the deepest mount covering it, else the host's own path.</summary>

@@ -22,7 +22,13 @@ public sealed class LocalPodRuntime : IPodRuntime, IRuntimeCleanup
     /// <param name="rootDirectory">Where pods keep their state (volumes, scratch directories, copies of files); each pod uses and removes its own subdirectory.</param>
     /// <param name="mode">How to isolate containers; see <see cref="LocalSandbox.Detect"/>.</param>
     /// <param name="warn">Receives a one-time warning about what this mode cannot do.</param>
-    public LocalPodRuntime(string rootDirectory, SandboxMode mode, Action<string> warn)
+    /// <param name="persistentRoots">
+    /// Whether each sandboxed container keeps its own writable root directory for its life, so a
+    /// file one exec writes outside volumes (a copy in by <c>tar x</c>) is there for the next, as in
+    /// a container's writable layer. The API emulator's kubelet needs it; kubetest's own local runs
+    /// place files as mounts and skip its cost (about 20 ms per container of mount points on disk).
+    /// </param>
+    public LocalPodRuntime(string rootDirectory, SandboxMode mode, Action<string> warn, bool persistentRoots = false)
     {
         _rootDirectory = rootDirectory;
         _warn = warn;
@@ -32,7 +38,7 @@ public sealed class LocalPodRuntime : IPodRuntime, IRuntimeCleanup
             bwrap = LocalSandbox.FindBwrap() ?? throw new InvalidOperationException("bwrap (bubblewrap) is not on PATH; use SandboxMode.None");
         }
 
-        _launcher = new ProcessLauncher(mode, bwrap, new HostFileSystem());
+        _launcher = new ProcessLauncher(mode, bwrap, new HostFileSystem(), persistentRoots);
     }
 
     public string Name => "local";

@@ -8,10 +8,13 @@ internal sealed class ProcessLauncher
     private readonly SandboxMode _mode;
     private readonly string? _bwrap;
     private readonly IHostFileSystem _host;
+    private readonly bool _persistentRoots;
     private readonly ProcessSpawner _spawner = new();
 
-    public ProcessLauncher(SandboxMode mode, string? bwrap, IHostFileSystem host)
+    /// <param name="persistentRoots">Whether each container keeps its own writable root across execs (see <see cref="LocalPodRuntime"/>).</param>
+    public ProcessLauncher(SandboxMode mode, string? bwrap, IHostFileSystem host, bool persistentRoots = false)
     {
+        _persistentRoots = persistentRoots;
         _mode = mode;
         _bwrap = bwrap;
         _host = host;
@@ -24,10 +27,21 @@ internal sealed class ProcessLauncher
     public RunningProcess StartStreaming(ProcessStartInfo startInfo, Stream? stdin, Stream stdout, Stream stderr) =>
         _spawner.Start(() => RunningProcess.StartStreaming(startInfo, stdin, stdout, stderr));
 
-    public IReadOnlyList<string> SandboxArguments(ContainerFileSystem fileSystem, string hostname) =>
-        _mode == SandboxMode.Bwrap
-            ? BwrapArguments.Build(_host, fileSystem.Mounts, fileSystem.WorkingDir, hostname, fileSystem.RootDirectory, (path, target) => MakeRootLink(fileSystem.RootDirectory!, path, target))
-            : [];
+    public IReadOnlyList<string> SandboxArguments(ContainerFileSystem fileSystem, string hostname)
+    {
+        if (_mode != SandboxMode.Bwrap)
+        {
+            return [];
+        }
+
+        if (!_persistentRoots)
+        {
+            return BwrapArguments.Build(_host, fileSystem.Mounts, fileSystem.WorkingDir, hostname);
+        }
+
+        var root = Directory.CreateDirectory(fileSystem.RootDirectory).FullName;
+        return BwrapArguments.Build(_host, fileSystem.Mounts, fileSystem.WorkingDir, hostname, root, (path, target) => MakeRootLink(root, path, target));
+    }
 
     /// <summary>Makes the link <paramref name="path"/> (directly under the container's root) once; it stays for the container's life.</summary>
     private static void MakeRootLink(string rootDirectory, string path, string target)

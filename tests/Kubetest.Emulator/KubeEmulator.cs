@@ -34,7 +34,8 @@ public sealed class KubeEmulator : IAsyncDisposable
         _store = new Store(options.WatchHistory);
         _controller = new JobController(_store);
         var mode = options.NoSandbox ? SandboxMode.None : LocalSandbox.Detect();
-        var runtime = new LocalPodRuntime(Path.Combine(_stateDirectory, "pods"), mode, _ => { });
+        // A kubelet's containers keep what an exec wrote for the next one (kubetest copies files in by exec).
+        var runtime = new LocalPodRuntime(Path.Combine(_stateDirectory, "pods"), mode, _ => { }, persistentRoots: true);
         _kubelet = new Kubelet(_store, runtime, options.Faults, _controller.OnPodFinished);
         _controller.Kubelet = _kubelet;
 
