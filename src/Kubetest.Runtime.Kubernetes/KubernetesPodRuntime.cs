@@ -44,11 +44,6 @@ public sealed class KubernetesPodRuntime : IPodRuntime, IRuntimeCleanup
 
     public async Task<IPod> StartPodAsync(PodRequest request, IOutputSink podOutput, CancellationToken cancellationToken)
     {
-        if (request.Files.FirstOrDefault(f => !request.HeldContainers.Contains(f.Container)) is { } unsupported)
-        {
-            throw new PodFailedException($"the kubernetes runtime places kubetest's files only into the main containers; {unsupported.ContainerPath} is mounted into {unsupported.Container}");
-        }
-
         var job = KubernetesJob.Create(request, _options.Namespace, _options.Lifecycle);
 
         // The name is chosen here, not by generateName, so a create retried after a lost reply
@@ -60,16 +55,17 @@ public sealed class KubernetesPodRuntime : IPodRuntime, IRuntimeCleanup
         try
         {
             await CreateAsync(job, cancellationToken).ConfigureAwait(false);
+            if (PreInit.For(request.Files) is { } preInit)
+            {
+                var waiting = await _waiter.WaitPreInitAsync(jobName, _options.PendingTimeout, cancellationToken).ConfigureAwait(false);
+                _cleanup.Track(jobName, waiting.Metadata.Name);
+                await new TarCopy(_exec).FillPreInitAsync(waiting.Metadata.Name, preInit, cancellationToken).ConfigureAwait(false);
+            }
+
             var pod = await _waiter.WaitRunningAsync(jobName, request.HeldContainers, _options.PendingTimeout, cancellationToken).ConfigureAwait(false);
             var podName = pod.Metadata.Name;
             _cleanup.Track(jobName, podName);
-            var running = new KubernetesPod(jobName, podName, _exec, _cleanup);
-            foreach (var file in request.Files)
-            {
-                await running.CopyToAsync(file.Container, file.LocalPath, file.ContainerPath, cancellationToken).ConfigureAwait(false);
-            }
-
-            return running;
+            return new KubernetesPod(jobName, podName, _exec, _cleanup);
         }
         catch (Exception ex)
         {

@@ -8,12 +8,26 @@ namespace Kubetest.Runtime.Kubernetes;
 
 /// <summary>
 /// Follows a Job's pod by list-then-watch (resuming from the last resourceVersion when a watch
-/// drops) until its held containers run. A pod that fails, or that stays Pending past the
-/// timeout, becomes a <see cref="PodFailedException"/> that says why.
+/// drops) until its held containers run, or until its pre-init container runs. A pod that fails,
+/// or that stays Pending past the timeout, becomes a <see cref="PodFailedException"/> that says why.
 /// </summary>
 internal sealed class PodWaiter(IKubernetes client, string @namespace, ResiliencePipeline retry, TimeProvider time)
 {
-    public async Task<V1Pod> WaitRunningAsync(string jobName, IReadOnlyList<string> held, TimeSpan pendingTimeout, CancellationToken cancellationToken)
+    public Task<V1Pod> WaitRunningAsync(string jobName, IReadOnlyList<string> held, TimeSpan pendingTimeout, CancellationToken cancellationToken) =>
+        WaitAsync(
+            jobName,
+            status => status.Phase == "Running" && held.All(h => IsRunning(status.ContainerStatuses, h)),
+            pendingTimeout,
+            cancellationToken);
+
+    /// <summary>Until the pod's pre-init container runs, so kubetest can send it the pod's files.</summary>
+    public Task<V1Pod> WaitPreInitAsync(string jobName, TimeSpan pendingTimeout, CancellationToken cancellationToken) =>
+        WaitAsync(jobName, status => IsRunning(status.InitContainerStatuses, PreInit.ContainerName), pendingTimeout, cancellationToken);
+
+    private static bool IsRunning(IList<V1ContainerStatus>? statuses, string container) =>
+        statuses?.Any(c => c.Name == container && c.State?.Running is not null) == true;
+
+    private async Task<V1Pod> WaitAsync(string jobName, Func<V1PodStatus, bool> ready, TimeSpan pendingTimeout, CancellationToken cancellationToken)
     {
         using var timeout = new CancellationTokenSource(pendingTimeout, time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
@@ -31,7 +45,7 @@ internal sealed class PodWaiter(IKubernetes client, string @namespace, Resilienc
                         linked.Token).ConfigureAwait(false);
                     foreach (var pod in list.Items)
                     {
-                        if (Check(pod, held, ref reason) is { } running)
+                        if (Check(pod, ready, ref reason) is { } running)
                         {
                             return running;
                         }
@@ -60,7 +74,7 @@ internal sealed class PodWaiter(IKubernetes client, string @namespace, Resilienc
                             throw new PodFailedException($"pod {pod.Metadata?.Name} was deleted before it ran");
                         }
 
-                        if (Check(pod, held, ref reason) is { } running)
+                        if (Check(pod, ready, ref reason) is { } running)
                         {
                             return running;
                         }
@@ -92,18 +106,19 @@ internal sealed class PodWaiter(IKubernetes client, string @namespace, Resilienc
     private static bool IsGone(Exception ex) =>
         ex is HttpOperationException { Response.StatusCode: HttpStatusCode.Gone } || (ex is KubernetesException k && k.Status?.Code == 410);
 
-    /// <summary>The pod when its held containers run; throws when it can no longer get there.</summary>
-    private static V1Pod? Check(V1Pod pod, IReadOnlyList<string> held, ref string reason)
+    /// <summary>The pod once it is ready; throws when it can no longer get there.</summary>
+    private static V1Pod? Check(V1Pod pod, Func<V1PodStatus, bool> ready, ref string reason)
     {
         var status = pod.Status;
         var name = pod.Metadata.Name;
-        switch (status?.Phase)
+        if (status?.Phase is "Failed" or "Succeeded")
         {
-            case "Failed":
-            case "Succeeded":
-                throw new PodFailedException($"pod {name} ended ({status.Phase}) before kubetest could run its commands: {Describe(status)}");
-            case "Running" when held.All(h => status.ContainerStatuses?.Any(c => c.Name == h && c.State?.Running is not null) == true):
-                return pod;
+            throw new PodFailedException($"pod {name} ended ({status.Phase}) before kubetest could run its commands: {Describe(status)}");
+        }
+
+        if (status is not null && ready(status))
+        {
+            return pod;
         }
 
         reason = status is null ? "no status yet" : Describe(status);

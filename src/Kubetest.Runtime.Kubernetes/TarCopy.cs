@@ -62,4 +62,22 @@ internal sealed class TarCopy(PodExec exec)
             throw new IOException($"could not copy {localPath} to {containerPath} in container {container} of pod {pod} (exit code {exitCode}): {Printable.Escape(stderr.ToString())}");
         }
     }
+
+    /// <summary>Sends every file of the pod to its pre-init container in one tar stream, which lets the pre-init end and the pod's own containers start.</summary>
+    public async Task FillPreInitAsync(string pod, PreInit preInit, CancellationToken cancellationToken)
+    {
+        using var stderr = new TailStream();
+        var exitCode = await exec.RunAsync(
+            pod,
+            PreInit.ContainerName,
+            preInit.FillCommand(),
+            stdin => TarPacker.WriteAllAsync(stdin, preInit.Sources.Select((source, i) => (source, PreInit.EntryName(i))), cancellationToken),
+            stdout => stdout.CopyTo(Stream.Null),
+            stderrStream => stderrStream.CopyTo(stderr),
+            cancellationToken).ConfigureAwait(false);
+        if (exitCode != 0)
+        {
+            throw new PodFailedException($"could not place kubetest's files in pod {pod}: its container {PreInit.ContainerName} (the image of the pod's main container) ended with exit code {exitCode}: {Printable.Escape(stderr.ToString())}");
+        }
+    }
 }

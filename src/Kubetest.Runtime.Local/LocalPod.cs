@@ -14,13 +14,14 @@ internal sealed class LocalPod : IStreamingPod
     private static readonly IReadOnlyDictionary<string, string> NoEnvironment = new Dictionary<string, string>();
 
     private readonly string _directory;
-    private readonly IReadOnlyDictionary<string, LocalContainer> _containers;
+    private readonly IReadOnlyDictionary<string, Lazy<LocalContainer>> _containers;
     private readonly ProcessLauncher _launcher;
     private readonly Lock _lock = new();
     private readonly HashSet<RunningProcess> _running = [];
     private Task? _disposal;
 
-    public LocalPod(string name, string directory, IReadOnlyDictionary<string, LocalContainer> containers, ProcessLauncher launcher)
+    /// <param name="containers">Each container is set up (its mounts resolved, its files placed) when first used, as a kubelet sets up a container when it starts it: a subPath that an earlier init container fills is there by then.</param>
+    public LocalPod(string name, string directory, IReadOnlyDictionary<string, Lazy<LocalContainer>> containers, ProcessLauncher launcher)
     {
         Name = name;
         _directory = directory;
@@ -213,7 +214,7 @@ internal sealed class LocalPod : IStreamingPod
 
     internal LocalContainer Container(string name) =>
         _containers.TryGetValue(name, out var container)
-            ? container
+            ? container.Value
             : throw new ArgumentException($"pod {Name} has no container {name}", nameof(name));
 
     private async Task DisposeCoreAsync()

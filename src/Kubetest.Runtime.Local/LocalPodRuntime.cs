@@ -48,7 +48,7 @@ public sealed class LocalPodRuntime : IPodRuntime, IRuntimeCleanup
     public async Task<IPod> StartPodAsync(PodRequest request, IOutputSink podOutput, CancellationToken cancellationToken)
     {
         var created = CreatePodDirectory(string.IsNullOrEmpty(request.GenerateName) ? "kubetest-" : request.GenerateName);
-        var pod = await StartAsync(created, request, podOutput, cancellationToken).ConfigureAwait(false);
+        var pod = await StartAsync(created, request, podOutput, setUpEveryContainer: true, cancellationToken).ConfigureAwait(false);
 
         // Kept so that disposing the runtime ends a pod whose own disposal failed or never came.
         _pods[created.Directory] = pod;
@@ -97,7 +97,9 @@ public sealed class LocalPodRuntime : IPodRuntime, IRuntimeCleanup
 
     /// <summary>
     /// Like <see cref="StartPodAsync"/> but the pod is called exactly <paramref name="name"/>
-    /// (its hostname and metadata.name), for a caller that names pods itself, as a kubelet does.
+    /// (its hostname and metadata.name), for a caller that names pods itself, as a kubelet does. Each
+    /// held container is set up (its mounts resolved, its files placed) when first used, as a
+    /// kubelet sets up a container when it starts it.
     /// </summary>
     public async Task<IStreamingPod> StartNamedPodAsync(string name, PodRequest request, IOutputSink podOutput, CancellationToken cancellationToken)
     {
@@ -106,13 +108,14 @@ public sealed class LocalPodRuntime : IPodRuntime, IRuntimeCleanup
         if (!Directory.Exists(directory) && Path.GetFileName(directory) == name)
         {
             Directory.CreateDirectory(directory);
-            return (IStreamingPod)await StartAsync((name, directory), request, podOutput, cancellationToken).ConfigureAwait(false);
+            return (IStreamingPod)await StartAsync((name, directory), request, podOutput, setUpEveryContainer: false, cancellationToken).ConfigureAwait(false);
         }
 
         throw new ArgumentException($"a pod called {name} exists already or the name is not a plain file name", nameof(name));
     }
 
-    private async Task<IPod> StartAsync((string Name, string Directory) created, PodRequest request, IOutputSink podOutput, CancellationToken cancellationToken)
+    /// <param name="setUpEveryContainer">Whether each container is set up (mounts, files) once the init containers ran, so that a problem fails the start; else when first used.</param>
+    private async Task<IPod> StartAsync((string Name, string Directory) created, PodRequest request, IOutputSink podOutput, bool setUpEveryContainer, CancellationToken cancellationToken)
     {
         if (_launcher.Mode == SandboxMode.None && Interlocked.Exchange(ref _warned, 1) == 0)
         {
@@ -130,10 +133,13 @@ public sealed class LocalPodRuntime : IPodRuntime, IRuntimeCleanup
             }
 
             var held = request.HeldContainers.ToHashSet(StringComparer.Ordinal);
-            foreach (var sidecar in request.Spec.Containers.Where(c => !held.Contains(c.Name)))
+            foreach (var spec in request.Spec.Containers.Where(c => setUpEveryContainer || !held.Contains(c.Name)))
             {
-                var container = pod.Container(sidecar.Name);
-                StartOrFail(() => pod.Launch(container, container.Command(), null, podOutput), container);
+                var container = pod.Container(spec.Name);
+                if (!held.Contains(spec.Name))
+                {
+                    StartOrFail(() => pod.Launch(container, container.Command(), null, podOutput), container);
+                }
             }
 
             return pod;
@@ -179,19 +185,22 @@ public sealed class LocalPodRuntime : IPodRuntime, IRuntimeCleanup
             throw new PodFailedException($"cannot place {stray.LocalPath} in container {stray.Container}: the pod has no such container");
         }
 
-        var containers = new Dictionary<string, LocalContainer>(StringComparer.Ordinal);
+        var containers = new Dictionary<string, Lazy<LocalContainer>>(StringComparer.Ordinal);
         foreach (var spec in specs)
         {
-            var environment = ContainerEnvironment.Create(spec, identity, baseVariables);
-            var fileSystem = ContainerFileSystem.Create(
-                spec,
-                Path.Combine(directory, "containers", spec.Name),
-                volumes,
-                request.Files.Where(f => f.Container == spec.Name),
-                _launcher.Mode,
-                environment.Declared,
-                message => podOutput.WriteLine(OutputStream.Stderr, message));
-            containers[spec.Name] = new LocalContainer(spec, fileSystem, environment, fs => _launcher.SandboxArguments(fs, name));
+            containers[spec.Name] = new Lazy<LocalContainer>(() =>
+            {
+                var environment = ContainerEnvironment.Create(spec, identity, baseVariables);
+                var fileSystem = ContainerFileSystem.Create(
+                    spec,
+                    Path.Combine(directory, "containers", spec.Name),
+                    volumes,
+                    request.Files.Where(f => f.Container == spec.Name),
+                    _launcher.Mode,
+                    environment.Declared,
+                    message => podOutput.WriteLine(OutputStream.Stderr, message));
+                return new LocalContainer(spec, fileSystem, environment, fs => _launcher.SandboxArguments(fs, name));
+            });
         }
 
         return new LocalPod(name, directory, containers, _launcher);

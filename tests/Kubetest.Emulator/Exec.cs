@@ -35,8 +35,9 @@ internal static class Exec
                 throw Statuses.BadRequest($"cannot exec into a container in a completed pod; current phase is {pod.Status.Phase}");
             }
 
+            // Any running container accepts exec, a running init container too (kubetest's pre-init), as on a cluster.
             if (controller.Kubelet.Find(ns, name)?.Local is not { } local
-                || pod.Status?.ContainerStatuses?.FirstOrDefault(s => s.Name == container)?.State?.Running is null)
+                || (pod.Status?.InitContainerStatuses ?? []).Concat(pod.Status?.ContainerStatuses ?? []).FirstOrDefault(s => s.Name == container)?.State?.Running is null)
             {
                 throw Statuses.BadRequest($"unable to upgrade connection: container not found (\"{container}\")");
             }
@@ -54,6 +55,7 @@ internal static class Exec
                 throw new StatusException(Statuses.Failure(500, "InternalError", "Internal error occurred: exec upgrade refused by the emulator's fault knob"));
             }
 
+            emulator.RecordExec(new ExecRecord(name, container, command, Api.QueryFlag(c, "stdin")));
             using var socket = await c.WebSockets.AcceptWebSocketAsync(protocol);
             using var session = new ExecSession(socket, protocol == V5, Api.QueryFlag(c, "stdin"), Api.QueryFlag(c, "stdout"), Api.QueryFlag(c, "stderr"))
             {

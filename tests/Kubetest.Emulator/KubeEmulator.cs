@@ -22,6 +22,7 @@ public sealed class KubeEmulator : IAsyncDisposable
     private long _requests;
     private int _disposed;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, long> _requestCounts = new(StringComparer.Ordinal);
+    private readonly System.Collections.Concurrent.ConcurrentQueue<ExecRecord> _execs = new();
     private long _injected500;
     private long _injected429;
 
@@ -119,6 +120,11 @@ public sealed class KubeEmulator : IAsyncDisposable
     /// <summary>Requests served so far by kind ("GET /api/v1/namespaces/{ns}/pods?watch", "POST …/jobs", …), to see what a client spends its requests on.</summary>
     public IReadOnlyDictionary<string, long> RequestCounts => new Dictionary<string, long>(_requestCounts);
 
+    /// <summary>Every exec the emulator ran, in order: which container of which pod ran what, and whether it read stdin (how files travel).</summary>
+    public IReadOnlyList<ExecRecord> Execs => [.. _execs];
+
+    internal void RecordExec(ExecRecord exec) => _execs.Enqueue(exec);
+
     internal void CountRequest(HttpContext context)
     {
         Interlocked.Increment(ref _requests);
@@ -148,3 +154,6 @@ public sealed class KubeEmulator : IAsyncDisposable
         }
     }
 }
+
+/// <summary>One exec the emulator ran.</summary>
+public sealed record ExecRecord(string Pod, string Container, IReadOnlyList<string> Command, bool Stdin);

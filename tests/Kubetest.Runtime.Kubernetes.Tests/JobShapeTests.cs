@@ -91,4 +91,70 @@ public class JobShapeTests
         Assert.False(request.Metadata.Labels.ContainsKey("kubetest.io/run"));
         Assert.False(request.Metadata.Annotations.ContainsKey("kubetest.io/owner-pid"));
     }
+
+    [Fact]
+    public void Without_files_to_place_the_pod_has_no_pre_init_container()
+    {
+        var job = KubernetesJob.Create(Request(), "ci", Lifecycle);
+
+        Assert.Null(job.Spec.Template.Spec.InitContainers);
+        Assert.Null(job.Spec.Template.Spec.Volumes);
+    }
+
+    [Fact]
+    public void Files_reach_init_containers_sidecars_and_key_containers_through_a_pre_init_container_that_runs_first()
+    {
+        var request = Request() with
+        {
+            Files =
+            [
+                new ContainerFile("setup", "/src", "/run/repo", ReadOnly: true),
+                new ContainerFile("sidecar", "/src", "/run/repo", ReadOnly: false),
+                new ContainerFile("test0-0", "/src", "/run/repo", ReadOnly: false),
+                new ContainerFile("test0-0", "/var/log/kubetest.log", "/run/log", ReadOnly: true),
+            ],
+        };
+        request.Spec.InitContainers = [new V1Container { Name = "setup", Image = "busybox", Command = ["cp", "-r", "/src", "/shared"] }];
+        request.Spec.Containers[1].Image = "golang:1.23";
+        request.Spec.Containers[1].SecurityContext = new V1SecurityContext { RunAsUser = 1000 };
+
+        var spec = KubernetesJob.Create(request, "ci", Lifecycle).Spec.Template.Spec;
+
+        // First of the init containers, in the image and as the user of the first key container.
+        Assert.Equal([PreInit.ContainerName, "setup"], spec.InitContainers.Select(c => c.Name));
+        var preInit = spec.InitContainers[0];
+        Assert.Equal("golang:1.23", preInit.Image);
+        Assert.Equal(1000, preInit.SecurityContext.RunAsUser);
+        Assert.Equal(PreInit.WaitCommand, preInit.Command);
+        var own = Assert.Single(preInit.VolumeMounts);
+        Assert.Equal((PreInit.VolumeName, PreInit.MountPath, null), (own.Name, own.MountPath, own.SubPath));
+        Assert.NotNull(spec.Volumes.Single(v => v.Name == PreInit.VolumeName).EmptyDir);
+
+        // Sent once each (the repository is entry 0, the log entry 1); a reader shares the sent
+        // copy, each writer has its own, and the last writer takes the sent one if nobody reads it.
+        var mounts = spec.InitContainers.Concat(spec.Containers)
+            .SelectMany(c => (c.VolumeMounts ?? []).Where(m => m.Name == PreInit.VolumeName && c.Name != PreInit.ContainerName).Select(m => (c.Name, m.MountPath, m.SubPath, m.ReadOnlyProperty)))
+            .ToList();
+        Assert.Equal(
+            [("setup", "/src", "src/0", true), ("sidecar", "/src", "own/1", null), ("test0-0", "/src", "own/2", null), ("test0-0", "/var/log/kubetest.log", "src/1", true)],
+            mounts);
+        Assert.Equal(["/run/repo", "/run/log"], PreInit.For(request.Files)!.Sources);
+        Assert.Equal(
+            ["sh", "-c", "set -e; mkdir -p /kubetest-files/src /kubetest-files/own; tar xf - -C /kubetest-files/src; cd /kubetest-files; cp -a src/0 own/1; cp -a src/0 own/2; : > /kubetest-files/.ready"],
+            PreInit.For(request.Files)!.FillCommand());
+    }
+
+    [Fact]
+    public void A_source_nobody_reads_is_moved_to_its_last_writer_instead_of_copied()
+    {
+        var files = new List<ContainerFile>
+        {
+            new("test0-0", "/src", "/run/repo", ReadOnly: false),
+            new("test0-1", "/src", "/run/repo", ReadOnly: false),
+        };
+
+        Assert.Equal(
+            ["sh", "-c", "set -e; mkdir -p /kubetest-files/src /kubetest-files/own; tar xf - -C /kubetest-files/src; cd /kubetest-files; cp -a src/0 own/0; mv src/0 own/1; : > /kubetest-files/.ready"],
+            PreInit.For(files)!.FillCommand());
+    }
 }

@@ -127,6 +127,56 @@ public sealed class RuntimeOnEmulatorTests() : EmulatorRuntimeTestBase("kubetest
         Assert.Equal(job.Metadata.Labels[JobLifecycle.RunLabel], Emulator.StoredPods().Single().Metadata.Labels[JobLifecycle.RunLabel]);
     }
 
+    [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public async Task Files_reach_init_containers_and_sidecars_in_one_stream_and_each_writer_has_its_own_copy()
+    {
+        var repo = Directory.CreateDirectory(Path.Combine(Root, "repo")).FullName;
+        await File.WriteAllTextAsync(Path.Combine(repo, "README"), "checked out\n");
+        var token = Path.Combine(Root, "token");
+        await File.WriteAllTextAsync(token, "s3cr3t");
+        File.SetUnixFileMode(token, UnixFileMode.UserRead);
+        var shared = new V1VolumeMount { Name = "shared", MountPath = "/shared" };
+        var request = new PodRequest(
+            "files-",
+            new V1ObjectMeta { Labels = new Dictionary<string, string> { ["kubetest.io/testjob"] = "true" } },
+            new V1PodSpec
+            {
+                RestartPolicy = "Never",
+                Volumes = [new V1Volume { Name = "shared", EmptyDir = new V1EmptyDirVolumeSource() }],
+                InitContainers = [new V1Container { Name = "setup", Image = "alpine", Command = ["sh", "-c", "cat /in/token > /shared/init-saw; stat -c %a /in/token >> /shared/init-saw"], VolumeMounts = [shared] }],
+                Containers =
+                [
+                    new V1Container { Name = "watcher", Image = "alpine", Command = ["sh", "-c", "cat /src/README > /shared/sidecar-saw; exec sleep 600"], VolumeMounts = [shared] },
+                    new V1Container { Name = "test0-0", Image = "alpine", WorkingDir = "/work", Command = ["true"], VolumeMounts = [shared] },
+                    new V1Container { Name = "test0-1", Image = "alpine", WorkingDir = "/work", Command = ["true"], VolumeMounts = [shared] },
+                ],
+            },
+            ["test0-0", "test0-1"],
+            [
+                new ContainerFile("setup", "/in/token", token, ReadOnly: true),
+                new ContainerFile("watcher", "/src", repo, ReadOnly: false),
+                new ContainerFile("test0-0", "/src", repo, ReadOnly: false),
+                new ContainerFile("test0-1", "/src", repo, ReadOnly: false),
+            ],
+            null);
+
+        await using var pod = await Runtime.StartPodAsync(request, NullOutputSink.Instance, CancellationToken.None);
+        var first = new Lines();
+        await pod.ExecAsync("test0-0", ["sh", "-c", "until [ -e /shared/sidecar-saw ]; do sleep 0.1; done; cat /shared/init-saw /shared/sidecar-saw /src/README; echo mine > /src/NEW"], first, CancellationToken.None);
+        var second = new Lines();
+        var exitCode = await pod.ExecAsync("test0-1", ["sh", "-c", "ls /src"], second, CancellationToken.None);
+
+        Assert.Equal(["s3cr3t400", "checked out", "checked out"], first.Of(OutputStream.Stdout));
+        Assert.Equal(0, exitCode);
+        Assert.Equal(["README"], second.Of(OutputStream.Stdout));
+
+        // One stream for the whole pod, into the pre-init; nothing copied into a container by exec.
+        var execs = Emulator.Execs.Where(e => e.Pod == pod.Name).ToList();
+        Assert.Equal([(PreInit.ContainerName, true)], execs.Where(e => e.Stdin).Select(e => (e.Container, e.Stdin)));
+        Assert.Equal(PreInit.ContainerName, execs[0].Container);
+    }
+
     private async Task<IPod> StartAsync()
     {
         var request = new PodRequest(

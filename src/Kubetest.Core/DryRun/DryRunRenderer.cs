@@ -26,8 +26,8 @@ public static class DryRunRenderer
         ArgumentNullException.ThrowIfNull(plan);
         ArgumentNullException.ThrowIfNull(lifecycle);
 
-        // Files placed into containers are not part of the Kubernetes objects, so their local paths don't matter here.
-        var builder = new PodRequestBuilder(plan.TestJobName, source => $"/{source.GetType().Name}");
+        // Only the identity of a placed file's source shows in the Jobs (one entry of the pre-init's stream per source), not its local path.
+        var builder = new PodRequestBuilder(plan.TestJobName, source => $"/{source}");
         var context = new Context(builder, @namespace, lifecycle, new StringBuilder(), new StringBuilder());
         var text = context.Plan;
         text.Append(CultureInfo.InvariantCulture, $"dry run of {E(plan.TestJobName)}: nothing runs and nothing is created; the Jobs a run creates are printed on stdout\n");

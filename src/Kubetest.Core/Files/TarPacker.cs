@@ -6,12 +6,19 @@ namespace Kubetest.Files;
 public static class TarPacker
 {
     /// <summary>A tar of <paramref name="localPath"/> whose single top entry is called <paramref name="name"/>; <paramref name="output"/> stays open.</summary>
-    public static async Task WriteAsync(Stream output, string localPath, string name, CancellationToken cancellationToken)
+    public static Task WriteAsync(Stream output, string localPath, string name, CancellationToken cancellationToken) =>
+        WriteAllAsync(output, [(localPath, name)], cancellationToken);
+
+    /// <summary>One tar of several local files or trees, each under its own top entry name; <paramref name="output"/> stays open.</summary>
+    public static async Task WriteAllAsync(Stream output, IEnumerable<(string LocalPath, string Name)> entries, CancellationToken cancellationToken)
     {
         var tar = new TarWriter(output, TarEntryFormat.Pax, leaveOpen: true);
         await using (tar.ConfigureAwait(false))
         {
-            await AddAsync(tar, localPath, name, cancellationToken).ConfigureAwait(false);
+            foreach (var (localPath, name) in entries)
+            {
+                await AddAsync(tar, localPath, name, cancellationToken).ConfigureAwait(false);
+            }
         }
     }
 

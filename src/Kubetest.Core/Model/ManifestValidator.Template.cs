@@ -35,6 +35,10 @@ internal sealed partial class ManifestValidator
             {
                 r.Problem($"{path}.name", $"container name \"{name}\" is used twice in this pod");
             }
+            else if (name == Runtime.PreInit.ContainerName)
+            {
+                r.Problem($"{path}.name", $"\"{name}\" is reserved for the container in which kubetest places its files on a cluster");
+            }
             else if (!Dns1123Label().IsMatch(name) || name.Length > 58)
             {
                 r.Problem($"{path}.name", $"\"{name}\" must be a DNS-1123 label (lower case letters, digits, '-') of at most 58 characters, leaving room for the key suffix");
@@ -54,6 +58,10 @@ internal sealed partial class ManifestValidator
             var volume = spec.Volumes[i];
             var path = $"{specPath}.volumes[{i}]";
             VolumeName(volume.Name, path);
+            if (volume.Name == Runtime.PreInit.VolumeName)
+            {
+                r.Problem($"{path}.name", $"\"{volume.Name}\" is reserved for the volume through which kubetest places its files on a cluster");
+            }
             if (volume.Name.Length > 0 && !volumes.Add(volume.Name))
             {
                 r.Problem($"{path}.name", $"volume name \"{volume.Name}\" is used twice in this pod");

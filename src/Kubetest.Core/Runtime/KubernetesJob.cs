@@ -7,7 +7,8 @@ namespace Kubetest.Runtime;
 /// <summary>
 /// The batch/v1 Job that holds one pod of a run, as the kubernetes runtime creates it and the dry
 /// run prints it: it never retries, its pod never restarts, each held container runs a wait loop
-/// instead of its command (which kubetest then runs by exec), and it carries what lets it end
+/// instead of its command (which kubetest then runs by exec), kubetest's files reach its
+/// containers through a pre-init container (<see cref="PreInit"/>), and it carries what lets it end
 /// without kubetest (<see cref="JobLifecycle"/>): the run's label and owner, a deadline, a TTL.
 /// </summary>
 public static class KubernetesJob
@@ -29,6 +30,8 @@ public static class KubernetesJob
             container.Command = [.. HoldCommand(lifecycle.MaxRunTime)];
             container.Args = null;
         }
+
+        PreInit.For(request.Files)?.AddTo(spec, request.HeldContainers);
 
         var jobMetadata = new V1ObjectMeta
         {
