@@ -81,6 +81,77 @@ public sealed class RepositoryTests(Runtimes runtimes) : IClassFixture<Runtimes>
         Assert.All(Keys, k => Assert.Contains($"{k} ok", run.StderrLines));
     }
 
+    [SkippableTheory]
+    [MemberData(nameof(Runtimes.Both), MemberType = typeof(Runtimes))]
+    public async Task Init_containers_and_sidecars_that_mount_the_checkout_see_it_before_their_command_starts(RuntimeKind runtime)
+    {
+        using var cli = runtimes.Cli(runtime);
+        var url = CreateRepository(cli.Root);
+        var manifest = cli.Write("init-sidecar.yaml", $$"""
+            apiVersion: kubetest.io/v1
+            kind: TestJob
+            metadata:
+              name: e2e
+            spec:
+              repos:
+                - name: code
+                  value:
+                    url: {{url}}
+                    branch: main
+              mainStep:
+                strategy:
+                  key:
+                    env: TASK_KEY
+                    source:
+                      static: [k1, k2]
+                  scheduler:
+                    maxContainersPerPod: 2
+                template:
+                  metadata:
+                    generateName: e2e-
+                  main: test
+                  spec:
+                    volumes:
+                      - name: src
+                        repo:
+                          name: code
+                      - name: shared
+                        emptyDir: {}
+                    initContainers:
+                      - name: setup
+                        image: alpine
+                        command: ["sh", "-c", "cd /src && git log --format='init saw %s' -1 > /shared/init-saw"]
+                        volumeMounts:
+                          - {name: src, mountPath: /src, readOnly: true}
+                          - {name: shared, mountPath: /shared}
+                    containers:
+                      - name: watcher
+                        image: alpine
+                        command: ["sh", "-c", "readlink /src/{{GitFixtures.Symlink}} | sed 's/^/sidecar saw /' > /shared/sidecar-saw.tmp && mv /shared/sidecar-saw.tmp /shared/sidecar-saw; exec sleep 600"]
+                        volumeMounts:
+                          - {name: src, mountPath: /src}
+                          - {name: shared, mountPath: /shared}
+                      - name: test
+                        image: alpine
+                        command: ["sh", "-c"]
+                        args:
+                          - "until [ -e /shared/sidecar-saw ]; do sleep 0.1; done; cat /shared/init-saw /shared/sidecar-saw; test -x /src/{{GitFixtures.Script}} && echo $TASK_KEY ok"
+                        volumeMounts:
+                          - {name: src, mountPath: /src}
+                          - {name: shared, mountPath: /shared}
+            """);
+
+        var run = await cli.RunAsync(manifest);
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Equal(2, run.StderrLines.Count(l => l == "init saw main moves on"));
+        Assert.Equal(2, run.StderrLines.Count(l => l == $"sidecar saw {GitFixtures.Readme}"));
+        Assert.Contains("k1 ok", run.StderrLines);
+        Assert.Contains("k2 ok", run.StderrLines);
+        Assert.Empty(cli.Leftovers());
+        Assert.Empty(runtimes.LeftInCluster(runtime));
+    }
+
     private const string MissingSecretToken = "tokens:\n  - name: tok\n    value:\n      githubToken:\n        name: missing-secret\n        key: token\n";
 
     public static TheoryData<string, string, string> BadInputs => new()
