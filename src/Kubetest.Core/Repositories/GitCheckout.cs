@@ -101,16 +101,17 @@ public static class GitCheckout
     private static async Task MergeAsync(CheckoutContext context, string target, string mergeBase, string into, CancellationToken cancellationToken)
     {
         var git = context.Git;
-        var shallow = await git.RunAsync(target, ["rev-parse", "--is-shallow-repository"], cancellationToken).ConfigureAwait(false);
-        List<string> fetch = ["fetch", "--quiet"];
-        if (shallow.Output.Trim() == "true")
+        var baseRef = $"refs/remotes/origin/{mergeBase}";
+        var fetchBase = $"+refs/heads/{mergeBase}:{baseRef}";
+        var failed = $"fetching base branch \"{Printable.Escape(mergeBase)}\" (merge.base) failed";
+        if (!await IsShallowAsync(git, target, cancellationToken).ConfigureAwait(false))
         {
-            // The merge needs the history back to the common ancestor of both branches.
-            fetch.Add("--unshallow");
+            context.ThrowIfFailed(await git.RunAsync(target, ["fetch", "--quiet", "--", "origin", fetchBase], cancellationToken).ConfigureAwait(false), failed);
         }
-
-        fetch.AddRange(["--", "origin", $"+refs/heads/{mergeBase}:refs/remotes/origin/{mergeBase}"]);
-        context.ThrowIfFailed(await git.RunAsync(target, fetch, cancellationToken).ConfigureAwait(false), $"fetching base branch \"{Printable.Escape(mergeBase)}\" (merge.base) failed");
+        else
+        {
+            await FetchToCommonAncestorAsync(context, target, fetchBase, baseRef, failed, cancellationToken).ConfigureAwait(false);
+        }
 
         var merged = await git.RunAsync(
             target,
@@ -132,6 +133,49 @@ public static class GitCheckout
         throw new UserInputException(
             $"repository {context.DisplayUrl}: merging base branch \"{Printable.Escape(mergeBase)}\" into \"{Printable.Escape(into)}\" conflicts in: {string.Join(", ", files.Select(Printable.Escape))}");
     }
+
+    /// <summary>
+    /// Fetches both histories back to their common ancestor and not much further: deeper and
+    /// deeper (16, 32, 64, … commits) until git finds one, then everything since a day before that
+    /// ancestor's commit time, because a truncated history can hide a newer common ancestor (one
+    /// reached by a longer path), and a newer ancestor is not older than the one found (commit times
+    /// only rarely run backwards by more than a day). A history with none fetches everything, and
+    /// the merge then says the histories are unrelated.
+    /// </summary>
+    private static async Task FetchToCommonAncestorAsync(CheckoutContext context, string target, string fetchBase, string baseRef, string failed, CancellationToken cancellationToken)
+    {
+        var git = context.Git;
+        var head = (await git.RunAsync(target, ["rev-parse", "HEAD"], cancellationToken).ConfigureAwait(false)).Output.Trim();
+        context.ThrowIfFailed(await git.RunAsync(target, ["fetch", "--quiet", "--depth", "1", "--", "origin", head, fetchBase], cancellationToken).ConfigureAwait(false), failed);
+        for (var depth = 16; ; depth *= 2)
+        {
+            var ancestor = await git.RunAsync(target, ["merge-base", "HEAD", baseRef], cancellationToken).ConfigureAwait(false);
+            if (ancestor.Succeeded)
+            {
+                var committed = await git.RunAsync(target, ["log", "-1", "--format=%ct", ancestor.Output.Trim()], cancellationToken).ConfigureAwait(false);
+                if (long.TryParse(committed.Output.Trim(), System.Globalization.CultureInfo.InvariantCulture, out var seconds)
+                    && await IsShallowAsync(git, target, cancellationToken).ConfigureAwait(false))
+                {
+                    var since = (seconds - 86_400).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                    context.ThrowIfFailed(await git.RunAsync(target, ["fetch", "--quiet", $"--shallow-since={since}", "--", "origin", head, fetchBase], cancellationToken).ConfigureAwait(false), failed);
+                }
+
+                return;
+            }
+
+            if (!await IsShallowAsync(git, target, cancellationToken).ConfigureAwait(false))
+            {
+                return;
+            }
+
+            // --deepen past a few thousand commits is slower than taking the rest at once.
+            List<string> deeper = depth > 4096 ? ["fetch", "--quiet", "--unshallow"] : ["fetch", "--quiet", $"--deepen={depth}"];
+            context.ThrowIfFailed(await git.RunAsync(target, [.. deeper, "--", "origin", head, fetchBase], cancellationToken).ConfigureAwait(false), failed);
+        }
+    }
+
+    private static async Task<bool> IsShallowAsync(GitSession git, string target, CancellationToken cancellationToken) =>
+        (await git.RunAsync(target, ["rev-parse", "--is-shallow-repository"], cancellationToken).ConfigureAwait(false)).Output.Trim() == "true";
 
     private static string? ShortRev(string? rev) => rev is { Length: > 12 } ? rev[..12] : rev;
 

@@ -73,6 +73,24 @@ public sealed class GitCheckoutTests(GitServerFixture fixture) : IClassFixture<G
         Assert.Equal("kubetest", Git(checkout, "log", "-1", "--format=%an"));
     }
 
+    [Theory]
+    [InlineData(40, 3)]
+    [InlineData(10, 40)]
+    public async Task A_merge_fetches_history_back_to_the_common_ancestor_not_all_of_it(int shared, int own)
+    {
+        var bare = Path.Combine(_root, "long.git");
+        var parted = GitFixtures.CreateLongHistoryRepository(bare, shared, own);
+
+        var checkout = await CheckoutAsync(new Repository("file://" + bare, "topic", null, null, GitFixtures.MainBranch, null), null);
+
+        Assert.Equal(parted, Git(checkout, "merge-base", "HEAD^1", "HEAD^2"));
+        Assert.True(File.Exists(Path.Combine(checkout, $"topic-{own - 1}.txt")));
+        Assert.True(File.Exists(Path.Combine(checkout, $"main-{own - 1}.txt")));
+        Assert.Equal("true", Git(checkout, "rev-parse", "--is-shallow-repository"));
+        var fetched = int.Parse(Git(checkout, "rev-list", "--count", "HEAD"), System.Globalization.CultureInfo.InvariantCulture);
+        Assert.True(fetched < shared + (2 * own), $"{fetched} of {shared + (2 * own) + 1} commits fetched");
+    }
+
     [Fact]
     public async Task A_merge_base_is_merged_into_a_rev()
     {

@@ -65,6 +65,55 @@ public static class GitFixtures
         }
     }
 
+    /// <summary>
+    /// A bare repository at <paramref name="directory"/> where <c>topic</c> branched off <c>main</c>
+    /// after <paramref name="shared"/> commits, then each branch added <paramref name="own"/> more
+    /// (each commit its own file, <c>main-N.txt</c> or <c>topic-N.txt</c>), a day apart as in a
+    /// real history. Returns the commit where they parted.
+    /// </summary>
+    public static string CreateLongHistoryRepository(string directory, int shared, int own)
+    {
+        var work = System.IO.Directory.CreateTempSubdirectory("kubetest-git-long-").FullName;
+        try
+        {
+            var time = new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
+            Run(work, "init", "--quiet", "--initial-branch", MainBranch);
+            string Add(string name)
+            {
+                time = time.AddDays(1);
+                Write(work, name, name + "\n");
+                Run(work, "add", "--all");
+                RunAt(time, work, "commit", "--quiet", "--message", name);
+                return Run(work, "rev-parse", "HEAD").Trim();
+            }
+
+            var parted = string.Empty;
+            for (var i = 0; i < shared; i++)
+            {
+                parted = Add($"shared-{i}.txt");
+            }
+
+            Run(work, "checkout", "--quiet", "-b", "topic");
+            for (var i = 0; i < own; i++)
+            {
+                Add($"topic-{i}.txt");
+            }
+
+            Run(work, "checkout", "--quiet", MainBranch);
+            for (var i = 0; i < own; i++)
+            {
+                Add($"main-{i}.txt");
+            }
+
+            Run(work, "clone", "--quiet", "--bare", "--no-local", "--", work, Path.GetFullPath(directory));
+            return parted;
+        }
+        finally
+        {
+            System.IO.Directory.Delete(work, recursive: true);
+        }
+    }
+
     private static void Write(string work, string relativePath, string content)
     {
         var path = Path.Combine(work, relativePath);
@@ -79,7 +128,10 @@ public static class GitFixtures
         return Run(work, "rev-parse", "HEAD").Trim();
     }
 
-    private static string Run(string workingDirectory, params string[] arguments)
+    private static string Run(string workingDirectory, params string[] arguments) => RunAt(null, workingDirectory, arguments);
+
+    /// <summary>Runs git with <paramref name="time"/> (when given) as the author and committer date.</summary>
+    private static string RunAt(DateTimeOffset? time, string workingDirectory, params string[] arguments)
     {
         var info = new ProcessStartInfo("git")
         {
@@ -97,6 +149,11 @@ public static class GitFixtures
         info.Environment["GIT_CONFIG_GLOBAL"] = "/dev/null";
         info.Environment["GIT_AUTHOR_NAME"] = info.Environment["GIT_COMMITTER_NAME"] = "fixture";
         info.Environment["GIT_AUTHOR_EMAIL"] = info.Environment["GIT_COMMITTER_EMAIL"] = "fixture@localhost";
+        if (time is { } at)
+        {
+            info.Environment["GIT_AUTHOR_DATE"] = info.Environment["GIT_COMMITTER_DATE"] = at.ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture) + " +0000";
+        }
+
         using var process = new Process { StartInfo = info };
         var error = new System.Text.StringBuilder();
         process.ErrorDataReceived += (_, e) =>
