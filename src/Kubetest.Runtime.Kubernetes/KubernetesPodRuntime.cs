@@ -44,6 +44,13 @@ public sealed class KubernetesPodRuntime : IPodRuntime, IRuntimeCleanup
 
     public async Task<IPod> StartPodAsync(PodRequest request, IOutputSink podOutput, CancellationToken cancellationToken)
     {
+        var links = PreInit.Links(request.Files);
+        if (links.FirstOrDefault(f => !request.HeldContainers.Contains(f.Container)) is { } unplaceable)
+        {
+            throw new PodFailedException(
+                $"cannot place {unplaceable.ContainerPath} in container {unplaceable.Container}: what goes there is a symbolic link, which the kubernetes runtime can place only in the containers kubetest runs commands in");
+        }
+
         var job = KubernetesJob.Create(request, _options.Namespace, _options.Lifecycle);
 
         // The name is chosen here, not by generateName, so a create retried after a lost reply
@@ -65,7 +72,13 @@ public sealed class KubernetesPodRuntime : IPodRuntime, IRuntimeCleanup
             var pod = await _waiter.WaitRunningAsync(jobName, request.HeldContainers, _options.PendingTimeout, cancellationToken).ConfigureAwait(false);
             var podName = pod.Metadata.Name;
             _cleanup.Track(jobName, podName);
-            return new KubernetesPod(jobName, podName, _exec, _cleanup);
+            var running = new KubernetesPod(jobName, podName, _exec, _cleanup);
+            foreach (var link in links)
+            {
+                await running.CopyToAsync(link.Container, link.LocalPath, link.ContainerPath, cancellationToken).ConfigureAwait(false);
+            }
+
+            return running;
         }
         catch (Exception ex)
         {

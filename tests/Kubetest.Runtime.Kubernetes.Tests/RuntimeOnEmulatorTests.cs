@@ -177,6 +177,38 @@ public sealed class RuntimeOnEmulatorTests() : EmulatorRuntimeTestBase("kubetest
         Assert.Equal(PreInit.ContainerName, execs[0].Container);
     }
 
+    [Fact]
+    public async Task A_link_goes_into_a_key_container_as_a_link_and_into_a_sidecar_not_at_all_with_nothing_created()
+    {
+        var link = Path.Combine(Root, "f");
+        File.CreateSymbolicLink(link, "/proc/self/environ");
+        PodRequest Request(string container) => new(
+            "links-",
+            new V1ObjectMeta { Labels = new Dictionary<string, string> { ["kubetest.io/testjob"] = "true" } },
+            new V1PodSpec
+            {
+                RestartPolicy = "Never",
+                Containers =
+                [
+                    new V1Container { Name = "watcher", Image = "alpine", Command = ["sleep", "600"] },
+                    new V1Container { Name = "test0-0", Image = "alpine", WorkingDir = "/work", Command = ["true"] },
+                ],
+            },
+            ["test0-0"],
+            [new ContainerFile(container, "/kubetest-reader/f", link, ReadOnly: true)],
+            null);
+
+        var refused = await Assert.ThrowsAsync<PodFailedException>(() => Runtime.StartPodAsync(Request("watcher"), NullOutputSink.Instance, CancellationToken.None));
+        Assert.Contains("/kubetest-reader/f in container watcher", refused.Message, StringComparison.Ordinal);
+        Assert.Empty(Emulator.StoredJobs());
+
+        await using var pod = await Runtime.StartPodAsync(Request("test0-0"), NullOutputSink.Instance, CancellationToken.None);
+        var output = new Lines();
+        await pod.ExecAsync("test0-0", ["readlink", "/kubetest-reader/f"], output, CancellationToken.None);
+        Assert.Equal(["/proc/self/environ"], output.Of(OutputStream.Stdout));
+        Assert.DoesNotContain(Emulator.Execs, e => e.Container == PreInit.ContainerName);
+    }
+
     private async Task<IPod> StartAsync()
     {
         var request = new PodRequest(

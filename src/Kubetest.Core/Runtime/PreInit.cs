@@ -47,9 +47,19 @@ public sealed class PreInit
     public static IReadOnlyList<string> WaitCommand { get; } =
         ["sh", "-c", $"trap 'exit 143' TERM INT; until [ -e {Ready} ]; do sleep 0.2; done"];
 
-    /// <summary>The pod's pre-init, or null when kubetest places no files in it.</summary>
-    public static PreInit? For(IReadOnlyList<ContainerFile> files)
+    /// <summary>
+    /// Files whose source is itself a link (an artifact that was a link in its container). A
+    /// subPath cannot be a link that leads out of its volume, so these do not go through the
+    /// pre-init: they are copied into their container by exec, as links, which only a held
+    /// container (one kubetest runs commands in) allows.
+    /// </summary>
+    public static IReadOnlyList<ContainerFile> Links(IReadOnlyList<ContainerFile> files) =>
+        [.. files.Where(f => FileTree.KindOf(f.LocalPath) == EntryKind.Link)];
+
+    /// <summary>The pod's pre-init, or null when kubetest places no files in it (links aside, see <see cref="Links"/>).</summary>
+    public static PreInit? For(IReadOnlyList<ContainerFile> placed)
     {
+        var files = placed.Where(f => FileTree.KindOf(f.LocalPath) != EntryKind.Link).ToList();
         if (files.Count == 0)
         {
             return null;
