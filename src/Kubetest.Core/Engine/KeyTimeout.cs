@@ -16,7 +16,9 @@ internal sealed class KeyTimeout(TimeSpan limit, TimeSpan grace)
     /// <summary>How long after the limit the engine cancels an exec the watchdog did not end.</summary>
     public static readonly TimeSpan DefaultGrace = TimeSpan.FromSeconds(10);
 
-    // POSIX sh (dash, busybox, bash). $1 seconds, $2 the marker, the rest the key's argv.
+    // POSIX sh (dash, bash). $1 seconds, $2 the marker, the rest the key's argv. Once it fires the
+    // watchdog ignores TERM, so the wrapper, whose wait may return as soon as the command is
+    // stopped, waits for the whole tree to be killed; "Killed" from the wrapper's own wait is dropped.
     private const string Script = """
         t=$1; m=$2; shift 2
         "$@" &
@@ -25,14 +27,14 @@ internal sealed class KeyTimeout(TimeSpan limit, TimeSpan grace)
           trap 'kill "$s" 2>/dev/null; exit 0' TERM
           sleep "$t" & s=$!
           wait "$s" || exit 0
-          trap - TERM
+          trap '' TERM
           echo "$m" >&2
           kill -STOP "$p" 2>/dev/null
           all=$p; new=$p
           while [ -n "$new" ]; do
             next=
             for f in /proc/[0-9]*/stat; do
-              read -r l < "$f" 2>/dev/null || continue
+              read -r l 2>/dev/null < "$f" || continue
               c=${f#/proc/}; c=${c%/stat}
               l=${l##*) }; l=${l#* }; pp=${l%% *}
               case " $new " in *" $pp "*)
@@ -44,7 +46,7 @@ internal sealed class KeyTimeout(TimeSpan limit, TimeSpan grace)
           kill -KILL $all 2>/dev/null
         ) &
         w=$!
-        wait "$p"; rc=$?
+        wait "$p" 2>/dev/null; rc=$?
         kill "$w" 2>/dev/null
         wait "$w"
         exit "$rc"
