@@ -51,8 +51,14 @@ internal sealed class RunContext(TestJob job, RunOptions options, IRunObserver e
     /// <summary>The keys' time limit, with its watchdog's marker, once the key step starts; null for none.</summary>
     public KeyTimeout? Timeout { get; set; }
 
-    /// <summary>Fail-fast: a key failed, so no new key starts (until a rerun shows it passes).</summary>
-    public volatile bool FailFastStopped;
+    private volatile bool _failFastStopped;
+
+    /// <summary>Fail-fast: a key failed, so no new key starts (until a rerun shows it passes). Read by every pod's workers.</summary>
+    public bool FailFastStopped
+    {
+        get => _failFastStopped;
+        set => _failFastStopped = value;
+    }
 
     /// <summary>
     /// Whether the steps after the keys run, decided once when the first of them is reached:
