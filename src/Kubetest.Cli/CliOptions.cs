@@ -38,7 +38,27 @@ public sealed class CliOptions
         DefaultValueFactory = _ => "kubernetes",
     };
 
-    public Option<string?> Timings { get; } = new("--timings") { Description = "a report of an earlier run: keys start longest-first and go to the least-loaded pod" };
+    public Option<string[]> Timings { get; } = new("--timings")
+    {
+        Description = "past durations: a report of an earlier run (this tool's or the original's) or JUnit XML (a testcase's time counts for the key named like its name and the key named like its classname); keys start longest-first and go to the least-loaded pod. Repeatable: a key's duration is the mean of the files that know it; keys no file knows count as the median",
+        DefaultValueFactory = _ => [],
+    };
+
+    public Option<TimeSpan?> KeyTimeout { get; } = new("--key-timeout")
+    {
+        Description = "the longest one run of a key may take, e.g. 90s, 10m, 1h30m (replaces strategy.key.timeout); a key that takes longer is killed with everything it started and fails with exit code 124",
+        CustomParser = result => Durations.Parse(result),
+    };
+
+    public Option<bool> FailFast { get; } = new("--fail-fast")
+    {
+        Description = "as strategy.failFast: after the first key that failed (after its retests), no new key starts; running keys finish, the rest are reported unknown",
+    };
+
+    public Option<string?> RerunFailed { get; } = new("--rerun-failed")
+    {
+        Description = "a report of an earlier run: run only its keys that did not pass (failure, error, unknown) instead of the manifest's keys; none is an error unless --allow-empty",
+    };
 
     public Option<int> PendingTimeout { get; } = new("--pending-timeout")
     {
@@ -89,7 +109,7 @@ public sealed class CliOptions
         });
         return new RootCommand("Runs a TestJob: splits a long task into keys and runs them in parallel across pods. 'kubetest gc --help': deleting what killed runs left behind.")
         {
-            File, Namespace, InCluster, Config, List, LogLevel, DryRun, Template, Output, Runtime, PendingTimeout, MaxRunTime, Timings, Live, AllowEmpty, SecretsDir, GitHubApiUrl,
+            File, Namespace, InCluster, Config, List, LogLevel, DryRun, Template, Output, Runtime, PendingTimeout, MaxRunTime, Timings, KeyTimeout, FailFast, RerunFailed, Live, AllowEmpty, SecretsDir, GitHubApiUrl,
         };
     }
 

@@ -74,10 +74,31 @@ public static class RunCommand
             }
         }
 
-        IReadOnlyDictionary<string, double>? durations = null;
-        if (parseResult.GetValue(options.Timings) is string timingsFile)
+        if (parseResult.GetValue(options.RerunFailed) is string rerunFile)
         {
-            durations = Report.ReadDurations(await ReadAsync(timingsFile, "--timings report", MaxSideFileBytes, cancellationToken).ConfigureAwait(false), timingsFile);
+            if (listKeys is not null)
+            {
+                throw new UserInputException("--rerun-failed and --list both give the keys to run; pass one of them");
+            }
+
+            listKeys = PastRuns.FailedKeys(await ReadAsync(rerunFile, "--rerun-failed report", MaxSideFileBytes, cancellationToken).ConfigureAwait(false), rerunFile);
+            if (listKeys.Count == 0 && !parseResult.GetValue(options.AllowEmpty))
+            {
+                throw new UserInputException($"--rerun-failed: every key of {rerunFile} passed, so there is nothing to rerun (pass --allow-empty to accept a run without keys)");
+            }
+        }
+
+        var sources = new List<IReadOnlyDictionary<string, double>>();
+        foreach (var timingsFile in parseResult.GetValue(options.Timings) ?? [])
+        {
+            sources.Add(PastRuns.ReadDurations(await ReadAsync(timingsFile, "--timings file", MaxSideFileBytes, cancellationToken).ConfigureAwait(false), timingsFile));
+        }
+
+        var durations = sources.Count == 0 ? null : PastRuns.Combine(sources);
+        var keyTimeout = parseResult.GetValue(options.KeyTimeout);
+        if (keyTimeout > Strategy.MaxKeyTimeout)
+        {
+            throw new UserInputException($"--key-timeout must be at most {GoDuration.Format(Strategy.MaxKeyTimeout)}, got {GoDuration.Format(keyTimeout.Value)}");
         }
 
         var parameters = (parseResult.GetValue(options.Template) ?? [])
@@ -88,12 +109,18 @@ public static class RunCommand
         var job = loaded.Job;
         if (listKeys is not null && job.Spec.MainStep.Strategy is null)
         {
-            throw new UserInputException($"--list: {file} has no spec.mainStep.strategy, so there is nothing to give keys to");
+            var option = parseResult.GetValue(options.RerunFailed) is null ? "--list" : "--rerun-failed";
+            throw new UserInputException($"{option}: {file} has no spec.mainStep.strategy, so there is nothing to give keys to");
+        }
+
+        if ((keyTimeout is not null || parseResult.GetValue(options.FailFast)) && job.Spec.MainStep.Strategy is null)
+        {
+            throw new UserInputException($"--key-timeout and --fail-fast apply to keys, and {file} has no spec.mainStep.strategy");
         }
 
         var level = CliOptions.ParseLevel(parseResult.GetValue(options.LogLevel)) ?? CliOptions.ParseLevel(job.Spec.Log.Level) ?? LogLevel.Info;
         var live = parseResult.GetValue(options.Live);
-        var runOptions = new RunOptions(listKeys, durations, parseResult.GetValue(options.AllowEmpty), level, live, GitHubApiUrl(parseResult.GetValue(options.GitHubApiUrl)));
+        var runOptions = new RunOptions(listKeys, durations, parseResult.GetValue(options.AllowEmpty), level, live, GitHubApiUrl(parseResult.GetValue(options.GitHubApiUrl)), keyTimeout, parseResult.GetValue(options.FailFast));
         foreach (var warning in loaded.Warnings.Where(_ => level <= LogLevel.Warn))
         {
             await streams.Error.WriteLineAsync($"[WARN] {file}: {warning}").ConfigureAwait(false);

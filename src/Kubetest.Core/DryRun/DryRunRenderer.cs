@@ -68,13 +68,17 @@ public static class DryRunRenderer
                 break;
             case KeysStep { Pods: null } keys:
                 text.Append(CultureInfo.InvariantCulture, $"mainStep: each key runs in a container of its own, ${E(keys.KeyEnv)} set to the key; pods are planned once the keys are known\n");
+                KeyLimits(text, keys);
                 Command(text, "   ", keys.Template.MainContainer.Container, $"[{E(keys.KeyEnv)}:<key>] ");
                 break;
             case KeysStep keys:
                 Keys(keys, context);
                 break;
-            case RetestStep:
+            case RetestStep { Reruns: 1 }:
                 text.Append("retest: each key that failed runs once more, in the same pod index and container it had\n");
+                break;
+            case RetestStep retest:
+                text.Append(CultureInfo.InvariantCulture, $"retest: each key that failed runs again until it passes, at most {retest.Reruns} more times, in the same pod index and container it had; a key that passes on a rerun is reported flaky\n");
                 break;
             case ReportStep:
                 text.Append("report: the report so far is written for the postSteps' report volumes\n");
@@ -125,6 +129,7 @@ public static class DryRunRenderer
         var keyCount = pods.Sum(p => p.Keys.Count);
         var slots = pods.Sum(p => p.MaxConcurrent);
         text.Append(CultureInfo.InvariantCulture, $"mainStep: {Count(keyCount, "key")} over {Count(pods.Count, "pod")}, {slots} at once in all; each key runs in a container of its own, ${E(step.KeyEnv)} set to the key\n");
+        KeyLimits(text, step);
         var estimate = step.Durations is { Count: > 0 } durations ? Planner.Estimator(durations) : null;
         foreach (var pod in pods)
         {
@@ -140,7 +145,21 @@ public static class DryRunRenderer
             var makespan = pods.Max(p => Planner.BusyTime(p, estimate));
             var bound = Math.Max(all.Sum() / slots, all.Max());
             var ratio = bound > 0 ? $" ({(makespan / bound).ToString("F2", CultureInfo.InvariantCulture)} x)" : "";
-            text.Append(CultureInfo.InvariantCulture, $"   expected makespan {Seconds(makespan)}{ratio}, lower bound {Seconds(bound)} = max(total {Seconds(all.Sum())} / {slots} slots, longest key {Seconds(all.Max())}); from --timings, a key without a past time counts as their mean\n");
+            text.Append(CultureInfo.InvariantCulture, $"   expected makespan {Seconds(makespan)}{ratio}, lower bound {Seconds(bound)} = max(total {Seconds(all.Sum())} / {slots} slots, longest key {Seconds(all.Max())}); from --timings, a key without a past time counts as their median\n");
+        }
+    }
+
+    /// <summary>The key timeout and fail-fast, when set.</summary>
+    private static void KeyLimits(StringBuilder text, KeysStep step)
+    {
+        if (step.KeyTimeout is { } timeout)
+        {
+            text.Append(CultureInfo.InvariantCulture, $"   timeout: a key running longer than {GoDuration.Format(timeout)} is killed with every process it started and fails with exit code {KeyTimeout.ExitCode}\n");
+        }
+
+        if (step.FailFast)
+        {
+            text.Append("   fail-fast: after the first key that failed (after its retests) no new key starts; running keys finish, keys never started are reported unknown\n");
         }
     }
 

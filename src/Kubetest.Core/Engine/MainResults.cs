@@ -8,6 +8,7 @@ internal sealed class MainResults(IReadOnlyList<string> keys)
     private readonly object _gate = new();
     private readonly Dictionary<int, (TaskResult Result, int Attempt)> _results = [];
     private readonly List<int> _finishOrder = [];
+    private readonly HashSet<int> _failedBefore = [];
 
     public IReadOnlyList<string> Keys { get; private set; } = keys;
 
@@ -28,13 +29,19 @@ internal sealed class MainResults(IReadOnlyList<string> keys)
     {
         lock (_gate)
         {
-            if (_results.TryAdd(index, (result, attempt)))
+            if (_results.TryGetValue(index, out var earlier))
             {
-                _finishOrder.Add(index);
+                if (earlier.Result.Status is KeyStatus.Failure or KeyStatus.Error)
+                {
+                    _failedBefore.Add(index);
+                }
+
+                _results[index] = (result, attempt);
             }
             else
             {
-                _results[index] = (result, attempt);
+                _results.Add(index, (result, attempt));
+                _finishOrder.Add(index);
             }
         }
     }
@@ -47,13 +54,22 @@ internal sealed class MainResults(IReadOnlyList<string> keys)
         }
     }
 
+    /// <summary>How many times the key ran so far (0: never started).</summary>
+    public int AttemptsOf(int index)
+    {
+        lock (_gate)
+        {
+            return _results.TryGetValue(index, out var r) ? r.Attempt : 0;
+        }
+    }
+
     /// <summary>Finished keys in finishing order, then every key without a result as unknown.</summary>
     public IReadOnlyList<ReportDetail> Details()
     {
         lock (_gate)
         {
             var details = _finishOrder
-                .Select(i => new ReportDetail(Keys[i], _results[i].Result.Status, (long)_results[i].Result.Elapsed.TotalSeconds, _results[i].Attempt))
+                .Select(i => Detail(i, _results[i].Result, _results[i].Attempt))
                 .ToList();
             details.AddRange(Enumerable.Range(0, Keys.Count)
                 .Where(i => !_results.ContainsKey(i))
@@ -61,4 +77,8 @@ internal sealed class MainResults(IReadOnlyList<string> keys)
             return details;
         }
     }
+
+    /// <summary>A key that passed after a failed run is flaky; its time is its last run's.</summary>
+    private ReportDetail Detail(int index, TaskResult result, int attempt) =>
+        new(Keys[index], result.Status, (long)result.Elapsed.TotalSeconds, attempt, result.Elapsed.TotalSeconds, result.Status == KeyStatus.Success && _failedBefore.Contains(index));
 }

@@ -21,7 +21,9 @@ internal sealed record PodTask(TaskId Id, string Container, string? KeyEnv, Plan
 /// (null for a step's single pod): a sidecar or finalizer has the same name in every pod, so its
 /// artifacts are kept as <c>&lt;container&gt;&lt;podIndex&gt;</c> there, and no pod's copy replaces another's.
 /// </summary>
-internal sealed class PodExecutor(IPodRuntime runtime, IRunObserver observer, ArtifactStore artifacts, int? podIndex = null)
+/// <paramref name="timeout"/>, when given, limits each key's run (not a step's single command).
+/// <paramref name="mayStart"/> is asked before each task starts: false (fail-fast) leaves the rest unstarted and without a result.
+internal sealed class PodExecutor(IPodRuntime runtime, IRunObserver observer, ArtifactStore artifacts, int? podIndex = null, KeyTimeout? timeout = null, Func<PodTask, bool>? mayStart = null)
 {
     public async Task RunAsync(
         PodRequest request,
@@ -63,6 +65,11 @@ internal sealed class PodExecutor(IPodRuntime runtime, IRunObserver observer, Ar
             {
                 while (queue.Reader.TryRead(out var task))
                 {
+                    if (mayStart is not null && !mayStart(task))
+                    {
+                        continue;
+                    }
+
                     var result = await ExecAsync(pod, task, main, cancellationToken).ConfigureAwait(false);
                     await CollectAsync(pod, template, main.Name, task.Container, task.Container, cancellationToken).ConfigureAwait(false);
                     onFinished(task, result);
@@ -97,11 +104,28 @@ internal sealed class PodExecutor(IPodRuntime runtime, IRunObserver observer, Ar
     {
         observer.On(new TaskStarted(task.Id, ShellCommand.Display(main), task.KeyEnv, task.Key?.Key));
         var watch = Stopwatch.StartNew();
+        var limit = task.Key is null ? null : timeout;
+        using var fallback = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        if (limit is not null)
+        {
+            fallback.CancelAfter(limit.Limit + limit.Grace);
+        }
+
+        var sink = new TaskSink(observer, task.Id, task.Stdout, limit?.Marker);
         try
         {
-            var sink = new TaskSink(observer, task.Id, task.Stdout);
-            var exitCode = await pod.ExecAsync(task.Container, ShellCommand.Argv(main), sink, cancellationToken).ConfigureAwait(false);
-            return new TaskResult(exitCode == 0 ? KeyStatus.Success : KeyStatus.Failure, exitCode, watch.Elapsed);
+            var command = ShellCommand.Argv(main);
+            var exitCode = await pod.ExecAsync(task.Container, limit is null ? command : limit.Wrap(command), sink, fallback.Token).ConfigureAwait(false);
+            return sink.TimedOut
+                ? new TaskResult(KeyStatus.Failure, KeyTimeout.ExitCode, watch.Elapsed, limit!.Message)
+                : new TaskResult(exitCode == 0 ? KeyStatus.Success : KeyStatus.Failure, exitCode, watch.Elapsed);
+        }
+        catch (OperationCanceledException) when (limit is not null && !cancellationToken.IsCancellationRequested)
+        {
+            // The watchdog in the container did not end it (no sleep or /proc in the image?): the
+            // exec is cancelled, which kills it on the local runtime but on Kubernetes only closes the stream.
+            observer.On(new LogEvent(LogLevel.Warn, $"{Printable.Escape(task.Id.Name)}: the timeout's watchdog in container {task.Container} did not end the key within {Model.GoDuration.Format(limit.Grace)}; kubetest cancelled its exec (on Kubernetes its processes may still run until the pod is deleted)"));
+            return new TaskResult(KeyStatus.Failure, KeyTimeout.ExitCode, watch.Elapsed, limit.Message);
         }
         catch (PodFailedException ex) when (ex.CommandMayHaveRun && !cancellationToken.IsCancellationRequested)
         {
@@ -169,10 +193,21 @@ internal sealed class PodExecutor(IPodRuntime runtime, IRunObserver observer, Ar
         }
     }
 
-    private sealed class TaskSink(IRunObserver observer, TaskId id, OutputCapture? stdout) : IOutputSink
+    /// <summary>Passes a command's lines on; the timeout watchdog's <paramref name="timeoutMarker"/> line is taken out and remembered.</summary>
+    private sealed class TaskSink(IRunObserver observer, TaskId id, OutputCapture? stdout, string? timeoutMarker = null) : IOutputSink
     {
+        private volatile bool _timedOut;
+
+        public bool TimedOut => _timedOut;
+
         public void WriteLine(OutputStream stream, string line)
         {
+            if (stream == OutputStream.Stderr && timeoutMarker is not null && line == timeoutMarker)
+            {
+                _timedOut = true;
+                return;
+            }
+
             if (stream == OutputStream.Stdout)
             {
                 stdout?.Add(line);

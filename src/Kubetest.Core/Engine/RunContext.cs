@@ -48,6 +48,18 @@ internal sealed class RunContext(TestJob job, RunOptions options, IRunObserver e
     /// <summary>The key step as it ran (its keys planned), for the retest.</summary>
     public KeysStep? Keys { get; set; }
 
+    /// <summary>The keys' time limit, with its watchdog's marker, once the key step starts; null for none.</summary>
+    public KeyTimeout? Timeout { get; set; }
+
+    private volatile bool _failFastStopped;
+
+    /// <summary>Fail-fast: a key failed, so no new key starts (until a rerun shows it passes). Read by every pod's workers.</summary>
+    public bool FailFastStopped
+    {
+        get => _failFastStopped;
+        set => _failFastStopped = value;
+    }
+
     /// <summary>
     /// Whether the steps after the keys run, decided once when the first of them is reached:
     /// when nothing failed up to there, or some key has a result.

@@ -8,6 +8,9 @@ namespace Kubetest.Engine;
 /// <param name="AllowEmpty">Whether a run whose dynamic keys come out empty succeeds (<c>--allow-empty</c>) rather than failing as bad input.</param>
 /// <param name="LogLevel">The lowest level written to the run's log file (the <c>log</c> volumes), as on the console.</param>
 /// <param name="Live">Whether the log file gets output lines as they come (<c>--live</c>), as the console does.</param>
+/// <param name="KeyTimeout"><c>--key-timeout</c>: replaces the manifest's <c>strategy.key.timeout</c>.</param>
+/// <param name="FailFast"><c>--fail-fast</c>: as <c>strategy.failFast: true</c>.</param>
+/// <param name="KeyTimeoutGrace">How long after a key's timeout kubetest cancels an exec its in-container watchdog did not end; null for <c>KeyTimeout.DefaultGrace</c> (10 s).</param>
 /// <param name="GitHubApiUrl">The GitHub API for GitHub App tokens (<c>--github-api-url</c>; GitHub Enterprise Server's <c>https://HOST/api/v3</c>); null for api.github.com.</param>
 public sealed record RunOptions(
     IReadOnlyList<string>? ListKeys = null,
@@ -15,7 +18,10 @@ public sealed record RunOptions(
     bool AllowEmpty = false,
     LogLevel LogLevel = LogLevel.Info,
     bool Live = false,
-    Uri? GitHubApiUrl = null);
+    Uri? GitHubApiUrl = null,
+    TimeSpan? KeyTimeout = null,
+    bool FailFast = false,
+    TimeSpan? KeyTimeoutGrace = null);
 
 /// <summary>How the run ended: the final report, whether it was stopped before its end, and whether its input (the keys) was unusable.</summary>
 public sealed record RunResult(Reporting.Report Report, bool Interrupted, bool BadInput = false);

@@ -61,34 +61,60 @@ public sealed partial class TestJobEngine
         }
 
         run.Keys = step;
+        run.Timeout = step.KeyTimeout is { } limit ? new KeyTimeout(limit, run.Options.KeyTimeoutGrace ?? KeyTimeout.DefaultGrace) : null;
         run.Events.On(new KeysFound(step.Keys!.Count, dynamic));
-        await RunPodsAsync(step, step.Pods!, attempt: 1, run).ConfigureAwait(false);
+        await RunPodsAsync(step, step.Pods!, run).ConfigureAwait(false);
         return true;
     }
 
-    /// <summary>Runs every failed key once more, each under the identity (pod index, container) it had.</summary>
-    private async Task<bool> RetestAsync(RunContext run)
+    /// <summary>
+    /// Runs each failed key again until it passes or has had its reruns, each under the identity
+    /// (pod index, container) it had. With fail-fast, a failure kept the keys after it from starting:
+    /// if every failed key then passed on a rerun, those keys start now (and the same holds for them).
+    /// </summary>
+    private async Task<bool> RetestAsync(RetestStep retest, RunContext run)
     {
         if (run.Keys is not { Pods: { } pods } step)
         {
             return true;
         }
 
-        var failed = pods.SelectMany(p => p.Keys)
-            .Where(k => run.Results.StatusOf(k.Index) is KeyStatus.Failure or KeyStatus.Error)
-            .Select(k => k.Index)
-            .ToHashSet();
-        if (failed.Count > 0)
+        var all = pods.SelectMany(p => p.Keys).Select(k => k.Index).ToList();
+        while (true)
         {
-            run.Events.On(new RetestStarted(failed.Count));
-            await RunPodsAsync(step, Planner.Retest(pods, failed), attempt: 2, run).ConfigureAwait(false);
-        }
+            HashSet<int> failed;
+            while ((failed = all.Where(i => IsFailed(run, i) && run.Results.AttemptsOf(i) <= retest.Reruns).ToHashSet()).Count > 0)
+            {
+                run.Events.On(new RetestStarted(failed.Count));
+                if (!await RunPodsAsync(step, Planner.Retest(pods, failed), run).ConfigureAwait(false))
+                {
+                    return true;
+                }
+            }
 
-        return true;
+            var waiting = all.Where(i => run.Results.AttemptsOf(i) == 0).ToHashSet();
+            if (!run.FailFastStopped || waiting.Count == 0 || all.Any(i => IsFailed(run, i)))
+            {
+                return true;
+            }
+
+            run.FailFastStopped = false;
+            run.Events.On(new LogEvent(LogLevel.Info, $"fail-fast: every failed key passed on a rerun; the {waiting.Count} keys not started yet start now"));
+            if (!await RunPodsAsync(step, Planner.Retest(pods, waiting), run).ConfigureAwait(false))
+            {
+                return true;
+            }
+        }
     }
 
-    /// <summary>Runs <paramref name="pods"/> all at once; each key's result is recorded under its identity.</summary>
-    private async Task RunPodsAsync(KeysStep step, IReadOnlyList<PlannedPod> pods, int attempt, RunContext run)
+    private static bool IsFailed(RunContext run, int index) => run.Results.StatusOf(index) is KeyStatus.Failure or KeyStatus.Error;
+
+    /// <summary>
+    /// Runs <paramref name="pods"/> all at once; each key's result is recorded under its identity,
+    /// as its next attempt. With fail-fast, the first failure stops keys from starting. False when
+    /// none of its keys got a result (its pods broke): the caller must not try the same keys forever.
+    /// </summary>
+    private async Task<bool> RunPodsAsync(KeysStep step, IReadOnlyList<PlannedPod> pods, RunContext run)
     {
         var total = pods.Sum(p => p.Keys.Count);
         var finished = 0;
@@ -99,20 +125,26 @@ public sealed partial class TestJobEngine
             lock (gate)
             {
                 finished++;
-                run.Results.Record(task.Key!.Index, result, attempt);
+                run.Results.Record(task.Key!.Index, result, task.Id.Attempt);
                 run.Events.On(new TaskFinished(task.Id, result, finished, total));
+                if (step.FailFast && result.Status is KeyStatus.Failure or KeyStatus.Error && !run.FailFastStopped)
+                {
+                    run.FailFastStopped = true;
+                    run.Events.On(new LogEvent(LogLevel.Warn, $"fail-fast: key {Printable.Escape(task.Key.Key)} failed; no new key starts, running keys finish"));
+                }
             }
         }
 
-        await Task.WhenAll(pods.Select(pod => RunPodAsync(step, pod, attempt, OnFinished, run))).ConfigureAwait(false);
+        await Task.WhenAll(pods.Select(pod => RunPodAsync(step, pod, OnFinished, run))).ConfigureAwait(false);
+        return finished > 0;
     }
 
-    private async Task RunPodAsync(KeysStep step, PlannedPod pod, int attempt, Action<PodTask, TaskResult> onFinished, RunContext run)
+    private async Task RunPodAsync(KeysStep step, PlannedPod pod, Action<PodTask, TaskResult> onFinished, RunContext run)
     {
         var tasks = pod.Keys.Select(k =>
         {
             var container = step.ContainerOf(k);
-            return new PodTask(new TaskId(step, k.Key, attempt, "", container), container, step.KeyEnv, k);
+            return new PodTask(new TaskId(step, k.Key, run.Results.AttemptsOf(k.Index) + 1, "", container), container, step.KeyEnv, k);
         }).ToList();
         PodRequest request;
         try
@@ -131,7 +163,7 @@ public sealed partial class TestJobEngine
 
         try
         {
-            await new PodExecutor(runtime, run.Events, _artifacts, pod.PodIndex)
+            await new PodExecutor(runtime, run.Events, _artifacts, pod.PodIndex, run.Timeout, task => task.Id.Attempt > 1 || !run.FailFastStopped)
                 .RunAsync(request, step.Template, tasks, pod.MaxConcurrent, onFinished, run.Cancellation)
                 .ConfigureAwait(false);
         }

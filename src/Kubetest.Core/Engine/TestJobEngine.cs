@@ -99,7 +99,7 @@ public sealed partial class TestJobEngine(IPodRuntime runtime, IRunObserver obse
         PodStep pod => await RunPodStepAsync(pod, run).ConfigureAwait(false),
         KeyListingStep listing => await ListKeysAsync(listing, run).ConfigureAwait(false),
         KeysStep keys => await RunKeysAsync(keys, run).ConfigureAwait(false),
-        RetestStep => await RetestAsync(run).ConfigureAwait(false),
+        RetestStep retest => await RetestAsync(retest, run).ConfigureAwait(false),
         ReportStep => await WriteReportAsync(run).ConfigureAwait(false),
         ExportStep export => Export(export, run),
         _ => throw new InvalidOperationException($"the engine has no way to run a {step.GetType().Name}"),

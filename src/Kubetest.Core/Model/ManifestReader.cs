@@ -218,15 +218,16 @@ internal sealed partial class ManifestReader(NodeReader r)
             return null;
         }
 
-        r.OnlyKnown(o, path, "key", "scheduler", "retest");
+        r.OnlyKnown(o, path, "key", "scheduler", "retest", "failFast");
         var keyPath = NodeReader.Child(path, "key");
         if (r.Object(o, "key", path, required: true) is not JsonObject key)
         {
             return null;
         }
 
-        r.OnlyKnown(key, keyPath, "env", "source");
+        r.OnlyKnown(key, keyPath, "env", "source", "timeout");
         var env = r.String(key, "env", keyPath, required: true) ?? "";
+        var timeout = Timeout(key, keyPath);
         var sourcePath = NodeReader.Child(keyPath, "source");
         IReadOnlyList<string>? statics = null;
         DynamicKeySource? dynamic = null;
@@ -254,10 +255,51 @@ internal sealed partial class ManifestReader(NodeReader r)
 
         return new Strategy
         {
-            Key = new StrategyKey(env, new StrategyKeySource(statics, dynamic)),
+            Key = new StrategyKey(env, new StrategyKeySource(statics, dynamic), timeout),
             Scheduler = scheduler,
-            Retest = r.Boolean(o, "retest", path),
+            Reruns = Reruns(o, path),
+            FailFast = r.Boolean(o, "failFast", path),
         };
+    }
+
+    /// <summary><c>retest</c>: true (one rerun, as the original), false, or a number of reruns.</summary>
+    private int Reruns(JsonObject o, string path)
+    {
+        if (o["retest"] is JsonValue v && v.GetValueKind() == System.Text.Json.JsonValueKind.Number)
+        {
+            return (int)(r.Integer(o, "retest", path, 0, Model.Strategy.MaxReruns) ?? 0);
+        }
+
+        if (o["retest"] is null || o["retest"] is JsonValue { } b && b.GetValueKind() is System.Text.Json.JsonValueKind.True or System.Text.Json.JsonValueKind.False)
+        {
+            return r.Boolean(o, "retest", path) ? 1 : 0;
+        }
+
+        r.Problem(NodeReader.Child(path, "retest"), $"expected true, false or a number of reruns (0 to {Model.Strategy.MaxReruns}), got {NodeReader.Describe(o["retest"])}");
+        return 0;
+    }
+
+    /// <summary><c>key.timeout</c>: a Go-style duration (<c>90s</c>, <c>10m</c>, <c>1h30m</c>) or whole seconds, at most <see cref="Model.Strategy.MaxKeyTimeout"/>.</summary>
+    private TimeSpan? Timeout(JsonObject key, string keyPath)
+    {
+        if (r.String(key, "timeout", keyPath) is not { } text)
+        {
+            return null;
+        }
+
+        if (!GoDuration.TryParse(text, out var timeout))
+        {
+            r.Problem(NodeReader.Child(keyPath, "timeout"), $"expected a duration such as 90s, 10m or 1h30m (or whole seconds), got \"{text}\"");
+            return null;
+        }
+
+        if (timeout > Model.Strategy.MaxKeyTimeout)
+        {
+            r.Problem(NodeReader.Child(keyPath, "timeout"), $"must be at most {GoDuration.Format(Model.Strategy.MaxKeyTimeout)}, got {text}");
+            return null;
+        }
+
+        return timeout;
     }
 
     private DynamicKeySource? Dynamic(JsonObject? o, string path)

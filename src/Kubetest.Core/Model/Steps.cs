@@ -26,10 +26,23 @@ public sealed class Strategy
 
     public Scheduler Scheduler { get; init; } = new(0, 0, 0);
 
-    public bool Retest { get; init; }
+    /// <summary>How many times a failed key runs again: <c>retest: true</c> is 1, <c>false</c> 0, or a number 0..<see cref="MaxReruns"/>.</summary>
+    public int Reruns { get; init; }
+
+    /// <summary>Whether any failed key runs again (the original's <c>retest: true</c>).</summary>
+    public bool Retest => Reruns > 0;
+
+    /// <summary><c>failFast</c>: after the first key that failed for good (after its reruns), no new key starts.</summary>
+    public bool FailFast { get; init; }
+
+    public const int MaxReruns = 10;
+
+    /// <summary>The longest <c>key.timeout</c> (and <c>--key-timeout</c>): a week, far within what a timer can wait.</summary>
+    public static readonly TimeSpan MaxKeyTimeout = TimeSpan.FromDays(7);
 }
 
-public sealed record StrategyKey(string Env, StrategyKeySource Source);
+/// <param name="Timeout"><c>key.timeout</c>: how long one run of a key may take; null for no limit.</param>
+public sealed record StrategyKey(string Env, StrategyKeySource Source, TimeSpan? Timeout = null);
 
 public sealed record StrategyKeySource(IReadOnlyList<string>? Static, DynamicKeySource? Dynamic);
 

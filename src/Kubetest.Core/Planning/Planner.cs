@@ -94,11 +94,14 @@ public static class Planner
         }
     }
 
-    /// <summary>A key's expected seconds: its past duration, or the mean of the known ones for a key without one.</summary>
+    /// <summary>
+    /// A key's expected seconds: its past duration, or the median of the known ones for a key without
+    /// one (the median, not the mean: one giant key would otherwise make every new key look long).
+    /// </summary>
     public static Func<string, double> Estimator(IReadOnlyDictionary<string, double> durations)
     {
         ArgumentNullException.ThrowIfNull(durations);
-        var fallback = durations.Count == 0 ? 0 : durations.Values.Average();
+        var fallback = Median(durations.Values);
         return key => durations.TryGetValue(key, out var seconds) ? seconds : fallback;
     }
 
@@ -126,6 +129,19 @@ public static class Planner
         }
 
         return busy;
+    }
+
+    /// <summary>The median of <paramref name="values"/> (the mean of the middle two for an even count); 0 for none.</summary>
+    public static double Median(IEnumerable<double> values)
+    {
+        var sorted = values.Order().ToList();
+        if (sorted.Count == 0)
+        {
+            return 0;
+        }
+
+        var middle = sorted.Count / 2;
+        return sorted.Count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
     }
 
     private static int PodCount(int keyCount, Scheduler scheduler)

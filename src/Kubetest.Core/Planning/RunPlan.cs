@@ -38,11 +38,15 @@ public sealed record RunPlan(string TestJobName, IReadOnlyList<PlanStep> Steps)
                 steps.Add(new KeyListingStep(dynamic));
             }
 
-            var keys = new KeysStep(main.Template, main.TtlSecondsAfterFinished, strategy.Key.Env, strategy.Scheduler, options.Durations, null, null);
-            steps.Add(dynamic is null ? keys.WithKeys(options.ListKeys ?? strategy.Key.Source.Static ?? []) : keys);
-            if (strategy.Retest)
+            var keys = new KeysStep(main.Template, main.TtlSecondsAfterFinished, strategy.Key.Env, strategy.Scheduler, options.Durations, null, null)
             {
-                steps.Add(new RetestStep());
+                KeyTimeout = options.KeyTimeout ?? strategy.Key.Timeout,
+                FailFast = options.FailFast || strategy.FailFast,
+            };
+            steps.Add(dynamic is null ? keys.WithKeys(options.ListKeys ?? strategy.Key.Source.Static ?? []) : keys);
+            if (strategy.Reruns > 0)
+            {
+                steps.Add(new RetestStep(strategy.Reruns));
             }
         }
 
@@ -113,6 +117,12 @@ public sealed record KeysStep(
     IReadOnlyList<string>? Keys,
     IReadOnlyList<PlannedPod>? Pods) : PlanStep("mainStep", "keys")
 {
+    /// <summary>How long one run of a key may take (<c>--key-timeout</c>, else <c>strategy.key.timeout</c>); null for no limit.</summary>
+    public TimeSpan? KeyTimeout { get; init; }
+
+    /// <summary>After the first key that failed for good, no new key starts (<c>failFast</c>, <c>--fail-fast</c>).</summary>
+    public bool FailFast { get; init; }
+
     /// <summary>The step with its keys known and planned: each key's identity is fixed here for the rest of the run.</summary>
     public KeysStep WithKeys(IReadOnlyList<string> keys) => this with { Keys = keys, Pods = Planner.Plan(keys, Scheduler, Durations) };
 
@@ -120,8 +130,12 @@ public sealed record KeysStep(
     public string ContainerOf(PlannedKey key) => $"{Template.MainContainer.Container.Name}{key.PodIndex}-{key.ContainerIndex}";
 }
 
-/// <summary>Runs each key that failed in the <see cref="KeysStep"/> once more, in the pod index and container it had.</summary>
-public sealed record RetestStep() : PlanStep("retest", "retest");
+/// <summary>
+/// Runs each key that failed in the <see cref="KeysStep"/> again, up to <paramref name="Reruns"/>
+/// times, in the pod index and container it had. With fail-fast, the keys that did not start
+/// because a key failed start once every failed key passed on a rerun.
+/// </summary>
+public sealed record RetestStep(int Reruns = 1) : PlanStep("retest", "retest");
 
 /// <summary>Writes the report as it stands, for the <c>report</c> volumes of the postSteps.</summary>
 public sealed record ReportStep() : PlanStep("report", "report")

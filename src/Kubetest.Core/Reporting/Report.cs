@@ -5,8 +5,12 @@ using System.Text.Json;
 
 namespace Kubetest.Reporting;
 
-/// <summary>One key's line of the report; <paramref name="Attempts"/> counts its runs (2 after a retest, 0 when it never started).</summary>
-public sealed record ReportDetail(string Name, KeyStatus Status, long ElapsedTimeSec, int Attempts = 1);
+/// <summary>
+/// One key's line of the report; <paramref name="Attempts"/> counts its runs (2 after a retest, 0 when it never started),
+/// <paramref name="ElapsedSeconds"/> is <paramref name="ElapsedTimeSec"/> with its fraction (<c>elapsedSeconds</c>, added),
+/// <paramref name="Flaky"/> marks a key that failed and then passed on a rerun (<c>flaky: true</c>, written only when true).
+/// </summary>
+public sealed record ReportDetail(string Name, KeyStatus Status, long ElapsedTimeSec, int Attempts = 1, double? ElapsedSeconds = null, bool Flaky = false);
 
 /// <summary>The run's result, with exactly the original's JSON fields (new fields only ever add).</summary>
 public sealed record Report(
@@ -20,6 +24,9 @@ public sealed record Report(
     IReadOnlyList<ReportDetail> Details,
     IReadOnlyDictionary<string, string> Ext)
 {
+    /// <summary>Keys that failed and then passed on a rerun (counted in <see cref="SuccessNum"/> too); <c>flakyNum</c>, written only when not 0.</summary>
+    public int FlakyNum => Details.Count(d => d.Flaky);
+
     public const string StatusSuccess = "success";
     public const string StatusFailure = "failure";
 
@@ -46,7 +53,17 @@ public sealed record Report(
             {
                 w.WriteStartObject();
                 w.WriteNumber("attempts", d.Attempts);
+                if (d.ElapsedSeconds is { } seconds)
+                {
+                    w.WriteNumber("elapsedSeconds", Math.Round(seconds, 3));
+                }
+
                 w.WriteNumber("elapsedTimeSec", d.ElapsedTimeSec);
+                if (d.Flaky)
+                {
+                    w.WriteBoolean("flaky", true);
+                }
+
                 w.WriteString("name", d.Name);
                 w.WriteString("status", StatusText(d.Status));
                 w.WriteEndObject();
@@ -66,6 +83,11 @@ public sealed record Report(
             }
 
             w.WriteNumber("failureNum", FailureNum);
+            if (FlakyNum > 0)
+            {
+                w.WriteNumber("flakyNum", FlakyNum);
+            }
+
             w.WriteString("startedAt", StartedAt.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFFF'Z'", CultureInfo.InvariantCulture));
             w.WriteString("status", Status);
             w.WriteNumber("successNum", SuccessNum);
@@ -86,31 +108,6 @@ public sealed record Report(
             .Replace("&", "\\u0026", StringComparison.Ordinal)
             .Replace("\u2028", "\\u2028", StringComparison.Ordinal)
             .Replace("\u2029", "\\u2029", StringComparison.Ordinal);
-    }
-
-    /// <summary>
-    /// Each key's elapsed seconds in an earlier report (the original's format), for longest-first
-    /// planning. A key listed twice keeps its longest time.
-    /// </summary>
-    public static IReadOnlyDictionary<string, double> ReadDurations(string json, string file)
-    {
-        try
-        {
-            using var document = JsonDocument.Parse(json);
-            var durations = new Dictionary<string, double>(StringComparer.Ordinal);
-            foreach (var detail in document.RootElement.GetProperty("details").EnumerateArray())
-            {
-                var name = detail.GetProperty("name").GetString() ?? "";
-                var seconds = detail.GetProperty("elapsedTimeSec").GetDouble();
-                durations[name] = Math.Max(seconds, durations.GetValueOrDefault(name));
-            }
-
-            return durations;
-        }
-        catch (Exception ex) when (ex is JsonException or KeyNotFoundException or InvalidOperationException)
-        {
-            throw new UserInputException($"--timings: {file} is not a kubetest report (expected details[].name and details[].elapsedTimeSec): {ex.Message}", ex);
-        }
     }
 
     public static string StatusText(KeyStatus status) => status switch

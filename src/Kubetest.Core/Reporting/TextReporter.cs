@@ -69,7 +69,44 @@ public sealed class TextReporter(TextWriter console, LogLevel level, bool live, 
             case TaskFinished finished:
                 Finish(finished);
                 break;
+            case RunFinished done:
+                Summary(done.Report);
+                break;
         }
+    }
+
+    /// <summary>Most keys a closing summary line names; the report has them all.</summary>
+    internal const int MaxSummaryKeys = 100;
+
+    /// <summary>
+    /// The closing summary: counts, then the keys that failed and the flaky ones (escaped like every
+    /// key on the console), so nobody has to read the JSON to learn which keys failed.
+    /// </summary>
+    private void Summary(Report report)
+    {
+        if (report.TotalNum == 0)
+        {
+            return;
+        }
+
+        var skipped = report.Details.Count(d => d.Status == KeyStatus.Unknown && d.Attempts == 0);
+        var counts = $"{report.TotalNum} keys: {report.SuccessNum} succeeded{(report.FlakyNum > 0 ? $" ({report.FlakyNum} flaky)" : "")}, {report.FailureNum} failed, {report.UnknownNum} unknown{(skipped > 0 ? $" ({skipped} skipped: never started)" : "")}";
+        Log(report.FailureNum > 0 || report.UnknownNum > 0 ? LogLevel.Warn : LogLevel.Info, $"summary: {counts}");
+        Names(LogLevel.Error, "failed keys", report.Details.Where(d => d.Status is KeyStatus.Failure or KeyStatus.Error));
+        Names(LogLevel.Warn, "flaky keys (failed, then passed on a rerun)", report.Details.Where(d => d.Flaky));
+    }
+
+    private void Names(LogLevel messageLevel, string what, IEnumerable<ReportDetail> details)
+    {
+        var all = details.ToList();
+        if (all.Count == 0)
+        {
+            return;
+        }
+
+        var shown = string.Join(", ", all.Take(MaxSummaryKeys).Select(d => Printable.Escape(d.Name)));
+        var more = all.Count > MaxSummaryKeys ? $", and {all.Count - MaxSummaryKeys} more (see the report)" : "";
+        Log(messageLevel, $"{what} ({all.Count}): {shown}{more}");
     }
 
     private void Finish(TaskFinished finished)
@@ -97,7 +134,8 @@ public sealed class TextReporter(TextWriter console, LogLevel level, bool live, 
         }
         else if (result.Status == KeyStatus.Failure)
         {
-            Log(LogLevel.Warn, $"{Printable.Escape(finished.Task.Name)}: exit code {result.ExitCode}");
+            var why = result.Message is null ? "" : $"{result.Message}, ";
+            Log(LogLevel.Warn, $"{Printable.Escape(finished.Task.Name)}: {why}exit code {result.ExitCode}");
         }
 
         var prefix = finished.Task.Step.Announced ? $"{Printable.Escape(finished.Task.Step.Name)}: " : "";

@@ -35,7 +35,7 @@ public class PlannerDurationTests
     {
         Cases.Sample(c =>
         {
-            var fallback = c.Durations.Values.Average();
+            var fallback = Planner.Median(c.Durations.Values);
             foreach (var pod in Planner.Plan(c.Keys, c.Scheduler, c.Durations))
             {
                 var estimates = pod.Keys.Select(k => c.Durations.TryGetValue(k.Key, out var d) ? d : fallback).ToList();
@@ -59,8 +59,15 @@ public class PlannerDurationTests
     }
 
     [Fact]
-    public void Keys_without_a_past_duration_count_as_the_mean_of_the_known_ones()
+    public void Keys_without_a_past_duration_count_as_the_median_of_the_known_ones()
     {
+        // Mean 34, median 2: the new key belongs among the short ones, not before "mid".
+        var skewed = new Dictionary<string, double> { ["giant"] = 100, ["mid"] = 3, ["short"] = 2, ["tiny"] = 1 };
+        var planned = Assert.Single(Planner.Plan(["tiny", "new", "short", "mid", "giant"], new Scheduler(0, 10, 1), skewed));
+        Assert.Equal(["giant", "mid", "new", "short", "tiny"], planned.Keys.Select(k => k.Key));
+        Assert.Equal(2.5, Planner.Median([3, 2, 100, 1]));
+        Assert.Equal(3, Planner.Median([3, 2, 100]));
+
         var durations = new Dictionary<string, double> { ["slow"] = 10, ["fast"] = 0 };
 
         var pod = Assert.Single(Planner.Plan(["fast", "new", "slow"], new Scheduler(0, 10, 1), durations));

@@ -1,0 +1,136 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Xml;
+
+namespace Kubetest.Reporting;
+
+/// <summary>
+/// What earlier runs tell: each key's duration (<c>--timings</c>, from this tool's reports, the
+/// original's reports and JUnit XML) and the keys that did not pass (<c>--rerun-failed</c>).
+/// </summary>
+public static class PastRuns
+{
+    /// <summary>
+    /// Each key's seconds in one timing source. A report gives <c>details[].elapsedSeconds</c>, or the
+    /// original's whole <c>elapsedTimeSec</c>; keys that never started (<c>attempts: 0</c>) are left out,
+    /// and a key listed twice keeps its longest time. JUnit XML (a file whose first non-blank character
+    /// is <c>&lt;</c>) gives each <c>testcase</c>'s <c>time</c> to the key named like its <c>name</c>
+    /// and to the key named like its <c>classname</c> (a module, a file, a class run as one key),
+    /// summed over the testcases of the file.
+    /// </summary>
+    public static IReadOnlyDictionary<string, double> ReadDurations(string text, string file)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        return text.TrimStart().StartsWith('<') ? ReadJUnit(text, file) : ReadReport(text, file);
+    }
+
+    /// <summary>Several sources together: a key's duration is the mean of the sources that know it.</summary>
+    public static IReadOnlyDictionary<string, double> Combine(IReadOnlyList<IReadOnlyDictionary<string, double>> sources)
+    {
+        ArgumentNullException.ThrowIfNull(sources);
+        if (sources.Count == 1)
+        {
+            return sources[0];
+        }
+
+        return sources
+            .SelectMany(s => s)
+            .GroupBy(kv => kv.Key, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.Average(kv => kv.Value), StringComparer.Ordinal);
+    }
+
+    /// <summary>
+    /// The keys of a report that did not pass: status <c>failure</c>, <c>error</c> and <c>unknown</c>
+    /// (never started, e.g. after fail-fast, or lost), in the report's order.
+    /// </summary>
+    public static IReadOnlyList<string> FailedKeys(string json, string file)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(json);
+            return document.RootElement.GetProperty("details").EnumerateArray()
+                .Where(d => d.GetProperty("status").GetString() != "success")
+                .Select(d => d.GetProperty("name").GetString() ?? "")
+                .Distinct(StringComparer.Ordinal)
+                .ToList();
+        }
+        catch (Exception ex) when (ex is JsonException or KeyNotFoundException or InvalidOperationException)
+        {
+            throw new UserInputException($"--rerun-failed: {file} is not a kubetest report (expected details[].name and details[].status): {ex.Message}", ex);
+        }
+    }
+
+    private static Dictionary<string, double> ReadReport(string json, string file)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(json);
+            var durations = new Dictionary<string, double>(StringComparer.Ordinal);
+            foreach (var detail in document.RootElement.GetProperty("details").EnumerateArray())
+            {
+                if (detail.TryGetProperty("attempts", out var attempts) && attempts.GetInt32() == 0)
+                {
+                    continue;
+                }
+
+                var name = detail.GetProperty("name").GetString() ?? "";
+                var seconds = detail.TryGetProperty("elapsedSeconds", out var fractional)
+                    ? fractional.GetDouble()
+                    : detail.GetProperty("elapsedTimeSec").GetDouble();
+                durations[name] = Math.Max(seconds, durations.GetValueOrDefault(name));
+            }
+
+            return durations;
+        }
+        catch (Exception ex) when (ex is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
+        {
+            throw new UserInputException($"--timings: {file} is not a kubetest report (expected details[].name and details[].elapsedTimeSec) nor JUnit XML: {ex.Message}", ex);
+        }
+    }
+
+    private static Dictionary<string, double> ReadJUnit(string xml, string file)
+    {
+        var durations = new Dictionary<string, double>(StringComparer.Ordinal);
+        var settings = new XmlReaderSettings { DtdProcessing = DtdProcessing.Prohibit, XmlResolver = null, IgnoreComments = true };
+        try
+        {
+            using var reader = XmlReader.Create(new StringReader(xml), settings);
+            while (reader.Read())
+            {
+                if (reader.NodeType != XmlNodeType.Element || reader.LocalName != "testcase")
+                {
+                    continue;
+                }
+
+                var time = reader.GetAttribute("time");
+                if (time is null)
+                {
+                    continue;
+                }
+
+                if (!double.TryParse(time, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds) || seconds < 0 || !double.IsFinite(seconds))
+                {
+                    throw new UserInputException($"--timings: {file}, line {((IXmlLineInfo)reader).LineNumber}: testcase time \"{time}\" is not a number of seconds");
+                }
+
+                var name = reader.GetAttribute("name");
+                var classname = reader.GetAttribute("classname");
+                if (name is not null)
+                {
+                    durations[name] = durations.GetValueOrDefault(name) + seconds;
+                }
+
+                if (classname is not null && classname != name)
+                {
+                    durations[classname] = durations.GetValueOrDefault(classname) + seconds;
+                }
+            }
+
+            return durations;
+        }
+        catch (XmlException ex)
+        {
+            throw new UserInputException($"--timings: {file} is not well-formed JUnit XML: {ex.Message}", ex);
+        }
+    }
+}

@@ -1,0 +1,89 @@
+using Kubetest.Reporting;
+
+namespace Kubetest.Core.Tests.Reporting;
+
+/// <summary>Timing sources for <c>--timings</c> and the keys for <c>--rerun-failed</c>.</summary>
+public class PastRunsTests
+{
+    [Fact]
+    public void A_report_of_this_tool_gives_fractional_seconds_and_leaves_out_keys_that_never_started()
+    {
+        var durations = PastRuns.ReadDurations(
+            """{"details": [{"name": "a", "elapsedTimeSec": 0, "elapsedSeconds": 0.734, "attempts": 1, "status": "success"}, {"name": "b", "elapsedTimeSec": 0, "elapsedSeconds": 0, "attempts": 0, "status": "unknown"}]}""",
+            "r.json");
+
+        Assert.Equal(new Dictionary<string, double> { ["a"] = 0.734 }, durations);
+    }
+
+    [Fact]
+    public void An_original_report_gives_whole_seconds_and_a_key_listed_twice_keeps_its_longest()
+    {
+        var durations = PastRuns.ReadDurations(
+            """{"details": [{"name": "a", "elapsedTimeSec": 3, "status": "success"}, {"name": "a", "elapsedTimeSec": 5, "status": "success"}]}""",
+            "r.json");
+
+        Assert.Equal(new Dictionary<string, double> { ["a"] = 5 }, durations);
+    }
+
+    [Fact]
+    public void A_junit_testcase_counts_for_the_key_named_like_it_and_the_key_named_like_its_classname()
+    {
+        var durations = PastRuns.ReadDurations(
+            """
+            <?xml version="1.0" encoding="utf-8"?>
+            <testsuites>
+              <testsuite name="suite">
+                <testcase classname="test_os" name="test_a" time="1.5"/>
+                <testcase classname="test_os" name="test_b" time="0.25"><failure message="x"/></testcase>
+                <testcase classname="test_re" name="test_a" time="2"/>
+                <testcase name="untimed"/>
+                <testcase classname="same" name="same" time="4"/>
+              </testsuite>
+            </testsuites>
+            """,
+            "junit.xml");
+
+        Assert.Equal(new Dictionary<string, double> { ["test_os"] = 1.75, ["test_re"] = 2, ["test_a"] = 3.5, ["test_b"] = 0.25, ["same"] = 4 }, durations);
+    }
+
+    [Fact]
+    public void Several_sources_give_each_key_the_mean_of_those_that_know_it()
+    {
+        var combined = PastRuns.Combine([
+            new Dictionary<string, double> { ["a"] = 2, ["b"] = 1 },
+            new Dictionary<string, double> { ["a"] = 4 },
+        ]);
+
+        Assert.Equal(new Dictionary<string, double> { ["a"] = 3, ["b"] = 1 }, combined);
+    }
+
+    [Theory]
+    [InlineData("<testsuite><testcase name=\"a\" time=\"soon\"/></testsuite>", "junit.xml, line 1: testcase time \"soon\" is not a number of seconds")]
+    [InlineData("<testsuite><testcase", "junit.xml is not well-formed JUnit XML")]
+    [InlineData("<!DOCTYPE x [<!ENTITY a \"b\">]><testsuite/>", "junit.xml is not well-formed JUnit XML")]
+    [InlineData("{\"details\": 3}", "junit.xml is not a kubetest report")]
+    public void A_bad_timing_file_is_bad_input_naming_the_file(string text, string message)
+    {
+        var ex = Assert.Throws<UserInputException>(() => PastRuns.ReadDurations(text, "junit.xml"));
+
+        Assert.Contains(message, ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Rerun_failed_takes_the_keys_that_did_not_pass_in_report_order()
+    {
+        var keys = PastRuns.FailedKeys(
+            """{"details": [{"name": "a", "status": "success"}, {"name": "b", "status": "failure"}, {"name": "c", "status": "unknown"}, {"name": "d", "status": "error"}]}""",
+            "r.json");
+
+        Assert.Equal(["b", "c", "d"], keys);
+    }
+
+    [Fact]
+    public void Rerun_failed_of_something_that_is_no_report_is_bad_input()
+    {
+        var ex = Assert.Throws<UserInputException>(() => PastRuns.FailedKeys("[]", "r.json"));
+
+        Assert.StartsWith("--rerun-failed: r.json is not a kubetest report", ex.Message, StringComparison.Ordinal);
+    }
+}
