@@ -55,6 +55,10 @@ public static class RunCommand
 
     private static async Task<int> RunAsync(Streams streams, CliOptions options, ParseResult parseResult, CancellationToken cancellationToken)
     {
+        // Before anything is read or run: a report that cannot be written fails now, not after the run.
+        var reportPath = parseResult.GetValue(options.Output);
+        OutputPaths.Check([("-o", reportPath)]);
+
         var file = parseResult.GetValue(options.File)!;
         var text = await ReadAsync(file, "manifest", InputLimits.MaxManifestChars, cancellationToken).ConfigureAwait(false);
         IReadOnlyList<string>? listKeys = null;
@@ -108,6 +112,11 @@ public static class RunCommand
             TimeSpan.FromSeconds(parseResult.GetValue(options.PendingTimeout)),
             parseResult.GetValue(options.MaxRunTime),
             parseResult.GetValue(options.SecretsDir));
+        if (runtime.Name == "local")
+        {
+            _ = RuntimeFactory.SandboxSetting();
+        }
+
         if (runtime.Name == "local" && (runtime.InCluster || runtime.Kubeconfig is not null))
         {
             await streams.Error.WriteLineAsync("[WARN] --in-cluster and --config apply to the kubernetes runtime; the local runtime ignores them").ConfigureAwait(false);
@@ -129,12 +138,6 @@ public static class RunCommand
             await streams.Output.WriteAsync(dryRun.Objects).ConfigureAwait(false);
             await streams.Error.WriteAsync(dryRun.Plan).ConfigureAwait(false);
             return ExitCodes.Success;
-        }
-
-        var reportPath = parseResult.GetValue(options.Output);
-        if (reportPath is not null && Directory.Exists(reportPath))
-        {
-            throw new UserInputException($"-o: {reportPath} is a directory; give the path of the report file");
         }
 
         var (result, leftBehind) = await ExecuteAsync(streams, job, runOptions, runtime, cancellationToken).ConfigureAwait(false);
