@@ -10,7 +10,8 @@ namespace Kubetest.Cli;
 /// <summary>The runtime chosen on the command line, with what the kubernetes runtime needs.</summary>
 /// <param name="MaxRunTime">The longest a run's pods may live (<c>--max-run-time</c>): their Jobs' deadline.</param>
 /// <param name="SecretsDirectory">Secrets for the local runtime, laid out <c>DIR/&lt;secret&gt;/&lt;key&gt;</c> (<c>--secrets-dir</c>).</param>
-public sealed record RuntimeChoice(string Name, string? Kubeconfig, bool InCluster, string Namespace, TimeSpan PendingTimeout, TimeSpan MaxRunTime, string? SecretsDirectory = null);
+/// <param name="Cluster">The kubernetes runtime's loaded kubeconfig (null for the local runtime).</param>
+public sealed record RuntimeChoice(string Name, ClusterTarget? Cluster, string Namespace, TimeSpan PendingTimeout, TimeSpan MaxRunTime, string? SecretsDirectory = null);
 
 /// <summary>A runtime and where its runs' secrets come from.</summary>
 public sealed record RuntimeSetup(IPodRuntime Runtime, ISecretSource Secrets);
@@ -32,7 +33,7 @@ public static class RuntimeFactory
             return new RuntimeSetup(CreateLocal(workspace, events), secrets);
         }
 
-        var client = await KubernetesConnection.ConnectAsync(choice.Kubeconfig, choice.InCluster, cancellationToken).ConfigureAwait(false);
+        var client = await KubernetesConnection.ConnectAsync(choice.Cluster ?? throw new InvalidOperationException("the kubernetes runtime needs its loaded kubeconfig"), cancellationToken).ConfigureAwait(false);
         events.On(new LogEvent(LogLevel.Debug, $"kubernetes runtime: namespace {choice.Namespace}, run {owner.RunId} (label {JobLifecycle.RunLabel}={owner.RunId})"));
         var options = new KubernetesRuntimeOptions(choice.Namespace, choice.PendingTimeout, JobLifecycle.For(owner, choice.MaxRunTime));
         return new RuntimeSetup(
