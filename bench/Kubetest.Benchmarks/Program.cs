@@ -97,7 +97,7 @@ public static class Program
                 walls.Add(wall.TotalSeconds);
 
                 // The same run again, planned with the report just made (as --timings does).
-                var (timedWall, _, timedReport) = await RunAsync(manifest, mode, Report.ReadDurations(report.ToJson(), "report"));
+                var (timedWall, _, timedReport) = await RunAsync(manifest, mode, PastRuns.ReadDurations(report.ToJson(), "report"));
                 Check(timedReport, keys.Count);
                 timedWalls.Add(timedWall.TotalSeconds);
             }

@@ -8,15 +8,13 @@ public sealed class CliOptions
 {
     public Argument<string> File { get; } = new("FILE") { Description = "the TestJob manifest (YAML or JSON)" };
 
-    public Option<string> Namespace { get; } = new("--namespace", "-n")
-    {
-        Description = "specify namespace",
-        DefaultValueFactory = _ => "default",
-    };
+    public Option<string?> Namespace { get; } = new("--namespace", "-n") { Description = "the namespace (default: the manifest's metadata.namespace, else the kubeconfig context's namespace, else default; must agree with the manifest's)" };
+
+    public Option<string?> Context { get; } = new("--context") { Description = "the kubeconfig context to use (default: its current-context; kubernetes runtime)" };
 
     public Option<bool> InCluster { get; } = new("--in-cluster") { Description = "specify whether in cluster" };
 
-    public Option<string?> Config { get; } = new("--config", "-c") { Description = "specify local kubeconfig path ( default: $HOME/.kube/config )" };
+    public Option<string?> Config { get; } = new("--config", "-c") { Description = "kubeconfig path (default: the files of $KUBECONFIG merged as kubectl does, else $HOME/.kube/config)" };
 
     public Option<string?> List { get; } = new("--list") { Description = "specify path to get the list for test: static keys, one per line" };
 
@@ -109,7 +107,7 @@ public sealed class CliOptions
         });
         return new RootCommand("Runs a TestJob: splits a long task into keys and runs them in parallel across pods. 'kubetest gc --help': deleting what killed runs left behind.")
         {
-            File, Namespace, InCluster, Config, List, LogLevel, DryRun, Template, Output, Runtime, PendingTimeout, MaxRunTime, Timings, KeyTimeout, FailFast, RerunFailed, Live, AllowEmpty, SecretsDir, GitHubApiUrl,
+            File, Namespace, Context, InCluster, Config, List, LogLevel, DryRun, Template, Output, Runtime, PendingTimeout, MaxRunTime, Timings, KeyTimeout, FailFast, RerunFailed, Live, AllowEmpty, SecretsDir, GitHubApiUrl,
         };
     }
 

@@ -67,8 +67,10 @@ public static class GcCommand
 
     private static async Task<int> KubernetesAsync(RunCommand.Streams streams, GcOptions options, ParseResult parseResult, bool dryRun, CancellationToken cancellationToken)
     {
-        var @namespace = parseResult.GetValue(options.Namespace) ?? "default";
-        using var client = await KubernetesConnection.ConnectAsync(parseResult.GetValue(options.Config), parseResult.GetValue(options.InCluster), cancellationToken).ConfigureAwait(false);
+        // The same conventions as a run: -n, else the context's namespace, else default.
+        var target = KubernetesConnection.Load(parseResult.GetValue(options.Config), parseResult.GetValue(options.Context), parseResult.GetValue(options.InCluster));
+        var @namespace = parseResult.GetValue(options.Namespace) ?? target.ContextNamespace ?? "default";
+        using var client = await KubernetesConnection.ConnectAsync(target, cancellationToken).ConfigureAwait(false);
         var leftovers = new Leftovers(client, @namespace, TimeProvider.System);
         IReadOnlyList<Leftover> collect, keep;
         try

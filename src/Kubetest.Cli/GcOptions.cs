@@ -13,13 +13,11 @@ public sealed class GcOptions
         DefaultValueFactory = _ => "kubernetes",
     };
 
-    public Option<string?> Config { get; } = new("--config", "-c") { Description = "specify local kubeconfig path ( default: $HOME/.kube/config )" };
+    public Option<string?> Config { get; } = new("--config", "-c") { Description = "kubeconfig path (default: the files of $KUBECONFIG merged as kubectl does, else $HOME/.kube/config)" };
 
-    public Option<string> Namespace { get; } = new("--namespace", "-n")
-    {
-        Description = "specify namespace",
-        DefaultValueFactory = _ => "default",
-    };
+    public Option<string?> Namespace { get; } = new("--namespace", "-n") { Description = "the namespace (default: the kubeconfig context's namespace, else default)" };
+
+    public Option<string?> Context { get; } = new("--context") { Description = "the kubeconfig context to use (default: its current-context; kubernetes runtime)" };
 
     public Option<bool> InCluster { get; } = new("--in-cluster") { Description = "specify whether in cluster" };
 
@@ -38,7 +36,7 @@ public sealed class GcOptions
         Runtime.AcceptOnlyFromAmong("local", "kubernetes");
         return new Command("kubetest-gc", "kubetest gc: deletes what kubetest runs whose process is gone left behind: Jobs and their pods (kubernetes), run directories (local). A manifest file called gc runs as: kubetest ./gc")
         {
-            DryRun, Runtime, Config, Namespace, InCluster, OlderThan, new System.CommandLine.Help.HelpOption(),
+            DryRun, Runtime, Config, Context, Namespace, InCluster, OlderThan, new System.CommandLine.Help.HelpOption(),
         };
     }
 }

@@ -5,6 +5,7 @@ using Kubetest.Model;
 using Kubetest.Planning;
 using Kubetest.Reporting;
 using Kubetest.Runtime;
+using Kubetest.Runtime.Kubernetes;
 
 namespace Kubetest.Cli;
 
@@ -55,6 +56,10 @@ public static class RunCommand
 
     private static async Task<int> RunAsync(Streams streams, CliOptions options, ParseResult parseResult, CancellationToken cancellationToken)
     {
+        // Before anything is read or run: a report that cannot be written fails now, not after the run.
+        var reportPath = parseResult.GetValue(options.Output);
+        OutputPaths.Check([("-o", reportPath)]);
+
         var file = parseResult.GetValue(options.File)!;
         var text = await ReadAsync(file, "manifest", InputLimits.MaxManifestChars, cancellationToken).ConfigureAwait(false);
         IReadOnlyList<string>? listKeys = null;
@@ -126,18 +131,25 @@ public static class RunCommand
             await streams.Error.WriteLineAsync($"[WARN] {file}: {warning}").ConfigureAwait(false);
         }
 
-        var @namespace = job.Metadata.NamespaceProperty ?? parseResult.GetValue(options.Namespace) ?? "default";
+        var runtimeName = parseResult.GetValue(options.Runtime) ?? "kubernetes";
+        var dryRun = parseResult.GetValue(options.DryRun);
+        var target = runtimeName == "kubernetes" ? LoadCluster(options, parseResult, job, dryRun) : null;
+        var @namespace = Namespace(parseResult.GetValue(options.Namespace), job.Metadata.NamespaceProperty, file) ?? target?.ContextNamespace ?? "default";
         var runtime = new RuntimeChoice(
-            parseResult.GetValue(options.Runtime) ?? "kubernetes",
-            parseResult.GetValue(options.Config),
-            parseResult.GetValue(options.InCluster),
+            runtimeName,
+            target,
             @namespace,
             TimeSpan.FromSeconds(parseResult.GetValue(options.PendingTimeout)),
             parseResult.GetValue(options.MaxRunTime),
             parseResult.GetValue(options.SecretsDir));
-        if (runtime.Name == "local" && (runtime.InCluster || runtime.Kubeconfig is not null))
+        if (runtime.Name == "local")
         {
-            await streams.Error.WriteLineAsync("[WARN] --in-cluster and --config apply to the kubernetes runtime; the local runtime ignores them").ConfigureAwait(false);
+            _ = RuntimeFactory.SandboxSetting();
+        }
+
+        if (runtime.Name == "local" && (parseResult.GetValue(options.InCluster) || parseResult.GetValue(options.Config) is not null || parseResult.GetValue(options.Context) is not null))
+        {
+            await streams.Error.WriteLineAsync("[WARN] --in-cluster, --config and --context apply to the kubernetes runtime; the local runtime ignores them").ConfigureAwait(false);
         }
 
         if (runtime.Name == "kubernetes" && runtime.SecretsDirectory is not null)
@@ -150,18 +162,12 @@ public static class RunCommand
             throw new UserInputException($"--secrets-dir: {secretsDirectory} is not a directory");
         }
 
-        if (parseResult.GetValue(options.DryRun))
+        if (dryRun)
         {
-            var dryRun = DryRunRenderer.Render(RunPlan.Build(job, runOptions), @namespace, JobLifecycle.For(RunOwner.Current(), runtime.MaxRunTime), runtime.Name);
-            await streams.Output.WriteAsync(dryRun.Objects).ConfigureAwait(false);
-            await streams.Error.WriteAsync(dryRun.Plan).ConfigureAwait(false);
+            var rendered = DryRunRenderer.Render(RunPlan.Build(job, runOptions), @namespace, JobLifecycle.For(RunOwner.Current(), runtime.MaxRunTime), runtime.Name);
+            await streams.Output.WriteAsync(rendered.Objects).ConfigureAwait(false);
+            await streams.Error.WriteAsync(rendered.Plan).ConfigureAwait(false);
             return ExitCodes.Success;
-        }
-
-        var reportPath = parseResult.GetValue(options.Output);
-        if (reportPath is not null && Directory.Exists(reportPath))
-        {
-            throw new UserInputException($"-o: {reportPath} is a directory; give the path of the report file");
         }
 
         var (result, leftBehind) = await ExecuteAsync(streams, job, runOptions, runtime, cancellationToken).ConfigureAwait(false);
@@ -175,6 +181,44 @@ public static class RunCommand
         return result.Interrupted ? ExitCodes.Interrupted
             : result.BadInput ? ExitCodes.Error
             : result.Report.Succeeded && !leftBehind ? ExitCodes.Success : ExitCodes.Failed;
+    }
+
+    /// <summary>
+    /// The namespace that <c>-n</c> or the manifest's <c>metadata.namespace</c> names, or null when
+    /// neither does (then the kubeconfig context's, else <c>default</c>). When both name one they
+    /// must agree: a run must not silently go where the user did not say.
+    /// </summary>
+    internal static string? Namespace(string? flag, string? manifest, string file) =>
+        flag is not null && manifest is not null && flag != manifest
+            ? throw new UserInputException($"-n {flag} disagrees with metadata.namespace {manifest} in {file}: drop -n or make them the same")
+            : flag ?? manifest;
+
+    /// <summary>
+    /// The kubeconfig (or in-cluster config) of a kubernetes run, loaded before anything runs. A dry
+    /// run contacts nothing and needs no kubeconfig: it reads one only for the context's namespace,
+    /// and without one its Jobs show the namespace <c>default</c>.
+    /// </summary>
+    private static ClusterTarget? LoadCluster(CliOptions options, ParseResult parseResult, TestJob job, bool dryRun)
+    {
+        var (config, context, inCluster) = (parseResult.GetValue(options.Config), parseResult.GetValue(options.Context), parseResult.GetValue(options.InCluster));
+        if (!dryRun)
+        {
+            return KubernetesConnection.Load(config, context, inCluster);
+        }
+
+        if (parseResult.GetValue(options.Namespace) is not null || job.Metadata.NamespaceProperty is not null)
+        {
+            return null;
+        }
+
+        try
+        {
+            return KubernetesConnection.Load(config, context, inCluster);
+        }
+        catch (UserInputException) when (config is null && context is null && !inCluster)
+        {
+            return null;
+        }
     }
 
     /// <summary>

@@ -10,7 +10,8 @@ namespace Kubetest.Cli;
 /// <summary>The runtime chosen on the command line, with what the kubernetes runtime needs.</summary>
 /// <param name="MaxRunTime">The longest a run's pods may live (<c>--max-run-time</c>): their Jobs' deadline.</param>
 /// <param name="SecretsDirectory">Secrets for the local runtime, laid out <c>DIR/&lt;secret&gt;/&lt;key&gt;</c> (<c>--secrets-dir</c>).</param>
-public sealed record RuntimeChoice(string Name, string? Kubeconfig, bool InCluster, string Namespace, TimeSpan PendingTimeout, TimeSpan MaxRunTime, string? SecretsDirectory = null);
+/// <param name="Cluster">The kubernetes runtime's loaded kubeconfig (null for the local runtime).</param>
+public sealed record RuntimeChoice(string Name, ClusterTarget? Cluster, string Namespace, TimeSpan PendingTimeout, TimeSpan MaxRunTime, string? SecretsDirectory = null);
 
 /// <summary>A runtime and where its runs' secrets come from.</summary>
 public sealed record RuntimeSetup(IPodRuntime Runtime, ISecretSource Secrets);
@@ -32,7 +33,7 @@ public static class RuntimeFactory
             return new RuntimeSetup(CreateLocal(workspace, events), secrets);
         }
 
-        var client = await KubernetesConnection.ConnectAsync(choice.Kubeconfig, choice.InCluster, cancellationToken).ConfigureAwait(false);
+        var client = await KubernetesConnection.ConnectAsync(choice.Cluster ?? throw new InvalidOperationException("the kubernetes runtime needs its loaded kubeconfig"), cancellationToken).ConfigureAwait(false);
         events.On(new LogEvent(LogLevel.Debug, $"kubernetes runtime: namespace {choice.Namespace}, run {owner.RunId} (label {JobLifecycle.RunLabel}={owner.RunId})"));
         var options = new KubernetesRuntimeOptions(choice.Namespace, choice.PendingTimeout, JobLifecycle.For(owner, choice.MaxRunTime));
         return new RuntimeSetup(
@@ -40,18 +41,50 @@ public static class RuntimeFactory
             new KubernetesSecretSource(client, choice.Namespace, TimeProvider.System));
     }
 
-    /// <summary>Set to <c>none</c> to run local containers without the bwrap sandbox even where bwrap exists.</summary>
+    /// <summary>
+    /// Chooses the local runtime's sandbox: <c>auto</c> (the default: bwrap where it can create a
+    /// sandbox, else none with a warning), <c>bwrap</c> (required: an error where it cannot), or
+    /// <c>none</c> (switched off even where bwrap works).
+    /// </summary>
     public const string SandboxVariable = "KUBETEST_LOCAL_SANDBOX";
+
+    /// <summary>The accepted values of <see cref="SandboxVariable"/>; unset or empty is <c>auto</c>.</summary>
+    public static IReadOnlyList<string> SandboxValues { get; } = ["auto", "bwrap", "none"];
+
+    /// <summary>The value of <see cref="SandboxVariable"/>, checked before anything runs.</summary>
+    public static string SandboxSetting()
+    {
+        var value = Environment.GetEnvironmentVariable(SandboxVariable);
+        if (string.IsNullOrEmpty(value))
+        {
+            return "auto";
+        }
+
+        return SandboxValues.Contains(value, StringComparer.Ordinal)
+            ? value
+            : throw new UserInputException($"{SandboxVariable}: unknown value \"{value}\"; accepted values: auto (the default: bwrap where it works, else no sandbox), bwrap (require the sandbox), none (switch it off)");
+    }
 
     public static IPodRuntime CreateLocal(RunWorkspace workspace, IRunObserver events)
     {
-        var mode = Environment.GetEnvironmentVariable(SandboxVariable) == "none" ? SandboxMode.None : LocalSandbox.Detect();
+        var setting = SandboxSetting();
+        var mode = setting == "none" ? SandboxMode.None : LocalSandbox.Detect();
+        string? noSandboxWarning = null;
+        if (setting == "none")
+        {
+            noSandboxWarning = $"{SandboxVariable}=none: the bwrap sandbox is switched off, containers run directly on the host: volumes are not mounted at their mountPath, and commands using container paths may fail";
+        }
+        else if (setting == "bwrap" && mode == SandboxMode.None)
+        {
+            throw new UserInputException($"{SandboxVariable}=bwrap: bwrap cannot create a sandbox here (it is not on PATH, or the kernel or a container policy refuses it); install bubblewrap (Debian: apt-get install bubblewrap) or set {SandboxVariable}=auto");
+        }
+
         // Without the sandbox the runtime itself warns once, on the first pod.
         if (mode == SandboxMode.Bwrap)
         {
             events.On(new LogEvent(LogLevel.Debug, "local runtime: each container runs in a bwrap sandbox with this machine's tools standing in for its image"));
         }
 
-        return new LocalPodRuntime(workspace.PodsDirectory, mode, message => events.On(new LogEvent(LogLevel.Warn, message)));
+        return new LocalPodRuntime(workspace.PodsDirectory, mode, message => events.On(new LogEvent(LogLevel.Warn, message)), noSandboxWarning: noSandboxWarning);
     }
 }

@@ -14,6 +14,7 @@ public sealed class LocalPodRuntime : IPodRuntime, IRuntimeCleanup
 
     private readonly string _rootDirectory;
     private readonly Action<string> _warn;
+    private readonly string _noSandboxWarning;
     private readonly ProcessLauncher _launcher;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, IPod> _pods = new(StringComparer.Ordinal);
     private IReadOnlyList<string> _leftBehind = [];
@@ -28,10 +29,15 @@ public sealed class LocalPodRuntime : IPodRuntime, IRuntimeCleanup
     /// a container's writable layer. The API emulator's kubelet needs it; kubetest's own local runs
     /// place files as mounts and skip its cost (about 20 ms per container of mount points on disk).
     /// </param>
-    public LocalPodRuntime(string rootDirectory, SandboxMode mode, Action<string> warn, bool persistentRoots = false)
+    /// <param name="noSandboxWarning">
+    /// The warning given once without a sandbox; by default <see cref="LocalSandbox.NoSandboxWarning"/>
+    /// (bwrap is not available), for a caller that switched the sandbox off to say so instead.
+    /// </param>
+    public LocalPodRuntime(string rootDirectory, SandboxMode mode, Action<string> warn, bool persistentRoots = false, string? noSandboxWarning = null)
     {
         _rootDirectory = rootDirectory;
         _warn = warn;
+        _noSandboxWarning = noSandboxWarning ?? LocalSandbox.NoSandboxWarning;
         string? bwrap = null;
         if (mode == SandboxMode.Bwrap)
         {
@@ -119,7 +125,7 @@ public sealed class LocalPodRuntime : IPodRuntime, IRuntimeCleanup
     {
         if (_launcher.Mode == SandboxMode.None && Interlocked.Exchange(ref _warned, 1) == 0)
         {
-            _warn(LocalSandbox.NoSandboxWarning);
+            _warn(_noSandboxWarning);
         }
 
         var (name, directory) = created;

@@ -43,7 +43,8 @@ public sealed class LifecycleTests(Runtimes runtimes) : IClassFixture<Runtimes>,
             Assert.Equal("failure", run.Report.GetProperty("status").GetString());
             Assert.All(FaultTests.Details(run.Report).Where(d => d.Key != "quick"), d => Assert.NotEqual("success", d.Value));
             Assert.Equal(run.Stdout.Trim(), File.ReadAllText(report).Trim());
-            var warning = Assert.Single(run.StderrLines, l => l.StartsWith("[WARN] cleanup: could not delete", StringComparison.Ordinal));
+            Assert.True(run.StderrLines.Count(l => l.StartsWith("[WARN] cleanup: could not delete", StringComparison.Ordinal)) == 1, run.ToString());
+            var warning = run.StderrLines.Single(l => l.StartsWith("[WARN] cleanup: could not delete", StringComparison.Ordinal));
             Assert.Contains("job/e2e-", warning, StringComparison.Ordinal);
             Assert.Contains("in namespace default", warning, StringComparison.Ordinal);
             Assert.Contains("kubetest gc -n default", warning, StringComparison.Ordinal);

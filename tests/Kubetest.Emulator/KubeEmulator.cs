@@ -125,6 +125,9 @@ public sealed class KubeEmulator : IAsyncDisposable
 
     internal void RecordExec(ExecRecord exec) => _execs.Enqueue(exec);
 
+    /// <summary>Set once disposing began: new requests get no answer.</summary>
+    internal bool IsStopping => Volatile.Read(ref _disposed) == 1;
+
     internal void CountRequest(HttpContext context)
     {
         Interlocked.Increment(ref _requests);
@@ -143,7 +146,8 @@ public sealed class KubeEmulator : IAsyncDisposable
         }
 
         // Deadlines and TTLs first, so none fires into a stopping emulator; then pods: killing their
-        // processes ends the exec sessions the server would wait for.
+        // processes ends the exec sessions the server would wait for. From here on no new request
+        // is answered, as from a server that went away.
         await _controller.DisposeAsync();
         await _kubelet.DisposeAsync();
         await _app.StopAsync();

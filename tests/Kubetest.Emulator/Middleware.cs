@@ -29,6 +29,13 @@ internal static class Middleware
 
         app.Use(async (context, next) =>
         {
+            // A server going away answers nothing new, also while it still ends its pods.
+            if (emulator.IsStopping)
+            {
+                context.Abort();
+                return;
+            }
+
             var header = context.Request.Headers.Authorization.ToString();
             var token = header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? header[7..].Trim() : null;
             var identity = emulator.Identities.FirstOrDefault(i => i.Token == token);

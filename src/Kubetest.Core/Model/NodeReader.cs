@@ -158,7 +158,10 @@ internal sealed partial class NodeReader(YamlTree tree)
         return result;
     }
 
-    /// <summary>Reads a subtree as an official Kubernetes model type, so every Kubernetes field passes through.</summary>
+    /// <summary>
+    /// Reads a subtree as an official Kubernetes model type, so every Kubernetes field passes
+    /// through; a field the model does not have is a warning with its path and line.
+    /// </summary>
     public T? Kubernetes<T>(JsonNode? node, string path)
         where T : class
     {
@@ -169,7 +172,15 @@ internal sealed partial class NodeReader(YamlTree tree)
 
         try
         {
-            return KubernetesJson.Deserialize<T>(node.ToJsonString());
+            var value = KubernetesJson.Deserialize<T>(node.ToJsonString());
+
+            // The serializer drops what the model has no property for: a typo would vanish unnoticed.
+            foreach (var unknown in KubernetesFields.Unknown(node, typeof(T), path))
+            {
+                Warnings.Add(new ManifestProblem(unknown, tree.LineOf(unknown), $"unknown field in a Kubernetes {typeof(T).Name[2..]}, ignored"));
+            }
+
+            return value;
         }
         catch (JsonException ex)
         {
