@@ -135,15 +135,23 @@ public sealed partial class AgentClient : IDisposable
         try
         {
             using var call = _agent.CopyTo(Options(cancellationToken));
-            await call.RequestStream.WriteAsync(new CopyToRequest { Header = new CopyToHeader { Path = path } }, cancellationToken).ConfigureAwait(false);
-            var buffer = new byte[ChunkSize];
-            int read;
-            while ((read = await archive.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
+            try
             {
-                await call.RequestStream.WriteAsync(new CopyToRequest { Data = ByteString.CopyFrom(buffer, 0, read) }, cancellationToken).ConfigureAwait(false);
+                await call.RequestStream.WriteAsync(new CopyToRequest { Header = new CopyToHeader { Path = path } }, cancellationToken).ConfigureAwait(false);
+                var buffer = new byte[ChunkSize];
+                int read;
+                while ((read = await archive.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
+                {
+                    await call.RequestStream.WriteAsync(new CopyToRequest { Data = ByteString.CopyFrom(buffer, 0, read) }, cancellationToken).ConfigureAwait(false);
+                }
+
+                await call.RequestStream.CompleteAsync().ConfigureAwait(false);
+            }
+            catch (RpcException) when (!cancellationToken.IsCancellationRequested)
+            {
+                // The agent ended the call before the archive was sent (it refused it); its status below says why.
             }
 
-            await call.RequestStream.CompleteAsync().ConfigureAwait(false);
             var reply = await call.ResponseAsync.ConfigureAwait(false);
             return reply.Skipped;
         }

@@ -4,18 +4,10 @@ using Kubetest.Files;
 
 namespace Kubetest.Agent.Tests;
 
-public sealed class CopyTests : IAsyncLifetime
+public sealed class CopyTests(AgentFixture fixture) : IClassFixture<AgentFixture>
 {
-    private AgentProcess _agent = null!;
-    private readonly string _directory = Directory.CreateTempSubdirectory("kubetest-agent-copy-").FullName;
-
-    public async Task InitializeAsync() => _agent = await AgentProcess.StartReadyAsync();
-
-    public async Task DisposeAsync()
-    {
-        await _agent.DisposeAsync();
-        FileTree.Delete(_directory);
-    }
+    private readonly AgentProcess _agent = fixture.Agent;
+    private readonly string _directory = fixture.NewDirectory();
 
     [Fact]
     public async Task A_tree_copied_in_and_out_again_keeps_links_modes_and_empty_directories()

@@ -1,17 +1,9 @@
 namespace Kubetest.Agent.Tests;
 
-public sealed class ExecTests : IAsyncLifetime
+public sealed class ExecTests(AgentFixture fixture) : IClassFixture<AgentFixture>
 {
-    private AgentProcess _agent = null!;
-    private readonly string _directory = Directory.CreateTempSubdirectory("kubetest-agent-exec-").FullName;
-
-    public async Task InitializeAsync() => _agent = await AgentProcess.StartReadyAsync();
-
-    public async Task DisposeAsync()
-    {
-        await _agent.DisposeAsync();
-        Directory.Delete(_directory, recursive: true);
-    }
+    private readonly AgentProcess _agent = fixture.Agent;
+    private readonly string _directory = fixture.NewDirectory();
 
     [Fact]
     public async Task Exec_returns_stdout_stderr_and_the_exit_code_of_the_command()
