@@ -113,7 +113,7 @@ public sealed partial class AgentService
         var archive = writer.AsStream();
         await using (archive.ConfigureAwait(false))
         {
-            await TarPacker.WriteAsync(archive, path, TarCommands.NameOf(path), cancellationToken).ConfigureAwait(false);
+            await ImageTarPacker.WriteAsync(archive, path, TarCommands.NameOf(path), cancellationToken).ConfigureAwait(false);
         }
     }
 

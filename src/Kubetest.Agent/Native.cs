@@ -29,6 +29,28 @@ internal static unsafe partial class Native
     [LibraryImport("libc")]
     private static partial nint signal(int signal, nint handler);
 
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int statx(int directoryFd, string path, int flags, uint mask, byte* buffer);
+
+    /// <summary>
+    /// The file type bits (S_IFMT) and permission bits of <paramref name="path"/> itself (a link is
+    /// not followed), with its owner; null when it is gone. statx's layout is the same on every
+    /// architecture, unlike struct stat's.
+    /// </summary>
+    public static (uint Type, UnixFileMode Mode, int Uid, int Gid)? Lstat(string path)
+    {
+        const int AtFdCwd = -100, AtSymlinkNoFollow = 0x100;
+        const uint StatxType = 0x1, StatxMode = 0x2, StatxUid = 0x8, StatxGid = 0x10;
+        var buffer = stackalloc byte[256];
+        if (statx(AtFdCwd, path, AtSymlinkNoFollow, StatxType | StatxMode | StatxUid | StatxGid, buffer) != 0)
+        {
+            return null;
+        }
+
+        var mode = *(ushort*)(buffer + 28);
+        return ((uint)mode & 0xF000, (UnixFileMode)(mode & 0xFFF), *(int*)(buffer + 20), *(int*)(buffer + 24));
+    }
+
     /// <summary>Makes this process the leader of a new process group.</summary>
     public static bool NewProcessGroup() => setpgid(0, 0) == 0;
 

@@ -59,16 +59,18 @@ public sealed class AgentProcess : IAsyncDisposable
     }
 
     /// <summary>Starts the agent; <paramref name="key"/> null leaves <see cref="AgentAuth.PublicKeyVariable"/> unset.</summary>
-    public static AgentProcess Start(AgentKey key, IEnumerable<string> extraArguments, string? publicKeyPem = null, bool setKey = true)
+    /// <param name="commandLine">How to start the agent (the program, then its arguments before <c>--port</c>); default <c>dotnet kubetest-agent.dll</c>.</param>
+    public static AgentProcess Start(AgentKey key, IEnumerable<string> extraArguments, string? publicKeyPem = null, bool setKey = true, IReadOnlyList<string>? commandLine = null)
     {
         var port = FreePort();
-        var info = new ProcessStartInfo(DotnetHost)
+        commandLine ??= [DotnetHost, AgentDll];
+        var info = new ProcessStartInfo(commandLine[0])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var argument in new[] { AgentDll, "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture) }.Concat(extraArguments))
+        foreach (var argument in commandLine.Skip(1).Concat(["--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture)]).Concat(extraArguments))
         {
             info.ArgumentList.Add(argument);
         }

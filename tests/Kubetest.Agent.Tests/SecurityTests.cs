@@ -138,19 +138,19 @@ public sealed class SecurityTests(AgentFixture fixture) : IClassFixture<AgentFix
             case BadToken.NotBearer:
                 return _agent.Key.Token();
             case BadToken.SignedByAnotherKey:
-            {
-                using var other = RSA.Create(2048);
-                return $"Bearer {Sign(other, AgentAuth.Issuer, audience, now, now.AddMinutes(5))}";
-            }
+                {
+                    using var other = RSA.Create(2048);
+                    return $"Bearer {Sign(other, AgentAuth.Issuer, audience, now, now.AddMinutes(5))}";
+                }
 
             case BadToken.Expired:
                 return $"Bearer {_agent.Key.CreateToken(now.AddHours(-1))}";
             case BadToken.ForAnotherRun:
-            {
-                // Signed with the right key but minted for another run's agent: the audience names another key.
-                using var other = AgentKey.Create(TimeProvider.System);
-                return $"Bearer {Sign(_runKey, AgentAuth.Issuer, AgentAuth.AudienceFor(other.KeyId), now, now.AddMinutes(5))}";
-            }
+                {
+                    // Signed with the right key but minted for another run's agent: the audience names another key.
+                    using var other = AgentKey.Create(TimeProvider.System);
+                    return $"Bearer {Sign(_runKey, AgentAuth.Issuer, AgentAuth.AudienceFor(other.KeyId), now, now.AddMinutes(5))}";
+                }
 
             case BadToken.WrongIssuer:
                 return $"Bearer {Sign(_runKey, "someone-else", audience, now, now.AddMinutes(5))}";
