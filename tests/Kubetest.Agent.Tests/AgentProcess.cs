@@ -47,6 +47,9 @@ public sealed class AgentProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>A published agent binary (AOT or single-file) to test instead of the build's <c>kubetest-agent.dll</c>.</summary>
+    public static readonly string? PublishedBinary = Environment.GetEnvironmentVariable("KUBETEST_AGENT_BINARY") is { Length: > 0 } binary ? Path.GetFullPath(binary) : null;
+
     public static string DotnetHost => Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet";
 
     /// <summary>Starts the agent with a fresh key and waits until it answers.</summary>
@@ -63,7 +66,7 @@ public sealed class AgentProcess : IAsyncDisposable
     public static AgentProcess Start(AgentKey key, IEnumerable<string> extraArguments, string? publicKeyPem = null, bool setKey = true, IReadOnlyList<string>? commandLine = null)
     {
         var port = FreePort();
-        commandLine ??= [DotnetHost, AgentDll];
+        commandLine ??= PublishedBinary is { } binary ? [binary] : [DotnetHost, AgentDll];
         var info = new ProcessStartInfo(commandLine[0])
         {
             RedirectStandardOutput = true,

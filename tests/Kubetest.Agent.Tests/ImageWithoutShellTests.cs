@@ -13,28 +13,46 @@ namespace Kubetest.Agent.Tests;
 public sealed class ImageWithoutShellTests : IAsyncLifetime
 {
     private AgentProcess _agent = null!;
+    private string[] _version = [];
 
     public async Task InitializeAsync()
     {
         Skip.If(FindOnPath("bwrap") is null, "bwrap (bubblewrap) is not installed");
-        var dotnetRoot = Path.GetDirectoryName(new FileInfo(ResolvedDotnet()).FullName)!;
         List<string> sandbox =
         [
             FindOnPath("bwrap")!, "--die-with-parent", "--unshare-pid",
             "--ro-bind", "/usr/lib", "/usr/lib", "--symlink", "usr/lib", "/lib",
             "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp",
-            "--ro-bind", dotnetRoot, "/dotnet",
-            "--ro-bind", Path.GetDirectoryName(AgentProcess.AgentDll)!, "/agent",
-            "--setenv", "PATH", "/dotnet", "--chdir", "/tmp",
+            "--setenv", "PATH", "/agent", "--chdir", "/tmp",
         ];
         if (Directory.Exists("/usr/lib64"))
         {
             sandbox.AddRange(["--ro-bind", "/usr/lib64", "/usr/lib64", "--symlink", "usr/lib64", "/lib64"]);
         }
 
-        _agent = AgentProcess.Start(AgentKey.Create(TimeProvider.System), [], commandLine: [.. sandbox, "--", "/dotnet/dotnet", "/agent/kubetest-agent.dll"]);
+        // A published binary needs nothing but itself and libc; the build's dll needs the .NET runtime beside it.
+        if (AgentProcess.PublishedBinary is { } binary)
+        {
+            sandbox.AddRange(["--ro-bind", binary, "/agent/kubetest-agent", "--", "/agent/kubetest-agent"]);
+            _version = ["kubetest-agent", "--version"];
+        }
+        else
+        {
+            var dotnetRoot = Path.GetDirectoryName(new FileInfo(ResolvedDotnet()).FullName)!;
+            sandbox.AddRange(["--ro-bind", dotnetRoot, "/dotnet", "--ro-bind", Path.GetDirectoryName(AgentProcess.AgentDll)!, "/agent", "--setenv", "PATH", "/dotnet", "--", "/dotnet/dotnet", "/agent/kubetest-agent.dll"]);
+            _version = ["dotnet", "/agent/kubetest-agent.dll", "--version"];
+        }
+
+        _agent = AgentProcess.Start(AgentKey.Create(TimeProvider.System), [], commandLine: sandbox);
         using var client = _agent.Client();
-        await client.WaitReadyAsync(TimeSpan.FromSeconds(60));
+        try
+        {
+            await client.WaitReadyAsync(TimeSpan.FromSeconds(60));
+        }
+        catch (TimeoutException e)
+        {
+            throw new TimeoutException($"{e.Message}; the agent said: {_agent.Stderr}", e);
+        }
     }
 
     public async Task DisposeAsync()
@@ -52,7 +70,7 @@ public sealed class ImageWithoutShellTests : IAsyncLifetime
         var version = new CollectingOutput();
         var shell = new CollectingOutput();
 
-        var versionExit = await client.ExecAsync(["dotnet", "/agent/kubetest-agent.dll", "--version"], null, null, version);
+        var versionExit = await client.ExecAsync(_version, null, null, version);
         var shellExit = await client.ExecAsync(["sh", "-c", "true"], null, null, shell);
 
         Assert.Equal((0, "kubetest-agent 0.1.0\n"), (versionExit, version.Stdout));
