@@ -34,6 +34,10 @@ public sealed partial class AgentClient : IDisposable
                 KeepAlivePingTimeout = TimeSpan.FromSeconds(30),
             },
             MaxReceiveMessageSize = 4 * 1024 * 1024,
+
+            // The default first reconnect waits a second, which would make every agent that is still starting look a second slower.
+            InitialReconnectBackoff = TimeSpan.FromMilliseconds(50),
+            MaxReconnectBackoff = TimeSpan.FromSeconds(2),
         });
         _agent = new Protocol.Agent.AgentClient(_channel);
     }
