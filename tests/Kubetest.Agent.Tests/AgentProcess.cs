@@ -1,0 +1,133 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Reflection;
+using System.Text;
+using Kubetest.Agent.Client;
+using Kubetest.Agent.Protocol;
+
+namespace Kubetest.Agent.Tests;
+
+/// <summary>
+/// The real kubetest-agent (<c>dotnet kubetest-agent.dll</c>, as built by this test build) on a free
+/// loopback port, with the public half of <see cref="Key"/> in its environment. Disposing kills it.
+/// </summary>
+public sealed class AgentProcess : IAsyncDisposable
+{
+    public static readonly string AgentDll = typeof(AgentProcess).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "AgentDll").Value!;
+
+    private readonly Process _process;
+    private readonly StringBuilder _stderr = new();
+    private readonly Task _readingStderr;
+    private readonly Task<string> _readingStdout;
+
+    private AgentProcess(Process process, AgentKey key, int port)
+    {
+        _process = process;
+        Key = key;
+        Port = port;
+        _readingStdout = process.StandardOutput.ReadToEndAsync();
+        _readingStderr = ReadStderrAsync();
+    }
+
+    public AgentKey Key { get; }
+
+    public int Port { get; }
+
+    public Uri Address => new($"http://127.0.0.1:{Port}");
+
+    public string Stderr
+    {
+        get
+        {
+            lock (_stderr)
+            {
+                return _stderr.ToString();
+            }
+        }
+    }
+
+    /// <summary>A published agent binary (AOT or single-file) to test instead of the build's <c>kubetest-agent.dll</c>.</summary>
+    public static readonly string? PublishedBinary = Environment.GetEnvironmentVariable("KUBETEST_AGENT_BINARY") is { Length: > 0 } binary ? Path.GetFullPath(binary) : null;
+
+    public static string DotnetHost => Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet";
+
+    /// <summary>Starts the agent with a fresh key and waits until it answers.</summary>
+    public static async Task<AgentProcess> StartReadyAsync(params string[] extraArguments)
+    {
+        var agent = Start(AgentKey.Create(TimeProvider.System), extraArguments);
+        using var client = agent.Client();
+        await client.WaitReadyAsync(TimeSpan.FromSeconds(30));
+        return agent;
+    }
+
+    /// <summary>Starts the agent; <paramref name="key"/> null leaves <see cref="AgentAuth.PublicKeyVariable"/> unset.</summary>
+    /// <param name="commandLine">How to start the agent (the program, then its arguments before <c>--port</c>); default <c>dotnet kubetest-agent.dll</c>.</param>
+    public static AgentProcess Start(AgentKey key, IEnumerable<string> extraArguments, string? publicKeyPem = null, bool setKey = true, IReadOnlyList<string>? commandLine = null)
+    {
+        var port = FreePort();
+        commandLine ??= PublishedBinary is { } binary ? [binary] : [DotnetHost, AgentDll];
+        var info = new ProcessStartInfo(commandLine[0])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var argument in commandLine.Skip(1).Concat(["--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture)]).Concat(extraArguments))
+        {
+            info.ArgumentList.Add(argument);
+        }
+
+        info.Environment.Remove(AgentAuth.PublicKeyVariable);
+        if (setKey)
+        {
+            info.Environment[AgentAuth.PublicKeyVariable] = publicKeyPem ?? key.PublicKeyPem;
+        }
+
+        return new AgentProcess(Process.Start(info)!, key, port);
+    }
+
+    public AgentClient Client() => new(Address, Key.Token);
+
+    /// <summary>The exit code, once the agent has ended by itself within <paramref name="timeout"/>.</summary>
+    public async Task<int> WaitForExitAsync(TimeSpan timeout)
+    {
+        using var cancellation = new CancellationTokenSource(timeout);
+        await _process.WaitForExitAsync(cancellation.Token);
+        await _readingStderr;
+        await _readingStdout;
+        return _process.ExitCode;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+
+        await _readingStderr;
+        await _readingStdout;
+        _process.Dispose();
+        Key.Dispose();
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private async Task ReadStderrAsync()
+    {
+        while (await _process.StandardError.ReadLineAsync() is { } line)
+        {
+            lock (_stderr)
+            {
+                _stderr.AppendLine(line);
+            }
+        }
+    }
+}
