@@ -5,6 +5,9 @@ namespace Kubetest.Cli;
 
 public static class Program
 {
+    /// <summary>The first word that prints the manifest schema; a manifest file called schema runs as <c>kubetest ./schema</c>.</summary>
+    private const string SchemaCommand = "schema";
+
     public static async Task<int> Main(string[] args)
     {
         using var stop = new CancellationTokenSource();
@@ -16,6 +19,11 @@ public static class Program
     /// <summary>The whole CLI with its writers injected, so tests read what it prints.</summary>
     public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken)
     {
+        if (args is [SchemaCommand, .. var rest])
+        {
+            return await PrintSchemaAsync(rest, output, error).ConfigureAwait(false);
+        }
+
         var options = new CliOptions();
         var streams = new RunCommand.Streams(output, error);
         Command root;
@@ -56,6 +64,25 @@ public static class Program
         // Our own signal handling cancels the token; System.CommandLine must not also hold the process.
         var configuration = new InvocationConfiguration { Output = output, Error = error, ProcessTerminationTimeout = null };
         return await parseResult.InvokeAsync(configuration, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>`kubetest schema`: the TestJob manifest's JSON Schema on stdout, for editors and linters.</summary>
+    private static async Task<int> PrintSchemaAsync(string[] rest, TextWriter output, TextWriter error)
+    {
+        if (rest is ["-h" or "--help"])
+        {
+            await output.WriteLineAsync("Usage: kubetest schema\n\nPrints the JSON Schema (draft 2020-12) of a TestJob manifest, e.g. for yaml-language-server:\n  kubetest schema > testjob.schema.json\n  # yaml-language-server: $schema=./testjob.schema.json").ConfigureAwait(false);
+            return ExitCodes.Success;
+        }
+
+        if (rest.Length > 0)
+        {
+            await error.WriteLineAsync($"kubetest: schema takes no arguments, got '{rest[0]}'\nRun 'kubetest schema --help' for usage.").ConfigureAwait(false);
+            return ExitCodes.Usage;
+        }
+
+        await output.WriteLineAsync(Model.ManifestSchema.Json()).ConfigureAwait(false);
+        return ExitCodes.Success;
     }
 
     private static List<string> UnknownOptions(Command root, string[] args)
