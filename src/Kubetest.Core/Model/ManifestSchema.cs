@@ -137,6 +137,7 @@ public static class ManifestSchema
                                     },
                                     "template"),
                             }),
+                        ["timeout"] = new JsonObject { ["type"] = "string", ["pattern"] = "^([0-9]+|([0-9]+h)?([0-9]+m)?([0-9]+s)?)$" },
                     },
                     "env",
                     "source"),
@@ -146,7 +147,11 @@ public static class ManifestSchema
                     ["maxContainersPerPod"] = limit.DeepClone(),
                     ["maxConcurrentNumPerPod"] = limit.DeepClone(),
                 }),
-                ["retest"] = Boolean(),
+                ["retest"] = new JsonObject
+                {
+                    ["oneOf"] = new JsonArray(Boolean(), new JsonObject { ["type"] = "integer", ["minimum"] = 0, ["maximum"] = Model.Strategy.MaxReruns }),
+                },
+                ["failFast"] = Boolean(),
             },
             "key");
     }

@@ -57,11 +57,49 @@ public class ManifestSchemaTests
     [InlineData("41-kubernetes-args-object.yaml")]
     [InlineData("42-kubernetes-cpu-limit-list.yaml")]
     [InlineData("46-token-with-two-sources.yaml")]
+    [InlineData("62-retest-out-of-range.yaml")]
+    [InlineData("63-retest-not-a-count.yaml")]
+    [InlineData("64-key-timeout-not-a-duration.yaml")]
+    [InlineData("66-failFast-not-a-boolean.yaml")]
+    [InlineData("67-retest-negative.yaml")]
     public void The_shape_mistakes_of_the_invalid_corpus_fail_validation(string name)
     {
         var result = Evaluate(ManifestFiles.Read("Invalid", name), name);
 
         Assert.False(result.IsValid, $"{name} passed the schema");
+    }
+
+    [Theory]
+    [InlineData("true", "90s")]
+    [InlineData("3", "1h30m")]
+    [InlineData("false", "45")]
+    public void The_added_strategy_fields_validate(string retest, string timeout)
+    {
+        var manifest = $$"""
+            apiVersion: kubetest.io/v1
+            kind: TestJob
+            spec:
+              mainStep:
+                strategy:
+                  key:
+                    env: KEY
+                    timeout: "{{timeout}}"
+                    source:
+                      static: [a, b]
+                  retest: {{retest}}
+                  failFast: true
+                template:
+                  spec:
+                    containers:
+                      - name: test
+                        image: alpine
+                        command: [echo]
+            """;
+
+        var result = Evaluate(manifest, "added.yaml");
+
+        Assert.True(result.IsValid, Errors(result));
+        ManifestLoader.Load(manifest, "added.yaml", Parameters);
     }
 
     [Theory]
