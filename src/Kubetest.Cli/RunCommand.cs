@@ -133,6 +133,18 @@ public static class RunCommand
 
         var runtimeName = parseResult.GetValue(options.Runtime) ?? "kubernetes";
         var dryRun = parseResult.GetValue(options.DryRun);
+        if (job.Spec.AgentContainers() is { Count: > 0 } agents)
+        {
+            // Said once, so a manifest written for the agent never runs the other way without a word.
+            var (agentLevel, how) = runtimeName == "local"
+                ? (LogLevel.Debug, "the local runtime runs their commands directly")
+                : (LogLevel.Warn, "this version does not use kubetest-agent yet: their commands run by exec through the API server, as for other containers");
+            if (level <= agentLevel)
+            {
+                await streams.Error.WriteLineAsync($"[{(agentLevel == LogLevel.Warn ? "WARN" : "DEBUG")}] {file}: agent is set on {string.Join(", ", agents.Select(Printable.Escape))}: {how}").ConfigureAwait(false);
+            }
+        }
+
         var target = runtimeName == "kubernetes" ? LoadCluster(options, parseResult, job, dryRun) : null;
         var @namespace = Namespace(parseResult.GetValue(options.Namespace), job.Metadata.NamespaceProperty, file) ?? target?.ContextNamespace ?? "default";
         var runtime = new RuntimeChoice(

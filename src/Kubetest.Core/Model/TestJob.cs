@@ -32,6 +32,21 @@ public sealed class TestJobSpec
     public IReadOnlyList<ExportArtifact> ExportArtifacts { get; init; } = [];
 
     public LogSpec Log { get; init; } = new();
+
+    /// <summary>Every pod template of the TestJob: preSteps, the dynamic keys' step, the main step, postSteps.</summary>
+    public IEnumerable<TestJobTemplate> Templates() =>
+        PreSteps.Select(s => s.Template)
+            .Concat(MainStep.Strategy?.Key.Source.Dynamic is { } dynamic ? [dynamic.Template] : [])
+            .Append(MainStep.Template)
+            .Concat(PostSteps.Select(s => s.Template));
+
+    /// <summary>The names of the containers that declare <c>agent</c>, in manifest order.</summary>
+    public IReadOnlyList<string> AgentContainers() =>
+        [.. Templates()
+            .SelectMany(t => t.Spec.InitContainers.Concat(t.Spec.Containers).Concat(t.Spec.FinalizerContainer is { } f ? [f] : []))
+            .Where(c => c.Agent is not null)
+            .Select(c => c.Container.Name)
+            .Distinct(StringComparer.Ordinal)];
 }
 
 public sealed record RepositorySpec(string Name, Repository Value);
