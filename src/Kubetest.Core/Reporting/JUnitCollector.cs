@@ -22,6 +22,9 @@ public sealed class JUnitCollector(TimeProvider time) : IRunObserver
     private readonly Dictionary<string, List<KeyAttempt>> _attempts = new(StringComparer.Ordinal);
     private readonly HashSet<string> _started = new(StringComparer.Ordinal);
 
+    /// <summary>The first line of a tail whose output was longer than the tail keeps.</summary>
+    public const string TruncatedMarker = "[… earlier output cut: the last lines follow]";
+
     /// <summary>When the run finished (<see cref="RunFinished"/>), for the suite's time with its fraction.</summary>
     public DateTimeOffset? FinishedAt { get; private set; }
 
@@ -39,7 +42,7 @@ public sealed class JUnitCollector(TimeProvider time) : IRunObserver
                     running.Tail.Add(output.Line);
                     break;
                 case TaskFinished finished when IsKeyResult(finished):
-                    var tail = _running.Remove(finished.Task, out var ran) ? ran.Tail.ToString() : "";
+                    var tail = _running.Remove(finished.Task, out var ran) ? (ran.Tail.Truncated ? TruncatedMarker + "\n" : "") + ran.Tail : "";
                     var name = ran.Key ?? KeyOf(finished.Task, finished.Task.Name)!;
                     if (!_attempts.TryGetValue(name, out var attempts))
                     {

@@ -9,7 +9,7 @@ public sealed class OutputTail(int maxLines = OutputTail.DefaultMaxLines, int ma
     public const int DefaultMaxLines = 50;
     public const int DefaultMaxChars = 8 * 1024;
 
-    private readonly Queue<string> _lines = new();
+    private readonly LinkedList<string> _lines = new();
     private int _chars;
 
     /// <summary>Whether lines were dropped from the front to stay within the bounds.</summary>
@@ -25,11 +25,31 @@ public sealed class OutputTail(int maxLines = OutputTail.DefaultMaxLines, int ma
             Truncated = true;
         }
 
-        _lines.Enqueue(line);
+        _lines.AddLast(line);
         _chars += line.Length + 1;
-        while (_lines.Count > maxLines || _chars > maxChars + 1)
+        while (_lines.Count > maxLines)
         {
-            _chars -= _lines.Dequeue().Length + 1;
+            _chars -= _lines.First!.Value.Length + 1;
+            _lines.RemoveFirst();
+            Truncated = true;
+        }
+
+        // Over the characters: the oldest lines go, the last of them only as far as needed.
+        while (_chars > maxChars + 1)
+        {
+            var excess = _chars - (maxChars + 1);
+            var first = _lines.First!;
+            if (first.Value.Length + 1 <= excess)
+            {
+                _chars -= first.Value.Length + 1;
+                _lines.RemoveFirst();
+            }
+            else
+            {
+                first.Value = first.Value[excess..];
+                _chars -= excess;
+            }
+
             Truncated = true;
         }
     }
