@@ -69,6 +69,28 @@ public sealed class JUnitTests(Runtimes runtimes) : IClassFixture<Runtimes>
     }
 
     [Fact]
+    public async Task An_interrupted_run_still_writes_the_junit_file_with_the_running_key_as_an_error()
+    {
+        using var cli = runtimes.Cli(RuntimeKind.Local);
+        var junit = Path.Combine(cli.Root, "junit.xml");
+        var manifest = cli.Write("long.yaml", Manifests.Strategy(
+            ["quick", "slow"],
+            "if [ $TASK_KEY = quick ]; then echo quick-done; exit 0; fi; echo slow-started; sleep 617",
+            scheduler: "maxContainersPerPod: 2"));
+
+        var run = await cli.RunAndSignalAsync("INT", "1/2", "--junit", junit, manifest);
+
+        Assert.True(run.ExitCode == 4, run.ToString());
+        var suite = Validated(junit);
+        Assert.Equal(("2", "0", "1", "0"), (Attr(suite, "tests"), Attr(suite, "failures"), Attr(suite, "errors"), Attr(suite, "skipped")));
+        var cases = suite.Elements("testcase").ToDictionary(c => Attr(c, "name"));
+        Assert.Empty(cases["quick"].Elements());
+        var error = Assert.Single(cases["slow"].Elements());
+        Assert.Equal("error", error.Name.LocalName);
+        Assert.StartsWith("no result", Attr(error, "message"), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_secret_in_a_failed_key_s_output_is_masked_in_the_junit_file()
     {
         using var cli = runtimes.Cli(RuntimeKind.Local);
