@@ -69,6 +69,23 @@ public sealed class JUnitTests(Runtimes runtimes) : IClassFixture<Runtimes>
     }
 
     [Fact]
+    public async Task A_main_step_without_strategy_is_one_testcase_named_like_its_report_line_and_pre_steps_are_none()
+    {
+        using var cli = runtimes.Cli(RuntimeKind.Local);
+        var junit = Path.Combine(cli.Root, "junit.xml");
+        var manifest = cli.Write("single.yaml", Manifests.Single(
+            "echo main says hi; exit 5",
+            extraSpec: "preSteps:\n  - name: setup\n    template:\n      spec:\n        containers:\n          - name: setup\n            image: alpine\n            command: [\"sh\", \"-c\", \"echo setting up\"]"));
+
+        var run = await cli.RunAsync("--junit", junit, manifest);
+
+        Assert.True(run.ExitCode == 1, run.ToString());
+        var testcase = Assert.Single(Validated(junit).Elements("testcase"));
+        Assert.Equal(run.Report.GetProperty("details")[0].GetProperty("name").GetString(), Attr(testcase, "name"));
+        Assert.Equal(("exit code 5", "main says hi"), (Attr(testcase.Element("failure")!, "message"), testcase.Element("failure")!.Value));
+    }
+
+    [Fact]
     public async Task An_interrupted_run_still_writes_the_junit_file_with_the_running_key_as_an_error()
     {
         using var cli = runtimes.Cli(RuntimeKind.Local);
