@@ -30,6 +30,11 @@ public sealed class CliOptions
 
     public Option<string?> Output { get; } = new("--output", "-o") { Description = "specify output path of report" };
 
+    public Option<string?> JUnit { get; } = new("--junit")
+    {
+        Description = "also write the run as JUnit XML to this path, for CI systems: one testcase per key, failures with their output tail, flaky keys as flakyFailure",
+    };
+
     public Option<string> Runtime { get; } = new("--runtime")
     {
         Description = "where pods run: kubernetes (the cluster of the kubeconfig), or local (processes on this machine, sandboxed with bwrap when available)",
@@ -107,7 +112,7 @@ public sealed class CliOptions
         });
         return new RootCommand("Runs a TestJob: splits a long task into keys and runs them in parallel across pods. 'kubetest gc --help': deleting what killed runs left behind. 'kubetest schema': the manifest's JSON Schema.")
         {
-            File, Namespace, Context, InCluster, Config, List, LogLevel, DryRun, Template, Output, Runtime, PendingTimeout, MaxRunTime, Timings, KeyTimeout, FailFast, RerunFailed, Live, AllowEmpty, SecretsDir, GitHubApiUrl,
+            File, Namespace, Context, InCluster, Config, List, LogLevel, DryRun, Template, Output, JUnit, Runtime, PendingTimeout, MaxRunTime, Timings, KeyTimeout, FailFast, RerunFailed, Live, AllowEmpty, SecretsDir, GitHubApiUrl,
         };
     }
 

@@ -58,7 +58,8 @@ public static class RunCommand
     {
         // Before anything is read or run: a report that cannot be written fails now, not after the run.
         var reportPath = parseResult.GetValue(options.Output);
-        OutputPaths.Check([("-o", reportPath)]);
+        var junitPath = parseResult.GetValue(options.JUnit);
+        OutputPaths.Check([("-o", reportPath), ("--junit", junitPath)]);
 
         var file = parseResult.GetValue(options.File)!;
         var text = await ReadAsync(file, "manifest", InputLimits.MaxManifestChars, cancellationToken).ConfigureAwait(false);
@@ -182,12 +183,21 @@ public static class RunCommand
             return ExitCodes.Success;
         }
 
-        var (result, leftBehind) = await ExecuteAsync(streams, job, runOptions, runtime, cancellationToken).ConfigureAwait(false);
+        // Gets the events the console gets, so after the engine masked the run's secrets in them.
+        var junit = junitPath is null ? null : new JUnitCollector(TimeProvider.System);
+        var (result, leftBehind) = await ExecuteAsync(streams, job, runOptions, runtime, junit, cancellationToken).ConfigureAwait(false);
         var json = result.Report.ToJson();
         await streams.Output.WriteLineAsync(json).ConfigureAwait(false);
         if (reportPath is not null)
         {
-            await WriteReportAsync(reportPath, json).ConfigureAwait(false);
+            await WriteReportAsync("-o", reportPath, json + Environment.NewLine).ConfigureAwait(false);
+        }
+
+        if (junitPath is not null && junit is not null)
+        {
+            var report = result.Report;
+            var elapsed = (junit.FinishedAt ?? DateTimeOffset.UtcNow) - report.StartedAt;
+            await WriteReportAsync("--junit", junitPath, JUnitReport.Write(report, job.Metadata.Name ?? "testjob", elapsed, junit)).ConfigureAwait(false);
         }
 
         return result.Interrupted ? ExitCodes.Interrupted
@@ -237,7 +247,7 @@ public static class RunCommand
     /// Runs the job and cleans up. Cleanup never throws: what could not be removed becomes one
     /// warning, and <c>LeftBehind</c> makes the exit code 1, but the report is always returned.
     /// </summary>
-    private static async Task<(RunResult Result, bool LeftBehind)> ExecuteAsync(Streams streams, TestJob job, RunOptions runOptions, RuntimeChoice choice, CancellationToken cancellationToken)
+    private static async Task<(RunResult Result, bool LeftBehind)> ExecuteAsync(Streams streams, TestJob job, RunOptions runOptions, RuntimeChoice choice, IRunObserver? collector, CancellationToken cancellationToken)
     {
         var owner = RunOwner.Current();
         var stale = RunWorkspace.RemoveStale(Path.GetTempPath());
@@ -258,7 +268,7 @@ public static class RunCommand
             var leftBehind = false;
             try
             {
-                var engine = new TestJobEngine(runtime, console, workspace, TimeProvider.System, secrets);
+                var engine = new TestJobEngine(runtime, collector is null ? console : new Observers(console, collector), workspace, TimeProvider.System, secrets);
                 result = await engine.RunAsync(job, runOptions, cancellationToken).ConfigureAwait(false);
             }
             finally
@@ -352,7 +362,7 @@ public static class RunCommand
         }
     }
 
-    private static async Task WriteReportAsync(string path, string json)
+    private static async Task WriteReportAsync(string flag, string path, string content)
     {
         try
         {
@@ -362,11 +372,11 @@ public static class RunCommand
                 Directory.CreateDirectory(directory);
             }
 
-            await File.WriteAllTextAsync(path, json + Environment.NewLine).ConfigureAwait(false);
+            await File.WriteAllTextAsync(path, content).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            throw new UserInputException($"-o: cannot write the report to {path}: {ex.Message}", ex);
+            throw new UserInputException($"{flag}: cannot write the report to {path}: {ex.Message}", ex);
         }
     }
 }
