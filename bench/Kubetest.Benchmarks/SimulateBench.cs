@@ -32,71 +32,117 @@ public static class SimulateBench
         ("queue model + timings", c => c with { Known = c.Actual }, ScheduleSimulator.QueueModel),
     ];
 
+    /// <summary>How many seeds of each synthetic workload the robustness table takes its worst ratios over.</summary>
+    private const int Seeds = 20;
+
     public static void Run()
     {
-        var rows = new List<(string Workload, string Limit, SimulationCase Case)>();
-        foreach (var (name, keys, actual) in Workloads())
+        Console.WriteLine($"simulate: makespan on a virtual clock (start-up excluded), ratio to max(total/slots, longest); noisy timings = true × exp({NoiseSigma}·N(0,1))");
+        Console.WriteLine();
+        Console.WriteLine("Seed 0 of each synthetic workload:");
+        Console.WriteLine();
+        Console.Write(Table(Cases(0).ToList(), Cell, $"| workload | keys | pods × slots | lower bound | {string.Join(" | ", Policies.Select(p => p.Name))} |"));
+        Console.WriteLine();
+        Console.WriteLine($"Worst ratio to the lower bound over seeds 0–{Seeds - 1} of each synthetic workload (the measured table has one):");
+        Console.WriteLine();
+        var all = Enumerable.Range(0, Seeds).SelectMany(seed => Cases(seed).Where(c => seed == 0 || !c.Measured)).ToList();
+        Console.Write(Table(all, null, $"| workload | keys | pods × slots | runs | {string.Join(" | ", Policies.Select(p => p.Name))} |"));
+    }
+
+    private static IEnumerable<(string Workload, string Limit, bool Measured, int Seed, SimulationCase Case)> Cases(int seed)
+    {
+        foreach (var (name, keys, actual) in Workloads(seed))
         {
-            var known = Noisy(actual, new Random(7));
+            var known = Noisy(actual, new Random(7 + seed));
             foreach (var (label, scheduler) in Limits)
             {
-                rows.Add((name, label, new SimulationCase(keys, scheduler, actual, known)));
+                yield return (name, label, name.StartsWith("CPython", StringComparison.Ordinal), seed, new SimulationCase(keys, scheduler, actual, known));
             }
         }
+    }
 
+    /// <summary>
+    /// One row per case (<paramref name="cell"/> given: makespan and ratio) or per workload and limit
+    /// (<paramref name="cell"/> null: the worst ratio of its cases), then the worst ratio of each
+    /// policy and how many cases it lost to the original's policy.
+    /// </summary>
+    private static string Table(List<(string Workload, string Limit, bool Measured, int Seed, SimulationCase Case)> cases, Func<double, double, string>? cell, string header)
+    {
         var table = new StringBuilder();
-        table.AppendLine(CultureInfo.InvariantCulture, $"| workload | keys | pods × slots | lower bound | {string.Join(" | ", Policies.Select(p => p.Name))} |");
+        table.AppendLine(header);
         table.AppendLine($"|---|---:|---|---:|{string.Concat(Policies.Select(_ => "---:|"))}");
         var ratios = Policies.Select(_ => new List<double>()).ToList();
         var worseThanOriginal = new int[Policies.Length];
-        foreach (var (workload, limit, run) in rows)
+        var losses = new List<string>();
+        foreach (var group in cases.GroupBy(c => (c.Workload, c.Case.Keys.Count, c.Limit)))
         {
-            var bound = ScheduleSimulator.LowerBound(run);
-            var spans = Policies.Select(p => p.Policy.Makespan(p.Prepare(run))).ToList();
-            for (var i = 0; i < spans.Count; i++)
+            var rowRatios = Policies.Select(_ => new List<double>()).ToList();
+            foreach (var (_, _, _, seed, run) in group)
             {
-                ratios[i].Add(spans[i] / bound);
-                worseThanOriginal[i] += spans[i] > spans[0] + 1e-9 ? 1 : 0;
+                var bound = ScheduleSimulator.LowerBound(run);
+                var spans = Policies.Select(p => p.Policy.Makespan(p.Prepare(run))).ToList();
+                for (var i = 0; i < spans.Count; i++)
+                {
+                    rowRatios[i].Add(spans[i] / bound);
+                    ratios[i].Add(spans[i] / bound);
+                    if (spans[i] > spans[0] + 1e-9)
+                    {
+                        worseThanOriginal[i]++;
+                        losses.Add(string.Create(CultureInfo.InvariantCulture, $"- {Policies[i].Name}: {group.Key.Workload}, {run.Keys.Count} keys, {group.Key.Limit}, seed {seed}: {spans[i]:F1} s against the original's {spans[0]:F1} s (bound {bound:F1} s)"));
+                    }
+                }
+
+                if (cell is not null)
+                {
+                    table.AppendLine(CultureInfo.InvariantCulture, $"| {group.Key.Workload} | {run.Keys.Count} | {group.Key.Limit} | {bound:F1} s | {string.Join(" | ", spans.Select(s => cell(s, bound)))} |");
+                }
             }
 
-            table.AppendLine(CultureInfo.InvariantCulture, $"| {workload} | {run.Keys.Count} | {limit} | {bound:F1} s | {string.Join(" | ", spans.Select(s => Cell(s, bound)))} |");
+            if (cell is null)
+            {
+                table.AppendLine(CultureInfo.InvariantCulture, $"| {group.Key.Workload} | {group.Key.Count} | {group.Key.Limit} | {group.Count()} | {string.Join(" | ", rowRatios.Select(r => $"{r.Max():F3}×"))} |");
+            }
         }
 
         table.AppendLine(CultureInfo.InvariantCulture, $"| **worst ratio** | | | | {string.Join(" | ", ratios.Select(r => $"**{r.Max():F3}×**"))} |");
-        table.AppendLine(CultureInfo.InvariantCulture, $"| rows worse than original | | | | {string.Join(" | ", worseThanOriginal.Select(n => n.ToString(CultureInfo.InvariantCulture)))} |");
-        Console.WriteLine($"simulate: makespan on a virtual clock (start-up excluded), ratio to max(total/slots, longest); noisy timings = true × exp({NoiseSigma}·N(0,1)), seed 7");
-        Console.WriteLine();
-        Console.Write(table.ToString());
+        table.AppendLine(CultureInfo.InvariantCulture, $"| cases worse than original | | | {cases.Count} | {string.Join(" | ", worseThanOriginal.Select(n => n.ToString(CultureInfo.InvariantCulture)))} |");
+        if (cell is null && losses.Count > 0)
+        {
+            table.AppendLine().AppendLine("Cases a policy lost to the original's:").AppendLine();
+            losses.ForEach(line => table.AppendLine(line));
+        }
+
+        return table.ToString();
     }
 
     private static string Cell(double span, double bound) => string.Create(CultureInfo.InvariantCulture, $"{span:F1} s ({span / bound:F2}×)");
 
     /// <summary>The workloads, each with its keys in manifest order and their true durations.</summary>
-    private static IEnumerable<(string Name, IReadOnlyList<string> Keys, IReadOnlyDictionary<string, double> Actual)> Workloads()
+    private static IEnumerable<(string Name, IReadOnlyList<string> Keys, IReadOnlyDictionary<string, double> Actual)> Workloads(int seed)
     {
         foreach (var size in new[] { 60, 500 })
         {
-            yield return Synthetic("uniform 1–10 s", size, r => 1 + (9 * r.NextDouble()), 1);
-            yield return Synthetic("log-normal σ=1 (median 2 s)", size, r => 2 * Math.Exp(Normal(r)), 2);
-            yield return Synthetic("log-normal σ=2 (median 2 s)", size, r => 2 * Math.Exp(2 * Normal(r)), 3);
-            yield return Giant(size);
-            yield return Synthetic("tiny 0.05–0.2 s (10× the keys)", size * 10, r => 0.05 + (0.15 * r.NextDouble()), 5);
+            yield return Synthetic("uniform 1–10 s", size, r => 1 + (9 * r.NextDouble()), 1, seed);
+            yield return Synthetic("log-normal σ=1 (median 2 s)", size, r => 2 * Math.Exp(Normal(r)), 2, seed);
+            yield return Synthetic("log-normal σ=2 (median 2 s)", size, r => 2 * Math.Exp(2 * Normal(r)), 3, seed);
+            yield return Giant(size, seed);
+            yield return Synthetic("tiny 0.05–0.2 s (10× the keys)", size * 10, r => 0.05 + (0.15 * r.NextDouble()), 5, seed);
         }
 
         yield return CPython();
     }
 
-    private static (string, IReadOnlyList<string>, IReadOnlyDictionary<string, double>) Synthetic(string name, int size, Func<Random, double> draw, int seed)
+    private static (string, IReadOnlyList<string>, IReadOnlyDictionary<string, double>) Synthetic(string name, int size, Func<Random, double> draw, int kind, int seed)
     {
-        var random = new Random(seed * 1000 + size);
+        var random = new Random((seed * 100_000) + (kind * 10_000) + size);
         var actual = Enumerable.Range(0, size).ToDictionary(i => $"k{i}", _ => draw(random));
         return (name, actual.Keys.ToList(), actual);
     }
 
     /// <summary>Keys of 1–3 s and, at a seeded place among them, one key as long as a fifth of all the others together.</summary>
-    private static (string, IReadOnlyList<string>, IReadOnlyDictionary<string, double>) Giant(int size)
+    private static (string, IReadOnlyList<string>, IReadOnlyDictionary<string, double>) Giant(int size, int seed)
     {
-        var random = new Random(4000 + size);
+        var random = new Random((seed * 100_000) + 40_000 + size);
         var actual = Enumerable.Range(0, size).ToDictionary(i => $"k{i}", _ => 1 + (2 * random.NextDouble()));
         var giant = $"k{random.Next(size)}";
         actual[giant] = 0;
