@@ -1,3 +1,4 @@
+using CsCheck;
 using Kubetest.Model;
 using Kubetest.Planning;
 
@@ -84,6 +85,30 @@ public class ScheduleSimulatorTests
         // Longest-first: k5 [0,5], k4 [0,4], k3 [4,7], k2 [5,7], k1 [7,8] → 8.
         Assert.Equal(8, ScheduleSimulator.QueueModelMakespan(TwoPods with { Known = TwoPods.Actual }));
         Assert.Equal(3, ScheduleSimulator.QueueModelMakespan(LongLast with { Known = LongLast.Actual }));
+    }
+
+    [Fact]
+    public void No_policy_beats_the_lower_bound_or_takes_longer_than_running_everything_in_turn()
+    {
+        var cases = Gen.Select(
+            Gen.Double[0.01, 100].Array[1, 80],
+            Gen.OneOf(Gen.Int[1, 12].Select(p => new Scheduler(p, 0, 3)), Gen.Int[1, 30].Select(m => new Scheduler(0, m, 2)), Gen.Int[0, 4].Select(c => new Scheduler(0, 0, c))),
+            Gen.Bool,
+            (seconds, scheduler, timed) =>
+            {
+                var actual = seconds.Select((d, i) => (Key: $"k{i}", d)).ToDictionary(p => p.Key, p => p.d);
+                return new SimulationCase(actual.Keys.ToList(), scheduler, actual, timed ? actual : null);
+            });
+
+        cases.Sample(run =>
+        {
+            var bound = ScheduleSimulator.LowerBound(run);
+            var serial = run.Actual.Values.Sum();
+            foreach (var policy in new[] { ScheduleSimulator.Static, ScheduleSimulator.Original, ScheduleSimulator.QueueModel })
+            {
+                Assert.InRange(policy.Makespan(run), bound - 1e-9, serial + 1e-9);
+            }
+        });
     }
 
     [Fact]
