@@ -10,7 +10,8 @@ namespace Kubetest.Benchmarks;
 /// <summary>
 /// Whole-run benchmarks of docs/benchmarks.md, in this process: on the local runtime
 /// <c>overhead</c> (2,000 keys of <c>true</c>) and <c>makespan</c> (200 keys of skewed sleeps);
-/// <c>kubernetes</c> (API requests per key on the in-process emulator, not part of <c>all</c>).
+/// <c>kubernetes</c> (API requests per key on the in-process emulator, not part of <c>all</c>);
+/// <c>simulate</c> (scheduling policies on a virtual clock, deterministic, see <see cref="SimulateBench"/>).
 /// Each is repeated and reported as medians; these are whole runs, not microbenchmarks.
 /// </summary>
 public static class Program
@@ -29,6 +30,11 @@ public static class Program
         if (which is "all" or "makespan")
         {
             await MakespanAsync(mode, repeats);
+        }
+
+        if (which is "all" or "simulate")
+        {
+            SimulateBench.Run();
         }
 
         if (which is "kubernetes")
