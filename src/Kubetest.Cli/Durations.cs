@@ -5,13 +5,11 @@ namespace Kubetest.Cli;
 /// <summary>Durations on the command line as Go writes them (<c>6h</c>, <c>90m</c>, <c>1h30m</c>, <c>45s</c>) or plain seconds.</summary>
 public static class Durations
 {
-    public static bool TryParse(string text, out TimeSpan duration) => Model.GoDuration.TryParse(text, out duration);
-
     /// <summary>A parser for an option of type <see cref="TimeSpan"/>: a bad value is a usage error naming the option.</summary>
     public static TimeSpan Parse(ArgumentResult result)
     {
         var text = result.Tokens.Count == 0 ? "" : result.Tokens[0].Value;
-        if (TryParse(text, out var duration))
+        if (Model.GoDuration.TryParse(text, out var duration))
         {
             return duration;
         }

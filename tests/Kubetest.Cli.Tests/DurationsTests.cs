@@ -12,7 +12,7 @@ public class DurationsTests
     [InlineData("120", 120)]
     public void Go_durations_and_plain_seconds_are_read(string text, int seconds)
     {
-        Assert.True(Durations.TryParse(text, out var duration));
+        Assert.True(Kubetest.Model.GoDuration.TryParse(text, out var duration));
         Assert.Equal(TimeSpan.FromSeconds(seconds), duration);
     }
 
@@ -25,5 +25,5 @@ public class DurationsTests
     [InlineData("1.5h")]
     [InlineData("30m1h")]
     [InlineData("99999999999999999999")]
-    public void Anything_else_is_refused(string text) => Assert.False(Durations.TryParse(text, out _));
+    public void Anything_else_is_refused(string text) => Assert.False(Kubetest.Model.GoDuration.TryParse(text, out _));
 }
