@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Console;
 
 if (args is [Launcher.Flag, "--", .. var argv])
 {
@@ -43,7 +44,11 @@ if (validator is null)
 var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
 builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel =>
     kestrel.ListenAnyIP(options.Port, listen => listen.Protocols = HttpProtocols.Http2));
-builder.Logging.AddSimpleConsole().AddFilter(level => level >= LogLevel.Warning);
+// Warnings and errors go to stderr, stdout stays empty; a failed start is said once, by the line below, not
+// again with the host's stack trace.
+builder.Logging.AddSimpleConsole()
+    .AddFilter((category, level) => level >= LogLevel.Warning && category != "Microsoft.Extensions.Hosting.Internal.Host");
+builder.Services.Configure<ConsoleLoggerOptions>(console => console.LogToStandardErrorThreshold = LogLevel.Trace);
 builder.Services.AddRoutingCore();
 builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(5));
 builder.Services.AddSingleton(validator);

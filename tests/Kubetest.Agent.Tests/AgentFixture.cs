@@ -19,9 +19,7 @@ public sealed class AgentFixture : IAsyncLifetime
     {
         var copy = RSA.Create();
         copy.ImportParameters(RunKey.ExportParameters(includePrivateParameters: true));
-        Agent = AgentProcess.Start(new AgentKey(copy, TimeProvider.System), []);
-        using var client = Agent.Client();
-        await client.WaitReadyAsync(TimeSpan.FromSeconds(30));
+        Agent = await AgentProcess.StartReadyAsync(new AgentKey(copy, TimeProvider.System), []);
     }
 
     /// <summary>A fresh empty directory for one test.</summary>

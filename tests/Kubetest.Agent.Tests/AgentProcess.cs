@@ -53,19 +53,39 @@ public sealed class AgentProcess : IAsyncDisposable
     public static string DotnetHost => Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet";
 
     /// <summary>Starts the agent with a fresh key and waits until it answers.</summary>
-    public static async Task<AgentProcess> StartReadyAsync(params string[] extraArguments)
+    public static Task<AgentProcess> StartReadyAsync(params string[] extraArguments) =>
+        StartReadyAsync(AgentKey.Create(TimeProvider.System), extraArguments);
+
+    /// <summary>
+    /// Starts the agent and waits until it answers. The free port is picked before the agent binds it, so
+    /// another process (a parallel test assembly) may take it in between: an agent that ends saying the
+    /// address is in use is started again on another port. Any other early end fails with what it said.
+    /// </summary>
+    public static async Task<AgentProcess> StartReadyAsync(AgentKey key, IReadOnlyList<string> extraArguments, IReadOnlyList<string>? commandLine = null)
     {
-        var agent = Start(AgentKey.Create(TimeProvider.System), extraArguments);
-        using var client = agent.Client();
-        await client.WaitReadyAsync(TimeSpan.FromSeconds(30));
-        return agent;
+        for (var attempt = 1; ; attempt++)
+        {
+            var agent = Start(key, extraArguments, commandLine: commandLine);
+            if (await agent.WaitReadyOrExitAsync(TimeSpan.FromSeconds(60)))
+            {
+                return agent;
+            }
+
+            await agent.StopAsync();
+            if (attempt == 5 || !agent.Stderr.Contains("address already in use", StringComparison.Ordinal))
+            {
+                key.Dispose();
+                throw new InvalidOperationException($"kubetest-agent ended with exit code {agent._process.ExitCode} before it answered; it said: {agent.Stderr}");
+            }
+        }
     }
 
     /// <summary>Starts the agent; <paramref name="key"/> null leaves <see cref="AgentAuth.PublicKeyVariable"/> unset.</summary>
     /// <param name="commandLine">How to start the agent (the program, then its arguments before <c>--port</c>); default <c>dotnet kubetest-agent.dll</c>.</param>
-    public static AgentProcess Start(AgentKey key, IEnumerable<string> extraArguments, string? publicKeyPem = null, bool setKey = true, IReadOnlyList<string>? commandLine = null)
+    /// <param name="port">The port to listen on; default a free one.</param>
+    public static AgentProcess Start(AgentKey key, IEnumerable<string> extraArguments, string? publicKeyPem = null, bool setKey = true, IReadOnlyList<string>? commandLine = null, int? port = null)
     {
-        var port = FreePort();
+        port ??= FreePort();
         commandLine ??= PublishedBinary is { } binary ? [binary] : [DotnetHost, AgentDll];
         var info = new ProcessStartInfo(commandLine[0])
         {
@@ -73,7 +93,7 @@ public sealed class AgentProcess : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var argument in commandLine.Skip(1).Concat(["--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture)]).Concat(extraArguments))
+        foreach (var argument in commandLine.Skip(1).Concat(["--port", port.Value.ToString(System.Globalization.CultureInfo.InvariantCulture)]).Concat(extraArguments))
         {
             info.ArgumentList.Add(argument);
         }
@@ -84,8 +104,11 @@ public sealed class AgentProcess : IAsyncDisposable
             info.Environment[AgentAuth.PublicKeyVariable] = publicKeyPem ?? key.PublicKeyPem;
         }
 
-        return new AgentProcess(Process.Start(info)!, key, port);
+        return new AgentProcess(Process.Start(info)!, key, port.Value);
     }
+
+    /// <summary>All the agent wrote to stdout, once it has ended.</summary>
+    public Task<string> Stdout => _readingStdout;
 
     public AgentClient Client() => new(Address, Key.Token);
 
@@ -101,6 +124,47 @@ public sealed class AgentProcess : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        await StopAsync();
+        _process.Dispose();
+        Key.Dispose();
+    }
+
+    /// <summary>True once the agent answers; false when it ended first. Throws when it does neither within <paramref name="timeout"/>.</summary>
+    private async Task<bool> WaitReadyOrExitAsync(TimeSpan timeout)
+    {
+        using var client = Client();
+        using var exited = new CancellationTokenSource();
+        var ready = client.WaitReadyAsync(timeout, exited.Token);
+        var exit = _process.WaitForExitAsync();
+        if (await Task.WhenAny(ready, exit) == ready)
+        {
+            try
+            {
+                await ready;
+            }
+            catch (TimeoutException e)
+            {
+                throw new TimeoutException($"{e.Message}; the agent said: {Stderr}", e);
+            }
+
+            return true;
+        }
+
+        await exited.CancelAsync();
+        try
+        {
+            await ready;
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        await _readingStderr;
+        return false;
+    }
+
+    private async Task StopAsync()
+    {
         if (!_process.HasExited)
         {
             _process.Kill(entireProcessTree: true);
@@ -109,8 +173,6 @@ public sealed class AgentProcess : IAsyncDisposable
 
         await _readingStderr;
         await _readingStdout;
-        _process.Dispose();
-        Key.Dispose();
     }
 
     private static int FreePort()

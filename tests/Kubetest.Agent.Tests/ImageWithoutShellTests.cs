@@ -43,16 +43,7 @@ public sealed class ImageWithoutShellTests : IAsyncLifetime
             _version = ["dotnet", "/agent/kubetest-agent.dll", "--version"];
         }
 
-        _agent = AgentProcess.Start(AgentKey.Create(TimeProvider.System), [], commandLine: sandbox);
-        using var client = _agent.Client();
-        try
-        {
-            await client.WaitReadyAsync(TimeSpan.FromSeconds(60));
-        }
-        catch (TimeoutException e)
-        {
-            throw new TimeoutException($"{e.Message}; the agent said: {_agent.Stderr}", e);
-        }
+        _agent = await AgentProcess.StartReadyAsync(AgentKey.Create(TimeProvider.System), [], sandbox);
     }
 
     public async Task DisposeAsync()

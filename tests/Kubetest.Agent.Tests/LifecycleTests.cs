@@ -46,6 +46,21 @@ public sealed class LifecycleTests
         Assert.Equal($"kubetest-agent: {AgentAuth.PublicKeyVariable} is not an RSA public key in PEM (\"PUBLIC KEY\" or \"RSA PUBLIC KEY\")", agent.Stderr.Trim());
     }
 
+    [Fact]
+    public async Task On_a_port_in_use_the_agent_exits_3_with_one_line_and_no_stack_trace()
+    {
+        using var taken = new System.Net.Sockets.TcpListener(System.Net.IPAddress.IPv6Any, 0);
+        taken.Server.DualMode = true;
+        taken.Start();
+        var port = ((System.Net.IPEndPoint)taken.LocalEndpoint).Port;
+
+        await using var agent = AgentProcess.Start(AgentKey.Create(TimeProvider.System), [], port: port);
+
+        Assert.Equal(3, await agent.WaitForExitAsync(Patience));
+        Assert.Equal($"kubetest-agent: cannot listen on port {port}: Failed to bind to address http://[::]:{port}: address already in use.", agent.Stderr.Trim());
+        Assert.Equal("", await agent.Stdout);
+    }
+
     [Theory]
     [InlineData("--timeout", "10 minutes", "kubetest-agent: --timeout: 10 minutes is not a duration between 1ns and 1000h (e.g. 90s, 30m, 1h30m)")]
     [InlineData("--timeout", "-5s", "kubetest-agent: --timeout: -5s is not a duration between 1ns and 1000h (e.g. 90s, 30m, 1h30m)")]

@@ -147,7 +147,7 @@ public sealed class RuntimeOnEmulatorTests() : EmulatorRuntimeTestBase("kubetest
                 InitContainers = [new V1Container { Name = "setup", Image = "alpine", Command = ["sh", "-c", "cat /in/token > /shared/init-saw; stat -c %a /in/token >> /shared/init-saw"], VolumeMounts = [shared] }],
                 Containers =
                 [
-                    new V1Container { Name = "watcher", Image = "alpine", Command = ["sh", "-c", "cat /src/README > /shared/sidecar-saw; exec sleep 600"], VolumeMounts = [shared] },
+                    new V1Container { Name = "watcher", Image = "alpine", Command = ["sh", "-c", "cat /src/README > /shared/sidecar-saw.tmp && mv /shared/sidecar-saw.tmp /shared/sidecar-saw; exec sleep 600"], VolumeMounts = [shared] },
                     new V1Container { Name = "test0-0", Image = "alpine", WorkingDir = "/work", Command = ["true"], VolumeMounts = [shared] },
                     new V1Container { Name = "test0-1", Image = "alpine", WorkingDir = "/work", Command = ["true"], VolumeMounts = [shared] },
                 ],
