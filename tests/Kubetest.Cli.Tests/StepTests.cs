@@ -123,11 +123,11 @@ public sealed class StepTests(Runtimes runtimes) : IClassFixture<Runtimes>
                     containers:
                       - name: helper
                         image: alpine
-                        command: ["sh", "-c", "echo serving > /shared/status; sleep 600"]
+                        command: ["sh", "-c", "echo serving > /shared/status.tmp && mv /shared/status.tmp /shared/status; sleep 600"]
                         volumeMounts: [{name: shared, mountPath: /shared}]
                       - name: test
                         image: alpine
-                        command: ["sh", "-c", "for i in $(seq 50); do [ -e /shared/status ] && break; sleep 0.1; done; cat /shared/status; echo main > /state/main"]
+                        command: ["sh", "-c", "for i in $(seq 600); do [ -e /shared/status ] && break; sleep 0.1; done; cat /shared/status; echo main > /state/main"]
                         volumeMounts: [{name: shared, mountPath: /shared}, {name: state, mountPath: /state}]
                     finalizerContainer:
                       name: finalizer
