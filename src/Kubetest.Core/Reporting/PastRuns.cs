@@ -16,7 +16,9 @@ public static class PastRuns
     /// and a key listed twice keeps its longest time. JUnit XML (a file whose first non-blank character
     /// is <c>&lt;</c>) gives each <c>testcase</c>'s <c>time</c> to the key named like its <c>name</c>
     /// and to the key named like its <c>classname</c> (a module, a file, a class run as one key),
-    /// summed over the testcases of the file.
+    /// summed over the testcases of the file. A key that is some testcase's name takes only the time of
+    /// the testcases so named: in kubetest's own JUnit every classname is the TestJob's name, so a key
+    /// named like its TestJob keeps its own time instead of the whole run's.
     /// </summary>
     public static IReadOnlyDictionary<string, double> ReadDurations(string text, string file)
     {
@@ -91,6 +93,7 @@ public static class PastRuns
     private static Dictionary<string, double> ReadJUnit(string xml, string file)
     {
         var durations = new Dictionary<string, double>(StringComparer.Ordinal);
+        var byClassname = new Dictionary<string, double>(StringComparer.Ordinal);
         var settings = new XmlReaderSettings { DtdProcessing = DtdProcessing.Prohibit, XmlResolver = null, IgnoreComments = true };
         try
         {
@@ -120,10 +123,15 @@ public static class PastRuns
                     durations[name] = durations.GetValueOrDefault(name) + seconds;
                 }
 
-                if (classname is not null && classname != name)
+                if (classname is not null)
                 {
-                    durations[classname] = durations.GetValueOrDefault(classname) + seconds;
+                    byClassname[classname] = byClassname.GetValueOrDefault(classname) + seconds;
                 }
+            }
+
+            foreach (var (classname, seconds) in byClassname)
+            {
+                durations.TryAdd(classname, seconds);
             }
 
             return durations;

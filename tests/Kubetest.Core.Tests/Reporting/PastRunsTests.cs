@@ -47,6 +47,23 @@ public class PastRunsTests
     }
 
     [Fact]
+    public void In_kubetests_own_junit_a_key_named_like_its_testjob_keeps_its_own_time_not_the_runs()
+    {
+        // kubetest's --junit: classname is the TestJob's name for every testcase.
+        var durations = PastRuns.ReadDurations(
+            """
+            <testsuite name="unit">
+              <testcase classname="unit" name="fast" time="1"/>
+              <testcase classname="unit" name="unit" time="2"/>
+              <testcase classname="unit" name="slow" time="30"/>
+            </testsuite>
+            """,
+            "junit.xml");
+
+        Assert.Equal(new Dictionary<string, double> { ["fast"] = 1, ["unit"] = 2, ["slow"] = 30 }, durations);
+    }
+
+    [Fact]
     public void Several_sources_give_each_key_the_mean_of_those_that_know_it()
     {
         var combined = PastRuns.Combine([
