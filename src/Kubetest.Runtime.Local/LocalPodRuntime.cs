@@ -219,10 +219,10 @@ public sealed class LocalPodRuntime : IPodRuntime, IRuntimeCleanup
         var exitCode = await process.WaitAsync(cancellationToken).ConfigureAwait(false);
         if (exitCode != 0)
         {
-            var lastLines = tail.Lines();
+            var lastLines = tail.Text();
             throw new PodFailedException(
                 $"init container {container.Name} failed with exit code {exitCode}"
-                + (lastLines.Count == 0 ? " and no output" : "; its last output:" + Environment.NewLine + string.Join(Environment.NewLine, lastLines)));
+                + (lastLines is null ? " and no output" : "; its last output:" + Environment.NewLine + lastLines.Replace("\n", Environment.NewLine, StringComparison.Ordinal)));
         }
     }
 

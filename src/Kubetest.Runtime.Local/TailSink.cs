@@ -1,37 +1,33 @@
+using Kubetest.Reporting;
+
 namespace Kubetest.Runtime.Local;
 
-/// <summary>Passes output on and keeps its last lines, to quote them when a container fails.</summary>
-internal sealed class TailSink : IOutputSink
+/// <summary>
+/// Passes output on and keeps its last lines (an <see cref="OutputTail"/>, so bounded in characters
+/// too), to quote them when a container fails.
+/// </summary>
+internal sealed class TailSink(IOutputSink inner, int lines) : IOutputSink
 {
-    private readonly IOutputSink _inner;
-    private readonly int _capacity;
-    private readonly Queue<string> _lines = new();
+    private readonly OutputTail _tail = new(lines);
     private readonly Lock _lock = new();
-
-    public TailSink(IOutputSink inner, int lines)
-    {
-        _inner = inner;
-        _capacity = lines;
-    }
+    private bool _any;
 
     public void WriteLine(OutputStream stream, string line)
     {
-        _inner.WriteLine(stream, line);
+        inner.WriteLine(stream, line);
         lock (_lock)
         {
-            _lines.Enqueue(line);
-            if (_lines.Count > _capacity)
-            {
-                _lines.Dequeue();
-            }
+            _tail.Add(line);
+            _any = true;
         }
     }
 
-    public IReadOnlyList<string> Lines()
+    /// <summary>The last lines, one per line; null when nothing was written.</summary>
+    public string? Text()
     {
         lock (_lock)
         {
-            return [.. _lines];
+            return _any ? _tail.ToString() : null;
         }
     }
 }

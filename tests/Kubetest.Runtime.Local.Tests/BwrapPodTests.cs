@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using k8s.Models;
+using Kubetest.Reporting;
 using Kubetest.Runtime;
 using Kubetest.Runtime.Local;
 
@@ -209,6 +210,28 @@ public class BwrapPodTests : RuntimeTestBase
         Assert.Contains("cannot prepare", error.Message, StringComparison.Ordinal);
         Assert.Equal(["cannot prepare"], podOutput.Stderr);
         Assert.Empty(Directory.EnumerateFileSystemEntries(Path.Combine(Root, "pods")));
+    }
+
+    [Fact]
+    public async Task A_failing_init_containers_message_quotes_its_last_lines_bounded_however_much_it_printed()
+    {
+        var lines = new V1PodSpec
+        {
+            InitContainers = [Container("setup", "sh", "-c", "seq 1 20; exit 3")],
+            Containers = [Container("main")],
+        };
+        var oneHugeLine = new V1PodSpec
+        {
+            InitContainers = [Container("setup", "sh", "-c", "seq 1 5; head -c 1000000 /dev/zero | tr '\\0' x; echo; exit 3")],
+            Containers = [Container("main")],
+        };
+
+        var tenLines = await Assert.ThrowsAsync<PodFailedException>(() => Runtime.StartPodAsync(Request(lines), new RecordingSink(), default));
+        var huge = await Assert.ThrowsAsync<PodFailedException>(() => Runtime.StartPodAsync(Request(oneHugeLine), new RecordingSink(), default));
+
+        Assert.Equal([.. Enumerable.Range(11, 10).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture))], tenLines.Message.Split(Environment.NewLine)[1..]);
+        Assert.Equal(new string('x', OutputTail.DefaultMaxChars), huge.Message.Split(Environment.NewLine)[^1]);
+        Assert.True(huge.Message.Length < OutputTail.DefaultMaxChars + 200, $"{huge.Message.Length} characters");
     }
 
     [Fact]
