@@ -77,14 +77,14 @@ public class ScheduleSimulatorTests
     }
 
     [Fact]
-    public void Queue_model_shares_every_slot_of_every_pod()
+    public void Queue_mode_shares_every_worker_of_every_pod()
     {
         // TwoPods, in order on 2 shared slots: k1 [0,1], k2 [0,2], k3 [1,4], k4 [2,6], k5 [4,9] → 9.
-        Assert.Equal(9, ScheduleSimulator.QueueModelMakespan(TwoPods));
+        Assert.Equal(9, ScheduleSimulator.QueueMakespan(TwoPods));
 
         // Longest-first: k5 [0,5], k4 [0,4], k3 [4,7], k2 [5,7], k1 [7,8] → 8.
-        Assert.Equal(8, ScheduleSimulator.QueueModelMakespan(TwoPods with { Known = TwoPods.Actual }));
-        Assert.Equal(3, ScheduleSimulator.QueueModelMakespan(LongLast with { Known = LongLast.Actual }));
+        Assert.Equal(8, ScheduleSimulator.QueueMakespan(TwoPods with { Known = TwoPods.Actual }));
+        Assert.Equal(3, ScheduleSimulator.QueueMakespan(LongLast with { Known = LongLast.Actual }));
     }
 
     [Fact]
@@ -104,7 +104,7 @@ public class ScheduleSimulatorTests
         {
             var bound = ScheduleSimulator.LowerBound(run);
             var serial = run.Actual.Values.Sum();
-            foreach (var policy in new[] { ScheduleSimulator.Static, ScheduleSimulator.Original, ScheduleSimulator.QueueModel })
+            foreach (var policy in new[] { ScheduleSimulator.Static, ScheduleSimulator.Original, ScheduleSimulator.Queue })
             {
                 Assert.InRange(policy.Makespan(run), bound - 1e-9, serial + 1e-9);
             }
