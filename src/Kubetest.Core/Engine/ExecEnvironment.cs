@@ -20,7 +20,7 @@ internal static class ExecEnvironment
         ["sh", "-c", $"{variable}=$1; export {variable}; shift; exec \"$@\"", WrapperName, value, .. command];
 
     /// <summary>
-    /// Removes <paramref name="path"/> (relative to the working directory, as an artifact's path is). When it
+    /// Removes <paramref name="path"/> (an artifact's path, absolute). When it
     /// is a mount point only its contents can go, which is enough: the exit code is 0 when nothing is left.
     /// </summary>
     public static IReadOnlyList<string> Clear(string path) =>
