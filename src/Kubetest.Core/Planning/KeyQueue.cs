@@ -13,7 +13,10 @@ public sealed record QueuePlan(IReadOnlyList<PlannedKey> Order, IReadOnlyList<in
     /// <summary>Worker containers in all pods.</summary>
     public int WorkerCount => Workers.Sum();
 
-    /// <summary>Builds the queue: longest-first by <paramref name="durations"/> (the median for a key without one) when any are known, else in the keys' own order.</summary>
+    /// <summary>
+    /// Builds the queue: by <paramref name="durations"/> (the median for a key without one) when any are known,
+    /// longest-first refined by <see cref="TimedQueueOrder"/>; else in the keys' own order.
+    /// </summary>
     public static QueuePlan Build(IReadOnlyList<string> keys, Scheduler scheduler, IReadOnlyDictionary<string, double>? durations)
     {
         ArgumentNullException.ThrowIfNull(keys);
@@ -25,6 +28,8 @@ public sealed record QueuePlan(IReadOnlyList<PlannedKey> Order, IReadOnlyList<in
 
             // OrderBy is stable: keys of equal estimate keep their own order.
             order = [.. order.OrderByDescending(k => estimate(k.Key))];
+            var workers = WorkersFor(keys.Count, scheduler);
+            return new QueuePlan(TimedQueueOrder.Order(order, estimate, workers.Sum()), workers);
         }
 
         return new QueuePlan(order, WorkersFor(keys.Count, scheduler));

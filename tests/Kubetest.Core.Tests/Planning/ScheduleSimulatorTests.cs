@@ -88,6 +88,19 @@ public class ScheduleSimulatorTests
     }
 
     [Fact]
+    public void Queue_with_timings_replays_a_schedule_better_than_longest_first()
+    {
+        // 3, 3, 2, 2, 2 s on 2 workers: longest-first ends at 7 (3+2+2 beside 3+2), the best is 6 (3+3 beside 2+2+2).
+        var run = new SimulationCase(
+            ["a", "b", "c", "d", "e"],
+            new Scheduler(0, 0, 2),
+            new Dictionary<string, double> { ["a"] = 2, ["b"] = 3, ["c"] = 2, ["d"] = 3, ["e"] = 2 });
+
+        Assert.Equal(7, ScheduleSimulator.StaticMakespan(run with { Known = run.Actual }));
+        Assert.Equal(6, ScheduleSimulator.QueueMakespan(run with { Known = run.Actual }));
+    }
+
+    [Fact]
     public void No_policy_beats_the_lower_bound_or_takes_longer_than_running_everything_in_turn()
     {
         var cases = Gen.Select(
