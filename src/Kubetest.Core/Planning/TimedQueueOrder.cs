@@ -16,6 +16,9 @@ internal static class TimedQueueOrder
 
     private const int MaxSteps = 2_000;
 
+    /// <summary>Pairs of keys the search may compare in all, so planning stays well under a second whatever the keys.</summary>
+    private const long MaxComparisons = 20_000_000;
+
     public static List<PlannedKey> Order(List<PlannedKey> longestFirst, Func<string, double> estimate, int workers)
     {
         if (workers <= 1 || longestFirst.Count <= workers || longestFirst.Count > MaxSearchedKeys)
@@ -38,7 +41,8 @@ internal static class TimedQueueOrder
             load[least] += seconds[i];
         }
 
-        for (var step = 0; step < MaxSteps && Improve(slots, load, seconds); step++)
+        var budget = MaxComparisons;
+        for (var step = 0; step < MaxSteps && Improve(slots, load, seconds, ref budget); step++)
         {
         }
 
@@ -57,7 +61,7 @@ internal static class TimedQueueOrder
     }
 
     /// <summary>One move or swap that leaves both workers it touches below the busiest one's load; false when there is none.</summary>
-    private static bool Improve(List<List<int>> slots, double[] load, double[] seconds)
+    private static bool Improve(List<List<int>> slots, double[] load, double[] seconds, ref long budget)
     {
         var busiest = Array.IndexOf(load, load.Max());
         var top = load[busiest];
@@ -74,6 +78,12 @@ internal static class TimedQueueOrder
                 {
                     Move(slots, load, seconds, busiest, j, x);
                     return true;
+                }
+
+                budget -= slots[j].Count + 1;
+                if (budget < 0)
+                {
+                    return false;
                 }
 
                 foreach (var y in slots[j])
