@@ -114,6 +114,28 @@ public sealed class QueueModeTests(Runtimes runtimes) : IClassFixture<Runtimes>
     }
 
     [Fact]
+    public async Task With_timings_the_dry_run_gives_the_queue_order_and_the_expected_makespan_against_the_lower_bound()
+    {
+        using var cli = runtimes.Cli(RuntimeKind.Local);
+        var manifest = cli.Write("queue-timed.yaml", Manifests.Strategy(["a", "long", "b", "c"], "true", scheduler: "mode: queue\nmaxPodNum: 2\nmaxConcurrentNumPerPod: 1"));
+        var timings = cli.Write("timings.json", """
+            {"details": [{"elapsedTimeSec": 30, "name": "long", "status": "success"},
+                         {"elapsedTimeSec": 10, "name": "a", "status": "success"},
+                         {"elapsedTimeSec": 10, "name": "b", "status": "success"},
+                         {"elapsedTimeSec": 10, "name": "c", "status": "success"}],
+             "elapsedTimeSec": 30, "failureNum": 0, "startedAt": "2026-01-01T00:00:00Z", "status": "success", "successNum": 4, "totalNum": 4}
+            """);
+
+        var run = await cli.RunAsync("--dry-run", "--timings", timings, manifest);
+
+        // static mode plans long and one short key into one pod (40 s); the queue's free worker takes all three short keys.
+        Assert.True(run.ExitCode == 0, run.ToString());
+        var lines = run.StderrLines.Select(l => l.Trim()).ToList();
+        Assert.Contains("keys in queue order: long, a, b, c", lines);
+        Assert.Contains(lines, l => l.StartsWith("expected makespan 30.0 s (1.00 x), lower bound 30.0 s = max(total 60.0 s / 2 workers, longest key 30.0 s)", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task An_unknown_scheduler_mode_is_one_error_naming_the_field_and_exit_3()
     {
         using var cli = runtimes.Cli(RuntimeKind.Local);
