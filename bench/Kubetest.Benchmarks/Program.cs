@@ -9,7 +9,8 @@ namespace Kubetest.Benchmarks;
 
 /// <summary>
 /// Whole-run benchmarks of docs/benchmarks.md, in this process: on the local runtime
-/// <c>overhead</c> (2,000 keys of <c>true</c>) and <c>makespan</c> (200 keys of skewed sleeps);
+/// <c>overhead</c> (2,000 keys of <c>true</c>), <c>makespan</c> (200 keys of skewed sleeps) and <c>queue</c>
+/// (the same keys in <c>scheduler.mode: queue</c>, against the simulation's prediction);
 /// <c>kubernetes</c> (API requests per key on the in-process emulator, not part of <c>all</c>);
 /// <c>simulate</c> (scheduling policies on a virtual clock, deterministic, see <see cref="SimulateBench"/>).
 /// Each is repeated and reported as medians; these are whole runs, not microbenchmarks.
@@ -30,6 +31,11 @@ public static class Program
         if (which is "all" or "makespan")
         {
             await MakespanAsync(mode, repeats);
+        }
+
+        if (which is "all" or "queue")
+        {
+            await QueueMakespanAsync(mode, repeats);
         }
 
         if (which is "all" or "simulate")
@@ -113,6 +119,37 @@ public static class Program
             Console.WriteLine($"  makespan, keys in manifest order:      {Median(walls):F2} s ({Median(walls) / bound:P1} of the bound)");
             Console.WriteLine($"  makespan, --timings of an earlier run: {Median(timedWalls):F2} s ({Median(timedWalls) / bound:P1} of the bound)");
         }
+    }
+
+    /// <summary>
+    /// The makespan keys (200 skewed sleeps) over 4 pods × 4 slots in <c>queue</c> mode, in manifest order and
+    /// with the timings of the run before, beside what the simulation predicts for the same durations.
+    /// </summary>
+    private static async Task QueueMakespanAsync(SandboxMode mode, int repeats)
+    {
+        var random = new Random(42);
+        var durations = Enumerable.Range(0, 200).Select(i => Math.Round(0.05 + (0.05 / Math.Pow(random.NextDouble() + 0.02, 1.3)), 2)).Select(d => Math.Min(d, 3.0)).ToList();
+        var keys = durations.Select((d, i) => $"{i}-{d.ToString(CultureInfo.InvariantCulture)}").ToList();
+        var actual = keys.Select((k, i) => (k, durations[i])).ToDictionary(p => p.k, p => p.Item2);
+        var scheduler = new Scheduler(4, 0, 4, SchedulerMode.Queue);
+        var run = new Kubetest.Planning.SimulationCase(keys, scheduler, actual);
+        var bound = Kubetest.Planning.ScheduleSimulator.LowerBound(run);
+        var manifest = Strategy(keys, "sleep ${TASK_KEY#*-}", "mode: queue\n        maxPodNum: 4", "maxConcurrentNumPerPod: 4");
+        var walls = new List<double>();
+        var timedWalls = new List<double>();
+        for (var i = 0; i < repeats; i++)
+        {
+            var (wall, _, report) = await RunAsync(manifest, mode, null);
+            Check(report, keys.Count);
+            walls.Add(wall.TotalSeconds);
+            var (timedWall, _, timedReport) = await RunAsync(manifest, mode, PastRuns.ReadDurations(report.ToJson(), "report"));
+            Check(timedReport, keys.Count);
+            timedWalls.Add(timedWall.TotalSeconds);
+        }
+
+        Console.WriteLine($"queue: 200 keys, 4 pods x 4 workers, total work {durations.Sum():F1} s, longest {durations.Max():F2} s, {repeats} runs; lower bound {bound:F2} s");
+        Console.WriteLine($"  manifest order:              {Median(walls):F2} s ({Median(walls) / bound:P1} of the bound); simulated {Kubetest.Planning.ScheduleSimulator.QueueMakespan(run):F2} s");
+        Console.WriteLine($"  --timings of an earlier run: {Median(timedWalls):F2} s ({Median(timedWalls) / bound:P1} of the bound); simulated with exact timings {Kubetest.Planning.ScheduleSimulator.QueueMakespan(run with { Known = actual }):F2} s");
     }
 
     private static async Task<(TimeSpan Wall, List<TimeSpan> Elapsed, Report Report)> RunAsync(string manifest, SandboxMode mode, IReadOnlyDictionary<string, double>? durations)

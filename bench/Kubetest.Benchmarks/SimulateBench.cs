@@ -28,8 +28,9 @@ public static class SimulateBench
         ("static", c => c with { Known = null }, ScheduleSimulator.Static),
         ("static + timings", c => c with { Known = c.Actual }, ScheduleSimulator.Static),
         ("static + noisy timings", c => c, ScheduleSimulator.Static),
-        ("queue model", c => c with { Known = null }, ScheduleSimulator.QueueModel),
-        ("queue model + timings", c => c with { Known = c.Actual }, ScheduleSimulator.QueueModel),
+        ("queue", c => c with { Known = null }, ScheduleSimulator.Queue),
+        ("queue + timings", c => c with { Known = c.Actual }, ScheduleSimulator.Queue),
+        ("queue + noisy timings", c => c, ScheduleSimulator.Queue),
         ("reference: best found", c => c, new SchedulePolicy("best found", BestFound)),
     ];
 

@@ -36,6 +36,7 @@ public static class DryRunRenderer
             text.Append(CultureInfo.InvariantCulture, $"runtime {runtimeName}: the Jobs on stdout are what a cluster run (--runtime kubernetes) would create; the {runtimeName} runtime runs the same pods and commands on this machine\n");
         }
 
+        context.Queued = plan.Steps.OfType<KeysStep>().Any(k => k.Queued);
         for (var i = 0; i < plan.Steps.Count; i++)
         {
             text.Append(CultureInfo.InvariantCulture, $"{i + 1}. ");
@@ -48,6 +49,9 @@ public static class DryRunRenderer
     private sealed record Context(PodRequestBuilder Builder, string Namespace, JobLifecycle Lifecycle, StringBuilder Plan, StringBuilder Objects)
     {
         public int JobCount { get; set; }
+
+        /// <summary>The key step is in <c>queue</c> mode (the retest and export say how that shows).</summary>
+        public bool Queued { get; set; }
     }
 
     private static void Step(PlanStep step, Context context)
@@ -66,13 +70,27 @@ public static class DryRunRenderer
                 text.Append(CultureInfo.InvariantCulture, $"dynamic keys: the keys are this command's stdout, split by {Quote(listing.Source.Delimiter)}{(listing.Source.Filter is { } filter ? $" and filtered by {Quote(filter)}" : "")}; they are known only at run time (give them with --list FILE to see their pods)\n");
                 Pod(context, "dynamic keys", "", listing.Source.Template, context.Builder.ForStep(listing.Source.Template, listing.Source.TtlSecondsAfterFinished), null);
                 break;
-            case KeysStep { Pods: null } keys:
+            case KeysStep { Keys: null, Queued: true } keys:
+                text.Append(CultureInfo.InvariantCulture, $"mainStep: queue mode: worker containers take the keys from one shared queue at run time, ${E(keys.KeyEnv)} set to the key in each exec's environment; pods are planned once the keys are known\n");
+                KeyLimits(text, keys);
+                Command(text, "   ", keys.Template.MainContainer.Container, $"[{E(keys.KeyEnv)}:<key>] ");
+                break;
+            case KeysStep { Keys: null } keys:
                 text.Append(CultureInfo.InvariantCulture, $"mainStep: each key runs in a container of its own, ${E(keys.KeyEnv)} set to the key; pods are planned once the keys are known\n");
                 KeyLimits(text, keys);
                 Command(text, "   ", keys.Template.MainContainer.Container, $"[{E(keys.KeyEnv)}:<key>] ");
                 break;
+            case KeysStep { Queue: { } queue } keys:
+                Queue(keys, queue, context);
+                break;
             case KeysStep keys:
                 Keys(keys, context);
+                break;
+            case RetestStep { Reruns: 1 } when context.Queued:
+                text.Append("retest: each key that failed runs once more, taken from a new shared queue of the failed keys by worker containers\n");
+                break;
+            case RetestStep retest when context.Queued:
+                text.Append(CultureInfo.InvariantCulture, $"retest: each key that failed runs again until it passes, at most {retest.Reruns} more times, taken from a new shared queue of the failed keys by worker containers; a key that passes on a rerun is reported flaky\n");
                 break;
             case RetestStep { Reruns: 1 }:
                 text.Append("retest: each key that failed runs once more, in the same pod index and container it had\n");
@@ -87,7 +105,8 @@ public static class DryRunRenderer
                 text.Append("exportArtifacts:\n");
                 foreach (var artifact in export.Exports)
                 {
-                    text.Append(CultureInfo.InvariantCulture, $"   {E(artifact.Name)} -> {E(artifact.Path)}/<container>/...\n");
+                    var below = context.Queued ? "<worker container>/<key index>-<key>/..." : "<container>/...";
+                    text.Append(CultureInfo.InvariantCulture, $"   {E(artifact.Name)} -> {E(artifact.Path)}/{below}\n");
                 }
 
                 break;
@@ -149,6 +168,33 @@ public static class DryRunRenderer
         }
     }
 
+    /// <summary><c>queue</c> mode: each pod's worker containers; the keys are taken from the queue at run time.</summary>
+    private static void Queue(KeysStep step, QueuePlan queue, Context context)
+    {
+        var text = context.Plan;
+        var order = step.Durations is { Count: > 0 } ? "longest first by --timings (a key without a past time counts as their median)" : "in the keys' own order";
+        text.Append(CultureInfo.InvariantCulture, $"mainStep: queue mode: {Count(queue.Order.Count, "key")} over {Count(queue.Workers.Count, "pod")}, {Count(queue.WorkerCount, "worker container")} in all; every free worker of any pod takes the next key from one shared queue at run time, {order}, ${E(step.KeyEnv)} set to the key in the exec's environment; a worker serves key after key, its artifact paths cleared between keys\n");
+        KeyLimits(text, step);
+        for (var podIndex = 0; podIndex < queue.Workers.Count; podIndex++)
+        {
+            var workers = queue.Workers[podIndex];
+            var header = $"pod {podIndex}: {Count(workers, "worker container")}";
+            var request = context.Builder.ForWorkers(step, podIndex, workers);
+            Pod(context, "mainStep " + header, header + ", ", step.Template, request, Enumerable.Range(0, workers).Select(w => (step.WorkerName(podIndex, w), $"[{E(step.KeyEnv)}:<next key from the queue>] ")).ToList());
+        }
+
+        text.Append("   keys in queue order: ").AppendJoin(", ", queue.Order.Take(20).Select(k => E(k.Key))).Append(queue.Order.Count > 20 ? $", … ({queue.Order.Count - 20} more)\n" : "\n");
+        if (step.Durations is { Count: > 0 } durations && queue.Order.Count > 0)
+        {
+            var estimate = Planner.Estimator(durations);
+            var all = queue.Order.Select(k => estimate(k.Key)).ToList();
+            var makespan = queue.Makespan(estimate);
+            var bound = Math.Max(all.Sum() / queue.WorkerCount, all.Max());
+            var ratio = bound > 0 ? $" ({(makespan / bound).ToString("F2", CultureInfo.InvariantCulture)} x)" : "";
+            text.Append(CultureInfo.InvariantCulture, $"   expected makespan {Seconds(makespan)}{ratio}, lower bound {Seconds(bound)} = max(total {Seconds(all.Sum())} / {queue.WorkerCount} workers, longest key {Seconds(all.Max())}); from --timings, a key without a past time counts as their median\n");
+        }
+    }
+
     /// <summary>The key timeout and fail-fast, when set.</summary>
     private static void KeyLimits(StringBuilder text, KeysStep step)
     {
@@ -193,7 +239,7 @@ public static class DryRunRenderer
             Command(text, $"     finalizer {E(finalizer.Container.Name)}: ", finalizer.Container, "");
         }
 
-        Volumes(text, template, keys is null ? "after it runs" : "after each key");
+        Volumes(text, template, keys is null ? "after it runs" : context.Queued ? "after each key into the key's own directory below its worker's, then removed in the worker" : "after each key");
         context.Objects
             .Append("---\n# ").Append(E(title)).Append('\n')
             .Append(comments)

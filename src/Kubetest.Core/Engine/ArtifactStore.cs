@@ -6,6 +6,8 @@ namespace Kubetest.Engine;
 /// </summary>
 public sealed class ArtifactStore(string root)
 {
+    private readonly HashSet<string> _keyed = new(StringComparer.Ordinal);
+
     /// <summary>
     /// Where the copy of <paramref name="artifactPath"/> from <paramref name="container"/> goes. What an
     /// earlier attempt of the same container left there is removed: a retested key's export holds its
@@ -20,11 +22,37 @@ public sealed class ArtifactStore(string root)
         return path;
     }
 
+    /// <summary>
+    /// <c>queue</c> mode: where the copy from worker <paramref name="container"/> of the key whose own directory
+    /// is <paramref name="keyDirectory"/> goes, <c>&lt;artifact&gt;/&lt;container&gt;/&lt;keyDirectory&gt;/&lt;file&gt;</c>.
+    /// Another key of the same worker has a directory of its own, so nothing of it is replaced; what an
+    /// earlier attempt of the same key left, under whichever worker ran it, is removed.
+    /// </summary>
+    public string PathForKey(string artifactName, string container, string keyDirectory, string artifactPath)
+    {
+        var dir = Path.Combine(root, artifactName);
+        lock (_keyed)
+        {
+            _keyed.Add(artifactName);
+            foreach (var worker in Directory.Exists(dir) ? Directory.GetDirectories(dir) : [])
+            {
+                FileTree.Delete(Path.Combine(worker, keyDirectory));
+            }
+        }
+
+        return PathFor(artifactName, Path.Combine(container, keyDirectory), artifactPath);
+    }
+
     /// <summary>The one copy of an artifact, for an artifact volume of a later step.</summary>
     public string SinglePath(string artifactName)
     {
         var dir = Path.Combine(root, artifactName);
         var copies = Directory.Exists(dir) ? Directory.GetDirectories(dir) : [];
+        if (IsKeyed(artifactName))
+        {
+            copies = [.. copies.SelectMany(Directory.GetDirectories)];
+        }
+
         var entries = copies.SelectMany(Directory.GetFileSystemEntries).ToList();
         return entries.Count switch
         {
@@ -32,6 +60,14 @@ public sealed class ArtifactStore(string root)
             0 => throw new StepSetupException($"artifact \"{artifactName}\" was not produced by an earlier step, so it cannot be mounted"),
             _ => throw new StepSetupException($"artifact \"{artifactName}\" has {entries.Count} copies (one per container: {string.Join(", ", copies.Select(Path.GetFileName))}); an artifact volume needs exactly one"),
         };
+    }
+
+    private bool IsKeyed(string artifactName)
+    {
+        lock (_keyed)
+        {
+            return _keyed.Contains(artifactName);
+        }
     }
 
     /// <summary>How many containers' copies of an artifact there are to export.</summary>

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Threading.Channels;
 using Kubetest.Model;
 using Kubetest.Planning;
 using Kubetest.Reporting;
@@ -12,7 +11,15 @@ namespace Kubetest.Engine;
 /// identity (null for a step's single command); <paramref name="Stdout"/>, when given, keeps the
 /// command's standard output as a value (the dynamic keys command).
 /// </summary>
-internal sealed record PodTask(TaskId Id, string Container, string? KeyEnv, PlannedKey? Key, OutputCapture? Stdout = null);
+internal sealed record PodTask(TaskId Id, string Container, string? KeyEnv, PlannedKey? Key, OutputCapture? Stdout = null)
+{
+    /// <summary>
+    /// <c>queue</c> mode: the container is a worker serving key after key, so the key reaches the command
+    /// through the exec's environment (<see cref="ExecEnvironment"/>) instead of the container's, and its
+    /// artifacts are kept in a directory of its own below the worker's and then cleared in the container.
+    /// </summary>
+    public bool OnWorker { get; init; }
+}
 
 /// <summary>
 /// Runs one pod: starts it, runs its tasks with at most <c>maxConcurrent</c> at once (a freed
@@ -22,7 +29,7 @@ internal sealed record PodTask(TaskId Id, string Container, string? KeyEnv, Plan
 /// artifacts are kept as <c>&lt;container&gt;&lt;podIndex&gt;</c> there, and no pod's copy replaces another's.
 /// </summary>
 /// <paramref name="timeout"/>, when given, limits each key's run (not a step's single command).
-/// <paramref name="mayStart"/> is asked before each task starts: false (fail-fast) leaves the rest unstarted and without a result.
+/// <paramref name="mayStart"/> is asked before each of a pod's own tasks starts: false (fail-fast) leaves the rest unstarted and without a result.
 internal sealed class PodExecutor(IPodRuntime runtime, IRunObserver observer, ArtifactStore artifacts, int? podIndex = null, KeyTimeout? timeout = null, Func<PodTask, bool>? mayStart = null)
 {
     public async Task RunAsync(
@@ -30,6 +37,51 @@ internal sealed class PodExecutor(IPodRuntime runtime, IRunObserver observer, Ar
         TestJobTemplate template,
         IReadOnlyList<PodTask> tasks,
         int maxConcurrent,
+        Action<PodTask, TaskResult> onFinished,
+        CancellationToken cancellationToken)
+    {
+        var queue = new Queue<PodTask>(tasks);
+        PodTask? Next(IPod pod, int worker)
+        {
+            lock (queue)
+            {
+                while (queue.TryDequeue(out var task))
+                {
+                    task = task with { Id = task.Id with { Pod = pod.Name } };
+                    if (mayStart is null || mayStart(task))
+                    {
+                        return task;
+                    }
+                }
+
+                return null;
+            }
+        }
+
+        var failure = await RunAsync(request, template, maxConcurrent, Next, tasks[0].Id, onFinished, cancellationToken).ConfigureAwait(false);
+        if (failure is not null)
+        {
+            // Whatever kept the pod from starting (the runtime's own errors included) ends its tasks, not the run.
+            foreach (var task in tasks)
+            {
+                onFinished(task, failure);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Runs one pod whose <paramref name="workers"/> workers each ask <paramref name="next"/> for their next
+    /// task (with the pod and the worker's index) until it has none: a pod's own keys in <c>static</c> mode,
+    /// the run's shared queue in <c>queue</c> mode. In a shared queue a worker whose pod broke (a key ended
+    /// as error or unknown) stops asking, so a dead pod cannot drain the queue. Returns the result for
+    /// tasks no worker ran when the pod could not start, else null.
+    /// </summary>
+    public async Task<TaskResult?> RunAsync(
+        PodRequest request,
+        TestJobTemplate template,
+        int workers,
+        Func<IPod, int, PodTask?> next,
+        TaskId finalizerId,
         Action<PodTask, TaskResult> onFinished,
         CancellationToken cancellationToken)
     {
@@ -42,46 +94,43 @@ internal sealed class PodExecutor(IPodRuntime runtime, IRunObserver observer, Ar
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            // Whatever kept the pod from starting (the runtime's own errors included) ends its tasks, not the run.
-            foreach (var task in tasks)
-            {
-                onFinished(task, new TaskResult(KeyStatus.Error, null, started.Elapsed, $"pod {request.GenerateName}… could not start: {ex.Message}"));
-            }
-
-            return;
+            return new TaskResult(KeyStatus.Error, null, started.Elapsed, $"pod {request.GenerateName}… could not start: {ex.Message}");
         }
 
         try
         {
-            var queue = Channel.CreateUnbounded<PodTask>();
-            foreach (var task in tasks)
-            {
-                queue.Writer.TryWrite(task with { Id = task.Id with { Pod = pod.Name } });
-            }
-
-            queue.Writer.Complete();
             var main = template.MainContainer.Container;
-            var workers = Enumerable.Range(0, Math.Max(1, maxConcurrent)).Select(async _ =>
+            var running = Enumerable.Range(0, Math.Max(1, workers)).Select(async worker =>
             {
-                while (queue.Reader.TryRead(out var task))
+                while (next(pod, worker) is { } task)
                 {
-                    if (mayStart is not null && !mayStart(task))
+                    var result = await ExecAsync(pod, task, main, cancellationToken).ConfigureAwait(false);
+                    if (task.OnWorker && task.Key is { } key)
                     {
-                        continue;
+                        await CollectAsync(pod, template, main.Name, task.Container, key, cancellationToken).ConfigureAwait(false);
+                    }
+                    else
+                    {
+                        await CollectAsync(pod, template, main.Name, task.Container, task.Container, cancellationToken).ConfigureAwait(false);
                     }
 
-                    var result = await ExecAsync(pod, task, main, cancellationToken).ConfigureAwait(false);
-                    await CollectAsync(pod, template, main.Name, task.Container, task.Container, cancellationToken).ConfigureAwait(false);
                     onFinished(task, result);
+                    if (task.OnWorker && result.Status is KeyStatus.Error or KeyStatus.Unknown)
+                    {
+                        observer.On(new LogEvent(LogLevel.Warn, $"worker {task.Container} of pod {pod.Name} takes no more keys: {result.Message}"));
+                        break;
+                    }
                 }
             });
-            await Task.WhenAll(workers).ConfigureAwait(false);
-            await FinishPodAsync(pod, template, tasks[0].Id, cancellationToken).ConfigureAwait(false);
+            await Task.WhenAll(running).ConfigureAwait(false);
+            await FinishPodAsync(pod, template, finalizerId, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
             await DisposeAsync(pod).ConfigureAwait(false);
         }
+
+        return null;
     }
 
     /// <summary>
@@ -115,6 +164,11 @@ internal sealed class PodExecutor(IPodRuntime runtime, IRunObserver observer, Ar
         try
         {
             var command = ShellCommand.Argv(main);
+            if (task.OnWorker && task.KeyEnv is { } env && task.Key is { } key)
+            {
+                command = ExecEnvironment.Wrap(env, key.Key, command);
+            }
+
             var exitCode = await pod.ExecAsync(task.Container, limit is null ? command : limit.Wrap(command), sink, fallback.Token).ConfigureAwait(false);
             return sink.TimedOut
                 ? new TaskResult(KeyStatus.Failure, KeyTimeout.ExitCode, watch.Elapsed, limit!.Message)
@@ -156,6 +210,43 @@ internal sealed class PodExecutor(IPodRuntime runtime, IRunObserver observer, Ar
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or PodFailedException)
             {
                 observer.On(new LogEvent(LogLevel.Warn, $"artifact {artifact.Name}: could not copy {artifact.Path} from container {container}: {ex.Message}"));
+            }
+        }
+    }
+
+    /// <summary>
+    /// <c>queue</c> mode: copies the main container's artifacts of <paramref name="key"/> out of its worker into
+    /// the key's own directory below the worker's, then removes each artifact path in the worker, so the next
+    /// key it serves starts without this key's files there and cannot have them collected as its own.
+    /// </summary>
+    private async Task CollectAsync(IPod pod, TestJobTemplate template, string templateContainer, string worker, PlannedKey key, CancellationToken cancellationToken)
+    {
+        var keyDirectory = KeysStep.KeyDirectory(key);
+        foreach (var artifact in template.Spec.Artifacts.Where(a => a.ContainerName == templateContainer))
+        {
+            try
+            {
+                var local = artifacts.PathForKey(artifact.Name, worker, keyDirectory, artifact.Path);
+                foreach (var warning in await pod.CopyFromAsync(worker, artifact.Path, local, cancellationToken).ConfigureAwait(false))
+                {
+                    observer.On(new LogEvent(LogLevel.Warn, $"artifact {artifact.Name}: {warning}"));
+                }
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or PodFailedException)
+            {
+                observer.On(new LogEvent(LogLevel.Warn, $"artifact {artifact.Name}: could not copy {artifact.Path} from container {worker}: {ex.Message}"));
+            }
+
+            try
+            {
+                if (await pod.ExecAsync(worker, ExecEnvironment.Clear(artifact.Path), NullOutputSink.Instance, cancellationToken).ConfigureAwait(false) != 0)
+                {
+                    observer.On(new LogEvent(LogLevel.Warn, $"artifact {artifact.Name}: could not clear {artifact.Path} in container {worker}; the next key it serves may see what {Printable.Escape(key.Key)} left there"));
+                }
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                observer.On(new LogEvent(LogLevel.Warn, $"artifact {artifact.Name}: could not clear {artifact.Path} in container {worker}: {ex.Message}"));
             }
         }
     }

@@ -45,6 +45,28 @@ public sealed class PodRequestBuilder(string testJobName, Func<KubetestVolumeSou
     }
 
     /// <summary>
+    /// A worker pod of a <c>queue</c> mode key step: <paramref name="workers"/> held copies of the main container,
+    /// <c>&lt;main&gt;&lt;pod&gt;-&lt;i&gt;</c>, without a key in their env (each exec brings its own), plus the
+    /// template's sidecars. Its keys are not known when it starts, so it has no <c>kubetest.io/strategyKeys</c>.
+    /// </summary>
+    public PodRequest ForWorkers(KeysStep step, int podIndex, int workers)
+    {
+        ArgumentNullException.ThrowIfNull(step);
+        var template = step.Template;
+        var containers = template.Sidecars.Select(c => Clone(c.Container)).ToList();
+        var held = new List<string>(workers);
+        for (var i = 0; i < workers; i++)
+        {
+            var container = Clone(template.MainContainer.Container);
+            container.Name = step.WorkerName(podIndex, i);
+            containers.Add(container);
+            held.Add(container.Name);
+        }
+
+        return Build(template, containers, held, null, step.TtlSecondsAfterFinished);
+    }
+
+    /// <summary>
     /// A literal env value: Kubernetes expands <c>$(VAR)</c> in env values and reads <c>$$</c> as
     /// <c>$</c>, so every <c>$</c> is doubled for the key to reach the container unchanged.
     /// </summary>

@@ -63,7 +63,7 @@ public sealed partial class TestJobEngine
         run.Keys = step;
         run.Timeout = step.KeyTimeout is { } limit ? new KeyTimeout(limit, run.Options.KeyTimeoutGrace ?? KeyTimeout.DefaultGrace) : null;
         run.Events.On(new KeysFound(step.Keys!.Count, dynamic));
-        await RunPodsAsync(step, step.Pods!, run).ConfigureAwait(false);
+        await RunKeySetAsync(step, null, run).ConfigureAwait(false);
         return true;
     }
 
@@ -74,19 +74,19 @@ public sealed partial class TestJobEngine
     /// </summary>
     private async Task<bool> RetestAsync(RetestStep retest, RunContext run)
     {
-        if (run.Keys is not { Pods: { } pods } step)
+        if (run.Keys is not { Keys: { } keys } step)
         {
             return true;
         }
 
-        var all = pods.SelectMany(p => p.Keys).Select(k => k.Index).ToList();
+        var all = Enumerable.Range(0, keys.Count).ToList();
         while (true)
         {
             HashSet<int> failed;
             while ((failed = all.Where(i => IsFailed(run, i) && run.Results.AttemptsOf(i) <= retest.Reruns).ToHashSet()).Count > 0)
             {
                 run.Events.On(new RetestStarted(failed.Count));
-                if (!await RunPodsAsync(step, Planner.Retest(pods, failed), run).ConfigureAwait(false))
+                if (!await RunKeySetAsync(step, failed, run).ConfigureAwait(false))
                 {
                     return true;
                 }
@@ -100,31 +100,105 @@ public sealed partial class TestJobEngine
 
             run.FailFastStopped = false;
             run.Events.On(new LogEvent(LogLevel.Info, $"fail-fast: every failed key passed on a rerun; the {waiting.Count} keys not started yet start now"));
-            if (!await RunPodsAsync(step, Planner.Retest(pods, waiting), run).ConfigureAwait(false))
+            if (!await RunKeySetAsync(step, waiting, run).ConfigureAwait(false))
             {
                 return true;
             }
         }
     }
 
+    /// <summary>
+    /// Runs the step's keys (<paramref name="only"/> null) or some of them: in <c>static</c> mode each in the
+    /// pod index and container the plan gave it, in <c>queue</c> mode from a shared queue of just those keys
+    /// (in queue order) over as many worker pods as they need.
+    /// </summary>
+    private Task<bool> RunKeySetAsync(KeysStep step, IReadOnlySet<int>? only, RunContext run)
+    {
+        if (step.Queue is { } queue)
+        {
+            return RunQueueAsync(step, only is null ? queue : queue.Subset(only, step.Scheduler), run);
+        }
+
+        return RunPodsAsync(step, only is null ? step.Pods! : Planner.Retest(step.Pods!, only), run);
+    }
+
     private static bool IsFailed(RunContext run, int index) => run.Results.StatusOf(index) is KeyStatus.Failure or KeyStatus.Error;
 
     /// <summary>
-    /// Runs <paramref name="pods"/> all at once; each key's result is recorded under its identity,
-    /// as its next attempt. With fail-fast, the first failure stops keys from starting. False when
-    /// none of its keys got a result (its pods broke): the caller must not try the same keys forever.
+    /// <c>queue</c> mode: starts the worker pods all at once and every free worker of any pod takes the next
+    /// key of one <see cref="KeyQueue"/>, so a slow pod never holds keys another could run. Each key's result
+    /// is recorded under its identity as its next attempt, as in <see cref="RunPodsAsync"/>. Keys left in the
+    /// queue because no worker could run them (every pod failed to start or broke) end as errors; keys a
+    /// fail-fast held back stay without a result (unknown, 0 attempts).
     /// </summary>
-    private async Task<bool> RunPodsAsync(KeysStep step, IReadOnlyList<PlannedPod> pods, RunContext run)
+    private async Task<bool> RunQueueAsync(KeysStep step, QueuePlan plan, RunContext run)
     {
-        var total = pods.Sum(p => p.Keys.Count);
+        var queue = new KeyQueue(plan.Order);
         var finished = 0;
         var gate = new object();
+        var firstRun = plan.Order.All(k => run.Results.AttemptsOf(k.Index) == 0);
+        var onFinished = OnKeyFinished(step, plan.Order.Count, run, gate, () => ++finished);
+        var template = new TaskId(step, "", 1, "", "");
 
-        void OnFinished(PodTask task, TaskResult result)
+        PodTask? Next(int podIndex, IPod pod, int worker)
+        {
+            if (firstRun && run.FailFastStopped || !queue.TryTake(out var key))
+            {
+                return null;
+            }
+
+            key = key with { PodIndex = podIndex, ContainerIndex = worker };
+            var container = step.ContainerOf(key);
+            return new PodTask(new TaskId(step, key.Key, run.Results.AttemptsOf(key.Index) + 1, pod.Name, container), container, step.KeyEnv, key) { OnWorker = true };
+        }
+
+        var failures = await Task.WhenAll(plan.Workers.Select(async (workers, podIndex) =>
+        {
+            PodRequest request;
+            try
+            {
+                request = run.Pods.ForWorkers(step, podIndex, workers);
+            }
+            catch (StepSetupException ex)
+            {
+                return new TaskResult(KeyStatus.Error, null, TimeSpan.Zero, ex.Message);
+            }
+
+            try
+            {
+                return await new PodExecutor(runtime, run.Events, _artifacts, podIndex, run.Timeout)
+                    .RunAsync(request, step.Template, workers, (pod, worker) => Next(podIndex, pod, worker), template, onFinished, run.Cancellation)
+                    .ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !run.Cancellation.IsCancellationRequested)
+            {
+                run.Events.On(new LogEvent(LogLevel.Error, $"pod {request.GenerateName}…: {ex.Message}; the keys it was running are reported as unknown"));
+                run.Events.On(new LogEvent(LogLevel.Debug, ex.ToString()));
+                return new TaskResult(KeyStatus.Error, null, TimeSpan.Zero, $"pod {request.GenerateName}… broke: {ex.Message}");
+            }
+        })).ConfigureAwait(false);
+
+        run.Cancellation.ThrowIfCancellationRequested();
+        if (!(firstRun && run.FailFastStopped))
+        {
+            var reason = failures.FirstOrDefault(f => f is not null)?.Message ?? "every worker stopped";
+            foreach (var key in queue.Untaken())
+            {
+                var task = new PodTask(new TaskId(step, key.Key, run.Results.AttemptsOf(key.Index) + 1, "", ""), "", step.KeyEnv, key);
+                onFinished(task, new TaskResult(KeyStatus.Error, null, TimeSpan.Zero, $"no worker left to run it: {reason}"));
+            }
+        }
+
+        return finished > 0;
+    }
+
+    /// <summary>Records a key's result, reports it, and with fail-fast stops new keys after a failure.</summary>
+    private static Action<PodTask, TaskResult> OnKeyFinished(KeysStep step, int total, RunContext run, object gate, Func<int> countFinished) =>
+        (task, result) =>
         {
             lock (gate)
             {
-                finished++;
+                var finished = countFinished();
                 run.Results.Record(task.Key!.Index, result, task.Id.Attempt);
                 run.Events.On(new TaskFinished(task.Id, result, finished, total));
                 if (step.FailFast && result.Status is KeyStatus.Failure or KeyStatus.Error && !run.FailFastStopped)
@@ -133,9 +207,18 @@ public sealed partial class TestJobEngine
                     run.Events.On(new LogEvent(LogLevel.Warn, $"fail-fast: key {Printable.Escape(task.Key.Key)} failed; no new key starts, running keys finish"));
                 }
             }
-        }
+        };
 
-        await Task.WhenAll(pods.Select(pod => RunPodAsync(step, pod, OnFinished, run))).ConfigureAwait(false);
+    /// <summary>
+    /// Runs <paramref name="pods"/> all at once; each key's result is recorded under its identity,
+    /// as its next attempt. With fail-fast, the first failure stops keys from starting. False when
+    /// none of its keys got a result (its pods broke): the caller must not try the same keys forever.
+    /// </summary>
+    private async Task<bool> RunPodsAsync(KeysStep step, IReadOnlyList<PlannedPod> pods, RunContext run)
+    {
+        var finished = 0;
+        var onFinished = OnKeyFinished(step, pods.Sum(p => p.Keys.Count), run, new object(), () => ++finished);
+        await Task.WhenAll(pods.Select(pod => RunPodAsync(step, pod, onFinished, run))).ConfigureAwait(false);
         return finished > 0;
     }
 

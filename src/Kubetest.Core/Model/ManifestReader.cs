@@ -246,11 +246,12 @@ internal sealed partial class ManifestReader(NodeReader r)
         var scheduler = new Scheduler(0, 0, 0);
         if (r.Object(o, "scheduler", path) is JsonObject s)
         {
-            r.OnlyKnown(s, schedulerPath, "maxPodNum", "maxContainersPerPod", "maxConcurrentNumPerPod");
+            r.OnlyKnown(s, schedulerPath, "maxPodNum", "maxContainersPerPod", "maxConcurrentNumPerPod", "mode");
             scheduler = new Scheduler(
                 (int)(r.Integer(s, "maxPodNum", schedulerPath, 0, MaxSchedulerLimit) ?? 0),
                 (int)(r.Integer(s, "maxContainersPerPod", schedulerPath, 0, MaxSchedulerLimit) ?? 0),
-                (int)(r.Integer(s, "maxConcurrentNumPerPod", schedulerPath, 0, MaxSchedulerLimit) ?? 0));
+                (int)(r.Integer(s, "maxConcurrentNumPerPod", schedulerPath, 0, MaxSchedulerLimit) ?? 0),
+                Mode(s, schedulerPath));
         }
 
         return new Strategy
@@ -260,6 +261,21 @@ internal sealed partial class ManifestReader(NodeReader r)
             Reruns = Reruns(o, path),
             FailFast = r.Boolean(o, "failFast", path),
         };
+    }
+
+    /// <summary><c>scheduler.mode</c>: <c>static</c> (the default) or <c>queue</c>.</summary>
+    private SchedulerMode Mode(JsonObject scheduler, string schedulerPath)
+    {
+        switch (r.String(scheduler, "mode", schedulerPath))
+        {
+            case null or "static":
+                return SchedulerMode.Static;
+            case "queue":
+                return SchedulerMode.Queue;
+            case var other:
+                r.Problem(NodeReader.Child(schedulerPath, "mode"), $"expected \"static\" or \"queue\", got \"{Printable.Escape(other)}\"");
+                return SchedulerMode.Static;
+        }
     }
 
     /// <summary><c>retest</c>: true (one rerun, as the original), false, or a number of reruns.</summary>

@@ -146,6 +146,7 @@ public static class ManifestSchema
                     ["maxPodNum"] = limit.DeepClone(),
                     ["maxContainersPerPod"] = limit.DeepClone(),
                     ["maxConcurrentNumPerPod"] = limit.DeepClone(),
+                    ["mode"] = new JsonObject { ["enum"] = new JsonArray("static", "queue") },
                 }),
                 ["retest"] = new JsonObject
                 {

@@ -48,5 +48,19 @@ public sealed record StrategyKeySource(IReadOnlyList<string>? Static, DynamicKey
 
 public sealed record DynamicKeySource(TestJobTemplate Template, string Delimiter, string? Filter, int? TtlSecondsAfterFinished);
 
-/// <summary>Zero means "not set" for every field, as in the original.</summary>
-public sealed record Scheduler(int MaxPodNum, int MaxContainersPerPod, int MaxConcurrentNumPerPod);
+/// <summary>
+/// Zero means "not set" for every limit, as in the original. <paramref name="Mode"/> is kubetest's own
+/// <c>scheduler.mode</c>: keys bound to pods when planned (<c>static</c>, the original's way) or taken
+/// from one shared queue by worker containers (<c>queue</c>).
+/// </summary>
+public sealed record Scheduler(int MaxPodNum, int MaxContainersPerPod, int MaxConcurrentNumPerPod, SchedulerMode Mode = SchedulerMode.Static);
+
+/// <summary><c>strategy.scheduler.mode</c>.</summary>
+public enum SchedulerMode
+{
+    /// <summary>Each key gets a container of its own in a pod chosen when the run is planned.</summary>
+    Static,
+
+    /// <summary>Each pod holds <c>maxConcurrentNumPerPod</c> worker containers; every free worker takes the next key of one queue for the whole run.</summary>
+    Queue,
+}

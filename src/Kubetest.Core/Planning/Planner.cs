@@ -144,7 +144,7 @@ public static class Planner
         return sorted.Count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
     }
 
-    private static int PodCount(int keyCount, Scheduler scheduler)
+    internal static int PodCount(int keyCount, Scheduler scheduler)
     {
         if (scheduler.MaxContainersPerPod > 0)
         {
@@ -154,6 +154,6 @@ public static class Planner
         return scheduler.MaxPodNum > 0 ? Math.Min(scheduler.MaxPodNum, keyCount) : 1;
     }
 
-    private static int Concurrency(int containers, int maxConcurrent) =>
+    internal static int Concurrency(int containers, int maxConcurrent) =>
         maxConcurrent > 0 ? Math.Min(maxConcurrent, containers) : containers;
 }

@@ -123,11 +123,40 @@ public sealed record KeysStep(
     /// <summary>After the first key that failed for good, no new key starts (<c>failFast</c>, <c>--fail-fast</c>).</summary>
     public bool FailFast { get; init; }
 
-    /// <summary>The step with its keys known and planned: each key's identity is fixed here for the rest of the run.</summary>
-    public KeysStep WithKeys(IReadOnlyList<string> keys) => this with { Keys = keys, Pods = Planner.Plan(keys, Scheduler, Durations) };
+    /// <summary>
+    /// In <c>queue</c> mode (<see cref="Model.Scheduler.Mode"/>), the shared queue and the worker containers
+    /// of each pod; <see cref="Pods"/> is then null. Null until the keys are known, and in <c>static</c> mode.
+    /// </summary>
+    public QueuePlan? Queue { get; init; }
 
-    /// <summary>The container that runs a key: <c>&lt;main&gt;&lt;pod&gt;-&lt;index&gt;</c>, also the key's export directory.</summary>
-    public string ContainerOf(PlannedKey key) => $"{Template.MainContainer.Container.Name}{key.PodIndex}-{key.ContainerIndex}";
+    /// <summary>Whether keys are taken from one shared queue by worker containers (<c>scheduler.mode: queue</c>).</summary>
+    public bool Queued => Scheduler.Mode == SchedulerMode.Queue;
+
+    /// <summary>The step with its keys known and planned: each key's identity is fixed here for the rest of the run.</summary>
+    public KeysStep WithKeys(IReadOnlyList<string> keys) => Queued
+        ? this with { Keys = keys, Queue = QueuePlan.Build(keys, Scheduler, Durations) }
+        : this with { Keys = keys, Pods = Planner.Plan(keys, Scheduler, Durations) };
+
+    /// <summary>
+    /// The container that runs a key: <c>&lt;main&gt;&lt;pod&gt;-&lt;index&gt;</c>, also the key's export directory
+    /// (in <c>queue</c> mode the worker that took it, with the key's own directory below it: <see cref="KeyDirectory"/>).
+    /// </summary>
+    public string ContainerOf(PlannedKey key) => WorkerName(key.PodIndex, key.ContainerIndex);
+
+    /// <summary>The container <c>&lt;main&gt;&lt;pod&gt;-&lt;index&gt;</c>.</summary>
+    public string WorkerName(int podIndex, int index) => $"{Template.MainContainer.Container.Name}{podIndex}-{index}";
+
+    /// <summary>
+    /// A key's own directory below its worker's in <c>queue</c> mode: its place in the run's keys and its name
+    /// made safe for a file name (characters other than letters, digits, <c>.</c>, <c>_</c>, <c>-</c> as <c>_</c>,
+    /// at most 60 of them), e.g. <c>3-test_foo.py</c>; unique thanks to the index.
+    /// </summary>
+    public static string KeyDirectory(PlannedKey key)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        var name = new string([.. key.Key.Take(60).Select(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-' ? c : '_')]);
+        return $"{key.Index}-{name}";
+    }
 }
 
 /// <summary>

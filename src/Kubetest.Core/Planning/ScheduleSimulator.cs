@@ -21,7 +21,7 @@ public sealed record SchedulePolicy(string Name, Func<SimulationCase, double> Ma
 /// key simply takes its <see cref="SimulationCase.Actual"/> seconds. The <c>static</c> policy runs the
 /// real <see cref="Planner.Plan"/> and then the engine's per-pod slots (<see cref="Planner.BusyTime"/>:
 /// a pod's <c>maxConcurrentNumPerPod</c> workers take its keys in order as soon as a slot is free, as
-/// <c>PodExecutor</c> does). Start-up costs are left out. Pure; a new policy is one more <see cref="SchedulePolicy"/>.
+/// <c>PodExecutor</c> does); the <c>queue</c> policy runs the mode's own queue and worker layout. Start-up costs are left out. Pure; a new policy is one more <see cref="SchedulePolicy"/>.
 /// </summary>
 public static class ScheduleSimulator
 {
@@ -32,21 +32,17 @@ public static class ScheduleSimulator
     public static readonly SchedulePolicy Original = new("original", OriginalMakespan);
 
     /// <summary>
-    /// A model of the planned <c>queue</c> mode (issue 9), not its code: every slot of every pod takes the
-    /// next key of one shared queue (longest-first when <see cref="SimulationCase.Known"/> is given). It
-    /// shows what the mode can reach; the mode's own code replaces it here once it exists.
+    /// <c>scheduler.mode: queue</c>, through its own code: <see cref="QueuePlan.Build"/> (the order: longest-first
+    /// when <see cref="SimulationCase.Known"/> is given, else manifest order; the worker containers per pod) and
+    /// <see cref="QueuePlan.Makespan"/>, whose free workers take keys from the same <see cref="KeyQueue"/> the engine's do.
     /// </summary>
-    public static readonly SchedulePolicy QueueModel = new("queue model", QueueModelMakespan);
+    public static readonly SchedulePolicy Queue = new("queue", QueueMakespan);
 
-    /// <summary>The makespan of <see cref="QueueModel"/>: one pod holding all slots, through <see cref="Planner.BusyTime"/>.</summary>
-    public static double QueueModelMakespan(SimulationCase run)
+    /// <summary>The makespan of <see cref="Queue"/>.</summary>
+    public static double QueueMakespan(SimulationCase run)
     {
         ArgumentNullException.ThrowIfNull(run);
-        var order = run.Known is null || run.Known.Count == 0
-            ? run.Keys
-            : run.Keys.OrderByDescending(Planner.Estimator(run.Known)).ToList();
-        var pod = new PlannedPod(0, order.Select((k, i) => new PlannedKey(k, i, 0, i)).ToList(), Slots(run.Keys, run.Scheduler));
-        return Planner.BusyTime(pod, Duration(run.Actual));
+        return QueuePlan.Build(run.Keys, run.Scheduler with { Mode = SchedulerMode.Queue }, run.Known).Makespan(Duration(run.Actual));
     }
 
     /// <summary>The longest pod of today's <c>static</c> plan when each key takes its true duration.</summary>

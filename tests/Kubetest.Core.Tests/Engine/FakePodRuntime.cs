@@ -3,7 +3,7 @@ using Kubetest.Runtime;
 
 namespace Kubetest.Core.Tests.Engine;
 
-/// <summary>What one exec is about, for the test's script: the pod, the container, the key as the container's env holds it ($ doubled), the argv, and which run of this key (or, without a key, of this container) it is.</summary>
+/// <summary>What one exec is about, for the test's script: the pod, the container, the key as the container's env holds it ($ doubled) or, on a queue mode worker, as the exec's env wrapper gives it, the argv, and which run of this key (or, without a key, of this container) it is.</summary>
 internal sealed record ExecContext(string Pod, string Container, string? Key, IReadOnlyList<string> Command, int Attempt);
 
 /// <summary>
@@ -126,7 +126,9 @@ internal sealed class FakePodRuntime(string keyEnv = "TASK_KEY") : IPodRuntime
     {
         lock (_gate)
         {
-            var key = env.GetValueOrDefault(keyEnv);
+            // A queue mode worker gets its key through the exec's environment: the value after the wrapper's name.
+            var wrapper = command.ToList().IndexOf("kubetest-key");
+            var key = wrapper >= 0 && wrapper + 1 < command.Count ? command[wrapper + 1] : env.GetValueOrDefault(keyEnv);
             var run = key is null ? $"container {container}" : $"key {key}";
             var attempt = _runs[run] = _runs.GetValueOrDefault(run) + 1;
             var exec = new ExecAction(pod, container, command, env, key, attempt);
@@ -199,6 +201,21 @@ internal sealed class FakePod : IPod
         if (_runtime.HoldExec(context) is { } hold)
         {
             await hold.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        if (command.Count > 0 && command[^2] == "kubetest-clear")
+        {
+            // A queue mode worker's artifact path cleared between keys: what is there goes.
+            lock (_gate)
+            {
+                var path = command[^1].TrimEnd('/');
+                foreach (var file in _files.Keys.Where(f => f.Container == container && (f.Path == path || f.Path.StartsWith(path + "/", StringComparison.Ordinal))).ToList())
+                {
+                    _files.Remove(file);
+                }
+            }
+
+            return 0;
         }
 
         var outcome = _runtime.OnExec(context);

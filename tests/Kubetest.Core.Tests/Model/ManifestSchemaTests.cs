@@ -62,6 +62,7 @@ public class ManifestSchemaTests
     [InlineData("64-key-timeout-not-a-duration.yaml")]
     [InlineData("66-failFast-not-a-boolean.yaml")]
     [InlineData("67-retest-negative.yaml")]
+    [InlineData("70-scheduler-mode-unknown.yaml")]
     public void The_shape_mistakes_of_the_invalid_corpus_fail_validation(string name)
     {
         var result = Evaluate(ManifestFiles.Read("Invalid", name), name);
@@ -88,6 +89,7 @@ public class ManifestSchemaTests
                       static: [a, b]
                   retest: {{retest}}
                   failFast: true
+                  scheduler: {mode: queue, maxPodNum: 2}
                 template:
                   spec:
                     containers:

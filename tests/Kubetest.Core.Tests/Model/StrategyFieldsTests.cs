@@ -54,6 +54,37 @@ public class StrategyFieldsTests
         Assert.Contains(loaded.Warnings, w => w.Path == "spec.mainStep.strategy.failfast");
     }
 
+    [Theory]
+    [InlineData("", SchedulerMode.Static)]
+    [InlineData("scheduler: {maxPodNum: 2}", SchedulerMode.Static)]
+    [InlineData("scheduler: {mode: static}", SchedulerMode.Static)]
+    [InlineData("scheduler: {mode: queue, maxPodNum: 2}", SchedulerMode.Queue)]
+    public void The_scheduler_mode_is_static_unless_it_says_queue(string field, SchedulerMode mode)
+    {
+        Assert.Equal(mode, Load(field).Scheduler.Mode);
+    }
+
+    [Theory]
+    [InlineData("Queue")]
+    [InlineData("dynamic")]
+    [InlineData("\"\"")]
+    public void An_unknown_scheduler_mode_is_one_problem_naming_the_field(string value)
+    {
+        var ex = Assert.Throws<ManifestException>(() => Load($"scheduler: {{mode: {value}}}"));
+
+        var problem = Assert.Single(ex.Problems);
+        Assert.Equal("spec.mainStep.strategy.scheduler.mode", problem.Path);
+        Assert.Contains("expected \"static\" or \"queue\"", problem.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_misspelt_scheduler_field_is_a_warning_naming_it()
+    {
+        var loaded = ManifestLoader.Load(Manifest("scheduler: {mdoe: queue}", ""), "keys.yaml", new Dictionary<string, string>());
+
+        Assert.Contains(loaded.Warnings, w => w.Path == "spec.mainStep.strategy.scheduler.mdoe");
+    }
+
     private static Strategy Load(string strategyField, string keyField = "") =>
         ManifestLoader.Load(Manifest(strategyField, keyField), "keys.yaml", new Dictionary<string, string>()).Job.Spec.MainStep.Strategy!;
 

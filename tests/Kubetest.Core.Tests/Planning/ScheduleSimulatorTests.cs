@@ -77,14 +77,27 @@ public class ScheduleSimulatorTests
     }
 
     [Fact]
-    public void Queue_model_shares_every_slot_of_every_pod()
+    public void Queue_mode_shares_every_worker_of_every_pod()
     {
         // TwoPods, in order on 2 shared slots: k1 [0,1], k2 [0,2], k3 [1,4], k4 [2,6], k5 [4,9] → 9.
-        Assert.Equal(9, ScheduleSimulator.QueueModelMakespan(TwoPods));
+        Assert.Equal(9, ScheduleSimulator.QueueMakespan(TwoPods));
 
         // Longest-first: k5 [0,5], k4 [0,4], k3 [4,7], k2 [5,7], k1 [7,8] → 8.
-        Assert.Equal(8, ScheduleSimulator.QueueModelMakespan(TwoPods with { Known = TwoPods.Actual }));
-        Assert.Equal(3, ScheduleSimulator.QueueModelMakespan(LongLast with { Known = LongLast.Actual }));
+        Assert.Equal(8, ScheduleSimulator.QueueMakespan(TwoPods with { Known = TwoPods.Actual }));
+        Assert.Equal(3, ScheduleSimulator.QueueMakespan(LongLast with { Known = LongLast.Actual }));
+    }
+
+    [Fact]
+    public void Queue_with_timings_replays_a_schedule_better_than_longest_first()
+    {
+        // 3, 3, 2, 2, 2 s on 2 workers: longest-first ends at 7 (3+2+2 beside 3+2), the best is 6 (3+3 beside 2+2+2).
+        var run = new SimulationCase(
+            ["a", "b", "c", "d", "e"],
+            new Scheduler(0, 0, 2),
+            new Dictionary<string, double> { ["a"] = 2, ["b"] = 3, ["c"] = 2, ["d"] = 3, ["e"] = 2 });
+
+        Assert.Equal(7, ScheduleSimulator.StaticMakespan(run with { Known = run.Actual }));
+        Assert.Equal(6, ScheduleSimulator.QueueMakespan(run with { Known = run.Actual }));
     }
 
     [Fact]
@@ -104,7 +117,7 @@ public class ScheduleSimulatorTests
         {
             var bound = ScheduleSimulator.LowerBound(run);
             var serial = run.Actual.Values.Sum();
-            foreach (var policy in new[] { ScheduleSimulator.Static, ScheduleSimulator.Original, ScheduleSimulator.QueueModel })
+            foreach (var policy in new[] { ScheduleSimulator.Static, ScheduleSimulator.Original, ScheduleSimulator.Queue })
             {
                 Assert.InRange(policy.Makespan(run), bound - 1e-9, serial + 1e-9);
             }

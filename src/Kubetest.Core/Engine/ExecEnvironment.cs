@@ -1,0 +1,28 @@
+namespace Kubetest.Engine;
+
+/// <summary>
+/// Commands for a <c>queue</c> mode worker container, which serves key after key: the key travels in
+/// each exec's environment, and the artifact paths are cleared between keys. Both are POSIX <c>sh</c>
+/// (the key's own command needs it already), so an image needs neither <c>env</c> nor anything else.
+/// </summary>
+internal static class ExecEnvironment
+{
+    /// <summary>argv[0] of the wrapper script, how it shows in <c>ps</c>.</summary>
+    public const string WrapperName = "kubetest-key";
+
+    /// <summary>
+    /// <paramref name="command"/> with <paramref name="variable"/> set to <paramref name="value"/> in its
+    /// environment. The value is a positional argument, never part of the script, so no character of a key
+    /// is read by the shell; the variable's name is a valid env name (checked when the manifest is read).
+    /// Keys are not secret: they are on the command line of the exec as they are in a static pod's spec.
+    /// </summary>
+    public static IReadOnlyList<string> Wrap(string variable, string value, IReadOnlyList<string> command) =>
+        ["sh", "-c", $"{variable}=$1; export {variable}; shift; exec \"$@\"", WrapperName, value, .. command];
+
+    /// <summary>
+    /// Removes <paramref name="path"/> (an artifact's path, absolute). When it
+    /// is a mount point only its contents can go, which is enough: the exit code is 0 when nothing is left.
+    /// </summary>
+    public static IReadOnlyList<string> Clear(string path) =>
+        ["sh", "-c", "rm -rf -- \"$1\" 2>/dev/null || [ -z \"$(ls -A -- \"$1\" 2>/dev/null)\" ]", "kubetest-clear", path];
+}
