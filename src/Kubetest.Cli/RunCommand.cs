@@ -59,7 +59,8 @@ public static class RunCommand
         // Before anything is read or run: a report that cannot be written fails now, not after the run.
         var reportPath = parseResult.GetValue(options.Output);
         var junitPath = parseResult.GetValue(options.JUnit);
-        OutputPaths.Check([("-o", reportPath), ("--junit", junitPath)]);
+        var htmlPath = parseResult.GetValue(options.Html);
+        OutputPaths.Check([("-o", reportPath), ("--junit", junitPath), ("--html", htmlPath)]);
 
         var file = parseResult.GetValue(options.File)!;
         var text = await ReadAsync(file, "manifest", InputLimits.MaxManifestChars, cancellationToken).ConfigureAwait(false);
@@ -185,7 +186,9 @@ public static class RunCommand
 
         // Gets the events the console gets, so after the engine masked the run's secrets in them.
         var junit = junitPath is null ? null : new JUnitCollector(TimeProvider.System);
-        var (result, leftBehind) = await ExecuteAsync(streams, job, runOptions, runtime, junit, cancellationToken).ConfigureAwait(false);
+        var timeline = htmlPath is null ? null : new TimelineCollector(TimeProvider.System);
+        IRunObserver[] collectors = [.. new IRunObserver?[] { junit, timeline }.OfType<IRunObserver>()];
+        var (result, leftBehind) = await ExecuteAsync(streams, job, runOptions, runtime, collectors, cancellationToken).ConfigureAwait(false);
         var json = result.Report.ToJson();
         await streams.Output.WriteLineAsync(json).ConfigureAwait(false);
         if (reportPath is not null)
@@ -198,6 +201,11 @@ public static class RunCommand
             var report = result.Report;
             var elapsed = (junit.FinishedAt ?? DateTimeOffset.UtcNow) - report.StartedAt;
             await WriteReportAsync("--junit", junitPath, JUnitReport.Write(report, job.Metadata.Name ?? "testjob", elapsed, junit)).ConfigureAwait(false);
+        }
+
+        if (htmlPath is not null && timeline is not null)
+        {
+            await WriteReportAsync("--html", htmlPath, HtmlReport.Write(result.Report, job.Metadata.Name ?? "testjob", timeline)).ConfigureAwait(false);
         }
 
         return result.Interrupted ? ExitCodes.Interrupted
@@ -247,7 +255,7 @@ public static class RunCommand
     /// Runs the job and cleans up. Cleanup never throws: what could not be removed becomes one
     /// warning, and <c>LeftBehind</c> makes the exit code 1, but the report is always returned.
     /// </summary>
-    private static async Task<(RunResult Result, bool LeftBehind)> ExecuteAsync(Streams streams, TestJob job, RunOptions runOptions, RuntimeChoice choice, IRunObserver? collector, CancellationToken cancellationToken)
+    private static async Task<(RunResult Result, bool LeftBehind)> ExecuteAsync(Streams streams, TestJob job, RunOptions runOptions, RuntimeChoice choice, IReadOnlyList<IRunObserver> collectors, CancellationToken cancellationToken)
     {
         var owner = RunOwner.Current();
         var stale = RunWorkspace.RemoveStale(Path.GetTempPath());
@@ -268,7 +276,7 @@ public static class RunCommand
             var leftBehind = false;
             try
             {
-                var engine = new TestJobEngine(runtime, collector is null ? console : new Observers(console, collector), workspace, TimeProvider.System, secrets);
+                var engine = new TestJobEngine(runtime, collectors.Count == 0 ? console : new Observers([console, .. collectors]), workspace, TimeProvider.System, secrets);
                 result = await engine.RunAsync(job, runOptions, cancellationToken).ConfigureAwait(false);
             }
             finally

@@ -61,14 +61,16 @@ internal sealed class PodExecutor(IPodRuntime runtime, IRunObserver observer, Ar
 
             queue.Writer.Complete();
             var main = template.MainContainer.Container;
-            var workers = Enumerable.Range(0, Math.Max(1, maxConcurrent)).Select(async _ =>
+            var workers = Enumerable.Range(0, Math.Max(1, maxConcurrent)).Select(async slot =>
             {
-                while (queue.Reader.TryRead(out var task))
+                while (queue.Reader.TryRead(out var queued))
                 {
-                    if (mayStart is not null && !mayStart(task))
+                    if (mayStart is not null && !mayStart(queued))
                     {
                         continue;
                     }
+
+                    var task = queued with { Id = queued.Id with { Slot = slot } };
 
                     var result = await ExecAsync(pod, task, main, cancellationToken).ConfigureAwait(false);
                     await CollectAsync(pod, template, main.Name, task.Container, task.Container, cancellationToken).ConfigureAwait(false);
