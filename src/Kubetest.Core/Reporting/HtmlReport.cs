@@ -139,7 +139,7 @@ public static partial class HtmlReport
                 var state = states.GetValueOrDefault(run.Key, KeyState.Unknown);
                 var start = Start(report, run);
                 var outcome = Outcome(run);
-                var hover = $"{Clean(run.Key)}\n{Describe(run)}\nduration {Seconds(run.Elapsed.TotalSeconds)}\n{ExitCode(run)}\nattempt {run.Attempt} · {Clean(run.Pod)} slot {run.Slot} · {Seconds(start)} to {Seconds(start + run.Elapsed.TotalSeconds)}";
+                var hover = $"{Clean(run.Key)}\n{Describe(run)}\nduration {Seconds(run.Elapsed.TotalSeconds)} · {ExitCode(run)}\nrun {run.Attempt} · {Clean(run.Pod)} slot {run.Slot} · {Seconds(start)} to {Seconds(start + run.Elapsed.TotalSeconds)}";
                 html.Append(CultureInfo.InvariantCulture, $"<a class=\"bar {outcome}{(state == KeyState.Flaky ? " flaky" : "")}\" href=\"#{rowIds.GetValueOrDefault(run.Key, "")}\" data-key=\"{Text(run.Key)}\" data-state=\"{StateName(state)}\" data-attempt=\"{run.Attempt}\" style=\"left:{Percent(start / span)};width:{Percent(run.Elapsed.TotalSeconds / span)}\" title=\"{Text(hover)}\"></a>");
             }
 
