@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Kubetest.Cli.Progress;
 using Kubetest.DryRun;
 using Kubetest.Engine;
 using Kubetest.Model;
@@ -19,7 +20,8 @@ public static class RunCommand
     /// <summary>Largest <c>--list</c> or <c>--timings</c> file: millions of keys.</summary>
     private const int MaxSideFileBytes = 64 * 1024 * 1024;
 
-    public sealed record Streams(TextWriter Output, TextWriter Error);
+    /// <summary>Where the run prints; <paramref name="Interactive"/>: stderr is an interactive terminal that may show the live view (see <see cref="TerminalMode"/>).</summary>
+    public sealed record Streams(TextWriter Output, TextWriter Error, bool Interactive = false);
 
     public static async Task<int> HandleAsync(Streams streams, CliOptions options, ParseResult parseResult, CancellationToken cancellationToken)
     {
@@ -263,7 +265,8 @@ public static class RunCommand
         (RunResult Result, bool LeftBehind) outcome;
         try
         {
-            var console = new TextReporter(streams.Error, runOptions.LogLevel, runOptions.Live, workspace.Root);
+            var (console, _, view) = ConsoleOutput.Create(streams.Error, streams.Interactive ? ConsoleOutput.Terminal(streams.Error) : null, runOptions, workspace.Root, TimeProvider.System);
+            await using var live = view;
             foreach (var (path, error) in stale)
             {
                 console.On(error is null
