@@ -137,6 +137,22 @@ public sealed class LiveProgressTests : IDisposable
         Assert.Equal((1, 0), (state.Snapshot().Done, state.Snapshot().Failed));
     }
 
+    [Fact]
+    public void A_key_whose_pod_could_not_start_counts_as_done_and_failed()
+    {
+        var state = new ProgressState(new ManualClock(T0));
+        state.On(new KeysFound(3, false));
+        state.On(new TaskFinished(new TaskId(Step(durations: null), "a", 1, "", "main0-0"), new TaskResult(KeyStatus.Error, null, TimeSpan.Zero, "pod could not start"), 1, 3));
+        Assert.Equal((3, 1, 1, 0), (state.Snapshot().Total, state.Snapshot().Done, state.Snapshot().Failed, state.Snapshot().RunningCount));
+    }
+
+    [Theory]
+    [InlineData(42, "42s")]
+    [InlineData(125, "2m 05s")]
+    [InlineData(26 * 3600 + 7 * 60, "26h 07m")]
+    public void Durations_read_as_seconds_minutes_or_hours(int seconds, string expected) =>
+        Assert.Equal(expected, LiveView.Duration(TimeSpan.FromSeconds(seconds)));
+
     public void Dispose() => Directory.Delete(_spool, recursive: true);
 
     private static RunOptions Options() => new() { LogLevel = LogLevel.Info };

@@ -60,6 +60,28 @@ public sealed class HtmlReportPageTests(Browser browser) : IClassFixture<Browser
     }
 
     [Fact]
+    public async Task A_key_whose_pod_could_not_start_has_no_bar_and_its_row_says_why()
+    {
+        var clock = new ManualClock(T0);
+        var timeline = new TimelineCollector(clock);
+        var step = Step(pods: 1, slotsPerPod: 1);
+        Run(timeline, clock, step, "fine", "p-a", 0, from: 0, to: 2, new TaskResult(KeyStatus.Success, 0, TimeSpan.FromSeconds(2)));
+        timeline.On(new TaskFinished(new TaskId(step, "orphan", 1, "", "main1-0"), new TaskResult(KeyStatus.Error, null, TimeSpan.Zero, "pod e2e-… could not start: <no image>"), 2, 2));
+        var report = Report.Build(T0, TimeSpan.FromSeconds(3), [
+            new ReportDetail("fine", KeyStatus.Success, 2, 1, 2),
+            new ReportDetail("orphan", KeyStatus.Error, 0, 1, 0),
+        ], new Dictionary<string, string>(), stepsFailed: false);
+        timeline.On(new RunFinished(report));
+
+        await using var page = await browser.OpenAsync(Save(HtmlReport.Write(report, "broken pod", timeline)));
+
+        Assert.Equal(["fine"], await page.BarKeysAsync());
+        Assert.Equal(["p-a · slot 0"], await page.Page.Locator(".lane:not(.axis) .label").AllTextContentsAsync());
+        Assert.Equal("error", await page.Row("orphan").Locator("td.status").TextContentAsync());
+        Assert.Equal("run 1: pod e2e-… could not start: <no image>", await page.Row("orphan").Locator("summary").TextContentAsync());
+    }
+
+    [Fact]
     public void The_file_stays_bounded_whatever_the_keys_print_each_run_keeping_only_its_last_lines()
     {
         var clock = new ManualClock(T0);

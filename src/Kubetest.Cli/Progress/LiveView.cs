@@ -87,8 +87,8 @@ internal sealed class LiveView : IRunObserver, IAsyncDisposable
     }
 
     internal static string Duration(TimeSpan t) => t.TotalHours >= 1
-        ? t.ToString(@"h\h\ mm\m", CultureInfo.InvariantCulture)
-        : t.TotalMinutes >= 1 ? t.ToString(@"m\m\ ss\s", CultureInfo.InvariantCulture) : $"{(int)t.TotalSeconds}s";
+        ? string.Create(CultureInfo.InvariantCulture, $"{(int)t.TotalHours}h {t.Minutes:D2}m")
+        : t.TotalMinutes >= 1 ? string.Create(CultureInfo.InvariantCulture, $"{t.Minutes}m {t.Seconds:D2}s") : string.Create(CultureInfo.InvariantCulture, $"{(int)t.TotalSeconds}s");
 
     /// <summary>Passes complete lines to the console as text; a partial line waits for its end.</summary>
     private sealed class LineWriter(IAnsiConsole console) : TextWriter

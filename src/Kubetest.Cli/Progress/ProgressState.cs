@@ -44,10 +44,15 @@ internal sealed class ProgressState(TimeProvider time) : IRunObserver
                     }
 
                     break;
-                case TaskFinished { Task.Step: KeysStep, Total: > 0 } finished when _running.Remove(finished.Task, out var ran):
-                    _latest[ran.Key] = finished.Result.Status;
-                    _finishedSeconds += finished.Result.Elapsed.TotalSeconds;
-                    _finishedRuns++;
+                case TaskFinished { Task.Step: KeysStep, Total: > 0 } finished:
+                    // A key whose pod could not start ends without having started: done all the same.
+                    _latest[finished.Task.Name] = finished.Result.Status;
+                    if (_running.Remove(finished.Task))
+                    {
+                        _finishedSeconds += finished.Result.Elapsed.TotalSeconds;
+                        _finishedRuns++;
+                    }
+
                     break;
             }
         }

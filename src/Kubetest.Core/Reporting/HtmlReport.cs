@@ -28,10 +28,12 @@ public static partial class HtmlReport
         ArgumentNullException.ThrowIfNull(report);
         ArgumentNullException.ThrowIfNull(title);
         ArgumentNullException.ThrowIfNull(timeline);
-        var runs = timeline.Runs();
+        var all = timeline.Runs();
+        var started = all.Where(r => r.Started).Select(r => r.Key).ToHashSet(StringComparer.Ordinal);
         var states = report.Details
             .GroupBy(d => d.Name, StringComparer.Ordinal)
-            .ToDictionary(g => g.Key, g => StateOf(g.First(), runs.Any(r => r.Key == g.Key)), StringComparer.Ordinal);
+            .ToDictionary(g => g.Key, g => StateOf(g.First(), started.Contains(g.Key)), StringComparer.Ordinal);
+        var runs = all.Where(r => r.Started).ToList();
         var rows = report.Details.Select((d, i) => (Detail: d, Id: $"k{i}")).ToList();
         var rowIds = rows.GroupBy(r => r.Detail.Name, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First().Id, StringComparer.Ordinal);
 
@@ -41,10 +43,10 @@ public static partial class HtmlReport
         html.Append(CultureInfo.InvariantCulture, $"<title>kubetest: {Text(title)}</title>\n<style>{Css}</style>\n</head>\n<body>\n");
         html.Append(CultureInfo.InvariantCulture, $"<h1>kubetest: {Text(title)} <span class=\"status {(report.Succeeded ? "passed" : "failed")}\">{Text(report.Status)}</span></h1>\n");
         html.Append(CultureInfo.InvariantCulture, $"<p class=\"started\">started {Text(report.StartedAt.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture))} UTC, run time {Seconds(RunSeconds(report, timeline, runs))}</p>\n");
-        Totals(html, report, timeline, runs);
+        Totals(html, report, timeline, runs, states);
         Filters(html);
         Timeline(html, report, timeline, runs, states, rowIds);
-        Table(html, rows, runs, states);
+        Table(html, rows, all, states);
         html.Append(CultureInfo.InvariantCulture, $"<script>{Script}</script>\n</body>\n</html>\n");
         return html.ToString();
     }
@@ -72,9 +74,9 @@ public static partial class HtmlReport
 
     private static double End(Report report, TimelineRun run) => Start(report, run) + Math.Max(0, run.Elapsed.TotalSeconds);
 
-    private static void Totals(StringBuilder html, Report report, TimelineCollector timeline, IReadOnlyList<TimelineRun> runs)
+    private static void Totals(StringBuilder html, Report report, TimelineCollector timeline, IReadOnlyList<TimelineRun> runs, Dictionary<string, KeyState> states)
     {
-        var skipped = report.Details.Count(d => d.Status == KeyStatus.Unknown && d.Attempts == 0 && runs.All(r => r.Key != d.Name));
+        var skipped = report.Details.Count(d => states[d.Name] == KeyState.Skipped);
         html.Append("<section class=\"totals\">\n<dl>\n");
         Term(html, "keys", report.TotalNum.ToString(CultureInfo.InvariantCulture));
         Term(html, "passed", report.SuccessNum.ToString(CultureInfo.InvariantCulture));
@@ -215,9 +217,18 @@ public static partial class HtmlReport
 
     private static string Percent(double fraction) => (Math.Clamp(fraction, 0, 1) * 100).ToString("0.###", CultureInfo.InvariantCulture) + "%";
 
-    private static string Seconds(double seconds) => seconds < 60
-        ? seconds.ToString("0.###", CultureInfo.InvariantCulture) + " s"
-        : TimeSpan.FromSeconds(Math.Round(seconds, 1)).ToString(seconds < 3600 ? @"m\m\ s\.f\s" : @"h\h\ m\m\ s\s", CultureInfo.InvariantCulture);
+    private static string Seconds(double seconds)
+    {
+        if (seconds < 60)
+        {
+            return seconds.ToString("0.###", CultureInfo.InvariantCulture) + " s";
+        }
+
+        var t = TimeSpan.FromSeconds(Math.Round(seconds));
+        return t.TotalHours >= 1
+            ? string.Create(CultureInfo.InvariantCulture, $"{(int)t.TotalHours}h {t.Minutes}m {t.Seconds}s")
+            : string.Create(CultureInfo.InvariantCulture, $"{t.Minutes}m {t.Seconds}s");
+    }
 
     /// <summary>Text as it can stand in HTML: colour sequences gone, control characters as <c>\uXXXX</c>.</summary>
     private static string Clean(string text) => JUnitReport.Clean(text);

@@ -5,9 +5,10 @@ namespace Kubetest.Reporting;
 /// <summary>
 /// One run of a key on the timeline: where it ran (pod and the pod's slot), when it started, how
 /// long it took and how it ended (<see cref="Result"/> null: the run ended while it was running),
-/// and the tail of its output.
+/// and the tail of its output. <see cref="Started"/> is false for a key that got its result without
+/// starting (its pod could not start): it has no place on the timeline.
 /// </summary>
-public sealed record TimelineRun(string Key, int Attempt, string Pod, int Slot, DateTimeOffset Start, TimeSpan Elapsed, TaskResult? Result, string OutputTail, bool OutputTruncated);
+public sealed record TimelineRun(string Key, int Attempt, string Pod, int Slot, DateTimeOffset Start, TimeSpan Elapsed, TaskResult? Result, string OutputTail, bool OutputTruncated, bool Started = true);
 
 /// <summary>
 /// Records, per run of each key of the main step, its pod, slot, start time (by the
@@ -46,8 +47,16 @@ public sealed class TimelineCollector(TimeProvider time) : IRunObserver
                 case TaskOutput output when _running.TryGetValue(output.Task, out var running):
                     running.Tail.Add(output.Line);
                     break;
-                case TaskFinished finished when KeyTasks.IsKeyResult(finished) && _running.Remove(finished.Task, out var ran):
-                    _runs.Add(Run(finished.Task, ran.Key, ran.Start, finished.Result.Elapsed, finished.Result, ran.Tail));
+                case TaskFinished finished when KeyTasks.IsKeyResult(finished):
+                    if (_running.Remove(finished.Task, out var ran))
+                    {
+                        _runs.Add(Run(finished.Task, ran.Key, ran.Start, finished.Result.Elapsed, finished.Result, ran.Tail));
+                    }
+                    else if (KeyTasks.KeyOf(finished.Task, finished.Task.Name) is { } notStarted)
+                    {
+                        _runs.Add(new TimelineRun(notStarted, finished.Task.Attempt, finished.Task.Pod, finished.Task.Slot, time.GetUtcNow(), TimeSpan.Zero, finished.Result, "", false, Started: false));
+                    }
+
                     break;
                 case RunFinished:
                     var now = time.GetUtcNow();
