@@ -133,6 +133,8 @@ public sealed class HtmlReportCliTests(Browser browser) : IClassFixture<Browser>
         Assert.Contains("unknown", await page.Bar("slow").GetAttributeAsync("class"), StringComparison.Ordinal);
         Assert.StartsWith("slow\nno result: the run ended while it was running\n", await page.Bar("slow").GetAttributeAsync("title"), StringComparison.Ordinal);
         Assert.Equal("unknown", await page.Row("slow").Locator("td.status").TextContentAsync());
+        Assert.Equal("none", await page.Row("slow").EvaluateAsync<string>("r => getComputedStyle(r).backgroundImage"));
+        Assert.NotEqual("rgb(255, 255, 255)", await page.Row("slow").Locator("td.status").EvaluateAsync<string>("c => getComputedStyle(c).color"));
         Assert.Contains("slow-started", await page.Row("slow").Locator("pre").TextContentAsync(), StringComparison.Ordinal);
     }
 

@@ -7,8 +7,8 @@ public static partial class HtmlReport
         :root { --success: #2da44e; --failure: #cf222e; --timeout: #8250df; --flaky: #d4a72c; --error: #57606a; --unknown: #afb8c1; }
         body { font: 14px/1.4 system-ui, sans-serif; margin: 1.5em; color: #1f2328; }
         h1 { font-size: 1.4em; } h2 { font-size: 1.15em; margin-top: 1.5em; }
-        .status { padding: 0 .4em; border-radius: 4px; color: #fff; }
-        .status.passed { background: var(--success); } .status.failed { background: var(--failure); }
+        h1 .status { padding: 0 .4em; border-radius: 4px; color: #fff; }
+        h1 .status.passed { background: var(--success); } h1 .status.failed { background: var(--failure); }
         .started { color: #57606a; }
         .totals dl { display: flex; flex-wrap: wrap; gap: .5em; margin: 0; }
         .total { border: 1px solid #d0d7de; border-radius: 6px; padding: .3em .8em; min-width: 5em; }
@@ -23,11 +23,11 @@ public static partial class HtmlReport
         .tick { position: absolute; top: 0; font-size: 11px; line-height: 22px; border-left: 1px solid #d0d7de; padding-left: 2px; white-space: nowrap; }
         .bar { position: absolute; top: 3px; height: 16px; min-width: 2px; border-radius: 2px; box-sizing: border-box; border: 1px solid rgba(0,0,0,.15); }
         .bar:hover { outline: 2px solid #0969da; z-index: 1; }
-        .success, .swatch.success { background: var(--success); }
-        .failure, .swatch.failure { background: var(--failure); }
-        .timeout, .swatch.timeout { background: var(--timeout); }
-        .error, .swatch.error { background: var(--error); }
-        .unknown, .swatch.unknown { background: repeating-linear-gradient(45deg, var(--unknown), var(--unknown) 4px, #fff 4px, #fff 6px); }
+        .bar.success, .swatch.success { background: var(--success); }
+        .bar.failure, .swatch.failure { background: var(--failure); }
+        .bar.timeout, .swatch.timeout { background: var(--timeout); }
+        .bar.error, .swatch.error { background: var(--error); }
+        .bar.unknown, .swatch.unknown { background: repeating-linear-gradient(45deg, var(--unknown), var(--unknown) 4px, #fff 4px, #fff 6px); }
         .bar.flaky, .swatch.flaky { background: var(--flaky); }
         .swatch { display: inline-block; width: 1em; height: .8em; margin: 0 .3em 0 1em; vertical-align: middle; border-radius: 2px; }
         .legend { color: #57606a; font-size: .9em; }
