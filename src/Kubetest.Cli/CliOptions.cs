@@ -35,6 +35,11 @@ public sealed class CliOptions
         Description = "also write the run as JUnit XML to this path, for CI systems: one testcase per key, failures with their output tail, flaky keys as flakyFailure",
     };
 
+    public Option<string?> Html { get; } = new("--html")
+    {
+        Description = "also write the run as one self-contained HTML page to this path: a timeline of the keys over the pods' slots, totals, the makespan against its lower bound, filters for failed and flaky keys, each key's output tail",
+    };
+
     public Option<string> Runtime { get; } = new("--runtime")
     {
         Description = "where pods run: kubernetes (the cluster of the kubeconfig), or local (processes on this machine, sandboxed with bwrap when available)",
@@ -112,7 +117,7 @@ public sealed class CliOptions
         });
         return new RootCommand("Runs a TestJob: splits a long task into keys and runs them in parallel across pods. 'kubetest gc --help': deleting what killed runs left behind. 'kubetest schema': the manifest's JSON Schema.")
         {
-            File, Namespace, Context, InCluster, Config, List, LogLevel, DryRun, Template, Output, JUnit, Runtime, PendingTimeout, MaxRunTime, Timings, KeyTimeout, FailFast, RerunFailed, Live, AllowEmpty, SecretsDir, GitHubApiUrl,
+            File, Namespace, Context, InCluster, Config, List, LogLevel, DryRun, Template, Output, JUnit, Html, Runtime, PendingTimeout, MaxRunTime, Timings, KeyTimeout, FailFast, RerunFailed, Live, AllowEmpty, SecretsDir, GitHubApiUrl,
         };
     }
 

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Runtime.InteropServices;
+using Kubetest.Cli.Progress;
 
 namespace Kubetest.Cli;
 
@@ -13,11 +14,19 @@ public static class Program
         using var stop = new CancellationTokenSource();
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, context => Stop(context, stop));
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context => Stop(context, stop));
-        return await RunAsync(args, Console.Out, Console.Error, stop.Token).ConfigureAwait(false);
+        var interactive = TerminalMode.Interactive(Environment.GetEnvironmentVariable, !Console.IsOutputRedirected, !Console.IsErrorRedirected);
+        return await RunAsync(args, Console.Out, Console.Error, interactive, stop.Token).ConfigureAwait(false);
     }
 
-    /// <summary>The whole CLI with its writers injected, so tests read what it prints.</summary>
-    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken)
+    /// <summary>The whole CLI with its writers injected, so tests read what it prints (the plain lines, never the live view).</summary>
+    public static Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken) =>
+        RunAsync(args, output, error, interactive: false, cancellationToken);
+
+    /// <summary>
+    /// The whole CLI; <paramref name="interactive"/>: <paramref name="error"/> is an interactive terminal,
+    /// where a run shows the live progress view below its lines.
+    /// </summary>
+    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, bool interactive, CancellationToken cancellationToken)
     {
         if (args is [SchemaCommand, .. var rest])
         {
@@ -25,7 +34,7 @@ public static class Program
         }
 
         var options = new CliOptions();
-        var streams = new RunCommand.Streams(output, error);
+        var streams = new RunCommand.Streams(output, error, interactive);
         Command root;
         var usage = "kubetest --help";
 

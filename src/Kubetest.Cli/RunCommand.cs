@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Kubetest.Cli.Progress;
 using Kubetest.DryRun;
 using Kubetest.Engine;
 using Kubetest.Model;
@@ -19,7 +20,8 @@ public static class RunCommand
     /// <summary>Largest <c>--list</c> or <c>--timings</c> file: millions of keys.</summary>
     private const int MaxSideFileBytes = 64 * 1024 * 1024;
 
-    public sealed record Streams(TextWriter Output, TextWriter Error);
+    /// <summary>Where the run prints; <paramref name="Interactive"/>: stderr is an interactive terminal that may show the live view (see <see cref="TerminalMode"/>).</summary>
+    public sealed record Streams(TextWriter Output, TextWriter Error, bool Interactive = false);
 
     public static async Task<int> HandleAsync(Streams streams, CliOptions options, ParseResult parseResult, CancellationToken cancellationToken)
     {
@@ -59,7 +61,8 @@ public static class RunCommand
         // Before anything is read or run: a report that cannot be written fails now, not after the run.
         var reportPath = parseResult.GetValue(options.Output);
         var junitPath = parseResult.GetValue(options.JUnit);
-        OutputPaths.Check([("-o", reportPath), ("--junit", junitPath)]);
+        var htmlPath = parseResult.GetValue(options.Html);
+        OutputPaths.Check([("-o", reportPath), ("--junit", junitPath), ("--html", htmlPath)]);
 
         var file = parseResult.GetValue(options.File)!;
         var text = await ReadAsync(file, "manifest", InputLimits.MaxManifestChars, cancellationToken).ConfigureAwait(false);
@@ -185,7 +188,9 @@ public static class RunCommand
 
         // Gets the events the console gets, so after the engine masked the run's secrets in them.
         var junit = junitPath is null ? null : new JUnitCollector(TimeProvider.System);
-        var (result, leftBehind) = await ExecuteAsync(streams, job, runOptions, runtime, junit, cancellationToken).ConfigureAwait(false);
+        var timeline = htmlPath is null ? null : new TimelineCollector(TimeProvider.System);
+        IRunObserver[] collectors = [.. new IRunObserver?[] { junit, timeline }.OfType<IRunObserver>()];
+        var (result, leftBehind) = await ExecuteAsync(streams, job, runOptions, runtime, collectors, cancellationToken).ConfigureAwait(false);
         var json = result.Report.ToJson();
         await streams.Output.WriteLineAsync(json).ConfigureAwait(false);
         if (reportPath is not null)
@@ -198,6 +203,11 @@ public static class RunCommand
             var report = result.Report;
             var elapsed = (junit.FinishedAt ?? DateTimeOffset.UtcNow) - report.StartedAt;
             await WriteReportAsync("--junit", junitPath, JUnitReport.Write(report, job.Metadata.Name ?? "testjob", elapsed, junit)).ConfigureAwait(false);
+        }
+
+        if (htmlPath is not null && timeline is not null)
+        {
+            await WriteReportAsync("--html", htmlPath, HtmlReport.Write(result.Report, job.Metadata.Name ?? "testjob", timeline)).ConfigureAwait(false);
         }
 
         return result.Interrupted ? ExitCodes.Interrupted
@@ -247,7 +257,7 @@ public static class RunCommand
     /// Runs the job and cleans up. Cleanup never throws: what could not be removed becomes one
     /// warning, and <c>LeftBehind</c> makes the exit code 1, but the report is always returned.
     /// </summary>
-    private static async Task<(RunResult Result, bool LeftBehind)> ExecuteAsync(Streams streams, TestJob job, RunOptions runOptions, RuntimeChoice choice, IRunObserver? collector, CancellationToken cancellationToken)
+    private static async Task<(RunResult Result, bool LeftBehind)> ExecuteAsync(Streams streams, TestJob job, RunOptions runOptions, RuntimeChoice choice, IReadOnlyList<IRunObserver> collectors, CancellationToken cancellationToken)
     {
         var owner = RunOwner.Current();
         var stale = RunWorkspace.RemoveStale(Path.GetTempPath());
@@ -255,7 +265,8 @@ public static class RunCommand
         (RunResult Result, bool LeftBehind) outcome;
         try
         {
-            var console = new TextReporter(streams.Error, runOptions.LogLevel, runOptions.Live, workspace.Root);
+            var (console, _, view) = ConsoleOutput.Create(streams.Error, streams.Interactive ? ConsoleOutput.Terminal(streams.Error) : null, runOptions, workspace.Root, TimeProvider.System);
+            await using var live = view;
             foreach (var (path, error) in stale)
             {
                 console.On(error is null
@@ -268,7 +279,7 @@ public static class RunCommand
             var leftBehind = false;
             try
             {
-                var engine = new TestJobEngine(runtime, collector is null ? console : new Observers(console, collector), workspace, TimeProvider.System, secrets);
+                var engine = new TestJobEngine(runtime, collectors.Count == 0 ? console : new Observers([console, .. collectors]), workspace, TimeProvider.System, secrets);
                 result = await engine.RunAsync(job, runOptions, cancellationToken).ConfigureAwait(false);
             }
             finally

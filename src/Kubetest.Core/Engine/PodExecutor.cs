@@ -102,8 +102,9 @@ internal sealed class PodExecutor(IPodRuntime runtime, IRunObserver observer, Ar
             var main = template.MainContainer.Container;
             var running = Enumerable.Range(0, Math.Max(1, workers)).Select(async worker =>
             {
-                while (next(pod, worker) is { } task)
+                while (next(pod, worker) is { } queued)
                 {
+                    var task = queued with { Id = queued.Id with { Slot = worker } };
                     var result = await ExecAsync(pod, task, main, cancellationToken).ConfigureAwait(false);
                     if (task.OnWorker && task.Key is { } key)
                     {

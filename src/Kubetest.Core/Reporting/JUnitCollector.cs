@@ -1,6 +1,3 @@
-using Kubetest.Model;
-using Kubetest.Planning;
-
 namespace Kubetest.Reporting;
 
 /// <summary>
@@ -34,16 +31,16 @@ public sealed class JUnitCollector(TimeProvider time) : IRunObserver
         {
             switch (runEvent)
             {
-                case TaskStarted started when KeyOf(started.Task, started.Key) is { } key:
+                case TaskStarted started when KeyTasks.KeyOf(started.Task, started.Key) is { } key:
                     _running[started.Task] = (key, new OutputTail());
                     _started.Add(key);
                     break;
                 case TaskOutput output when _running.TryGetValue(output.Task, out var running):
                     running.Tail.Add(output.Line);
                     break;
-                case TaskFinished finished when IsKeyResult(finished):
+                case TaskFinished finished when KeyTasks.IsKeyResult(finished):
                     var tail = _running.Remove(finished.Task, out var ran) ? (ran.Tail.Truncated ? TruncatedMarker + "\n" : "") + ran.Tail : "";
-                    var name = ran.Key ?? KeyOf(finished.Task, finished.Task.Name)!;
+                    var name = ran.Key ?? KeyTasks.KeyOf(finished.Task, finished.Task.Name)!;
                     if (!_attempts.TryGetValue(name, out var attempts))
                     {
                         _attempts[name] = attempts = [];
@@ -75,20 +72,4 @@ public sealed class JUnitCollector(TimeProvider time) : IRunObserver
             return _started.Contains(key);
         }
     }
-
-    /// <summary>A strategy key (its TaskStarted names it) or the one run of a main step without strategy (its container is the report's key).</summary>
-    private static string? KeyOf(TaskId task, string? key) => task.Step switch
-    {
-        KeysStep when key is not null => key,
-        PodStep { Kind: StepKind.Main } => task.Container,
-        _ => null,
-    };
-
-    /// <summary>Key results carry the count of the step's keys; a finalizer's result (also of the keys step) does not.</summary>
-    private static bool IsKeyResult(TaskFinished finished) => finished.Task.Step switch
-    {
-        KeysStep => finished.Total > 0,
-        PodStep { Kind: StepKind.Main } => true,
-        _ => false,
-    };
 }

@@ -42,8 +42,12 @@ public sealed record ArtifactExported(string Name, string Path) : RunEvent;
 /// <summary>The run is over; the report is final.</summary>
 public sealed record RunFinished(Report Report) : RunEvent;
 
-/// <summary>Identifies one execution: the plan's step, the key (or container name) and the attempt (1, or 2 on retest).</summary>
-public sealed record TaskId(PlanStep Step, string Name, int Attempt, string Pod, string Container);
+/// <summary>
+/// Identifies one execution: the plan's step, the key (or container name) and the attempt (1, or 2 on retest),
+/// the pod and container it ran in, and <see cref="Slot"/>: which of the pod's concurrent runners ran it
+/// (0 to <c>maxConcurrentNumPerPod</c> - 1), so reporters can draw one lane per pod slot.
+/// </summary>
+public sealed record TaskId(PlanStep Step, string Name, int Attempt, string Pod, string Container, int Slot = 0);
 
 public enum KeyStatus
 {

@@ -1,0 +1,38 @@
+using Kubetest.Engine;
+using Kubetest.Reporting;
+using Spectre.Console;
+
+namespace Kubetest.Cli.Progress;
+
+/// <summary>The console of a run: the original's plain lines, and on an interactive terminal the live view below them.</summary>
+internal static class ConsoleOutput
+{
+    /// <summary>How often the live view is redrawn.</summary>
+    private static readonly TimeSpan Refresh = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>
+    /// Without <paramref name="terminal"/> (CI, not a terminal, <c>NO_COLOR</c>): exactly the
+    /// <see cref="TextReporter"/> on <paramref name="error"/> that prints the original's lines. With
+    /// one: the same reporter writing above a <see cref="LiveView"/> on that terminal; dispose the view
+    /// when the run is over, before anything else is printed.
+    /// </summary>
+    public static (IRunObserver Console, TextReporter Lines, LiveView? View) Create(TextWriter error, IAnsiConsole? terminal, RunOptions options, string spoolDirectory, TimeProvider time)
+    {
+        if (terminal is null)
+        {
+            var plain = new TextReporter(error, options.LogLevel, options.Live, spoolDirectory);
+            return (plain, plain, null);
+        }
+
+        var view = new LiveView(terminal, new ProgressState(time), Refresh);
+        var lines = new TextReporter(view.Lines, options.LogLevel, options.Live, spoolDirectory);
+        return (new Observers(lines, view), lines, view);
+    }
+
+    /// <summary>The terminal that stderr is, for the live view.</summary>
+    public static IAnsiConsole Terminal(TextWriter error) => AnsiConsole.Create(new AnsiConsoleSettings
+    {
+        Out = new AnsiConsoleOutput(error),
+        Interactive = InteractionSupport.Yes,
+    });
+}
