@@ -49,6 +49,13 @@ public interface IPod : IAsyncDisposable
     /// leads nowhere the container could not write itself.
     /// </summary>
     Task CopyToAsync(string container, string localPath, string containerPath, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// True when cancelling <see cref="ExecAsync"/> in <paramref name="container"/> is known to kill the
+    /// command and everything it started in the container (kubetest-agent does), so a key's time
+    /// limit needs no watchdog in the container.
+    /// </summary>
+    bool CancelKillsCommand(string container) => false;
 }
 
 /// <summary>
@@ -68,7 +75,15 @@ public sealed record PodRequest(
     V1PodSpec Spec,
     IReadOnlyList<string> HeldContainers,
     IReadOnlyList<ContainerFile> Files,
-    int? TtlSecondsAfterFinished);
+    int? TtlSecondsAfterFinished)
+{
+    /// <summary>
+    /// Held containers that declare <c>agent</c>: on Kubernetes they run kubetest-agent instead of a
+    /// wait loop and kubetest talks to it (<see cref="AgentPorts"/>); the local runtime runs their
+    /// commands directly.
+    /// </summary>
+    public IReadOnlyDictionary<string, Model.AgentSpec> Agents { get; init; } = new Dictionary<string, Model.AgentSpec>();
+}
 
 /// <summary>Place the local file or directory <paramref name="LocalPath"/> at <paramref name="ContainerPath"/> in <paramref name="Container"/>.</summary>
 public sealed record ContainerFile(string Container, string ContainerPath, string LocalPath, bool ReadOnly);
