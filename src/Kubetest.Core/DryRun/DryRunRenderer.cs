@@ -193,6 +193,12 @@ public static class DryRunRenderer
             Command(text, $"     finalizer {E(finalizer.Container.Name)}: ", finalizer.Container, "");
         }
 
+        // Commands and files of these containers go through their agent, not exec through the API server.
+        foreach (var agent in AgentPorts.Allocate(request))
+        {
+            text.Append(CultureInfo.InvariantCulture, $"     agent in {E(agent.Container)}: {E(string.Join(' ', agent.Command))} (kubetest connects to <pod IP>:{agent.Port})\n");
+        }
+
         Volumes(text, template, keys is null ? "after it runs" : "after each key");
         context.Objects
             .Append("---\n# ").Append(E(title)).Append('\n')
