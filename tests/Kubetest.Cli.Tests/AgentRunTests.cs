@@ -26,8 +26,8 @@ public sealed class AgentRunTests(Runtimes runtimes) : IClassFixture<Runtimes>
         Assert.DoesNotContain(run.StderrLines, l => l.StartsWith("[WARN]", StringComparison.Ordinal));
         var pod = PodOf("kubetest-agent-testjob-");
         var container = Assert.Single(pod.Spec.Containers);
-        Assert.Equal([Runtimes.AgentPath, "--port", "5000"], container.Command);
-        Assert.Null(container.Args);
+        Assert.Equal([Runtimes.AgentPath], container.Command);
+        Assert.Equal(["--port", "5000"], container.Args);
         Assert.StartsWith("-----BEGIN PUBLIC KEY-----", container.Env.Single(e => e.Name == "AGENT_PUBLIC_KEY_PEM").Value, StringComparison.Ordinal);
         Assert.DoesNotContain("PRIVATE", KubernetesJson.Serialize(pod), StringComparison.Ordinal);
         Assert.DoesNotContain(runtimes.Emulator.Execs, e => e.Pod == pod.Metadata.Name);
@@ -47,8 +47,10 @@ public sealed class AgentRunTests(Runtimes runtimes) : IClassFixture<Runtimes>
         var report = run.Report;
         Assert.Equal(2, report.GetProperty("successNum").GetInt32());
         Assert.Equal(1, report.GetProperty("failureNum").GetInt32());
-        Assert.Contains("[ERROR] b failed: exit code 3", run.StderrLines);
-        Assert.Contains("key-output a", run.StderrLines);
+        Assert.Equal(
+            [("a", "success"), ("b", "failure"), ("c", "success")],
+            report.GetProperty("details").EnumerateArray().Select(d => (d.GetProperty("name").GetString(), d.GetProperty("status").GetString())).Order());
+        Assert.Contains("key-output a prepared", run.StderrLines);
 
         var pod = PodOf("agents-");
         Assert.Equal(
@@ -58,16 +60,19 @@ public sealed class AgentRunTests(Runtimes runtimes) : IClassFixture<Runtimes>
         Assert.All(pod.Spec.Containers, c => Assert.Equal(["--port", c.Args[1], "--timeout", "10m"], c.Args));
         Assert.Single(pod.Spec.Containers.SelectMany(c => c.Env).Where(e => e.Name == "AGENT_PUBLIC_KEY_PEM").Select(e => e.Value).Distinct());
 
-        // Artifacts came out through the agents, were exported, and reached the postStep's agent as placed files.
+        // Artifacts came out through the agents and were exported; kubetest's files reached the keys' and the postStep's agents.
         foreach (var key in new[] { "a", "b", "c" })
         {
             var container = $"test0-{key[0] - 'a'}";
             Assert.Equal($"{key}\n", File.ReadAllText(Path.Combine(export, container, "result.txt")));
-            Assert.Contains($"post sees {container}/result.txt: {key}", run.StderrLines);
         }
 
+        Assert.True(run.StderrLines.Contains("post sees 3 key outputs and \"totalNum\": 3"), run.ToString());
+        Assert.DoesNotContain(runtimes.Emulator.Execs, e => e.Pod == PodOf("prep-").Metadata.Name);
+
         var post = PodOf("post-");
-        Assert.Equal([Runtimes.AgentPath, "--port", "5000"], post.Spec.Containers.Single().Command);
+        Assert.Equal([Runtimes.AgentPath], post.Spec.Containers.Single().Command);
+        Assert.Equal(["--port", "7000", "--timeout", "10m"], post.Spec.Containers.Single().Args);
         Assert.Null(post.Spec.InitContainers);
         Assert.DoesNotContain(runtimes.Emulator.Execs, e => e.Pod == pod.Metadata.Name || e.Pod == post.Metadata.Name);
         Assert.Empty(runtimes.LeftInCluster(RuntimeKind.Kubernetes));
@@ -126,12 +131,33 @@ public sealed class AgentRunTests(Runtimes runtimes) : IClassFixture<Runtimes>
         await AssertNoProcessCarriesAsync(mark);
     }
 
+    /// <summary>
+    /// A preStep makes an artifact that every key reads from an artifact volume; each key writes its
+    /// own artifact (b fails); a postStep reads the run's log and report from kubetest's volumes.
+    /// <paramref name="agent"/> goes into every container (empty: the exec path).
+    /// </summary>
     private static string AgentManifest(string agent, string export) => $$"""
         apiVersion: kubetest.io/v1
         kind: TestJob
         metadata:
           name: agents
         spec:
+          preSteps:
+            - name: prep
+              template:
+                metadata:
+                  generateName: prep-
+                spec:
+                  artifacts:
+                    - name: input
+                      container:
+                        name: prep
+                        path: /kubetest-prep/input.txt
+                  containers:
+                    - name: prep
+                      image: alpine
+                      command: ["sh", "-c", "mkdir -p /kubetest-prep && echo prepared > /kubetest-prep/input.txt"]
+        {{Indent(agent, 14)}}
           mainStep:
             strategy:
               key:
@@ -154,8 +180,15 @@ public sealed class AgentRunTests(Runtimes runtimes) : IClassFixture<Runtimes>
                     image: alpine
                     command: ["sh", "-c"]
                     args:
-                      - "mkdir -p /kubetest-out && echo $TASK_KEY > /kubetest-out/result.txt && echo key-output $TASK_KEY && [ $TASK_KEY != b ] || exit 3"
+                      - "mkdir -p /kubetest-out && echo $TASK_KEY > /kubetest-out/result.txt && echo key-output $TASK_KEY $(cat /kubetest-in/input.txt) && [ $TASK_KEY != b ] || exit 3"
+                    volumeMounts:
+                      - name: input
+                        mountPath: /kubetest-in/input.txt
         {{Indent(agent, 12)}}
+                volumes:
+                  - name: input
+                    artifact:
+                      name: input
           postSteps:
             - name: post
               template:
@@ -165,15 +198,19 @@ public sealed class AgentRunTests(Runtimes runtimes) : IClassFixture<Runtimes>
                   containers:
                     - name: post
                       image: alpine
-                      command: ["sh", "-c", "for f in /kubetest-in/*/result.txt; do echo \"post sees ${f#/kubetest-in/}: $(cat $f)\"; done"]
+                      command: ["sh", "-c", "echo post sees $(grep -c ^key-output /kubetest-post/log) key outputs and $(grep -o '\"totalNum\": 3' /kubetest-post/report.json)"]
                       volumeMounts:
-                        - name: out
-                          mountPath: /kubetest-in
+                        - name: log
+                          mountPath: /kubetest-post/log
+                        - name: report
+                          mountPath: /kubetest-post/report.json
         {{Indent(agent, 14)}}
                   volumes:
-                    - name: out
-                      artifact:
-                        name: out
+                    - name: log
+                      log: {}
+                    - name: report
+                      report:
+                        format: json
           exportArtifacts:
             - name: out
               path: {{export}}
@@ -190,12 +227,15 @@ public sealed class AgentRunTests(Runtimes runtimes) : IClassFixture<Runtimes>
         var report = JsonNode.Parse(reportJson)!.AsObject();
         report.Remove("startedAt");
         report.Remove("elapsedTimeSec");
-        foreach (var detail in report["details"]!.AsArray())
+        var details = report["details"]!.AsArray().Select(d => d!.DeepClone().AsObject()).ToList();
+        foreach (var detail in details)
         {
-            detail!.AsObject().Remove("elapsedTimeSec");
-            detail.AsObject().Remove("elapsedSeconds");
+            detail.Remove("elapsedTimeSec");
+            detail.Remove("elapsedSeconds");
         }
 
+        // Keys are reported in the order they finished, which timing decides.
+        report["details"] = new JsonArray([.. details.OrderBy(d => d["name"]!.GetValue<string>(), StringComparer.Ordinal)]);
         return report.ToJsonString();
     }
 

@@ -196,7 +196,7 @@ public static class DryRunRenderer
         // Commands and files of these containers go through their agent, not exec through the API server.
         foreach (var agent in AgentPorts.Allocate(request))
         {
-            text.Append(CultureInfo.InvariantCulture, $"     agent in {E(agent.Container)}: {E(string.Join(' ', agent.Command))} (kubetest connects to <pod IP>:{agent.Port})\n");
+            text.Append(CultureInfo.InvariantCulture, $"     agent in {E(agent.Container)}: {E(agent.Display)} (kubetest connects to <pod IP>:{agent.Port})\n");
         }
 
         Volumes(text, template, keys is null ? "after it runs" : "after each key");

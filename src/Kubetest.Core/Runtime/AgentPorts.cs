@@ -6,9 +6,12 @@ namespace Kubetest.Runtime;
 /// <summary>One container of a pod that runs kubetest-agent instead of a wait loop, and the port it listens on.</summary>
 public sealed record AgentEndpoint(string Container, AgentSpec Spec, int Port)
 {
-    /// <summary>The container's command: <c>&lt;installedPath&gt; --port P [--timeout T]</c>, as the original runs it.</summary>
-    public IReadOnlyList<string> Command =>
-        [Spec.InstalledPath, "--port", Port.ToString(CultureInfo.InvariantCulture), .. Spec.Timeout is { Length: > 0 } t ? (string[])["--timeout", t] : []];
+    /// <summary>The container's args: <c>--port P [--timeout T]</c>; its command is <c>[installedPath]</c>, as in the original.</summary>
+    public IReadOnlyList<string> Arguments =>
+        ["--port", Port.ToString(CultureInfo.InvariantCulture), .. Spec.Timeout is { Length: > 0 } t ? (string[])["--timeout", t] : []];
+
+    /// <summary>The whole command line, for people.</summary>
+    public string Display => string.Join(' ', Arguments.Prepend(Spec.InstalledPath));
 }
 
 /// <summary>

@@ -37,8 +37,8 @@ public static class KubernetesJob
         {
             if (agents.TryGetValue(container.Name, out var agent))
             {
-                container.Command = [.. agent.Command];
-                container.Args = null;
+                container.Command = [agent.Spec.InstalledPath];
+                container.Args = [.. agent.Arguments];
                 container.Env = [.. container.Env ?? [], new V1EnvVar { Name = AgentPublicKeyVariable, Value = agentPublicKeyPem }];
                 continue;
             }
