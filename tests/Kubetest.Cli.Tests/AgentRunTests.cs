@@ -78,6 +78,21 @@ public sealed class AgentRunTests(Runtimes runtimes) : IClassFixture<Runtimes>
         Assert.Empty(runtimes.LeftInCluster(RuntimeKind.Kubernetes));
     }
 
+    [Fact]
+    public async Task The_dry_run_shows_each_agent_command_and_port()
+    {
+        using var cli = runtimes.Cli(RuntimeKind.Local);
+        var manifest = cli.Write("agents.yaml", Manifests.Strategy(["a", "b"], "echo $TASK_KEY", extraContainer: Agent("  allocationStartPort: 7000\n  excludePorts: [7001]")));
+
+        var run = await cli.RunAsync("--dry-run", manifest);
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Contains($"     agent in test0-0: {Runtimes.AgentPath} --port 7000 (kubetest connects to <pod IP>:7000)", run.StderrLines);
+        Assert.Contains($"     agent in test0-1: {Runtimes.AgentPath} --port 7002 (kubetest connects to <pod IP>:7002)", run.StderrLines);
+        var job = k8s.KubernetesYaml.LoadAllFromString(run.Stdout).Cast<V1Job>().Single();
+        Assert.Equal(["--port", "7002"], job.Spec.Template.Spec.Containers[1].Args);
+    }
+
     [SkippableFact]
     public async Task The_report_is_the_one_of_the_exec_path_once_timings_are_removed()
     {
