@@ -30,7 +30,7 @@ internal sealed class KubernetesPod(
             ? agent.CopyToAsync(localPath, containerPath, cancellationToken)
             : new TarCopy(exec).CopyToAsync(podName, container, localPath, containerPath, cancellationToken);
 
-    public bool CancelKillsCommand(string container) => agents.ContainsKey(container);
+    public bool RunsAgent(string container) => agents.ContainsKey(container);
 
     /// <summary>
     /// Finishes each agent (it exits 0 and its container completes, where a wait loop would be

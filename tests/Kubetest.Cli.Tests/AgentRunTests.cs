@@ -78,6 +78,37 @@ public sealed class AgentRunTests(Runtimes runtimes) : IClassFixture<Runtimes>
         Assert.Empty(runtimes.LeftInCluster(RuntimeKind.Kubernetes));
     }
 
+    [SkippableFact]
+    public async Task Through_the_agent_a_key_runs_its_argv_without_a_shell_as_the_original_does()
+    {
+        using var cli = runtimes.Cli(RuntimeKind.Kubernetes);
+        var manifest = cli.Write("argv.yaml", Manifests.Strategy(["k1"], "unused", extraContainer: Agent()).Replace(
+            "command: [\"sh\", \"-c\"]\n            args:\n              - \"unused\"",
+            "command: [\"printf\", \"%s|%s|%s\\\\n\", \"$TASK_KEY\", \"a  b\", \"'q'\"]",
+            StringComparison.Ordinal));
+
+        var run = await cli.RunAsync(manifest);
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Contains("$TASK_KEY|a  b|'q'", run.StderrLines);
+    }
+
+    [SkippableFact]
+    public async Task Two_pods_whose_agents_listen_on_the_same_port_run_side_by_side_each_at_its_own_IP()
+    {
+        using var cli = runtimes.Cli(RuntimeKind.Kubernetes);
+        var manifest = cli.Write("two-pods.yaml", Manifests.Strategy(["a", "b"], "sleep 1; echo ran $TASK_KEY", scheduler: "maxContainersPerPod: 1", extraContainer: Agent()));
+
+        var run = await cli.RunAsync(manifest);
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Contains("ran a", run.StderrLines);
+        Assert.Contains("ran b", run.StderrLines);
+        var pods = runtimes.Emulator.StartedPods.Where(p => p.Metadata.Labels?["job-name"].StartsWith("e2e-", StringComparison.Ordinal) == true).TakeLast(2).ToList();
+        Assert.All(pods, p => Assert.Equal(["--port", "5000"], p.Spec.Containers.Single().Args));
+        Assert.DoesNotContain(runtimes.Emulator.Execs, e => pods.Any(p => p.Metadata.Name == e.Pod));
+    }
+
     [Fact]
     public async Task The_dry_run_shows_each_agent_command_and_port()
     {

@@ -108,7 +108,8 @@ internal sealed class PodExecutor(IPodRuntime runtime, IRunObserver observer, Ar
 
         // Where cancelling the exec kills the command's whole tree (kubetest-agent), the limit is
         // that cancellation; elsewhere a watchdog in the container enforces it (see KeyTimeout).
-        var byCancel = limit is not null && pod.CancelKillsCommand(task.Container);
+        var agent = pod.RunsAgent(task.Container);
+        var byCancel = limit is not null && agent;
         using var fallback = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         if (limit is not null)
         {
@@ -118,7 +119,7 @@ internal sealed class PodExecutor(IPodRuntime runtime, IRunObserver observer, Ar
         var sink = new TaskSink(observer, task.Id, task.Stdout, byCancel ? null : limit?.Marker);
         try
         {
-            var command = ShellCommand.Argv(main);
+            var command = agent ? ShellCommand.AgentArgv(main) : ShellCommand.Argv(main);
             var exitCode = await pod.ExecAsync(task.Container, limit is null || byCancel ? command : limit.Wrap(command), sink, fallback.Token).ConfigureAwait(false);
             return sink.TimedOut
                 ? new TaskResult(KeyStatus.Failure, KeyTimeout.ExitCode, watch.Elapsed, limit!.Message)
@@ -179,7 +180,8 @@ internal sealed class PodExecutor(IPodRuntime runtime, IRunObserver observer, Ar
             var watch = Stopwatch.StartNew();
             try
             {
-                var exitCode = await pod.ExecAsync(container.Name, ShellCommand.Argv(container), new TaskSink(observer, id, null), cancellationToken).ConfigureAwait(false);
+                var argv = pod.RunsAgent(container.Name) ? ShellCommand.AgentArgv(container) : ShellCommand.Argv(container);
+                var exitCode = await pod.ExecAsync(container.Name, argv, new TaskSink(observer, id, null), cancellationToken).ConfigureAwait(false);
                 observer.On(new TaskFinished(id, new TaskResult(exitCode == 0 ? KeyStatus.Success : KeyStatus.Failure, exitCode, watch.Elapsed), 0, 0));
                 if (exitCode != 0)
                 {

@@ -51,11 +51,12 @@ public interface IPod : IAsyncDisposable
     Task CopyToAsync(string container, string localPath, string containerPath, CancellationToken cancellationToken);
 
     /// <summary>
-    /// True when cancelling <see cref="ExecAsync"/> in <paramref name="container"/> is known to kill the
-    /// command and everything it started in the container (kubetest-agent does), so a key's time
-    /// limit needs no watchdog in the container.
+    /// True when <paramref name="container"/> runs kubetest-agent. The engine then runs a command as
+    /// its argv, without <c>sh -c</c> (as the original does through the agent, so an image without a
+    /// shell works), and a key's time limit is the cancellation of its exec, which the agent answers
+    /// by killing the command and everything it started, so no watchdog runs in the container.
     /// </summary>
-    bool CancelKillsCommand(string container) => false;
+    bool RunsAgent(string container) => false;
 }
 
 /// <summary>
