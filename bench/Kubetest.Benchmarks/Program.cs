@@ -45,7 +45,14 @@ public static class Program
 
         if (which is "kubernetes")
         {
-            await KubernetesBench.RunAsync(repeats);
+            await KubernetesBench.RunAsync(repeats, args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 500);
+        }
+
+        if (which is "kubernetes-agent")
+        {
+            // The agent this repository builds, as the emulator's pods run it (dotnet kubetest-agent.dll).
+            var dll = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "../../../../../src/Kubetest.Agent/bin/Release/net10.0/kubetest-agent.dll"));
+            await KubernetesBench.RunAsync(repeats, args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 500, ["dotnet", dll]);
         }
 
         return 0;

@@ -13,6 +13,13 @@ public static class AgentAuth
     /// <summary>The environment variable that carries the run's public key (PEM) into the agent, as in the original.</summary>
     public const string PublicKeyVariable = "AGENT_PUBLIC_KEY_PEM";
 
+    /// <summary>
+    /// Optional: the one address the agent listens on (default: all). A pod has a network of its own,
+    /// so a cluster never needs it; the API emulator, whose pods share the host's network, sets each
+    /// pod's own loopback address there so two pods can both use port 5000.
+    /// </summary>
+    public const string ListenAddressVariable = "KUBETEST_AGENT_ADDRESS";
+
     public const string Issuer = "kubetest";
 
     /// <summary>The gRPC metadata key of the bearer token (HTTP/2 header names are lower case).</summary>

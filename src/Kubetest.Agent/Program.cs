@@ -39,11 +39,28 @@ if (validator is null)
     return 3;
 }
 
+var listenAddress = Environment.GetEnvironmentVariable(AgentAuth.ListenAddressVariable) is { Length: > 0 } addressText ? addressText : null;
+System.Net.IPAddress? address = null;
+if (listenAddress is not null && !System.Net.IPAddress.TryParse(listenAddress, out address))
+{
+    Console.Error.WriteLine($"kubetest-agent: {AgentAuth.ListenAddressVariable}: {listenAddress} is not an IP address");
+    return 3;
+}
+
 // The empty builder reads no appsettings.json, environment or command line: the container's
 // working directory is the user's, and its files must not configure the agent.
 var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
 builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel =>
-    kestrel.ListenAnyIP(options.Port, listen => listen.Protocols = HttpProtocols.Http2));
+{
+    if (address is null)
+    {
+        kestrel.ListenAnyIP(options.Port, listen => listen.Protocols = HttpProtocols.Http2);
+    }
+    else
+    {
+        kestrel.Listen(address, options.Port, listen => listen.Protocols = HttpProtocols.Http2);
+    }
+});
 // Warnings and errors go to stderr, stdout stays empty; a failed start is said once, by the line below, not
 // again with the host's stack trace.
 builder.Logging.AddSimpleConsole()
@@ -67,7 +84,7 @@ catch (IOException e)
     return 3;
 }
 
-Console.Error.WriteLine($"kubetest-agent {AgentService.Version}: listening on port {options.Port} (key {validator.KeyId})");
+Console.Error.WriteLine($"kubetest-agent {AgentService.Version}: listening on {(address is null ? "port" : $"{address} port")} {options.Port} (key {validator.KeyId})");
 var exitCode = 0;
 var finished = app.Services.GetRequiredService<AgentShutdown>().Finished;
 var stopping = app.Lifetime.ApplicationStopping;

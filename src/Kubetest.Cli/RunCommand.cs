@@ -137,16 +137,15 @@ public static class RunCommand
 
         var runtimeName = parseResult.GetValue(options.Runtime) ?? "kubernetes";
         var dryRun = parseResult.GetValue(options.DryRun);
-        if (job.Spec.AgentContainers() is { Count: > 0 } agents)
+        if (runtimeName == "local" && job.Spec.AgentContainers() is { Count: > 0 } agents && level <= LogLevel.Debug)
         {
             // Said once, so a manifest written for the agent never runs the other way without a word.
-            var (agentLevel, how) = runtimeName == "local"
-                ? (LogLevel.Debug, "the local runtime runs their commands directly")
-                : (LogLevel.Warn, "this version does not use kubetest-agent yet: their commands run by exec through the API server, as for other containers");
-            if (level <= agentLevel)
-            {
-                await streams.Error.WriteLineAsync($"[{(agentLevel == LogLevel.Warn ? "WARN" : "DEBUG")}] {file}: agent is set on {string.Join(", ", agents.Select(Printable.Escape))}: {how}").ConfigureAwait(false);
-            }
+            await streams.Error.WriteLineAsync($"[DEBUG] {file}: agent is set on {string.Join(", ", agents.Select(Printable.Escape))}: the local runtime runs their commands directly").ConfigureAwait(false);
+        }
+
+        if (runtimeName != "local" && job.Spec.AgentContainersRunningTheirOwnCommand() is { Count: > 0 } unused && level <= LogLevel.Warn)
+        {
+            await streams.Error.WriteLineAsync($"[WARN] {file}: agent is set on {string.Join(", ", unused.Select(Printable.Escape))}: init containers and sidecars run their own command, so kubetest-agent is used only in the main container, its key containers and the finalizer").ConfigureAwait(false);
         }
 
         var target = runtimeName == "kubernetes" ? LoadCluster(options, parseResult, job, dryRun) : null;

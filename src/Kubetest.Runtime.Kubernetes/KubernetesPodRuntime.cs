@@ -2,16 +2,23 @@ using System.Net;
 using k8s;
 using k8s.Autorest;
 using k8s.Models;
+using Kubetest.Agent.Client;
 using Polly;
 
 namespace Kubetest.Runtime.Kubernetes;
 
 /// <param name="Lifecycle">The run's owner, deadline and TTL, stamped on every Job.</param>
-public sealed record KubernetesRuntimeOptions(string Namespace, TimeSpan PendingTimeout, JobLifecycle Lifecycle);
+/// <param name="AgentReadyTimeout">How long kubetest waits for a running pod's kubetest-agent to answer (default 60 s).</param>
+public sealed record KubernetesRuntimeOptions(string Namespace, TimeSpan PendingTimeout, JobLifecycle Lifecycle, TimeSpan? AgentReadyTimeout = null)
+{
+    public static readonly TimeSpan DefaultAgentReadyTimeout = TimeSpan.FromSeconds(60);
+}
 
 /// <summary>
 /// Runs pods as Kubernetes Jobs through the official client: one Job per pod of the plan, held
-/// containers kept alive by a wait loop and driven by exec, files moved as tar over exec.
+/// containers kept alive by a wait loop and driven by exec, files moved as tar over exec; a held
+/// container with <c>agent</c> runs kubetest-agent instead and is driven over gRPC at the pod's IP,
+/// authenticated by tokens of the run's own RSA key (<see cref="AgentKey"/>).
 /// Disposing deletes every Job this runtime created that is still there, never throws, and warns
 /// once about anything it could not delete.
 /// </summary>
@@ -24,6 +31,7 @@ public sealed class KubernetesPodRuntime : IPodRuntime, IRuntimeCleanup
     private readonly PodExec _exec;
     private readonly JobCleanup _cleanup;
     private readonly Action<string> _warn;
+    private readonly Lazy<AgentKey> _agentKey;
     private IReadOnlyList<string> _leftBehind = [];
 
     /// <param name="warn">Receives the one warning about Jobs and pods that could not be deleted.</param>
@@ -36,6 +44,7 @@ public sealed class KubernetesPodRuntime : IPodRuntime, IRuntimeCleanup
         _cleanup = new JobCleanup(client, options.Namespace, time);
         _waiter = new PodWaiter(client, options.Namespace, _retry, time);
         _exec = new PodExec(client, options.Namespace, time);
+        _agentKey = new Lazy<AgentKey>(() => AgentKey.Create(time), LazyThreadSafetyMode.ExecutionAndPublication);
     }
 
     public string Name => "kubernetes";
@@ -51,7 +60,10 @@ public sealed class KubernetesPodRuntime : IPodRuntime, IRuntimeCleanup
                 $"cannot place {unplaceable.ContainerPath} in container {unplaceable.Container}: what goes there is a symbolic link, which the kubernetes runtime can place only in the containers kubetest runs commands in");
         }
 
-        var job = KubernetesJob.Create(request, _options.Namespace, _options.Lifecycle);
+        var agents = AgentPorts.Allocate(request);
+        var job = agents.Count == 0
+            ? KubernetesJob.Create(request, _options.Namespace, _options.Lifecycle)
+            : KubernetesJob.Create(request, _options.Namespace, _options.Lifecycle, _agentKey.Value.PublicKeyPem);
 
         // The name is chosen here, not by generateName, so a create retried after a lost reply
         // finds its own Job (409) instead of leaving a second one behind.
@@ -59,10 +71,11 @@ public sealed class KubernetesPodRuntime : IPodRuntime, IRuntimeCleanup
         job.Metadata.GenerateName = null;
         var jobName = job.Metadata.Name;
         _cleanup.Track(jobName, null);
+        var connected = new List<AgentContainer>();
         try
         {
             await CreateAsync(job, cancellationToken).ConfigureAwait(false);
-            if (PreInit.For(request.Files) is { } preInit)
+            if (PreInit.For(KubernetesJob.PreInitFiles(request)) is { } preInit)
             {
                 var waiting = await _waiter.WaitPreInitAsync(jobName, _options.PendingTimeout, cancellationToken).ConfigureAwait(false);
                 _cleanup.Track(jobName, waiting.Metadata.Name);
@@ -72,16 +85,33 @@ public sealed class KubernetesPodRuntime : IPodRuntime, IRuntimeCleanup
             var pod = await _waiter.WaitRunningAsync(jobName, request.HeldContainers, _options.PendingTimeout, cancellationToken).ConfigureAwait(false);
             var podName = pod.Metadata.Name;
             _cleanup.Track(jobName, podName);
-            var running = new KubernetesPod(jobName, podName, _exec, _cleanup);
-            foreach (var link in links)
+            await ConnectAgentsAsync(pod, agents, connected, cancellationToken).ConfigureAwait(false);
+            var running = new KubernetesPod(jobName, podName, _exec, _cleanup, connected.ToDictionary(a => a.Name, StringComparer.Ordinal));
+            connected = [];
+
+            // Links cannot be subPaths (see PreInit.Links); an agent container's files all go through its agent.
+            foreach (var file in links.Concat(KubernetesJob.AgentFiles(request)).Distinct())
             {
-                await running.CopyToAsync(link.Container, link.LocalPath, link.ContainerPath, cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    await running.CopyToAsync(file.Container, file.LocalPath, file.ContainerPath, cancellationToken).ConfigureAwait(false);
+                }
+                catch
+                {
+                    await running.DisposeAsync().ConfigureAwait(false);
+                    throw;
+                }
             }
 
             return running;
         }
         catch (Exception ex)
         {
+            foreach (var agent in connected)
+            {
+                agent.Dispose();
+            }
+
             // Never throws: a Job that could not be deleted stays tracked for DisposeAsync.
             await _cleanup.DeleteAsync(jobName).ConfigureAwait(false);
             if (ex is HttpOperationException http)
@@ -100,12 +130,45 @@ public sealed class KubernetesPodRuntime : IPodRuntime, IRuntimeCleanup
     }
 
     /// <summary>
+    /// Connects to each agent of the pod at the pod's IP and waits until all answer. Each connection
+    /// joins <paramref name="connected"/> at once, so a failure leaves none open.
+    /// </summary>
+    private async Task ConnectAgentsAsync(V1Pod pod, IReadOnlyList<AgentEndpoint> agents, List<AgentContainer> connected, CancellationToken cancellationToken)
+    {
+        if (agents.Count == 0)
+        {
+            return;
+        }
+
+        var ip = pod.Status?.PodIP;
+        if (string.IsNullOrEmpty(ip))
+        {
+            throw new PodFailedException($"pod {pod.Metadata.Name} runs but has no IP yet (status.podIP), so kubetest cannot reach its kubetest-agent");
+        }
+
+        var key = _agentKey.Value;
+        foreach (var endpoint in agents)
+        {
+            var address = new UriBuilder(Uri.UriSchemeHttp, ip, endpoint.Port).Uri;
+            connected.Add(new AgentContainer(pod.Metadata.Name, endpoint, new AgentClient(address, key.Token)));
+        }
+
+        var timeout = _options.AgentReadyTimeout ?? KubernetesRuntimeOptions.DefaultAgentReadyTimeout;
+        await Task.WhenAll(connected.Select(a => a.WaitReadyAsync(timeout, cancellationToken))).ConfigureAwait(false);
+    }
+
+    /// <summary>
     /// Deletes whatever is left (a run that was stopped mid-way, a pod whose deletion failed) and
     /// warns once, naming each object that may remain and how to remove it. Never throws.
     /// </summary>
     public async ValueTask DisposeAsync()
     {
         var left = await _cleanup.DeleteAllAsync().ConfigureAwait(false);
+        if (_agentKey.IsValueCreated)
+        {
+            _agentKey.Value.Dispose();
+        }
+
         try
         {
             _exec.Dispose();

@@ -1,3 +1,4 @@
+using System.Reflection;
 using Kubetest.Emulator;
 
 namespace Kubetest.Cli.Tests;
@@ -26,6 +27,13 @@ public sealed class Runtimes : IAsyncLifetime
 
     private static string? ClusterKubeconfig => Environment.GetEnvironmentVariable(ClusterVariable) is { Length: > 0 } path ? path : null;
 
+    /// <summary>Where the test manifests (and example 8) install kubetest-agent; the emulator runs the built one there.</summary>
+    public const string AgentPath = "/bin/kubetest-agent";
+
+    public static readonly string AgentDll = typeof(Runtimes).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "AgentDll").Value!;
+
+    private static string DotnetHost => Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet";
+
     public KubeEmulator Emulator { get; private set; } = null!;
 
     public string Kubeconfig => Path.Combine(_directory, "kubeconfig");
@@ -33,6 +41,9 @@ public sealed class Runtimes : IAsyncLifetime
     public async Task InitializeAsync()
     {
         Emulator = await KubeEmulator.StartAsync(new EmulatorOptions { StateDirectory = Path.Combine(_directory, "kubelet") });
+
+        // As if the image had kubetest-agent at the path the manifests name: the agent this test build made.
+        Emulator.Options.Executables[AgentPath] = [DotnetHost, AgentDll];
         Emulator.WriteKubeconfig(Kubeconfig);
     }
 

@@ -15,6 +15,15 @@ public sealed class EmulatorOptions
     public int WatchHistory { get; set; } = 10_000;
 
     public FaultOptions Faults { get; set; } = new();
+
+    /// <summary>
+    /// Programs "installed in the image": a container whose command starts with a key here runs the
+    /// value (a host command line, e.g. <c>[dotnet, …/kubetest-agent.dll]</c>) followed by the rest of
+    /// its command. Containers have no images here and the host's directories are read-only inside
+    /// the sandbox, so this is how a manifest's <c>agent.installedPath: /bin/kubetest-agent</c> runs
+    /// the agent that the test build made, unchanged. The pod spec keeps the manifest's path.
+    /// </summary>
+    public Dictionary<string, IReadOnlyList<string>> Executables { get; } = new(StringComparer.Ordinal);
 }
 
 /// <summary>Injected failures, to see how a client copes with a cluster that misbehaves.</summary>

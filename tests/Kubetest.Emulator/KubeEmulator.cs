@@ -37,7 +37,7 @@ public sealed class KubeEmulator : IAsyncDisposable
         var mode = options.NoSandbox ? SandboxMode.None : LocalSandbox.Detect();
         // A kubelet's containers keep what an exec wrote for the next one (kubetest copies files in by exec).
         var runtime = new LocalPodRuntime(Path.Combine(_stateDirectory, "pods"), mode, _ => { }, persistentRoots: true);
-        _kubelet = new Kubelet(_store, runtime, options.Faults, _controller.OnPodFinished);
+        _kubelet = new Kubelet(_store, runtime, options, _controller.OnPodFinished);
         _controller.Kubelet = _kubelet;
 
         var certificate = Certificates.CreateServing();
@@ -122,6 +122,9 @@ public sealed class KubeEmulator : IAsyncDisposable
 
     /// <summary>Every exec the emulator ran, in order: which container of which pod ran what, and whether it read stdin (how files travel).</summary>
     public IReadOnlyList<ExecRecord> Execs => [.. _execs];
+
+    /// <summary>Every pod that was started, as created (spec and metadata; deleted ones too), to check the pod spec a client made after its run.</summary>
+    public IReadOnlyList<V1Pod> StartedPods => [.. _kubelet.Started];
 
     internal void RecordExec(ExecRecord exec) => _execs.Enqueue(exec);
 

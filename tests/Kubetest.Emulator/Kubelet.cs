@@ -43,21 +43,36 @@ internal sealed class Kubelet : IAsyncDisposable
     private readonly Store _store;
     private readonly LocalPodRuntime _runtime;
     private readonly FaultOptions _faults;
+    private readonly EmulatorOptions _options;
     private readonly Action<V1Pod> _finished;
     private readonly ConcurrentDictionary<string, PodRun> _runs = new(StringComparer.Ordinal);
 
-    public Kubelet(Store store, LocalPodRuntime runtime, FaultOptions faults, Action<V1Pod> finished)
+    /// <summary>
+    /// Tells kubetest-agent which address to listen on (its <c>AgentAuth.ListenAddressVariable</c>):
+    /// pods here share the host's network, so each listens on its own pod IP, and two pods' agents on
+    /// port 5000 do not collide, as they would not in their own network namespaces on a cluster.
+    /// </summary>
+    public const string AgentAddressVariable = "KUBETEST_AGENT_ADDRESS";
+
+    private int _podIps;
+
+    public Kubelet(Store store, LocalPodRuntime runtime, EmulatorOptions options, Action<V1Pod> finished)
     {
         _store = store;
         _runtime = runtime;
-        _faults = faults;
+        _options = options;
+        _faults = options.Faults;
         _finished = finished;
     }
+
+    /// <summary>Every pod the kubelet was given, as it was then (its spec as created), in order.</summary>
+    public ConcurrentQueue<V1Pod> Started { get; } = new();
 
     public PodRun? Find(string ns, string name) => _runs.TryGetValue(ns + "/" + name, out var run) ? run : null;
 
     public void Start(V1Pod pod)
     {
+        Started.Enqueue(Store.Clone(pod));
         var run = new PodRun(pod);
         _runs[pod.Namespace() + "/" + pod.Name()] = run;
         run.Running = Task.Run(() => RunAsync(pod, run));
@@ -100,7 +115,8 @@ internal sealed class Kubelet : IAsyncDisposable
                 return;
             }
 
-            Update(run, p => PodPhases.Scheduled(p));
+            var podIp = NextPodIp();
+            Update(run, p => PodPhases.Scheduled(p, podIp));
             var inits = pod.Spec.InitContainers ?? [];
             if (inits.Concat(pod.Spec.Containers).FirstOrDefault(c => c.Command is not { Count: > 0 }) is { } imageOnly)
             {
@@ -113,6 +129,15 @@ internal sealed class Kubelet : IAsyncDisposable
             var spec = Store.Clone(pod.Spec);
             spec.Containers = [.. inits.Select(Store.Clone), .. spec.Containers];
             spec.InitContainers = null;
+            foreach (var container in spec.Containers)
+            {
+                container.Env = [.. container.Env ?? [], new V1EnvVar { Name = AgentAddressVariable, Value = podIp }];
+                if (container.Command is [var program, ..] && _options.Executables.TryGetValue(program, out var installed))
+                {
+                    container.Command = [.. installed, .. container.Command.Skip(1)];
+                }
+            }
+
             var request = new PodRequest(pod.Name(), pod.Metadata, spec, spec.Containers.Select(c => c.Name).ToList(), [], null);
             IStreamingPod local;
             try
@@ -179,6 +204,16 @@ internal sealed class Kubelet : IAsyncDisposable
         {
             log.Close();
         }
+    }
+
+    /// <summary>
+    /// A loopback address of its own for each pod (127.0.0.0/8 all reaches this host), so that what
+    /// listens in one pod is reached at that pod's IP, as on a cluster.
+    /// </summary>
+    private string NextPodIp()
+    {
+        var n = Interlocked.Increment(ref _podIps) - 1;
+        return $"127.{1 + (n / (254 * 256) % 254)}.{n / 254 % 256}.{1 + (n % 254)}";
     }
 
     private bool HeldPending(V1Pod pod)

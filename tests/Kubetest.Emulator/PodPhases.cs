@@ -8,12 +8,15 @@ internal static class PodPhases
     /// <summary>The status of a pod the job controller just created: Pending, not yet scheduled.</summary>
     public static V1PodStatus Created() => new() { Phase = "Pending", QosClass = "BestEffort", Conditions = [] };
 
-    public static void Scheduled(V1Pod pod)
+    /// <summary>Scheduled on the node with <paramref name="podIp"/>, which a kubelet gives a pod before its init containers run.</summary>
+    public static void Scheduled(V1Pod pod, string podIp)
     {
         pod.Spec.NodeName = Kubelet.NodeName;
         var hasInit = pod.Spec.InitContainers is { Count: > 0 };
         pod.Status.Phase = "Pending";
         pod.Status.HostIP = "127.0.0.1";
+        pod.Status.PodIP = podIp;
+        pod.Status.PodIPs = [new V1PodIP { Ip = podIp }];
         pod.Status.StartTime = DateTime.UtcNow;
         pod.Status.Conditions =
         [
@@ -37,7 +40,9 @@ internal static class PodPhases
             return;
         }
 
-        Scheduled(pod);
+        Scheduled(pod, "127.0.0.1");
+        pod.Status.PodIP = null;
+        pod.Status.PodIPs = null;
         foreach (var status in pod.Status.ContainerStatuses)
         {
             status.State = new V1ContainerState
@@ -51,8 +56,6 @@ internal static class PodPhases
     {
         var now = DateTime.UtcNow;
         pod.Status.Phase = "Running";
-        pod.Status.PodIP = "127.0.0.1";
-        pod.Status.PodIPs = [new V1PodIP { Ip = "127.0.0.1" }];
         pod.Status.Conditions = [Condition("PodScheduled", "True"), Condition("Initialized", "True"), Condition("ContainersReady", "True"), Condition("Ready", "True")];
         foreach (var status in pod.Status.InitContainerStatuses ?? [])
         {

@@ -239,6 +239,12 @@ public static class DryRunRenderer
             Command(text, $"     finalizer {E(finalizer.Container.Name)}: ", finalizer.Container, "");
         }
 
+        // Commands and files of these containers go through their agent, not exec through the API server.
+        foreach (var agent in AgentPorts.Allocate(request))
+        {
+            text.Append(CultureInfo.InvariantCulture, $"     agent in {E(agent.Container)}: {E(agent.Display)} (kubetest connects to <pod IP>:{agent.Port})\n");
+        }
+
         Volumes(text, template, keys is null ? "after it runs" : context.Queued ? "after each key into the key's own directory below its worker's, then removed in the worker" : "after each key");
         context.Objects
             .Append("---\n# ").Append(E(title)).Append('\n')

@@ -155,25 +155,36 @@ internal sealed class PodExecutor(IPodRuntime runtime, IRunObserver observer, Ar
         observer.On(new TaskStarted(task.Id, ShellCommand.Display(main), task.KeyEnv, task.Key?.Key));
         var watch = Stopwatch.StartNew();
         var limit = task.Key is null ? null : timeout;
+
+        // Where cancelling the exec kills the command's whole tree (kubetest-agent), the limit is
+        // that cancellation; elsewhere a watchdog in the container enforces it (see KeyTimeout).
+        var agent = pod.RunsAgent(task.Container);
+        var byCancel = limit is not null && agent;
         using var fallback = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         if (limit is not null)
         {
-            fallback.CancelAfter(limit.Limit + limit.Grace);
+            fallback.CancelAfter(byCancel ? limit.Limit : limit.Limit + limit.Grace);
         }
 
-        var sink = new TaskSink(observer, task.Id, task.Stdout, limit?.Marker);
+        var sink = new TaskSink(observer, task.Id, task.Stdout, byCancel ? null : limit?.Marker);
         try
         {
-            var command = ShellCommand.Argv(main);
+            var command = agent ? ShellCommand.AgentArgv(main) : ShellCommand.Argv(main);
             if (task.OnWorker && task.KeyEnv is { } env && task.Key is { } key)
             {
+                // A queue worker serves key after key: the key travels in this exec's environment (through sh,
+                // also in an agent container).
                 command = ExecEnvironment.Wrap(env, key.Key, command);
             }
 
-            var exitCode = await pod.ExecAsync(task.Container, limit is null ? command : limit.Wrap(command), sink, fallback.Token).ConfigureAwait(false);
+            var exitCode = await pod.ExecAsync(task.Container, limit is null || byCancel ? command : limit.Wrap(command), sink, fallback.Token).ConfigureAwait(false);
             return sink.TimedOut
                 ? new TaskResult(KeyStatus.Failure, KeyTimeout.ExitCode, watch.Elapsed, limit!.Message)
                 : new TaskResult(exitCode == 0 ? KeyStatus.Success : KeyStatus.Failure, exitCode, watch.Elapsed);
+        }
+        catch (OperationCanceledException) when (byCancel && !cancellationToken.IsCancellationRequested)
+        {
+            return new TaskResult(KeyStatus.Failure, KeyTimeout.ExitCode, watch.Elapsed, limit!.Message);
         }
         catch (OperationCanceledException) when (limit is not null && !cancellationToken.IsCancellationRequested)
         {
@@ -263,7 +274,8 @@ internal sealed class PodExecutor(IPodRuntime runtime, IRunObserver observer, Ar
             var watch = Stopwatch.StartNew();
             try
             {
-                var exitCode = await pod.ExecAsync(container.Name, ShellCommand.Argv(container), new TaskSink(observer, id, null), cancellationToken).ConfigureAwait(false);
+                var argv = pod.RunsAgent(container.Name) ? ShellCommand.AgentArgv(container) : ShellCommand.Argv(container);
+                var exitCode = await pod.ExecAsync(container.Name, argv, new TaskSink(observer, id, null), cancellationToken).ConfigureAwait(false);
                 observer.On(new TaskFinished(id, new TaskResult(exitCode == 0 ? KeyStatus.Success : KeyStatus.Failure, exitCode, watch.Elapsed), 0, 0));
                 if (exitCode != 0)
                 {

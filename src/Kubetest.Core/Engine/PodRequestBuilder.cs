@@ -113,7 +113,18 @@ public sealed class PodRequestBuilder(string testJobName, Func<KubetestVolumeSou
             }
         }
 
-        return new PodRequest(GenerateName(template), Metadata(template, keys), spec, held, files, ttl);
+        // Every key container is a copy of the main container, so it runs the main container's agent.
+        var agents = new Dictionary<string, AgentSpec>(StringComparer.Ordinal);
+        foreach (var name in held)
+        {
+            var agent = template.Spec.FinalizerContainer is { } f && f.Container.Name == name ? f.Agent : template.MainContainer.Agent;
+            if (agent is not null)
+            {
+                agents[name] = agent;
+            }
+        }
+
+        return new PodRequest(GenerateName(template), Metadata(template, keys), spec, held, files, ttl) { Agents = agents };
     }
 
     private string GenerateName(TestJobTemplate template) =>

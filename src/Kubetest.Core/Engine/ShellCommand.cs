@@ -14,6 +14,13 @@ public static class ShellCommand
 {
     public static IReadOnlyList<string> Argv(V1Container container) => ["sh", "-c", Script(Words(container).ToList())];
 
+    /// <summary>
+    /// How a command runs through kubetest-agent, as in the original: command and args as the argv,
+    /// no shell (the image may have none); a container without a command gets the shell form.
+    /// </summary>
+    public static IReadOnlyList<string> AgentArgv(V1Container container) =>
+        Words(container).ToList() is { Count: > 0 } argv ? argv : Argv(container);
+
     /// <summary>Command and args joined by spaces: the line the original prints before the output.</summary>
     public static string Display(V1Container container) => string.Join(' ', Words(container));
 

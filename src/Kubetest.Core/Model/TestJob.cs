@@ -47,6 +47,18 @@ public sealed class TestJobSpec
             .Where(c => c.Agent is not null)
             .Select(c => c.Container.Name)
             .Distinct(StringComparer.Ordinal)];
+
+    /// <summary>
+    /// Init containers and sidecars that declare <c>agent</c>: they run their own command, so the
+    /// kubernetes runtime uses the agent only where kubetest runs commands (the main container, its
+    /// key containers, the finalizer).
+    /// </summary>
+    public IReadOnlyList<string> AgentContainersRunningTheirOwnCommand() =>
+        [.. Templates()
+            .SelectMany(t => t.Spec.InitContainers.Concat(t.Sidecars))
+            .Where(c => c.Agent is not null)
+            .Select(c => c.Container.Name)
+            .Distinct(StringComparer.Ordinal)];
 }
 
 public sealed record RepositorySpec(string Name, Repository Value);

@@ -49,6 +49,14 @@ public interface IPod : IAsyncDisposable
     /// leads nowhere the container could not write itself.
     /// </summary>
     Task CopyToAsync(string container, string localPath, string containerPath, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// True when <paramref name="container"/> runs kubetest-agent. The engine then runs a command as
+    /// its argv, without <c>sh -c</c> (as the original does through the agent, so an image without a
+    /// shell works), and a key's time limit is the cancellation of its exec, which the agent answers
+    /// by killing the command and everything it started, so no watchdog runs in the container.
+    /// </summary>
+    bool RunsAgent(string container) => false;
 }
 
 /// <summary>
@@ -68,7 +76,15 @@ public sealed record PodRequest(
     V1PodSpec Spec,
     IReadOnlyList<string> HeldContainers,
     IReadOnlyList<ContainerFile> Files,
-    int? TtlSecondsAfterFinished);
+    int? TtlSecondsAfterFinished)
+{
+    /// <summary>
+    /// Held containers that declare <c>agent</c>: on Kubernetes they run kubetest-agent instead of a
+    /// wait loop and kubetest talks to it (<see cref="AgentPorts"/>); the local runtime runs their
+    /// commands directly.
+    /// </summary>
+    public IReadOnlyDictionary<string, Model.AgentSpec> Agents { get; init; } = new Dictionary<string, Model.AgentSpec>();
+}
 
 /// <summary>Place the local file or directory <paramref name="LocalPath"/> at <paramref name="ContainerPath"/> in <paramref name="Container"/>.</summary>
 public sealed record ContainerFile(string Container, string ContainerPath, string LocalPath, bool ReadOnly);

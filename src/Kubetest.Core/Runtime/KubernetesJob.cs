@@ -22,16 +22,33 @@ public static class KubernetesJob
     public static IReadOnlyList<string> HoldCommand(TimeSpan maxRunTime) =>
         ["sh", "-c", $"trap 'exit 0' TERM INT; sleep {Math.Max(1, (long)Math.Ceiling(maxRunTime.TotalSeconds)).ToString(CultureInfo.InvariantCulture)} & wait $!"];
 
-    public static V1Job Create(PodRequest request, string @namespace, JobLifecycle lifecycle)
+    /// <summary>What the dry run shows for <see cref="AgentPublicKeyVariable"/>: the key is made when a run starts.</summary>
+    public const string DryRunPublicKey = "(the public key of the RSA key pair kubetest makes for each run)";
+
+    /// <summary>The variable that carries the run's public key to each agent (the original's name).</summary>
+    public const string AgentPublicKeyVariable = "AGENT_PUBLIC_KEY_PEM";
+
+    /// <param name="agentPublicKeyPem">The run's public key, given to each agent container (never the private key).</param>
+    public static V1Job Create(PodRequest request, string @namespace, JobLifecycle lifecycle, string agentPublicKeyPem = DryRunPublicKey)
     {
         var spec = KubernetesJson.Deserialize<V1PodSpec>(KubernetesJson.Serialize(request.Spec));
+        var agents = AgentPorts.Allocate(request).ToDictionary(a => a.Container, StringComparer.Ordinal);
         foreach (var container in spec.Containers.Where(c => request.HeldContainers.Contains(c.Name)))
         {
+            if (agents.TryGetValue(container.Name, out var agent))
+            {
+                container.Command = [agent.Spec.InstalledPath];
+                container.Args = [.. agent.Arguments];
+                container.Env = [.. container.Env ?? [], new V1EnvVar { Name = AgentPublicKeyVariable, Value = agentPublicKeyPem }];
+                continue;
+            }
+
             container.Command = [.. HoldCommand(lifecycle.MaxRunTime)];
             container.Args = null;
         }
 
-        PreInit.For(request.Files)?.AddTo(spec, request.HeldContainers);
+        // Its image is a held container's that runs no agent where there is one: an agent's image may have no sh or tar.
+        PreInit.For(PreInitFiles(request))?.AddTo(spec, [.. request.HeldContainers.Where(h => !agents.ContainsKey(h))]);
 
         var jobMetadata = new V1ObjectMeta
         {
@@ -57,4 +74,12 @@ public static class KubernetesJob
             },
         };
     }
+
+    /// <summary>The files that reach their containers through the pre-init: all but those of agent containers, which kubetest sends through the agent.</summary>
+    public static IReadOnlyList<ContainerFile> PreInitFiles(PodRequest request) =>
+        [.. request.Files.Where(f => !request.Agents.ContainsKey(f.Container))];
+
+    /// <summary>The files kubetest sends through the agent of their container once it answers.</summary>
+    public static IReadOnlyList<ContainerFile> AgentFiles(PodRequest request) =>
+        [.. request.Files.Where(f => request.Agents.ContainsKey(f.Container))];
 }
