@@ -182,6 +182,60 @@ public sealed class AgentRunTests(Runtimes runtimes) : IClassFixture<Runtimes>
     /// own artifact (b fails); a postStep reads the run's log and report from kubetest's volumes.
     /// <paramref name="agent"/> goes into every container (empty: the exec path).
     /// </summary>
+    [SkippableFact]
+    public async Task In_queue_mode_workers_with_agents_take_every_key_and_export_each_keys_artifact_without_any_exec()
+    {
+        using var cli = runtimes.Cli(RuntimeKind.Kubernetes);
+        var export = Path.Combine(cli.Root, "export");
+        var manifest = cli.Write("queue-agent.yaml", $$"""
+            apiVersion: kubetest.io/v1
+            kind: TestJob
+            metadata:
+              name: queue-agent
+            spec:
+              mainStep:
+                strategy:
+                  key:
+                    env: TASK_KEY
+                    source:
+                      static: [a, b, c, d, e]
+                  scheduler:
+                    maxPodNum: 1
+                    maxConcurrentNumPerPod: 2
+                    mode: queue
+                template:
+                  metadata:
+                    generateName: queue-agent-
+                  spec:
+                    artifacts:
+                      - name: out
+                        container:
+                          name: test
+                          path: /kubetest-out
+                    containers:
+                      - name: test
+                        image: alpine
+                        command: ["sh", "-c", "mkdir -p /kubetest-out && ls /kubetest-out | sed 's/^/left: /' && echo $TASK_KEY > /kubetest-out/result.txt && echo key-output $TASK_KEY"]
+            {{Indent(Agent(), 12)}}
+              exportArtifacts:
+                - name: out
+                  path: {{export}}
+            """);
+
+        var run = await cli.RunAsync("--log-level=info", manifest);
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Equal(5, run.Report.GetProperty("successNum").GetInt32());
+        Assert.Equal(["a", "b", "c", "d", "e"], run.StderrLines.Where(l => l.StartsWith("key-output ", StringComparison.Ordinal)).Select(l => l["key-output ".Length..]).Order());
+        Assert.DoesNotContain(run.StderrLines, l => l.StartsWith("left: ", StringComparison.Ordinal));
+        var exported = Directory.GetFiles(export, "result.txt", SearchOption.AllDirectories);
+        Assert.Equal(["a", "b", "c", "d", "e"], exported.Select(f => File.ReadAllText(f).Trim()).Order());
+        var pod = PodOf("queue-agent-");
+        Assert.Equal(["5000", "5001"], pod.Spec.Containers.Select(c => c.Args[1]).Order());
+        Assert.DoesNotContain(runtimes.Emulator.Execs, e => e.Pod == pod.Metadata.Name);
+        Assert.Empty(runtimes.LeftInCluster(RuntimeKind.Kubernetes));
+    }
+
     private static string AgentManifest(string agent, string export) => $$"""
         apiVersion: kubetest.io/v1
         kind: TestJob
