@@ -140,9 +140,22 @@ public sealed partial class TestJobEngine
         var onFinished = OnKeyFinished(step, plan.Order.Count, run, gate, () => ++finished);
         var template = new TaskId(step, "", 1, "", "");
 
+        // Keys that never ran go in batches; a rerun runs alone (a failed batch's keys already did).
+        var cutter = step.Batch is { } batch && firstRun ? new BatchCutter(plan.Order, batch, plan.WorkerCount, step.Durations) : null;
+
         PodTask? Next(int podIndex, IPod pod, int worker)
         {
-            if (firstRun && run.FailFastStopped || !queue.TryTake(out var key))
+            if (firstRun && run.FailFastStopped)
+            {
+                return null;
+            }
+
+            if (cutter is not null)
+            {
+                return queue.TryTakeBatch(cutter, out var keys) ? BatchTask(podIndex, pod, worker, keys, cutter) : null;
+            }
+
+            if (!queue.TryTake(out var key))
             {
                 return null;
             }
@@ -150,6 +163,24 @@ public sealed partial class TestJobEngine
             key = key with { PodIndex = podIndex, ContainerIndex = worker };
             var container = step.ContainerOf(key);
             return new PodTask(new TaskId(step, key.Key, run.Results.AttemptsOf(key.Index) + 1, pod.Name, container), container, step.KeyEnv, key) { OnWorker = true };
+        }
+
+        PodTask BatchTask(int podIndex, IPod pod, int worker, IReadOnlyList<PlannedKey> keys, BatchCutter cutter)
+        {
+            var taken = keys.Select(k => k with { PodIndex = podIndex, ContainerIndex = worker }).ToList();
+            var container = step.ContainerOf(taken[0]);
+            var attempt = run.Results.AttemptsOf(taken[0].Index) + 1;
+            if (taken.Count == 1)
+            {
+                return new PodTask(new TaskId(step, taken[0].Key, attempt, pod.Name, container), container, step.KeyEnv, taken[0]) { OnWorker = true };
+            }
+
+            var text = string.Join(step.Batch!.Delimiter, taken.Select(k => k.Key));
+            return new PodTask(new TaskId(step, text, attempt, pod.Name, container), container, step.KeyEnv, taken[0])
+            {
+                OnWorker = true,
+                Batch = new KeyBatch(taken, [.. taken.Select(k => cutter.Estimate(k.Key))], text),
+            };
         }
 
         var failures = await Task.WhenAll(plan.Workers.Select(async (workers, podIndex) =>
