@@ -68,10 +68,10 @@ internal sealed partial class PodExecutor
         TaskResult? broke = null;
         foreach (var key in alone)
         {
-            var single = KeyTask(key, task.Id.Attempt + 1);
+            var single = KeyTask(key, task.Id.Attempt + 1) with { AloneAfterBatch = true };
             if (broke is not null)
             {
-                onFinished(single with { Id = single.Id with { Attempt = task.Id.Attempt } }, broke);
+                onFinished(single with { Id = single.Id with { Attempt = task.Id.Attempt }, AloneAfterBatch = false }, broke);
                 continue;
             }
 

@@ -22,6 +22,9 @@ internal sealed record PodTask(TaskId Id, string Container, string? KeyEnv, Plan
 
     /// <summary><c>strategy.batch</c>: the keys this one command runs (<see cref="Key"/> is the first of them); null for one key.</summary>
     public KeyBatch? Batch { get; init; }
+
+    /// <summary>A key run alone after its batch failed without telling its result (an extra attempt that is no retest).</summary>
+    public bool AloneAfterBatch { get; init; }
 }
 
 /// <summary>A batch's keys (each its own identity, taken by the same worker) and each one's expected seconds, in the same order; <paramref name="Text"/> is what the key variable holds.</summary>

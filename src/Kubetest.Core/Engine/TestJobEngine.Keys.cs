@@ -83,7 +83,7 @@ public sealed partial class TestJobEngine
         while (true)
         {
             HashSet<int> failed;
-            while ((failed = all.Where(i => IsFailed(run, i) && run.Results.AttemptsOf(i) <= retest.Reruns).ToHashSet()).Count > 0)
+            while ((failed = all.Where(i => IsFailed(run, i) && run.Results.CountedAttemptsOf(i) <= retest.Reruns).ToHashSet()).Count > 0)
             {
                 run.Events.On(new RetestStarted(failed.Count));
                 if (!await RunKeySetAsync(step, failed, run).ConfigureAwait(false))
@@ -230,7 +230,7 @@ public sealed partial class TestJobEngine
             lock (gate)
             {
                 var finished = countFinished();
-                run.Results.Record(task.Key!.Index, result, task.Id.Attempt);
+                run.Results.Record(task.Key!.Index, result, task.Id.Attempt, task.AloneAfterBatch);
                 run.Events.On(new TaskFinished(task.Id, result, finished, total));
                 if (step.FailFast && result.Status is KeyStatus.Failure or KeyStatus.Error && !run.FailFastStopped)
                 {

@@ -277,7 +277,7 @@ internal sealed partial class ManifestReader(NodeReader r)
         double? target = null;
         if (o["targetSeconds"] is { } t)
         {
-            if (t is JsonValue v && v.GetValueKind() == System.Text.Json.JsonValueKind.Number && v.TryGetValue<double>(out var seconds) && seconds > 0 && double.IsFinite(seconds))
+            if (t is JsonValue v && v.GetValueKind() == System.Text.Json.JsonValueKind.Number && double.TryParse(v.ToJsonString(), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var seconds) && seconds > 0 && double.IsFinite(seconds))
             {
                 target = seconds;
             }

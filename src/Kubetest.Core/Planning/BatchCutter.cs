@@ -5,12 +5,12 @@ namespace Kubetest.Planning;
 /// <summary>
 /// Cuts <c>strategy.batch</c> batches from the head of a queue's order, as a worker asks for work. A batch
 /// takes keys in queue order while it holds fewer than its key limit and, counting each key's expected
-/// seconds, stays within <c>targetSeconds</c> and within a <em>tail share</em>: the expected work of every
-/// key not taken yet divided by twice the number of workers. Early on the share is large and batches fill
-/// up to their limits; towards the end it shrinks, so the last batches are short and no worker is left
-/// with a long batch while the others idle. The first key always goes in, so a batch is never empty.
+/// seconds, stays within <c>targetSeconds</c> and within a <em>fair share</em>: the expected work of every
+/// key not taken yet (this batch's included) divided by the number of workers. Early on the share is large
+/// and batches fill up to their limits; towards the end it shrinks, so no batch holds more than one worker's
+/// part of what is left and the last ones are single keys: no worker runs a long batch while others idle. The first key always goes in, so a batch is never empty.
 /// With no durations known every key counts as one unit: <c>targetSeconds</c> cannot be judged then and is
-/// not applied, the key limit and the tail share (in keys) are. The key limit is <c>maxKeys</c>, or when
+/// not applied, the key limit and the fair share (in keys) are. The key limit is <c>maxKeys</c>, or when
 /// only <c>targetSeconds</c> is set: no limit with durations known, one key without (nothing to size by).
 /// </summary>
 public sealed class BatchCutter
@@ -53,7 +53,7 @@ public sealed class BatchCutter
             return 0;
         }
 
-        var share = _rest[head] / (2.0 * _workers);
+        var share = _rest[head] / _workers;
         var sum = _estimates[head];
         var count = 1;
         while (head + count < _order.Count && count < _maxKeys)
