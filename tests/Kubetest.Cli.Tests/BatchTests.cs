@@ -66,6 +66,19 @@ public sealed class BatchTests(Runtimes runtimes) : IClassFixture<Runtimes>
         Assert.Empty(runtimes.LeftInCluster(runtime));
     }
 
+    [Fact]
+    public async Task The_dry_run_shows_the_batches_workers_would_take()
+    {
+        using var cli = runtimes.Cli(RuntimeKind.Local, sharesHostFiles: true);
+        var (manifest, _) = Write(cli, "true");
+
+        var run = await cli.RunAsync("--dry-run", manifest);
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Contains(run.StderrLines, l => l.StartsWith("   batches: at most 3 keys, each at most a worker's share of the work left", StringComparison.Ordinal) && l.Contains("$TASK_KEY holds a batch's keys joined by \" \", $KUBETEST_JUNIT", StringComparison.Ordinal));
+        Assert.Contains("   2 batches if workers take them in turn: [k1 k2 k3], [k4 k5 k6]", run.StderrLines);
+    }
+
     /// <summary>One pod, one worker, six keys in batches of at most 3; every command appends its key variable to <c>commands</c> (a hostPath file).</summary>
     private static (string Manifest, string Commands) Write(CliRunner cli, string script)
     {
