@@ -14,6 +14,14 @@ public class BatchFieldsTests
     }
 
     [Fact]
+    public void The_valid_corpus_batch_manifest_loads_with_every_field()
+    {
+        var strategy = ManifestLoader.Load(ManifestFiles.Read("Valid", "strategy-batch.yaml"), "strategy-batch.yaml", new Dictionary<string, string>()).Job.Spec.MainStep.Strategy!;
+
+        Assert.Equal(new Batch(20, 30, " "), strategy.Batch);
+    }
+
+    [Fact]
     public void Without_batch_a_command_runs_one_key()
     {
         Assert.Null(Load("").Batch);
