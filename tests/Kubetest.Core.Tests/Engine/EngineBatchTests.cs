@@ -149,6 +149,34 @@ public sealed class EngineBatchTests : IDisposable
         Assert.Equal((KeyStatus.Success, 3, true), (b.Status, b.Attempts, b.Flaky));
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    [InlineData(4)]
+    public async Task Whatever_keys_fail_each_key_is_reported_once_with_its_own_status_and_the_totals_add_up(int seed)
+    {
+        var random = new Random(seed);
+        var keys = Enumerable.Range(0, 40).Select(i => $"k{i}").ToList();
+        var failing = keys.Where(_ => random.Next(5) == 0).ToHashSet();
+        var runtime = new FakePodRuntime { OnExec = e => ExecOutcome.Exit(e.Key is { } k && k.Split(' ').Any(failing.Contains) ? 1 : 0) };
+
+        var result = await RunAsync(runtime, Job($"[{string.Join(", ", keys)}]", "maxPodNum: 2, maxConcurrentNumPerPod: 2", "batch: {maxKeys: 5}"));
+
+        Assert.Equal(keys.Order(StringComparer.Ordinal), result.Report.Details.Select(d => d.Name).Order(StringComparer.Ordinal));
+        Assert.All(result.Report.Details, d => Assert.Equal(failing.Contains(d.Name) ? KeyStatus.Failure : KeyStatus.Success, d.Status));
+        Assert.Equal((40, 40 - failing.Count, failing.Count, 0), (result.Report.TotalNum, result.Report.SuccessNum, result.Report.FailureNum, result.Report.UnknownNum));
+
+        // A key ran in one command first (a batch, or alone); alone once more only when that was a failed batch.
+        foreach (var detail in result.Report.Details)
+        {
+            var runs = KeyExecs(runtime).Select(e => e.Key!.Split(' ')).Where(k => k.Contains(detail.Name)).ToList();
+            var batchFailed = runs[0].Length > 1 && runs[0].Any(failing.Contains);
+            Assert.Equal(batchFailed ? 2 : 1, detail.Attempts);
+            Assert.Equal(detail.Attempts, runs.Count);
+        }
+    }
+
     private static List<ExecAction> KeyExecs(FakePodRuntime runtime) => [.. runtime.Execs.Where(e => e.Key is not null)];
 
     private Task<RunResult> RunAsync(FakePodRuntime runtime, string manifest, RunOptions? options = null, RecordingObserver? observer = null)
