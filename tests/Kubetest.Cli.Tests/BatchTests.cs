@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Xml.Linq;
 
 namespace Kubetest.Cli.Tests;
 
@@ -33,8 +34,9 @@ public sealed class BatchTests(Runtimes runtimes) : IClassFixture<Runtimes>
     {
         using var cli = runtimes.Cli(runtime, sharesHostFiles: true);
         var (manifest, commands) = Write(cli, "echo \"$TASK_KEY\" >> /state/commands; for k in $TASK_KEY; do [ $k = k5 ] && exit 1; done; exit 0");
+        var junit = Path.Combine(cli.Root, "junit.xml");
 
-        var run = await cli.RunAsync(manifest);
+        var run = await cli.RunAsync("--junit", junit, manifest);
 
         Assert.True(run.ExitCode == 1, run.ToString());
         Assert.Equal(["k1 k2 k3", "k4 k5 k6", "k4", "k5", "k6"], File.ReadAllLines(commands));
@@ -42,6 +44,9 @@ public sealed class BatchTests(Runtimes runtimes) : IClassFixture<Runtimes>
         Assert.Equal(2, Detail(run.Report, "k5").GetProperty("attempts").GetInt32());
         Assert.Equal(1, Detail(run.Report, "k1").GetProperty("attempts").GetInt32());
         Assert.Contains("[ERROR] failed keys (1): k5", run.StderrLines);
+        var testcases = XDocument.Load(junit).Descendants("testcase").ToList();
+        Assert.Equal(Keys, testcases.Select(t => (string)t.Attribute("name")!).Order(StringComparer.Ordinal));
+        Assert.Equal(["k5"], testcases.Where(t => t.Element("failure") is not null).Select(t => (string)t.Attribute("name")!));
         Assert.Empty(runtimes.LeftInCluster(runtime));
     }
 

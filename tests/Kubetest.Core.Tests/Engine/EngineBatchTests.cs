@@ -149,6 +149,19 @@ public sealed class EngineBatchTests : IDisposable
         Assert.Equal((KeyStatus.Success, 3, true), (b.Status, b.Attempts, b.Flaky));
     }
 
+    [Fact]
+    public async Task With_fail_fast_no_batch_starts_after_a_failed_key_and_the_keys_never_started_are_unknown()
+    {
+        var runtime = new FakePodRuntime { OnExec = e => ExecOutcome.Exit(e.Key is { } k && k.Split(' ').Contains("k2") ? 1 : 0) };
+
+        var result = await RunAsync(runtime, Job("[k1, k2, k3, k4, k5, k6]", "maxConcurrentNumPerPod: 1", "batch: {maxKeys: 3}\n      failFast: true"));
+
+        // The failed batch's keys still run alone to find the failing one; no batch starts after.
+        Assert.Equal(["k1 k2 k3", "k1", "k2", "k3"], KeyExecs(runtime).Select(e => e.Key));
+        Assert.Equal((6, 2, 1, 3), (result.Report.TotalNum, result.Report.SuccessNum, result.Report.FailureNum, result.Report.UnknownNum));
+        Assert.All(result.Report.Details.Where(d => d.Status == KeyStatus.Unknown), d => Assert.Equal(0, d.Attempts));
+    }
+
     [Theory]
     [InlineData(1)]
     [InlineData(2)]
