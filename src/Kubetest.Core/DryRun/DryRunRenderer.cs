@@ -184,6 +184,11 @@ public static class DryRunRenderer
         }
 
         text.Append("   keys in queue order: ").AppendJoin(", ", queue.Order.Take(20).Select(k => E(k.Key))).Append(queue.Order.Count > 20 ? $", … ({queue.Order.Count - 20} more)\n" : "\n");
+        if (step.Batch is { } batch)
+        {
+            Batches(text, step, queue, batch);
+        }
+
         if (step.Durations is { Count: > 0 } durations && queue.Order.Count > 0)
         {
             var estimate = Planner.Estimator(durations);
@@ -193,6 +198,27 @@ public static class DryRunRenderer
             var ratio = bound > 0 ? $" ({(makespan / bound).ToString("F2", CultureInfo.InvariantCulture)} x)" : "";
             text.Append(CultureInfo.InvariantCulture, $"   expected makespan {Seconds(makespan)}{ratio}, lower bound {Seconds(bound)} = max(total {Seconds(all.Sum())} / {queue.WorkerCount} workers, longest key {Seconds(all.Max())}); from --timings, a key without a past time counts as their median\n");
         }
+    }
+
+    /// <summary><c>strategy.batch</c>: the limits, and the batches workers would take in turn.</summary>
+    private static void Batches(StringBuilder text, KeysStep step, QueuePlan queue, Batch batch)
+    {
+        var limits = new List<string>();
+        if (batch.MaxKeys is { } maxKeys)
+        {
+            limits.Add($"at most {Count(maxKeys, "key")}");
+        }
+
+        if (batch.TargetSeconds is { } target)
+        {
+            limits.Add(step.Durations is { Count: > 0 } ? $"up to {Seconds(target)} of known durations" : $"targetSeconds {Seconds(target)} unused without --timings");
+        }
+
+        var batches = new BatchCutter(queue.Order, batch, queue.WorkerCount, step.Durations).All();
+        text.Append(CultureInfo.InvariantCulture, $"   batches: {string.Join(", ", limits)}, each at most a worker's share of the work left, cut from the queue's head as workers ask; ${E(step.KeyEnv)} holds a batch's keys joined by \"{E(batch.Delimiter)}\", ${ExecEnvironment.JUnitVariable} a path for its JUnit XML (without one a failed batch's keys run again one by one)\n");
+        text.Append(CultureInfo.InvariantCulture, $"   {batches.Count} batch{(batches.Count == 1 ? "" : "es")} if workers take them in turn: ")
+            .AppendJoin(", ", batches.Take(10).Select(b => "[" + string.Join(" ", b.Select(k => E(k.Key))) + "]"))
+            .Append(batches.Count > 10 ? $", … ({batches.Count - 10} more)\n" : "\n");
     }
 
     /// <summary>The key timeout and fail-fast, when set.</summary>

@@ -25,4 +25,15 @@ internal static class ExecEnvironment
     /// </summary>
     public static IReadOnlyList<string> Clear(string path) =>
         ["sh", "-c", "rm -rf -- \"$1\" 2>/dev/null || [ -z \"$(ls -A -- \"$1\" 2>/dev/null)\" ]", "kubetest-clear", path];
+
+    /// <summary>The variable that tells a batch's command where to write its JUnit XML.</summary>
+    public const string JUnitVariable = "KUBETEST_JUNIT";
+
+    /// <summary>
+    /// A batch's command: <paramref name="variable"/> holds <paramref name="value"/> (its keys joined), and
+    /// <see cref="JUnitVariable"/> names <paramref name="junitPath"/>, whose directory exists and where no older
+    /// file is left when the command starts.
+    /// </summary>
+    public static IReadOnlyList<string> WrapBatch(string variable, string value, string junitPath, IReadOnlyList<string> command) =>
+        ["sh", "-c", $"{variable}=$1; {JUnitVariable}=$2; export {variable} {JUnitVariable}; mkdir -p -- \"${{2%/*}}\" && rm -f -- \"$2\"; shift 2; exec \"$@\"", WrapperName, value, junitPath, .. command];
 }

@@ -9,6 +9,7 @@ internal sealed class MainResults(IReadOnlyList<string> keys)
     private readonly Dictionary<int, (TaskResult Result, int Attempt)> _results = [];
     private readonly List<int> _finishOrder = [];
     private readonly HashSet<int> _failedBefore = [];
+    private readonly HashSet<int> _aloneAfterBatch = [];
 
     public IReadOnlyList<string> Keys { get; private set; } = keys;
 
@@ -25,10 +26,16 @@ internal sealed class MainResults(IReadOnlyList<string> keys)
 
     public void SetKeys(IReadOnlyList<string> keys) => Keys = keys;
 
-    public void Record(int index, TaskResult result, int attempt)
+    /// <summary>Records a key's result; <paramref name="aloneAfterBatch"/>: it ran alone because its failed batch could not tell its result.</summary>
+    public void Record(int index, TaskResult result, int attempt, bool aloneAfterBatch = false)
     {
         lock (_gate)
         {
+            if (aloneAfterBatch)
+            {
+                _aloneAfterBatch.Add(index);
+            }
+
             if (_results.TryGetValue(index, out var earlier))
             {
                 if (earlier.Result.Status is KeyStatus.Failure or KeyStatus.Error)
@@ -60,6 +67,18 @@ internal sealed class MainResults(IReadOnlyList<string> keys)
         lock (_gate)
         {
             return _results.TryGetValue(index, out var r) ? r.Attempt : 0;
+        }
+    }
+
+    /// <summary>
+    /// The key's runs that count against <c>retest</c>: its attempts, less the run alone after a failed batch
+    /// (that one only tells which of the batch's keys failed; the key's reruns come after it).
+    /// </summary>
+    public int CountedAttemptsOf(int index)
+    {
+        lock (_gate)
+        {
+            return AttemptsOf(index) - (_aloneAfterBatch.Contains(index) ? 1 : 0);
         }
     }
 

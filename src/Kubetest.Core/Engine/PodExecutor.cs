@@ -19,7 +19,16 @@ internal sealed record PodTask(TaskId Id, string Container, string? KeyEnv, Plan
     /// artifacts are kept in a directory of its own below the worker's and then cleared in the container.
     /// </summary>
     public bool OnWorker { get; init; }
+
+    /// <summary><c>strategy.batch</c>: the keys this one command runs (<see cref="Key"/> is the first of them); null for one key.</summary>
+    public KeyBatch? Batch { get; init; }
+
+    /// <summary>A key run alone after its batch failed without telling its result (an extra attempt that is no retest).</summary>
+    public bool AloneAfterBatch { get; init; }
 }
+
+/// <summary>A batch's keys (each its own identity, taken by the same worker) and each one's expected seconds, in the same order; <paramref name="Text"/> is what the key variable holds.</summary>
+internal sealed record KeyBatch(IReadOnlyList<PlannedKey> Keys, IReadOnlyList<double> Estimates, string Text);
 
 /// <summary>
 /// Runs one pod: starts it, runs its tasks with at most <c>maxConcurrent</c> at once (a freed
@@ -30,7 +39,7 @@ internal sealed record PodTask(TaskId Id, string Container, string? KeyEnv, Plan
 /// </summary>
 /// <paramref name="timeout"/>, when given, limits each key's run (not a step's single command).
 /// <paramref name="mayStart"/> is asked before each of a pod's own tasks starts: false (fail-fast) leaves the rest unstarted and without a result.
-internal sealed class PodExecutor(IPodRuntime runtime, IRunObserver observer, ArtifactStore artifacts, int? podIndex = null, KeyTimeout? timeout = null, Func<PodTask, bool>? mayStart = null)
+internal sealed partial class PodExecutor(IPodRuntime runtime, IRunObserver observer, ArtifactStore artifacts, int? podIndex = null, KeyTimeout? timeout = null, Func<PodTask, bool>? mayStart = null)
 {
     public async Task RunAsync(
         PodRequest request,
@@ -105,6 +114,16 @@ internal sealed class PodExecutor(IPodRuntime runtime, IRunObserver observer, Ar
                 while (next(pod, worker) is { } queued)
                 {
                     var task = queued with { Id = queued.Id with { Slot = worker } };
+                    if (task.Batch is { } batch)
+                    {
+                        if (!await RunBatchAsync(pod, template, task, batch, onFinished, cancellationToken).ConfigureAwait(false))
+                        {
+                            break;
+                        }
+
+                        continue;
+                    }
+
                     var result = await ExecAsync(pod, task, main, cancellationToken).ConfigureAwait(false);
                     if (task.OnWorker && task.Key is { } key)
                     {
@@ -152,7 +171,7 @@ internal sealed class PodExecutor(IPodRuntime runtime, IRunObserver observer, Ar
 
     private async Task<TaskResult> ExecAsync(IPod pod, PodTask task, k8s.Models.V1Container main, CancellationToken cancellationToken)
     {
-        observer.On(new TaskStarted(task.Id, ShellCommand.Display(main), task.KeyEnv, task.Key?.Key));
+        observer.On(new TaskStarted(task.Id, ShellCommand.Display(main), task.KeyEnv, task.Batch?.Text ?? task.Key?.Key));
         var watch = Stopwatch.StartNew();
         var limit = task.Key is null ? null : timeout;
 
@@ -170,11 +189,16 @@ internal sealed class PodExecutor(IPodRuntime runtime, IRunObserver observer, Ar
         try
         {
             var command = agent ? ShellCommand.AgentArgv(main) : ShellCommand.Argv(main);
-            if (task.OnWorker && task.KeyEnv is { } env && task.Key is { } key)
+
+            // A queue worker serves key after key: the key (or a batch of keys) travels in this exec's
+            // environment, through sh, also in an agent container.
+            if (task.OnWorker && task.KeyEnv is { } env && task.Batch is { } batch)
             {
-                // A queue worker serves key after key: the key travels in this exec's environment (through sh,
-                // also in an agent container).
-                command = ExecEnvironment.Wrap(env, key.Key, command);
+                command = ExecEnvironment.WrapBatch(env, batch.Text, JUnitPath(task), command);
+            }
+            else if (task.OnWorker && task.KeyEnv is { } variable && task.Key is { } key)
+            {
+                command = ExecEnvironment.Wrap(variable, key.Key, command);
             }
 
             var exitCode = await pod.ExecAsync(task.Container, limit is null || byCancel ? command : limit.Wrap(command), sink, fallback.Token).ConfigureAwait(false);

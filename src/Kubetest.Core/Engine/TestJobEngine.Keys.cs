@@ -83,7 +83,7 @@ public sealed partial class TestJobEngine
         while (true)
         {
             HashSet<int> failed;
-            while ((failed = all.Where(i => IsFailed(run, i) && run.Results.AttemptsOf(i) <= retest.Reruns).ToHashSet()).Count > 0)
+            while ((failed = all.Where(i => IsFailed(run, i) && run.Results.CountedAttemptsOf(i) <= retest.Reruns).ToHashSet()).Count > 0)
             {
                 run.Events.On(new RetestStarted(failed.Count));
                 if (!await RunKeySetAsync(step, failed, run).ConfigureAwait(false))
@@ -140,9 +140,22 @@ public sealed partial class TestJobEngine
         var onFinished = OnKeyFinished(step, plan.Order.Count, run, gate, () => ++finished);
         var template = new TaskId(step, "", 1, "", "");
 
+        // Keys that never ran go in batches; a rerun runs alone (a failed batch's keys already did).
+        var cutter = step.Batch is { } batch && firstRun ? new BatchCutter(plan.Order, batch, plan.WorkerCount, step.Durations) : null;
+
         PodTask? Next(int podIndex, IPod pod, int worker)
         {
-            if (firstRun && run.FailFastStopped || !queue.TryTake(out var key))
+            if (firstRun && run.FailFastStopped)
+            {
+                return null;
+            }
+
+            if (cutter is not null)
+            {
+                return queue.TryTakeBatch(cutter, out var keys) ? BatchTask(podIndex, pod, worker, keys, cutter) : null;
+            }
+
+            if (!queue.TryTake(out var key))
             {
                 return null;
             }
@@ -150,6 +163,24 @@ public sealed partial class TestJobEngine
             key = key with { PodIndex = podIndex, ContainerIndex = worker };
             var container = step.ContainerOf(key);
             return new PodTask(new TaskId(step, key.Key, run.Results.AttemptsOf(key.Index) + 1, pod.Name, container), container, step.KeyEnv, key) { OnWorker = true };
+        }
+
+        PodTask BatchTask(int podIndex, IPod pod, int worker, IReadOnlyList<PlannedKey> keys, BatchCutter cutter)
+        {
+            var taken = keys.Select(k => k with { PodIndex = podIndex, ContainerIndex = worker }).ToList();
+            var container = step.ContainerOf(taken[0]);
+            var attempt = run.Results.AttemptsOf(taken[0].Index) + 1;
+            if (taken.Count == 1)
+            {
+                return new PodTask(new TaskId(step, taken[0].Key, attempt, pod.Name, container), container, step.KeyEnv, taken[0]) { OnWorker = true };
+            }
+
+            var text = string.Join(step.Batch!.Delimiter, taken.Select(k => k.Key));
+            return new PodTask(new TaskId(step, text, attempt, pod.Name, container), container, step.KeyEnv, taken[0])
+            {
+                OnWorker = true,
+                Batch = new KeyBatch(taken, [.. taken.Select(k => cutter.Estimate(k.Key))], text),
+            };
         }
 
         var failures = await Task.WhenAll(plan.Workers.Select(async (workers, podIndex) =>
@@ -199,7 +230,7 @@ public sealed partial class TestJobEngine
             lock (gate)
             {
                 var finished = countFinished();
-                run.Results.Record(task.Key!.Index, result, task.Id.Attempt);
+                run.Results.Record(task.Key!.Index, result, task.Id.Attempt, task.AloneAfterBatch);
                 run.Events.On(new TaskFinished(task.Id, result, finished, total));
                 if (step.FailFast && result.Status is KeyStatus.Failure or KeyStatus.Error && !run.FailFastStopped)
                 {

@@ -218,7 +218,7 @@ internal sealed partial class ManifestReader(NodeReader r)
             return null;
         }
 
-        r.OnlyKnown(o, path, "key", "scheduler", "retest", "failFast");
+        r.OnlyKnown(o, path, "key", "scheduler", "retest", "failFast", "batch");
         var keyPath = NodeReader.Child(path, "key");
         if (r.Object(o, "key", path, required: true) is not JsonObject key)
         {
@@ -260,7 +260,50 @@ internal sealed partial class ManifestReader(NodeReader r)
             Scheduler = scheduler,
             Reruns = Reruns(o, path),
             FailFast = r.Boolean(o, "failFast", path),
+            Batch = Batch(r.Object(o, "batch", path), NodeReader.Child(path, "batch"), scheduler),
         };
+    }
+
+    /// <summary><c>batch</c>: <c>maxKeys</c> (1..10000), <c>targetSeconds</c> (a number above 0), <c>delimiter</c> (not empty, a space if left out); batches need <c>scheduler.mode: queue</c>.</summary>
+    private Batch? Batch(JsonObject? o, string path, Scheduler scheduler)
+    {
+        if (o is null)
+        {
+            return null;
+        }
+
+        r.OnlyKnown(o, path, "maxKeys", "targetSeconds", "delimiter");
+        var maxKeys = (int?)r.Integer(o, "maxKeys", path, 1, Model.Batch.MaxMaxKeys);
+        double? target = null;
+        if (o["targetSeconds"] is { } t)
+        {
+            if (t is JsonValue v && v.GetValueKind() == System.Text.Json.JsonValueKind.Number && double.TryParse(v.ToJsonString(), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var seconds) && seconds > 0 && double.IsFinite(seconds))
+            {
+                target = seconds;
+            }
+            else
+            {
+                r.Problem(NodeReader.Child(path, "targetSeconds"), $"expected a number of seconds above 0, got {NodeReader.Describe(t)}");
+            }
+        }
+
+        var delimiter = r.String(o, "delimiter", path);
+        if (delimiter is { Length: 0 })
+        {
+            r.Problem(NodeReader.Child(path, "delimiter"), "must not be empty (leave it out for a space)");
+        }
+
+        if (maxKeys is null && target is null && o["maxKeys"] is null && o["targetSeconds"] is null)
+        {
+            r.Problem(path, "needs maxKeys or targetSeconds (or both)");
+        }
+
+        if (scheduler.Mode != SchedulerMode.Queue)
+        {
+            r.Problem(path, "needs scheduler.mode: queue (batches are cut from the shared queue as workers ask)");
+        }
+
+        return new Batch(maxKeys, target, string.IsNullOrEmpty(delimiter) ? " " : delimiter);
     }
 
     /// <summary><c>scheduler.mode</c>: <c>static</c> (the default) or <c>queue</c>.</summary>

@@ -153,6 +153,12 @@ public static class ManifestSchema
                     ["oneOf"] = new JsonArray(Boolean(), new JsonObject { ["type"] = "integer", ["minimum"] = 0, ["maximum"] = Model.Strategy.MaxReruns }),
                 },
                 ["failFast"] = Boolean(),
+                ["batch"] = Object(new()
+                {
+                    ["maxKeys"] = new JsonObject { ["type"] = "integer", ["minimum"] = 1, ["maximum"] = Model.Batch.MaxMaxKeys },
+                    ["targetSeconds"] = new JsonObject { ["type"] = "number", ["exclusiveMinimum"] = 0 },
+                    ["delimiter"] = new JsonObject { ["type"] = "string", ["minLength"] = 1 },
+                }),
             },
             "key");
     }

@@ -35,10 +35,24 @@ public sealed class Strategy
     /// <summary><c>failFast</c>: after the first key that failed for good (after its reruns), no new key starts.</summary>
     public bool FailFast { get; init; }
 
+    /// <summary><c>batch</c>: several keys in one command; null runs one key per command.</summary>
+    public Batch? Batch { get; init; }
+
     public const int MaxReruns = 10;
 
     /// <summary>The longest <c>key.timeout</c> (and <c>--key-timeout</c>): a week, far within what a timer can wait.</summary>
     public static readonly TimeSpan MaxKeyTimeout = TimeSpan.FromDays(7);
+}
+
+/// <summary>
+/// <c>strategy.batch</c>: a task runs several keys in one command, the key variable holding them joined by
+/// <paramref name="Delimiter"/>. A batch holds at most <paramref name="MaxKeys"/> keys and, when durations are
+/// known, at most <paramref name="TargetSeconds"/> of expected work (a longer single key is a batch of its own).
+/// </summary>
+public sealed record Batch(int? MaxKeys, double? TargetSeconds, string Delimiter = " ")
+{
+    /// <summary>The most keys one batch may hold when <c>maxKeys</c> is set.</summary>
+    public const int MaxMaxKeys = 10_000;
 }
 
 /// <param name="Timeout"><c>key.timeout</c>: how long one run of a key may take; null for no limit.</param>

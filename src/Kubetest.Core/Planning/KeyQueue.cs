@@ -95,6 +95,7 @@ public sealed record QueuePlan(IReadOnlyList<PlannedKey> Order, IReadOnlyList<in
 /// </summary>
 public sealed class KeyQueue(IReadOnlyList<PlannedKey> order)
 {
+    private readonly object _batchGate = new();
     private int _next = -1;
 
     /// <summary>Keys not taken yet.</summary>
@@ -111,6 +112,29 @@ public sealed class KeyQueue(IReadOnlyList<PlannedKey> order)
         var i = Interlocked.Increment(ref _next);
         key = i < order.Count ? order[i] : null;
         return key is not null;
+    }
+
+    /// <summary>
+    /// Takes the next batch: as many keys from the head as <paramref name="cutter"/> cuts there. Not to be mixed
+    /// with <see cref="TryTake"/> on one queue (a queue of a batched run is only taken from in batches).
+    /// </summary>
+    public bool TryTakeBatch(BatchCutter cutter, [NotNullWhen(true)] out IReadOnlyList<PlannedKey>? keys)
+    {
+        ArgumentNullException.ThrowIfNull(cutter);
+        lock (_batchGate)
+        {
+            var head = Volatile.Read(ref _next) + 1;
+            var count = cutter.Count(head);
+            if (count == 0)
+            {
+                keys = null;
+                return false;
+            }
+
+            keys = [.. order.Skip(head).Take(count)];
+            Volatile.Write(ref _next, head + count - 1);
+            return true;
+        }
     }
 
     /// <summary>The keys no worker took, in queue order.</summary>

@@ -42,6 +42,7 @@ public sealed record RunPlan(string TestJobName, IReadOnlyList<PlanStep> Steps)
             {
                 KeyTimeout = options.KeyTimeout ?? strategy.Key.Timeout,
                 FailFast = options.FailFast || strategy.FailFast,
+                Batch = strategy.Batch,
             };
             steps.Add(dynamic is null ? keys.WithKeys(options.ListKeys ?? strategy.Key.Source.Static ?? []) : keys);
             if (strategy.Reruns > 0)
@@ -122,6 +123,9 @@ public sealed record KeysStep(
 
     /// <summary>After the first key that failed for good, no new key starts (<c>failFast</c>, <c>--fail-fast</c>).</summary>
     public bool FailFast { get; init; }
+
+    /// <summary><c>strategy.batch</c>: workers take several keys at once (<see cref="BatchCutter"/>); null for one key per command.</summary>
+    public Batch? Batch { get; init; }
 
     /// <summary>
     /// In <c>queue</c> mode (<see cref="Model.Scheduler.Mode"/>), the shared queue and the worker containers

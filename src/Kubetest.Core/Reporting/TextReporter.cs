@@ -140,7 +140,8 @@ public sealed class TextReporter(TextWriter console, LogLevel level, bool live, 
 
         var prefix = finished.Task.Step.Announced ? $"{Printable.Escape(finished.Task.Step.Name)}: " : "";
         Log(LogLevel.Info, $"{prefix}elapsed time: {result.Elapsed.TotalSeconds.ToString("F6", CultureInfo.InvariantCulture)} sec.");
-        if (block is { Prefix.Length: > 0 })
+        // A batch's own command has no count (its keys finish one by one after it, each with theirs).
+        if (finished.Total > 0 && (block is { Prefix.Length: > 0 } || (block is null && finished.Task.Step is Planning.KeysStep)))
         {
             var percent = (float)finished.Finished / finished.Total * 100;
             Log(LogLevel.Info, $"{finished.Finished}/{finished.Total} ({percent.ToString("F6", CultureInfo.InvariantCulture)}%) finished.");

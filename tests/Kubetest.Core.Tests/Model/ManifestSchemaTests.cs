@@ -63,6 +63,8 @@ public class ManifestSchemaTests
     [InlineData("66-failFast-not-a-boolean.yaml")]
     [InlineData("67-retest-negative.yaml")]
     [InlineData("70-scheduler-mode-unknown.yaml")]
+    [InlineData("71-batch-max-keys-zero.yaml")]
+    [InlineData("72-batch-target-seconds-not-positive.yaml")]
     public void The_shape_mistakes_of_the_invalid_corpus_fail_validation(string name)
     {
         var result = Evaluate(ManifestFiles.Read("Invalid", name), name);

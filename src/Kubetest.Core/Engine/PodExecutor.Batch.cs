@@ -1,0 +1,121 @@
+using Kubetest.Model;
+using Kubetest.Planning;
+using Kubetest.Reporting;
+using Kubetest.Runtime;
+
+namespace Kubetest.Engine;
+
+/// <summary><c>strategy.batch</c>: one command for several keys, then one result per key.</summary>
+internal sealed partial class PodExecutor
+{
+    /// <summary>Where a batch's command may write its JUnit XML in its container (<c>KUBETEST_JUNIT</c>): kubetest's own directory, a file per batch.</summary>
+    public const string JUnitDirectory = "/tmp/kubetest-junit";
+
+    /// <summary>The most of a batch's JUnit XML that is read; a larger file counts as none (its keys fall back).</summary>
+    public const long MaxJUnitBytes = 64L * 1024 * 1024;
+
+    private static string JUnitPath(PodTask task) => $"{JUnitDirectory}/{task.Key!.Index}.xml";
+
+    /// <summary>
+    /// Runs a batch's command, then gives each of its keys a result (<see cref="BatchOutcome"/>): from the JUnit XML
+    /// it wrote, else the batch's own when it passed; a key still without one after a failed batch runs again alone
+    /// on the same worker (its next attempt), so the report names the key that fails. The batch's own command ends
+    /// with a <see cref="TaskFinished"/> of no count (its output block), each key with one of its own. False when
+    /// the worker must stop (its pod broke).
+    /// </summary>
+    private async Task<bool> RunBatchAsync(IPod pod, TestJobTemplate template, PodTask task, KeyBatch batch, Action<PodTask, TaskResult> onFinished, CancellationToken cancellationToken)
+    {
+        var main = template.MainContainer.Container;
+        var result = await ExecAsync(pod, task, main, cancellationToken).ConfigureAwait(false);
+        var first = task.Key!;
+        await CollectAsync(pod, template, main.Name, task.Container, first, cancellationToken).ConfigureAwait(false);
+        var junit = result.Status is KeyStatus.Success or KeyStatus.Failure ? await ReadJUnitAsync(pod, task, cancellationToken).ConfigureAwait(false) : null;
+        observer.On(new TaskFinished(task.Id, result, 0, 0));
+
+        PodTask KeyTask(PlannedKey key, int attempt) =>
+            new(task.Id with { Name = key.Key, Attempt = attempt }, task.Container, task.KeyEnv, key) { OnWorker = true };
+
+        if (result.Status is KeyStatus.Error or KeyStatus.Unknown)
+        {
+            foreach (var key in batch.Keys)
+            {
+                onFinished(KeyTask(key, task.Id.Attempt), result);
+            }
+
+            observer.On(new LogEvent(LogLevel.Warn, $"worker {task.Container} of pod {pod.Name} takes no more keys: {result.Message}"));
+            return false;
+        }
+
+        var outcomes = BatchOutcome.Resolve(batch.Keys, batch.Estimates, result, junit);
+        var alone = new List<PlannedKey>();
+        for (var i = 0; i < batch.Keys.Count; i++)
+        {
+            if (outcomes[i] is { } outcome)
+            {
+                onFinished(KeyTask(batch.Keys[i], task.Id.Attempt), outcome);
+            }
+            else
+            {
+                alone.Add(batch.Keys[i]);
+            }
+        }
+
+        if (alone.Count > 0)
+        {
+            observer.On(new LogEvent(LogLevel.Info, $"batch of {batch.Keys.Count} keys failed{(junit is null ? " without JUnit XML" : "")}: {alone.Count} of its keys run again one by one"));
+        }
+
+        TaskResult? broke = null;
+        foreach (var key in alone)
+        {
+            var single = KeyTask(key, task.Id.Attempt + 1) with { AloneAfterBatch = true };
+            if (broke is not null)
+            {
+                onFinished(single with { Id = single.Id with { Attempt = task.Id.Attempt }, AloneAfterBatch = false }, broke);
+                continue;
+            }
+
+            var own = await ExecAsync(pod, single, main, cancellationToken).ConfigureAwait(false);
+            await CollectAsync(pod, template, main.Name, task.Container, key, cancellationToken).ConfigureAwait(false);
+            onFinished(single, own);
+            if (own.Status is KeyStatus.Error or KeyStatus.Unknown)
+            {
+                broke = own;
+            }
+        }
+
+        if (broke is not null)
+        {
+            observer.On(new LogEvent(LogLevel.Warn, $"worker {task.Container} of pod {pod.Name} takes no more keys: {broke.Message}"));
+        }
+
+        return broke is null;
+    }
+
+    /// <summary>Copies the batch's JUnit XML out of its container and removes it there; null when there is none (or it cannot be read).</summary>
+    private async Task<string?> ReadJUnitAsync(IPod pod, PodTask task, CancellationToken cancellationToken)
+    {
+        var directory = Directory.CreateTempSubdirectory("kubetest-junit-");
+        try
+        {
+            var local = Path.Combine(directory.FullName, "junit.xml");
+            try
+            {
+                await pod.CopyFromAsync(task.Container, JUnitPath(task), local, cancellationToken).ConfigureAwait(false);
+                await pod.ExecAsync(task.Container, ExecEnvironment.Clear(JUnitPath(task)), NullOutputSink.Instance, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or PodFailedException)
+            {
+                observer.On(new LogEvent(LogLevel.Debug, $"{Printable.Escape(task.Id.Name)}: no JUnit XML at {JUnitPath(task)}: {ex.Message}"));
+                return null;
+            }
+
+            var file = new FileInfo(local);
+            return file.Exists && file.Length <= MaxJUnitBytes ? await File.ReadAllTextAsync(local, cancellationToken).ConfigureAwait(false) : null;
+        }
+        finally
+        {
+            FileTree.Delete(directory.FullName);
+        }
+    }
+}

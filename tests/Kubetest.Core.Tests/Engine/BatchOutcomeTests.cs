@@ -1,0 +1,52 @@
+using Kubetest.Engine;
+using Kubetest.Planning;
+using Kubetest.Reporting;
+
+namespace Kubetest.Core.Tests.Engine;
+
+/// <summary>Each key's result after a batch: from its JUnit XML, else the batch's own with the time split by known durations.</summary>
+public class BatchOutcomeTests
+{
+    private static readonly PlannedKey[] Keys = [new("a", 0, 0, 0), new("b", 1, 0, 0), new("c", 2, 0, 0)];
+
+    [Fact]
+    public void A_passed_batch_without_JUnit_splits_its_time_in_proportion_to_the_known_durations()
+    {
+        var results = BatchOutcome.Resolve(Keys, [1, 3, 6], new TaskResult(KeyStatus.Success, 0, TimeSpan.FromSeconds(20)), null);
+
+        Assert.All(results, r => Assert.Equal(KeyStatus.Success, r!.Status));
+        Assert.Equal([2.0, 6.0, 12.0], results.Select(r => Math.Round(r!.Elapsed.TotalSeconds, 6)));
+    }
+
+    [Fact]
+    public void Time_left_after_the_JUnit_keys_is_shared_by_the_keys_it_does_not_name()
+    {
+        const string Xml = """<testsuite><testcase classname="a" name="x" time="8"/></testsuite>""";
+
+        var results = BatchOutcome.Resolve(Keys, [1, 1, 1], new TaskResult(KeyStatus.Success, 0, TimeSpan.FromSeconds(12)), Xml);
+
+        Assert.Equal([8.0, 2.0, 2.0], results.Select(r => Math.Round(r!.Elapsed.TotalSeconds, 6)));
+    }
+
+    [Fact]
+    public void A_failed_batch_leaves_the_keys_its_JUnit_does_not_name_without_a_result()
+    {
+        const string Xml = """<testsuite><testcase classname="suite" name="b" time="1"><error/></testcase></testsuite>""";
+
+        var results = BatchOutcome.Resolve(Keys, [1, 1, 1], new TaskResult(KeyStatus.Failure, 3, TimeSpan.FromSeconds(5)), Xml);
+
+        Assert.Null(results[0]);
+        Assert.Equal((KeyStatus.Failure, 3), (results[1]!.Status, results[1]!.ExitCode));
+        Assert.Null(results[2]);
+    }
+
+    [Theory]
+    [InlineData("not xml at all")]
+    [InlineData("<!DOCTYPE x [<!ENTITY e SYSTEM \"file:///etc/passwd\">]><testsuite><testcase name=\"a\">&e;</testcase></testsuite>")]
+    public void A_file_that_is_not_plain_JUnit_counts_as_none(string xml)
+    {
+        var results = BatchOutcome.Resolve(Keys, [1, 1, 1], new TaskResult(KeyStatus.Failure, 1, TimeSpan.FromSeconds(5)), xml);
+
+        Assert.All(results, Assert.Null);
+    }
+}
