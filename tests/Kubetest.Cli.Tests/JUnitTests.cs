@@ -108,7 +108,7 @@ public sealed class JUnitTests(Runtimes runtimes) : IClassFixture<Runtimes>
     }
 
     [Fact]
-    public async Task A_secret_in_a_failed_key_s_output_is_masked_in_the_junit_file()
+    public async Task A_secret_in_a_failed_key_s_output_is_masked_in_the_junit_file_and_the_html_report()
     {
         using var cli = runtimes.Cli(RuntimeKind.Local);
         var token = "ghp_" + Guid.NewGuid().ToString("N");
@@ -121,12 +121,17 @@ public sealed class JUnitTests(Runtimes runtimes) : IClassFixture<Runtimes>
             extraPodSpec: "volumes:\n  - name: token\n    token:\n      name: tok",
             extraContainer: "volumeMounts:\n  - name: token\n    mountPath: /secrets/token"));
 
-        var run = await cli.RunAsync("--junit", junit, manifest);
+        var html = Path.Combine(cli.Root, "report.html");
+
+        var run = await cli.RunAsync("--junit", junit, "--html", html, manifest);
 
         Assert.True(run.ExitCode == 1, run.ToString());
         var text = File.ReadAllText(junit);
         Assert.DoesNotContain(token, text, StringComparison.Ordinal);
         Assert.Equal("token is ***", Validated(junit).Element("testcase")!.Element("failure")!.Value);
+        var page = File.ReadAllText(html);
+        Assert.DoesNotContain(token, page, StringComparison.Ordinal);
+        Assert.Contains("token is ***", page, StringComparison.Ordinal);
     }
 
     [Theory]
