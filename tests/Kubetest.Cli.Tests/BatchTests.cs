@@ -71,6 +71,23 @@ public sealed class BatchTests(Runtimes runtimes) : IClassFixture<Runtimes>
         Assert.Empty(runtimes.LeftInCluster(runtime));
     }
 
+    [SkippableTheory]
+    [MemberData(nameof(Runtimes.Both), MemberType = typeof(Runtimes))]
+    public async Task A_link_planted_at_KUBETEST_JUNIT_is_not_followed_to_a_host_file(RuntimeKind runtime)
+    {
+        using var cli = runtimes.Cli(runtime, sharesHostFiles: true);
+        var hostFile = Path.Combine(cli.Root, "all-passed.xml");
+        File.WriteAllText(hostFile, "<testsuite>" + string.Concat(Keys.Select(k => $"<testcase classname='{k}' name='t' time='1'/>")) + "</testsuite>");
+        var (manifest, _) = Write(cli, $"echo \"$TASK_KEY\" >> /state/commands; ln -s {hostFile} \"$KUBETEST_JUNIT\" 2>/dev/null; exit 1");
+
+        var run = await cli.RunAsync(manifest);
+
+        // Had the link been read on kubetest's side, the host file would have passed every key.
+        Assert.True(run.ExitCode == 1, run.ToString());
+        Assert.Equal(Keys.ToDictionary(k => k, _ => "failure"), Statuses(run.Report));
+        Assert.Empty(runtimes.LeftInCluster(runtime));
+    }
+
     [Fact]
     public async Task The_dry_run_shows_the_batches_workers_would_take()
     {

@@ -110,7 +110,15 @@ internal sealed partial class PodExecutor
                 return null;
             }
 
+            // Copies keep links as links: a link the command planted there would be read on this machine
+            // (a host file, /dev/zero), so only a regular file counts.
             var file = new FileInfo(local);
+            if (file.Exists && file.LinkTarget is not null)
+            {
+                observer.On(new LogEvent(LogLevel.Warn, $"{Printable.Escape(task.Id.Name)}: {JUnitPath(task)} is a link, not a file: not read"));
+                return null;
+            }
+
             return file.Exists && file.Length <= MaxJUnitBytes ? await File.ReadAllTextAsync(local, cancellationToken).ConfigureAwait(false) : null;
         }
         finally
