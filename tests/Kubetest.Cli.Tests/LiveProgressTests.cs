@@ -93,6 +93,34 @@ public sealed class LiveProgressTests : IDisposable
     }
 
     [Fact]
+    public async Task Output_lines_written_while_the_panel_redraws_never_hang_the_run_and_all_reach_the_terminal()
+    {
+        // Spectre.Console's real console (not the test console): its live display and its writes lock in
+        // opposite orders, which hung a run on a terminal about once in twenty before the gate.
+        using var screen = new StringWriter();
+        var terminal = ConsoleOutput.Terminal(TextWriter.Synchronized(screen));
+        var view = new LiveView(terminal, new ProgressState(TimeProvider.System), TimeSpan.FromMilliseconds(1));
+        var writers = Enumerable.Range(0, 2).Select(w => Task.Run(() =>
+        {
+            using var lines = view.Lines;
+            var written = System.Diagnostics.Stopwatch.StartNew();
+            var i = 0;
+            for (; i < 1000 || written.Elapsed < TimeSpan.FromSeconds(3); i++)
+            {
+                lines.Write($"writer {w} line {i}\n");
+            }
+
+            return $"writer {w} line {i - 1}\n";
+        })).ToList();
+
+        var last = await Task.WhenAll(writers).WaitAsync(TimeSpan.FromSeconds(60));
+        await view.DisposeAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(60));
+        var text = screen.ToString();
+        Assert.All(last, line => Assert.Contains(line, text, StringComparison.Ordinal));
+        Assert.Contains("0/0 done", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Time_left_comes_from_past_durations_when_known_else_from_the_mean_so_far_spread_over_the_slots()
     {
         var clock = new ManualClock(T0);

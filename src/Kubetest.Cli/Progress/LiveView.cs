@@ -12,6 +12,14 @@ namespace Kubetest.Cli.Progress;
 /// running keys, the elapsed time and the estimated time left. Everything from the run is shown
 /// as text (never parsed as markup) and escaped like every key on the console.
 /// </summary>
+/// <remarks>
+/// Spectre.Console's live display takes its own lock and the console's in opposite orders when a
+/// redraw and a write run at once (redraw: display, then console; write: console, then display),
+/// so one thread printing a key's output while the timer redraws could hang the run for good. Every
+/// call into the console from here therefore goes through one gate, and no two of them overlap.
+/// While the display is closing (it writes its last frame under its own locks) lines wait in
+/// <see cref="_held"/> and follow the panel.
+/// </remarks>
 internal sealed class LiveView : IRunObserver, IAsyncDisposable
 {
     /// <summary>Most pods the panel lists; the others are counted.</summary>
@@ -22,6 +30,9 @@ internal sealed class LiveView : IRunObserver, IAsyncDisposable
     private readonly TimeSpan _refresh;
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _loop;
+    private readonly Lock _gate = new();
+    private readonly System.Text.StringBuilder _held = new();
+    private bool _closing;
 
     public LiveView(IAnsiConsole console, ProgressState state, TimeSpan refresh)
     {
@@ -32,8 +43,7 @@ internal sealed class LiveView : IRunObserver, IAsyncDisposable
         {
             while (!_stop.IsCancellationRequested)
             {
-                context.UpdateTarget(Render(_state.Snapshot()));
-                context.Refresh();
+                Redraw(context);
                 try
                 {
                     await Task.Delay(_refresh, _stop.Token).ConfigureAwait(false);
@@ -44,22 +54,59 @@ internal sealed class LiveView : IRunObserver, IAsyncDisposable
                 }
             }
 
-            context.UpdateTarget(Render(_state.Snapshot()));
-            context.Refresh();
+            Redraw(context);
         });
     }
 
     /// <summary>A writer for the console's usual lines: each complete line goes above the panel, as plain text.</summary>
-    public TextWriter Lines => new LineWriter(_console);
+    public TextWriter Lines => new LineWriter(this);
 
     public void On(RunEvent runEvent) => _state.On(runEvent);
 
     /// <summary>Draws the panel a last time and leaves it on the screen.</summary>
     public async ValueTask DisposeAsync()
     {
+        lock (_gate)
+        {
+            _closing = true;
+        }
+
         await _stop.CancelAsync().ConfigureAwait(false);
         await _loop.ConfigureAwait(false);
         _stop.Dispose();
+        lock (_gate)
+        {
+            if (_held.Length > 0)
+            {
+                _console.Write(new Text(_held.ToString()));
+                _held.Clear();
+            }
+        }
+    }
+
+    /// <summary>Puts complete lines above the panel (or holds them while it closes).</summary>
+    private void WriteText(string text)
+    {
+        lock (_gate)
+        {
+            if (_closing)
+            {
+                _held.Append(text);
+            }
+            else
+            {
+                _console.Write(new Text(text));
+            }
+        }
+    }
+
+    /// <summary>Draws the panel from the current state (the update redraws).</summary>
+    private void Redraw(LiveDisplayContext context)
+    {
+        lock (_gate)
+        {
+            context.UpdateTarget(Render(_state.Snapshot()));
+        }
     }
 
     internal static IRenderable Render(ProgressSnapshot s)
@@ -91,7 +138,7 @@ internal sealed class LiveView : IRunObserver, IAsyncDisposable
         : t.TotalMinutes >= 1 ? string.Create(CultureInfo.InvariantCulture, $"{t.Minutes}m {t.Seconds:D2}s") : string.Create(CultureInfo.InvariantCulture, $"{(int)t.TotalSeconds}s");
 
     /// <summary>Passes complete lines to the console as text; a partial line waits for its end.</summary>
-    private sealed class LineWriter(IAnsiConsole console) : TextWriter
+    private sealed class LineWriter(LiveView view) : TextWriter
     {
         private readonly System.Text.StringBuilder _pending = new();
 
@@ -112,7 +159,7 @@ internal sealed class LiveView : IRunObserver, IAsyncDisposable
                 }
 
                 _pending.Remove(0, end + 1);
-                console.Write(new Text(text[..(end + 1)]));
+                view.WriteText(text[..(end + 1)]);
             }
         }
 
