@@ -143,23 +143,47 @@ public static class Program
         var bound = Kubetest.Planning.ScheduleSimulator.LowerBound(run);
         var manifest = Strategy(keys, "sleep ${TASK_KEY#*-}", "mode: queue\n        maxPodNum: 4", "maxConcurrentNumPerPod: 4");
         var walls = new List<double>();
+        var spans = new List<double>();
         var timedWalls = new List<double>();
+        var timedSpans = new List<double>();
+        var overheads = new List<double>();
+        var replayed = new List<double>();
+        var timedReplayed = new List<double>();
         for (var i = 0; i < repeats; i++)
         {
-            var (wall, _, report) = await RunAsync(manifest, mode, null);
+            var (wall, span, elapsed, report) = await RunSpannedAsync(manifest, mode, null);
             Check(report, keys.Count);
             walls.Add(wall.TotalSeconds);
-            var (timedWall, _, timedReport) = await RunAsync(manifest, mode, PastRuns.ReadDurations(report.ToJson(), "report"));
+            spans.Add(span.TotalSeconds);
+            overheads.Add((elapsed.Sum(e => e.TotalSeconds) - durations.Sum()) / keys.Count);
+            replayed.Add(Kubetest.Planning.ScheduleSimulator.QueueMakespan(run with { Actual = Measured(report) }));
+            var past = PastRuns.ReadDurations(report.ToJson(), "report");
+            var (timedWall, timedSpan, _, timedReport) = await RunSpannedAsync(manifest, mode, past);
             Check(timedReport, keys.Count);
             timedWalls.Add(timedWall.TotalSeconds);
+            timedSpans.Add(timedSpan.TotalSeconds);
+            timedReplayed.Add(Kubetest.Planning.ScheduleSimulator.QueueMakespan(run with { Actual = Measured(timedReport), Known = past }));
         }
 
         Console.WriteLine($"queue: 200 keys, 4 pods x 4 workers, total work {durations.Sum():F1} s, longest {durations.Max():F2} s, {repeats} runs; lower bound {bound:F2} s");
-        Console.WriteLine($"  manifest order:              {Median(walls):F2} s ({Median(walls) / bound:P1} of the bound); simulated {Kubetest.Planning.ScheduleSimulator.QueueMakespan(run):F2} s");
-        Console.WriteLine($"  --timings of an earlier run: {Median(timedWalls):F2} s ({Median(timedWalls) / bound:P1} of the bound); simulated with exact timings {Kubetest.Planning.ScheduleSimulator.QueueMakespan(run with { Known = actual }):F2} s");
+        Console.WriteLine($"  each key's time beyond its sleep (median of runs): {Median(overheads) * 1000:F0} ms");
+        Console.WriteLine("  (simulated: on the sleeps alone; replayed: the simulation given each key's time as the run measured it, overhead included)");
+        Console.WriteLine($"  manifest order:              wall {Median(walls):F2} s, first key start to last key end {Median(spans):F2} s ({Median(spans) / bound:P1} of the bound); simulated {Kubetest.Planning.ScheduleSimulator.QueueMakespan(run):F2} s, replayed {Median(replayed):F2} s");
+        Console.WriteLine($"  --timings of an earlier run: wall {Median(timedWalls):F2} s, first key start to last key end {Median(timedSpans):F2} s ({Median(timedSpans) / bound:P1} of the bound); simulated with exact timings {Kubetest.Planning.ScheduleSimulator.QueueMakespan(run with { Known = actual }):F2} s, replayed {Median(timedReplayed):F2} s");
     }
 
+    /// <summary>Each key's time as the run's report gives it.</summary>
+    private static Dictionary<string, double> Measured(Report report) =>
+        report.Details.ToDictionary(d => d.Name, d => d.ElapsedSeconds ?? d.ElapsedTimeSec);
+
     private static async Task<(TimeSpan Wall, List<TimeSpan> Elapsed, Report Report)> RunAsync(string manifest, SandboxMode mode, IReadOnlyDictionary<string, double>? durations)
+    {
+        var (wall, _, elapsed, report) = await RunSpannedAsync(manifest, mode, durations);
+        return (wall, elapsed, report);
+    }
+
+    /// <summary>One run: its wall time, the span from the first key's start to the last key's end, each key's time, the report.</summary>
+    private static async Task<(TimeSpan Wall, TimeSpan KeysSpan, List<TimeSpan> Elapsed, Report Report)> RunSpannedAsync(string manifest, SandboxMode mode, IReadOnlyDictionary<string, double>? durations)
     {
         var job = ManifestLoader.Load(manifest, "bench.yaml", new Dictionary<string, string>()).Job;
         using var workspace = RunWorkspace.Create(Path.GetTempPath(), Kubetest.Runtime.RunOwner.Current());
@@ -168,7 +192,7 @@ public static class Program
         var engine = new TestJobEngine(runtime, observer, workspace, TimeProvider.System);
         var clock = Stopwatch.StartNew();
         var result = await engine.RunAsync(job, new RunOptions(Durations: durations), CancellationToken.None);
-        return (clock.Elapsed, observer.Elapsed, result.Report);
+        return (clock.Elapsed, observer.KeysSpan, observer.Elapsed, result.Report);
     }
 
     internal static void Check(Report report, int keys)
@@ -210,15 +234,26 @@ public static class Program
 
     private sealed class Timings : IRunObserver
     {
+        private long _firstStart = long.MaxValue;
+        private long _lastFinish;
+
         public List<TimeSpan> Elapsed { get; } = [];
+
+        /// <summary>From the first key's start to the last key's end: the makespan with start-up and cleanup excluded.</summary>
+        public TimeSpan KeysSpan => _lastFinish > _firstStart ? Stopwatch.GetElapsedTime(_firstStart, _lastFinish) : TimeSpan.Zero;
 
         public void On(RunEvent runEvent)
         {
-            if (runEvent is TaskFinished finished)
+            lock (Elapsed)
             {
-                lock (Elapsed)
+                if (runEvent is TaskStarted)
+                {
+                    _firstStart = Math.Min(_firstStart, Stopwatch.GetTimestamp());
+                }
+                else if (runEvent is TaskFinished finished)
                 {
                     Elapsed.Add(finished.Result.Elapsed);
+                    _lastFinish = Stopwatch.GetTimestamp();
                 }
             }
         }

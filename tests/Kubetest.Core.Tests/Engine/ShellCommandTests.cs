@@ -42,12 +42,19 @@ public sealed class ShellCommandTests : IDisposable
     }
 
     [Fact]
-    public void The_argv_is_sh_dash_c_and_one_script()
+    public void The_argv_is_sh_dash_c_and_one_script_and_an_element_with_whitespace_follows_it_as_an_argument()
     {
-        var argv = ShellCommand.Argv(Container(["echo"], ["hello"]));
+        Assert.Equal(["sh", "-c", "echo hello"], ShellCommand.Argv(Container(["echo"], ["hello"])));
+        Assert.Equal(
+            ["sh", "-c", "VAR0=${1}; VAR2=${2}; shift 2; \"$VAR0\" -x \"$VAR2\"", "sh", "my tool", "a b"],
+            ShellCommand.Argv(Container(["my tool", "-x"], ["a b\n"])));
+    }
 
-        Assert.Equal(3, argv.Count);
-        Assert.Equal(["sh", "-c"], argv.Take(2));
+    [Fact]
+    public void The_script_sees_no_positional_parameters_and_trailing_newlines_go_as_a_here_document_drops_them()
+    {
+        // The original's VARn=$(cat <<'EOS' … EOS) leaves $# at 0 and drops the trailing newlines.
+        Assert.Equal("[a b]0", Run(Container(["printf"], ["[%s]$#", "a b\n\n"])));
     }
 
     [Fact]
