@@ -149,7 +149,7 @@ public static class DryRunRenderer
         var slots = pods.Sum(p => p.MaxConcurrent);
         text.Append(CultureInfo.InvariantCulture, $"mainStep: {Count(keyCount, "key")} over {Count(pods.Count, "pod")}, {slots} at once in all; each key runs in a container of its own, ${E(step.KeyEnv)} set to the key\n");
         KeyLimits(text, step);
-        var estimate = step.Durations is { Count: > 0 } durations ? Planner.Estimator(durations) : null;
+        var estimate = step.Durations is { Count: > 0 } durations ? Planner.Estimator(durations, pods.SelectMany(p => p.Keys).Select(k => k.Key)) : null;
         foreach (var pod in pods)
         {
             var busy = estimate is null ? "" : $", expected busy time {Seconds(Planner.BusyTime(pod, estimate))}";
@@ -191,7 +191,7 @@ public static class DryRunRenderer
 
         if (step.Durations is { Count: > 0 } durations && queue.Order.Count > 0)
         {
-            var estimate = Planner.Estimator(durations);
+            var estimate = Planner.Estimator(durations, queue.Order.Select(k => k.Key));
             var all = queue.Order.Select(k => estimate(k.Key)).ToList();
             var makespan = queue.Makespan(estimate);
             var bound = Math.Max(all.Sum() / queue.WorkerCount, all.Max());

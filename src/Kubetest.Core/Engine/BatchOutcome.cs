@@ -9,7 +9,8 @@ namespace Kubetest.Engine;
 /// <summary>
 /// Each key's result after a batch ran. From the batch's JUnit XML (<c>KUBETEST_JUNIT</c>) a testcase counts
 /// for the key equal to its <c>name</c> or, when no testcase is so named, to its <c>classname</c> (as
-/// <c>--timings</c> reads JUnit): the key failed when any of its testcases has a <c>failure</c> or <c>error</c>,
+/// <c>--timings</c> reads JUnit), and when neither, to the testcases whose dotted id holds the key as whole components
+/// (<see cref="JUnitNames"/>; a testcase that holds two of the batch's keys goes to the longer): the key failed when any of its testcases has a <c>failure</c> or <c>error</c>,
 /// and its time is their summed <c>time</c>. A key the file does not name (or every key, without a file) is
 /// left null when the batch failed (the caller reruns it alone), and when the batch passed it passed, its time
 /// a share of what the file's keys leave of the batch's time, in proportion to the keys' expected seconds.
@@ -21,12 +22,19 @@ internal static class BatchOutcome
         var cases = junitXml is null ? [] : Testcases(junitXml);
         var results = new TaskResult?[keys.Count];
         var known = TimeSpan.Zero;
+        var scoped = ScopeOwners(keys, cases);
         for (var i = 0; i < keys.Count; i++)
         {
             var own = cases.Where(c => c.Name == keys[i].Key).ToList();
             if (own.Count == 0)
             {
                 own = [.. cases.Where(c => c.Classname == keys[i].Key)];
+            }
+
+            if (own.Count == 0)
+            {
+                var index = i;
+                own = [.. cases.Where((_, c) => scoped[c] == index)];
             }
 
             if (own.Count > 0)
@@ -51,6 +59,23 @@ internal static class BatchOutcome
         }
 
         return results;
+    }
+
+    /// <summary>For each testcase, the batch key (its index) that holds the most components of its id, or -1.</summary>
+    private static int[] ScopeOwners(IReadOnlyList<PlannedKey> keys, List<Testcase> cases)
+    {
+        var byId = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (var i = keys.Count - 1; i >= 0; i--)
+        {
+            byId[JUnitNames.Normalize(keys[i].Key)] = i;
+        }
+
+        return [.. cases.Select(c => JUnitNames.Scopes(c.Name, c.Classname)
+            .Where(byId.ContainsKey)
+            .OrderByDescending(scope => scope.Count(ch => ch == '.'))
+            .Select(scope => byId[scope])
+            .DefaultIfEmpty(-1)
+            .First())];
     }
 
     private sealed record Testcase(string? Name, string? Classname, double Seconds, bool Failed);

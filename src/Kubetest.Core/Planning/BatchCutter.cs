@@ -28,7 +28,7 @@ public sealed class BatchCutter
         ArgumentNullException.ThrowIfNull(order);
         ArgumentNullException.ThrowIfNull(batch);
         var known = durations is { Count: > 0 };
-        _estimate = known ? Planner.Estimator(durations!) : _ => 1.0;
+        _estimate = known ? Planner.Estimator(durations!, order.Select(k => k.Key)) : _ => 1.0;
         _order = order;
         _estimates = [.. order.Select(k => _estimate(k.Key))];
         _rest = new double[order.Count + 1];

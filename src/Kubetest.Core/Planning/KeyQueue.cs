@@ -24,7 +24,7 @@ public sealed record QueuePlan(IReadOnlyList<PlannedKey> Order, IReadOnlyList<in
         var order = keys.Select((k, i) => new PlannedKey(k, i, -1, -1)).ToList();
         if (durations is { Count: > 0 })
         {
-            var estimate = Planner.Estimator(durations);
+            var estimate = Planner.Estimator(durations, keys);
 
             // OrderBy is stable: keys of equal estimate keep their own order.
             order = [.. order.OrderByDescending(k => estimate(k.Key))];

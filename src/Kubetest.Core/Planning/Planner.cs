@@ -75,7 +75,7 @@ public static class Planner
 
     private static void LongestFirst(IReadOnlyList<string> keys, IReadOnlyDictionary<string, double> durations, List<List<PlannedKey>> pods)
     {
-        var estimate = keys.Select(Estimator(durations)).ToList();
+        var estimate = keys.Select(Estimator(durations, keys)).ToList();
         var capacity = (keys.Count + pods.Count - 1) / pods.Count;
         var load = new double[pods.Count];
         foreach (var i in Enumerable.Range(0, keys.Count).OrderByDescending(i => estimate[i]))
@@ -95,14 +95,19 @@ public static class Planner
     }
 
     /// <summary>
-    /// A key's expected seconds: its past duration, or the median of the known ones for a key without
-    /// one (the median, not the mean: one giant key would otherwise make every new key look long).
+    /// A key's expected seconds: its past duration (under the key, else under the key as a dotted id, see
+    /// <see cref="Reporting.JUnitNames.Normalize"/>), or for a key without one the median of the known ones
+    /// among <paramref name="keys"/> (of every entry when none is given or none of them is known). The
+    /// median, not the mean: one giant key would otherwise make every new key look long.
     /// </summary>
-    public static Func<string, double> Estimator(IReadOnlyDictionary<string, double> durations)
+    public static Func<string, double> Estimator(IReadOnlyDictionary<string, double> durations, IEnumerable<string>? keys = null)
     {
         ArgumentNullException.ThrowIfNull(durations);
-        var fallback = Median(durations.Values);
-        return key => durations.TryGetValue(key, out var seconds) ? seconds : fallback;
+        double? Known(string key) =>
+            durations.TryGetValue(key, out var seconds) || durations.TryGetValue(Reporting.JUnitNames.Normalize(key), out seconds) ? seconds : null;
+        var known = keys?.Select(Known).OfType<double>().ToList();
+        var fallback = Median(known is { Count: > 0 } ? known : durations.Values);
+        return key => Known(key) ?? fallback;
     }
 
     /// <summary>

@@ -18,7 +18,9 @@ public static class PastRuns
     /// and to the key named like its <c>classname</c> (a module, a file, a class run as one key),
     /// summed over the testcases of the file. A key that is some testcase's name takes only the time of
     /// the testcases so named: in kubetest's own JUnit every classname is the TestJob's name, so a key
-    /// named like its TestJob keeps its own time instead of the whole run's.
+    /// named like its TestJob keeps its own time instead of the whole run's. Last, a key named by neither
+    /// takes the time of the testcases whose id holds it as whole dotted components
+    /// (<see cref="JUnitNames"/>: <c>test_os</c> for CPython's <c>test.test_os.FileTests.test_x</c>).
     /// </summary>
     public static IReadOnlyDictionary<string, double> ReadDurations(string text, string file)
     {
@@ -94,6 +96,7 @@ public static class PastRuns
     {
         var durations = new Dictionary<string, double>(StringComparer.Ordinal);
         var byClassname = new Dictionary<string, double>(StringComparer.Ordinal);
+        var byScope = new Dictionary<string, double>(StringComparer.Ordinal);
         var settings = new XmlReaderSettings { DtdProcessing = DtdProcessing.Prohibit, XmlResolver = null, IgnoreComments = true };
         try
         {
@@ -127,11 +130,21 @@ public static class PastRuns
                 {
                     byClassname[classname] = byClassname.GetValueOrDefault(classname) + seconds;
                 }
+
+                foreach (var scope in JUnitNames.Scopes(name, classname))
+                {
+                    byScope[scope] = byScope.GetValueOrDefault(scope) + seconds;
+                }
             }
 
             foreach (var (classname, seconds) in byClassname)
             {
                 durations.TryAdd(classname, seconds);
+            }
+
+            foreach (var (scope, seconds) in byScope)
+            {
+                durations.TryAdd(scope, seconds);
             }
 
             return durations;

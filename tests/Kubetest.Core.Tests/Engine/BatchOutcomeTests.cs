@@ -40,6 +40,26 @@ public class BatchOutcomeTests
         Assert.Null(results[2]);
     }
 
+    [Fact]
+    public void Keys_naming_modules_take_the_testcases_whose_dotted_id_holds_them_the_longer_key_first()
+    {
+        // CPython's regrtest: testcase names are full ids, no classname.
+        PlannedKey[] keys = [new("test_asyncio", 0, 0, 0), new("test.test_asyncio.test_tasks", 1, 0, 0), new("test_os", 2, 0, 0)];
+        const string Xml = """
+            <testsuites>
+              <testsuite><testcase name="test.test_asyncio.test_locks.LockTests.test_a" time="1"/></testsuite>
+              <testsuite><testcase name="test.test_asyncio.test_tasks.TaskTests.test_b" time="2"><failure message="boom"/></testcase></testsuite>
+              <testsuite><testcase name="test.test_os.FileTests.test_c" time="3"/><testcase name="test.test_os.FileTests.test_d" time="0.5"/></testsuite>
+            </testsuites>
+            """;
+
+        var results = BatchOutcome.Resolve(keys, [1, 1, 1], new TaskResult(KeyStatus.Failure, 2, TimeSpan.FromSeconds(9)), Xml);
+
+        Assert.Equal(
+            [(KeyStatus.Success, 1.0), (KeyStatus.Failure, 2.0), (KeyStatus.Success, 3.5)],
+            results.Select(r => (r!.Status, r.Elapsed.TotalSeconds)));
+    }
+
     [Theory]
     [InlineData("not xml at all")]
     [InlineData("<!DOCTYPE x [<!ENTITY e SYSTEM \"file:///etc/passwd\">]><testsuite><testcase name=\"a\">&e;</testcase></testsuite>")]

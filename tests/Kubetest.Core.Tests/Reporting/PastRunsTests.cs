@@ -64,6 +64,38 @@ public class PastRunsTests
     }
 
     [Fact]
+    public void A_key_naming_a_module_package_or_file_takes_the_time_of_the_testcases_whose_dotted_id_holds_it()
+    {
+        // CPython's regrtest names each testcase by its full id and gives no classname; pytest gives the file as the classname.
+        var durations = PastRuns.ReadDurations(
+            """
+            <testsuites>
+              <testsuite><testcase name="test.test_os.FileTests.test_a" time="0.5"/><testcase name="test.test_os.PathTests.test_b" time="0.25"/></testsuite>
+              <testsuite><testcase name="test.test_asyncio.test_tasks.TaskTests.test_c" time="2"/><testcase name="test.test_asyncio.test_locks.LockTests.test_d" time="1"/></testsuite>
+              <testsuite><testcase classname="tests.test_a.TestX" name="test_y" time="4"/></testsuite>
+              <testsuite><testcase name="exact" time="7"/><testcase name="pkg.exact.T.t" time="100"/></testsuite>
+            </testsuites>
+            """,
+            "junit.xml");
+        string[] keys = ["test_os", "test.test_asyncio.test_tasks", "test_asyncio", "tests/test_a.py", "tests/test_a.py::TestX", "exact", "never_ran"];
+        var estimate = Kubetest.Planning.Planner.Estimator(durations, keys);
+
+        Assert.Equal([0.75, 2, 3, 4, 4, 7], keys[..6].Select(estimate));
+
+        // A key without a past time gets the median of the keys that have one, not of every testcase and scope.
+        Assert.Equal(3.5, estimate("never_ran"));
+    }
+
+    [Fact]
+    public void A_testcase_id_of_thousands_of_components_gives_no_scopes_and_reads_in_bounded_time()
+    {
+        var deep = string.Join('.', Enumerable.Repeat("a", 100_000));
+        var durations = PastRuns.ReadDurations($"""<testsuite><testcase name="{deep}" time="1"/></testsuite>""", "junit.xml");
+
+        Assert.Equal([deep], durations.Keys);
+    }
+
+    [Fact]
     public void Several_sources_give_each_key_the_mean_of_those_that_know_it()
     {
         var combined = PastRuns.Combine([
