@@ -228,6 +228,21 @@ public sealed class EngineStaticBatchTests : IDisposable
         Assert.Equal(["k1", "k3"], result.Report.Details.Where(d => d.Status == KeyStatus.Error).Select(d => d.Name).Order(StringComparer.Ordinal));
     }
 
+    [Fact]
+    public async Task A_batch_whose_pod_broke_is_unknown_and_the_batches_its_slot_can_no_longer_run_are_errors()
+    {
+        var runtime = new FakePodRuntime { OnExec = e => e.Key == "k1 k2" ? ExecOutcome.ConnectionLost("connection reset") : ExecOutcome.Success };
+
+        var result = await RunAsync(runtime, Job("[k1, k2, k3, k4]", "maxConcurrentNumPerPod: 1", "batch: {maxKeys: 2}"));
+
+        // One slot: [k1 k2] may have run (unknown); its slot stops, so [k3 k4] never runs and each of its keys says why.
+        Assert.Equal(["k1 k2"], KeyExecs(runtime).Select(e => e.Key));
+        var details = result.Report.Details.ToDictionary(d => d.Name);
+        Assert.Equal((KeyStatus.Unknown, KeyStatus.Unknown), (details["k1"].Status, details["k2"].Status));
+        Assert.Equal((KeyStatus.Error, KeyStatus.Error), (details["k3"].Status, details["k4"].Status));
+        Assert.Equal(4, result.Report.TotalNum);
+    }
+
     [Theory]
     [InlineData(1)]
     [InlineData(2)]
