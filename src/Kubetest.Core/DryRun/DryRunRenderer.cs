@@ -37,6 +37,7 @@ public static class DryRunRenderer
         }
 
         context.Queued = plan.Steps.OfType<KeysStep>().Any(k => k.Queued);
+        context.StaticBatched = plan.Steps.OfType<KeysStep>().Any(k => !k.Queued && k.Batch is not null);
         for (var i = 0; i < plan.Steps.Count; i++)
         {
             text.Append(CultureInfo.InvariantCulture, $"{i + 1}. ");
@@ -52,6 +53,9 @@ public static class DryRunRenderer
 
         /// <summary>The key step is in <c>queue</c> mode (the retest and export say how that shows).</summary>
         public bool Queued { get; set; }
+
+        /// <summary>The key step runs <c>static</c> batches: a container serves its batch's keys, artifacts in a directory per key.</summary>
+        public bool StaticBatched { get; set; }
     }
 
     private static void Step(PlanStep step, Context context)
@@ -76,7 +80,7 @@ public static class DryRunRenderer
                 Command(text, "   ", keys.Template.MainContainer.Container, $"[{E(keys.KeyEnv)}:<key>] ");
                 break;
             case KeysStep { Keys: null } keys:
-                text.Append(CultureInfo.InvariantCulture, $"mainStep: each key runs in a container of its own, ${E(keys.KeyEnv)} set to the key; pods are planned once the keys are known\n");
+                text.Append(CultureInfo.InvariantCulture, $"mainStep: {(keys.Batch is null ? "each key runs in a container of its own" : "each pod's keys are cut into batches, each batch one command in a container of its own")}, ${E(keys.KeyEnv)} set to the key{(keys.Batch is null ? "" : "s")}; pods are planned once the keys are known\n");
                 KeyLimits(text, keys);
                 Command(text, "   ", keys.Template.MainContainer.Container, $"[{E(keys.KeyEnv)}:<key>] ");
                 break;
@@ -93,10 +97,10 @@ public static class DryRunRenderer
                 text.Append(CultureInfo.InvariantCulture, $"retest: each key that failed runs again until it passes, at most {retest.Reruns} more times, taken from a new shared queue of the failed keys by worker containers; a key that passes on a rerun is reported flaky\n");
                 break;
             case RetestStep { Reruns: 1 }:
-                text.Append("retest: each key that failed runs once more, in the same pod index and container it had\n");
+                text.Append(CultureInfo.InvariantCulture, $"retest: each key that failed runs once more, in the same pod index and container it had{(context.StaticBatched ? " (alone: a rerun is never batched)" : "")}\n");
                 break;
             case RetestStep retest:
-                text.Append(CultureInfo.InvariantCulture, $"retest: each key that failed runs again until it passes, at most {retest.Reruns} more times, in the same pod index and container it had; a key that passes on a rerun is reported flaky\n");
+                text.Append(CultureInfo.InvariantCulture, $"retest: each key that failed runs again until it passes, at most {retest.Reruns} more times, in the same pod index and container it had{(context.StaticBatched ? " (alone: a rerun is never batched)" : "")}; a key that passes on a rerun is reported flaky\n");
                 break;
             case ReportStep:
                 text.Append("report: the report so far is written for the postSteps' report volumes\n");
@@ -105,7 +109,7 @@ public static class DryRunRenderer
                 text.Append("exportArtifacts:\n");
                 foreach (var artifact in export.Exports)
                 {
-                    var below = context.Queued ? "<worker container>/<key index>-<key>/..." : "<container>/...";
+                    var below = context.Queued ? "<worker container>/<key index>-<key>/..." : context.StaticBatched ? "<container>/<key index>-<key>/..." : "<container>/...";
                     text.Append(CultureInfo.InvariantCulture, $"   {E(artifact.Name)} -> {E(artifact.Path)}/{below}\n");
                 }
 
@@ -147,15 +151,25 @@ public static class DryRunRenderer
         var pods = step.Pods!;
         var keyCount = pods.Sum(p => p.Keys.Count);
         var slots = pods.Sum(p => p.MaxConcurrent);
-        text.Append(CultureInfo.InvariantCulture, $"mainStep: {Count(keyCount, "key")} over {Count(pods.Count, "pod")}, {slots} at once in all; each key runs in a container of its own, ${E(step.KeyEnv)} set to the key\n");
+        var what = step.Batch is { } batch
+            ? $"each pod's keys are cut into batches when the run is planned; each batch runs as one command in a container of its own, ${E(step.KeyEnv)} set to its keys joined by \"{E(batch.Delimiter)}\""
+            : $"each key runs in a container of its own, ${E(step.KeyEnv)} set to the key";
+        text.Append(CultureInfo.InvariantCulture, $"mainStep: {Count(keyCount, "key")} over {Count(pods.Count, "pod")}, {slots} at once in all; {what}\n");
         KeyLimits(text, step);
+        if (step.Batch is { } limits)
+        {
+            text.Append(CultureInfo.InvariantCulture, $"   batches: {BatchLimits(step, limits)}, each at most a slot's share of its pod's work left, cut per pod in its planned order; ${ExecEnvironment.JUnitVariable} holds a path for a batch's JUnit XML (without one a failed batch's keys run again one by one in its container)\n");
+        }
+
         var estimate = step.Durations is { Count: > 0 } durations ? Planner.Estimator(durations, pods.SelectMany(p => p.Keys).Select(k => k.Key)) : null;
         foreach (var pod in pods)
         {
             var busy = estimate is null ? "" : $", expected busy time {Seconds(Planner.BusyTime(pod, estimate))}";
-            var header = $"pod {pod.PodIndex}: {Count(pod.Keys.Count, "key")}, at most {pod.MaxConcurrent} at once{busy}";
+            var containers = StaticBatches.Containers(pod);
+            var batches = step.Batch is null ? "" : containers.Count == 1 ? " in 1 batch" : $" in {containers.Count} batches";
+            var header = $"pod {pod.PodIndex}: {Count(pod.Keys.Count, "key")}{batches}, at most {pod.MaxConcurrent} at once{busy}";
             var request = context.Builder.ForKeys(step, pod);
-            Pod(context, "mainStep " + header, header + ", ", step.Template, request, pod.Keys.Select(k => (step.ContainerOf(k), $"[{E(step.KeyEnv)}:{E(k.Key)}] ")).ToList());
+            Pod(context, "mainStep " + header, header + ", ", step.Template, request, containers.Select(keys => (step.ContainerOf(keys[0]), $"[{E(step.KeyEnv)}:{E(step.KeyText(keys))}] ")).ToList());
         }
 
         if (estimate is not null && keyCount > 0)
@@ -203,6 +217,16 @@ public static class DryRunRenderer
     /// <summary><c>strategy.batch</c>: the limits, and the batches workers would take in turn.</summary>
     private static void Batches(StringBuilder text, KeysStep step, QueuePlan queue, Batch batch)
     {
+        var batches = new BatchCutter(queue.Order, batch, queue.WorkerCount, step.Durations).All();
+        text.Append(CultureInfo.InvariantCulture, $"   batches: {BatchLimits(step, batch)}, each at most a worker's share of the work left, cut from the queue's head as workers ask; ${E(step.KeyEnv)} holds a batch's keys joined by \"{E(batch.Delimiter)}\", ${ExecEnvironment.JUnitVariable} a path for its JUnit XML (without one a failed batch's keys run again one by one)\n");
+        text.Append(CultureInfo.InvariantCulture, $"   {batches.Count} batch{(batches.Count == 1 ? "" : "es")} if workers take them in turn: ")
+            .AppendJoin(", ", batches.Take(10).Select(b => "[" + string.Join(" ", b.Select(k => E(k.Key))) + "]"))
+            .Append(batches.Count > 10 ? $", … ({batches.Count - 10} more)\n" : "\n");
+    }
+
+    /// <summary>A batch's limits as people read them.</summary>
+    private static string BatchLimits(KeysStep step, Batch batch)
+    {
         var limits = new List<string>();
         if (batch.MaxKeys is { } maxKeys)
         {
@@ -214,11 +238,7 @@ public static class DryRunRenderer
             limits.Add(step.Durations is { Count: > 0 } ? $"up to {Seconds(target)} of known durations" : $"targetSeconds {Seconds(target)} unused without --timings");
         }
 
-        var batches = new BatchCutter(queue.Order, batch, queue.WorkerCount, step.Durations).All();
-        text.Append(CultureInfo.InvariantCulture, $"   batches: {string.Join(", ", limits)}, each at most a worker's share of the work left, cut from the queue's head as workers ask; ${E(step.KeyEnv)} holds a batch's keys joined by \"{E(batch.Delimiter)}\", ${ExecEnvironment.JUnitVariable} a path for its JUnit XML (without one a failed batch's keys run again one by one)\n");
-        text.Append(CultureInfo.InvariantCulture, $"   {batches.Count} batch{(batches.Count == 1 ? "" : "es")} if workers take them in turn: ")
-            .AppendJoin(", ", batches.Take(10).Select(b => "[" + string.Join(" ", b.Select(k => E(k.Key))) + "]"))
-            .Append(batches.Count > 10 ? $", … ({batches.Count - 10} more)\n" : "\n");
+        return string.Join(", ", limits);
     }
 
     /// <summary>The key timeout and fail-fast, when set.</summary>
@@ -271,7 +291,7 @@ public static class DryRunRenderer
             text.Append(CultureInfo.InvariantCulture, $"     agent in {E(agent.Container)}: {E(agent.Display)} (kubetest connects to <pod IP>:{agent.Port})\n");
         }
 
-        Volumes(text, template, keys is null ? "after it runs" : context.Queued ? "after each key into the key's own directory below its worker's, then removed in the worker" : "after each key");
+        Volumes(text, template, keys is null ? "after it runs" : context.Queued ? "after each key into the key's own directory below its worker's, then removed in the worker" : context.StaticBatched ? "after each command into its (first) key's own directory below its container's, then removed in the container" : "after each key");
         context.Objects
             .Append("---\n# ").Append(E(title)).Append('\n')
             .Append(comments)

@@ -25,18 +25,22 @@ public sealed class PodRequestBuilder(string testJobName, Func<KubetestVolumeSou
         return Build(template, containers, [template.MainContainer.Container.Name], null, ttlSecondsAfterFinished);
     }
 
-    /// <summary>A pod of the key step's plan: one held container per key, plus the template's sidecars.</summary>
+    /// <summary>
+    /// A pod of the key step's plan: one held container per key (per batch with <c>strategy.batch</c>, the key
+    /// variable holding its keys joined), plus the template's sidecars.
+    /// </summary>
     public PodRequest ForKeys(KeysStep step, PlannedPod pod)
     {
+        ArgumentNullException.ThrowIfNull(step);
         var template = step.Template;
         var main = template.MainContainer.Container;
         var containers = template.Sidecars.Select(c => Clone(c.Container)).ToList();
         var held = new List<string>(pod.Keys.Count);
-        foreach (var key in pod.Keys)
+        foreach (var keys in StaticBatches.Containers(pod))
         {
             var container = Clone(main);
-            container.Name = step.ContainerOf(key);
-            container.Env = [.. container.Env ?? [], new V1EnvVar { Name = step.KeyEnv, Value = EnvValue(key.Key) }];
+            container.Name = step.ContainerOf(keys[0]);
+            container.Env = [.. container.Env ?? [], new V1EnvVar { Name = step.KeyEnv, Value = EnvValue(step.KeyText(keys)) }];
             containers.Add(container);
             held.Add(container.Name);
         }

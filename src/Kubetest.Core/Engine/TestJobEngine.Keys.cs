@@ -255,6 +255,12 @@ public sealed partial class TestJobEngine
 
     private async Task RunPodAsync(KeysStep step, PlannedPod pod, Action<PodTask, TaskResult> onFinished, RunContext run)
     {
+        if (step.Batch is not null)
+        {
+            await RunBatchedPodAsync(step, pod, onFinished, run).ConfigureAwait(false);
+            return;
+        }
+
         var tasks = pod.Keys.Select(k =>
         {
             var container = step.ContainerOf(k);

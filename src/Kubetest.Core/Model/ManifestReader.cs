@@ -260,12 +260,12 @@ internal sealed partial class ManifestReader(NodeReader r)
             Scheduler = scheduler,
             Reruns = Reruns(o, path),
             FailFast = r.Boolean(o, "failFast", path),
-            Batch = Batch(r.Object(o, "batch", path), NodeReader.Child(path, "batch"), scheduler),
+            Batch = Batch(r.Object(o, "batch", path), NodeReader.Child(path, "batch")),
         };
     }
 
-    /// <summary><c>batch</c>: <c>maxKeys</c> (1..10000), <c>targetSeconds</c> (a number above 0), <c>delimiter</c> (not empty, a space if left out); batches need <c>scheduler.mode: queue</c>.</summary>
-    private Batch? Batch(JsonObject? o, string path, Scheduler scheduler)
+    /// <summary><c>batch</c>: <c>maxKeys</c> (1..10000), <c>targetSeconds</c> (a number above 0), <c>delimiter</c> (not empty, a space if left out); in either scheduler mode.</summary>
+    private Batch? Batch(JsonObject? o, string path)
     {
         if (o is null)
         {
@@ -296,11 +296,6 @@ internal sealed partial class ManifestReader(NodeReader r)
         if (maxKeys is null && target is null && o["maxKeys"] is null && o["targetSeconds"] is null)
         {
             r.Problem(path, "needs maxKeys or targetSeconds (or both)");
-        }
-
-        if (scheduler.Mode != SchedulerMode.Queue)
-        {
-            r.Problem(path, "needs scheduler.mode: queue (batches are cut from the shared queue as workers ask)");
         }
 
         return new Batch(maxKeys, target, string.IsNullOrEmpty(delimiter) ? " " : delimiter);

@@ -111,8 +111,9 @@ public static class Planner
     }
 
     /// <summary>
-    /// How long a pod of the plan should be busy: its keys in order, each taken by the first of its
-    /// <see cref="PlannedPod.MaxConcurrent"/> slots to be free (as the engine runs them).
+    /// How long a pod of the plan should be busy: its containers in order (a key each, or a static batch's keys
+    /// run one after the other), each taken by the first of its <see cref="PlannedPod.MaxConcurrent"/> slots to be
+    /// free (as the engine runs them).
     /// </summary>
     public static double BusyTime(PlannedPod pod, Func<string, double> estimate)
     {
@@ -125,10 +126,10 @@ public static class Planner
         }
 
         var busy = 0.0;
-        foreach (var key in pod.Keys)
+        foreach (var container in StaticBatches.Containers(pod))
         {
             slots.TryDequeue(out var slot, out var free);
-            var end = free + estimate(key.Key);
+            var end = free + container.Sum(k => estimate(k.Key));
             busy = Math.Max(busy, end);
             slots.Enqueue(slot, end);
         }

@@ -124,7 +124,10 @@ public sealed record KeysStep(
     /// <summary>After the first key that failed for good, no new key starts (<c>failFast</c>, <c>--fail-fast</c>).</summary>
     public bool FailFast { get; init; }
 
-    /// <summary><c>strategy.batch</c>: workers take several keys at once (<see cref="BatchCutter"/>); null for one key per command.</summary>
+    /// <summary>
+    /// <c>strategy.batch</c>: several keys in one command (<see cref="BatchCutter"/>), cut as queue workers ask, or in
+    /// <c>static</c> mode per pod when the keys are planned (<see cref="StaticBatches"/>); null for one key per command.
+    /// </summary>
     public Batch? Batch { get; init; }
 
     /// <summary>
@@ -139,7 +142,10 @@ public sealed record KeysStep(
     /// <summary>The step with its keys known and planned: each key's identity is fixed here for the rest of the run.</summary>
     public KeysStep WithKeys(IReadOnlyList<string> keys) => Queued
         ? this with { Keys = keys, Queue = QueuePlan.Build(keys, Scheduler, Durations) }
-        : this with { Keys = keys, Pods = Planner.Plan(keys, Scheduler, Durations) };
+        : this with { Keys = keys, Pods = Batch is { } batch ? StaticBatches.Cut(Planner.Plan(keys, Scheduler, Durations), batch, Durations) : Planner.Plan(keys, Scheduler, Durations) };
+
+    /// <summary>What the key variable holds for keys run in one command: the key, or a batch's keys joined by its delimiter.</summary>
+    public string KeyText(IEnumerable<PlannedKey> keys) => string.Join(Batch?.Delimiter ?? " ", keys.Select(k => k.Key));
 
     /// <summary>
     /// The container that runs a key: <c>&lt;main&gt;&lt;pod&gt;-&lt;index&gt;</c>, also the key's export directory

@@ -45,13 +45,21 @@ public class BatchFieldsTests
     }
 
     [Fact]
-    public void A_batch_without_queue_mode_is_a_problem_naming_the_field()
+    public void A_batch_in_static_mode_is_read_like_one_in_queue_mode()
     {
-        var ex = Assert.Throws<ManifestException>(() => Load("batch: {maxKeys: 2}", mode: "static"));
+        var strategy = Load("batch: {maxKeys: 2, targetSeconds: 30, delimiter: \",\"}", mode: "static");
+
+        Assert.Equal(SchedulerMode.Static, strategy.Scheduler.Mode);
+        Assert.Equal(new Batch(2, 30, ","), strategy.Batch);
+    }
+
+    [Fact]
+    public void A_bad_batch_field_in_static_mode_is_still_a_problem_naming_it()
+    {
+        var ex = Assert.Throws<ManifestException>(() => Load("batch: {maxKeys: 0}", mode: "static"));
 
         var problem = Assert.Single(ex.Problems);
-        Assert.Equal("spec.mainStep.strategy.batch", problem.Path);
-        Assert.Contains("needs scheduler.mode: queue", problem.Message, StringComparison.Ordinal);
+        Assert.Equal("spec.mainStep.strategy.batch.maxKeys", problem.Path);
     }
 
     [Fact]
