@@ -85,12 +85,17 @@ public sealed partial class CliRunner : IDisposable
     }
 
     /// <summary>Starts the CLI, waits until stderr shows <paramref name="marker"/>, then sends <paramref name="signal"/> (INT or TERM).</summary>
-    public async Task<CliRun> RunAndSignalAsync(string signal, string marker, params string[] args)
+    public Task<CliRun> RunAndSignalAsync(string signal, string marker, params string[] args) =>
+        RunAndSignalAsync(signal, [marker], args);
+
+    /// <summary>Like <see cref="RunAndSignalAsync(string, string, string[])"/>, signalling once stderr has shown every one of <paramref name="markers"/>.</summary>
+    public async Task<CliRun> RunAndSignalAsync(string signal, IReadOnlyList<string> markers, params string[] args)
     {
         using var process = Start(args);
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = new StringBuilder();
         var seen = new TaskCompletionSource();
+        var waiting = markers.ToList();
         var reading = Task.Run(async () =>
         {
             while (await process.StandardError.ReadLineAsync() is string line)
@@ -100,7 +105,8 @@ public sealed partial class CliRunner : IDisposable
                     stderr.AppendLine(line);
                 }
 
-                if (line.Contains(marker, StringComparison.Ordinal))
+                waiting.RemoveAll(m => line.Contains(m, StringComparison.Ordinal));
+                if (waiting.Count == 0)
                 {
                     seen.TrySetResult();
                 }

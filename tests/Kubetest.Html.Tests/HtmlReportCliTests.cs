@@ -124,7 +124,8 @@ public sealed class HtmlReportCliTests(Browser browser) : IClassFixture<Browser>
             "if [ $TASK_KEY = quick ]; then echo quick-done; exit 0; fi; echo slow-started; sleep 617",
             scheduler: "maxContainersPerPod: 2"));
 
-        var run = await cli.RunAndSignalAsync("INT", "1/2", "--html", html, manifest);
+        // --live: the slow key's line reaches stderr while it runs, so the signal comes after it for sure.
+        var run = await cli.RunAndSignalAsync("INT", ["1/2", "slow-started"], "--live", "--html", html, manifest);
 
         Assert.True(run.ExitCode == 4, run.ToString());
         await using var page = await browser.OpenAsync(html);
