@@ -12,8 +12,12 @@ namespace Kubetest.Engine;
 /// <c>--timings</c> reads JUnit), and when neither, to the testcases whose dotted id holds the key as whole components
 /// (<see cref="JUnitNames"/>; a testcase that holds two of the batch's keys goes to the longer): the key failed when any of its testcases has a <c>failure</c> or <c>error</c>,
 /// and its time is their summed <c>time</c>. A key the file does not name (or every key, without a file) is
-/// left null when the batch failed (the caller reruns it alone), and when the batch passed it passed, its time
-/// a share of what the file's keys leave of the batch's time, in proportion to the keys' expected seconds.
+/// left null when the batch failed (the caller reruns it alone), and when the batch passed it passed.
+/// Times: the batch's time that no testcase accounts for (the runner's start-up, a module's import and set-up,
+/// keys with no testcase) is shared over all its keys in proportion to their expected seconds (equal shares
+/// without any), and a key resolved here gets its testcases' time plus its share. So the times of a passed batch
+/// sum to its wall time, and a report of this run is an honest <c>--timings</c> source for the next; the share of a
+/// key left null is dropped (its time comes from its run alone).
 /// </summary>
 internal static class BatchOutcome
 {
@@ -21,7 +25,7 @@ internal static class BatchOutcome
     {
         var cases = junitXml is null ? [] : Testcases(junitXml);
         var results = new TaskResult?[keys.Count];
-        var known = TimeSpan.Zero;
+        var covered = new double[keys.Count];
         var scoped = ScopeOwners(keys, cases);
         for (var i = 0; i < keys.Count; i++)
         {
@@ -39,22 +43,24 @@ internal static class BatchOutcome
 
             if (own.Count > 0)
             {
-                var elapsed = TimeSpan.FromSeconds(own.Sum(c => c.Seconds));
+                covered[i] = own.Sum(c => c.Seconds);
                 var failed = own.Any(c => c.Failed);
-                results[i] = new TaskResult(failed ? KeyStatus.Failure : KeyStatus.Success, failed ? batch.ExitCode ?? 1 : 0, elapsed);
-                known += elapsed;
+                results[i] = new TaskResult(failed ? KeyStatus.Failure : KeyStatus.Success, failed ? batch.ExitCode ?? 1 : 0, TimeSpan.Zero);
+            }
+            else if (batch.Status == KeyStatus.Success)
+            {
+                results[i] = new TaskResult(KeyStatus.Success, 0, TimeSpan.Zero);
             }
         }
 
-        if (batch.Status == KeyStatus.Success)
+        var left = Math.Max(0, batch.Elapsed.TotalSeconds - covered.Sum());
+        var weight = estimates.Sum();
+        for (var i = 0; i < keys.Count; i++)
         {
-            var rest = Enumerable.Range(0, keys.Count).Where(i => results[i] is null).ToList();
-            var weight = rest.Sum(i => estimates[i]);
-            var left = batch.Elapsed > known ? batch.Elapsed - known : TimeSpan.Zero;
-            foreach (var i in rest)
+            if (results[i] is { } result)
             {
-                var share = weight > 0 ? estimates[i] / weight : 1.0 / rest.Count;
-                results[i] = new TaskResult(KeyStatus.Success, 0, left * share);
+                var share = weight > 0 ? estimates[i] / weight : 1.0 / keys.Count;
+                results[i] = result with { Elapsed = TimeSpan.FromSeconds(covered[i] + (left * share)) };
             }
         }
 

@@ -19,13 +19,15 @@ public class BatchOutcomeTests
     }
 
     [Fact]
-    public void Time_left_after_the_JUnit_keys_is_shared_by_the_keys_it_does_not_name()
+    public void Time_no_testcase_accounts_for_is_shared_by_every_key_so_a_passed_batch_adds_up_to_its_wall_time()
     {
+        // 12 s of batch, 8 s in a's testcases: the other 4 s (start-up, imports, b and c) go 1:1:2 by expected seconds.
         const string Xml = """<testsuite><testcase classname="a" name="x" time="8"/></testsuite>""";
 
-        var results = BatchOutcome.Resolve(Keys, [1, 1, 1], new TaskResult(KeyStatus.Success, 0, TimeSpan.FromSeconds(12)), Xml);
+        var results = BatchOutcome.Resolve(Keys, [1, 1, 2], new TaskResult(KeyStatus.Success, 0, TimeSpan.FromSeconds(12)), Xml);
 
-        Assert.Equal([8.0, 2.0, 2.0], results.Select(r => Math.Round(r!.Elapsed.TotalSeconds, 6)));
+        Assert.Equal([9.0, 1.0, 2.0], results.Select(r => Math.Round(r!.Elapsed.TotalSeconds, 6)));
+        Assert.Equal(12.0, Math.Round(results.Sum(r => r!.Elapsed.TotalSeconds), 6));
     }
 
     [Fact]
@@ -38,6 +40,10 @@ public class BatchOutcomeTests
         Assert.Null(results[0]);
         Assert.Equal((KeyStatus.Failure, 3), (results[1]!.Status, results[1]!.ExitCode));
         Assert.Null(results[2]);
+
+        // b: its testcase's 1 s and its third of the 4 s no testcase accounts for; the others' shares are dropped
+        // (their times will come from their runs alone).
+        Assert.Equal(1 + (4.0 / 3), results[1]!.Elapsed.TotalSeconds, 6);
     }
 
     [Fact]
@@ -55,9 +61,10 @@ public class BatchOutcomeTests
 
         var results = BatchOutcome.Resolve(keys, [1, 1, 1], new TaskResult(KeyStatus.Failure, 2, TimeSpan.FromSeconds(9)), Xml);
 
+        // 9 s of batch, 6.5 s in testcases: each key also takes a third of the other 2.5 s.
         Assert.Equal(
-            [(KeyStatus.Success, 1.0), (KeyStatus.Failure, 2.0), (KeyStatus.Success, 3.5)],
-            results.Select(r => (r!.Status, r.Elapsed.TotalSeconds)));
+            [(KeyStatus.Success, 1.8333), (KeyStatus.Failure, 2.8333), (KeyStatus.Success, 4.3333)],
+            results.Select(r => (r!.Status, Math.Round(r.Elapsed.TotalSeconds, 4))));
     }
 
     [Theory]
