@@ -50,6 +50,9 @@ public sealed class AgentProcess : IAsyncDisposable
     /// <summary>A published agent binary (AOT or single-file) to test instead of the build's <c>kubetest-agent.dll</c>.</summary>
     public static readonly string? PublishedBinary = Environment.GetEnvironmentVariable("KUBETEST_AGENT_BINARY") is { Length: > 0 } binary ? Path.GetFullPath(binary) : null;
 
+    /// <summary>How tests start the agent: <see cref="PublishedBinary"/>, else <c>dotnet kubetest-agent.dll</c>.</summary>
+    public static IReadOnlyList<string> DefaultCommandLine => PublishedBinary is { } binary ? [binary] : [DotnetHost, AgentDll];
+
     public static string DotnetHost => Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet";
 
     /// <summary>Starts the agent with a fresh key and waits until it answers.</summary>
@@ -86,7 +89,7 @@ public sealed class AgentProcess : IAsyncDisposable
     public static AgentProcess Start(AgentKey key, IEnumerable<string> extraArguments, string? publicKeyPem = null, bool setKey = true, IReadOnlyList<string>? commandLine = null, int? port = null)
     {
         port ??= FreePort();
-        commandLine ??= PublishedBinary is { } binary ? [binary] : [DotnetHost, AgentDll];
+        commandLine ??= DefaultCommandLine;
         var info = new ProcessStartInfo(commandLine[0])
         {
             RedirectStandardOutput = true,
