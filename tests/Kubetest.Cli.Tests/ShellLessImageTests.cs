@@ -1,0 +1,76 @@
+namespace Kubetest.Cli.Tests;
+
+/// <summary>
+/// kubetest-agent in an image without a shell (<see cref="ShellLessImage"/>) on the emulator, through
+/// the real CLI: keys run as their argv, artifacts come out through the agent, and nothing needs sh.
+/// </summary>
+public sealed class ShellLessImageTests(Runtimes runtimes) : IClassFixture<Runtimes>
+{
+    [SkippableFact]
+    public async Task A_key_runs_and_its_artifact_is_exported_from_an_image_without_a_shell()
+    {
+        using var cli = runtimes.Cli(RuntimeKind.Kubernetes);
+        var export = Path.Combine(cli.Root, "export");
+        var manifest = cli.Write("shell-less.yaml", Manifest(["a", "b"], "[/opt/tools/install, -D, /proc/self/environ, /kubetest-out/environ]", export));
+
+        var run = await cli.RunAsync(manifest);
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Equal(2, run.Report.GetProperty("successNum").GetInt32());
+        Assert.Equal(["TASK_KEY=a", "TASK_KEY=b"], ExportedKeys(export).Order());
+    }
+
+    [SkippableFact]
+    public async Task A_key_that_runs_bin_sh_there_fails_with_127_because_the_image_has_none()
+    {
+        using var cli = runtimes.Cli(RuntimeKind.Kubernetes);
+        var manifest = cli.Write("shell.yaml", Manifest(["a"], "[/bin/sh, -c, \"echo from-a-shell\"]", Path.Combine(cli.Root, "export")));
+
+        var run = await cli.RunAsync(manifest);
+
+        Assert.True(run.ExitCode == 1, run.ToString());
+        Assert.Equal("failure", run.Report.GetProperty("details")[0].GetProperty("status").GetString());
+        Assert.DoesNotContain("from-a-shell", run.StderrLines);
+        Assert.Contains(run.StderrLines, l => l.Contains("kubetest-agent: cannot run /bin/sh", StringComparison.Ordinal));
+        Assert.Contains("[WARN] a: exit code 127", run.StderrLines);
+    }
+
+    /// <summary>The TASK_KEY entries of the environments the keys' artifacts recorded, one for each exported file.</summary>
+    private static List<string> ExportedKeys(string export) =>
+        [.. Directory.GetFiles(export, "environ*", SearchOption.AllDirectories)
+            .Select(f => File.ReadAllText(f).Split('\0').Single(v => v.StartsWith("TASK_KEY=", StringComparison.Ordinal)))];
+
+    private static string Manifest(IEnumerable<string> keys, string command, string export, string scheduler = "maxContainersPerPod: 2") => $$"""
+        apiVersion: kubetest.io/v1
+        kind: TestJob
+        metadata:
+          name: shell-less
+        spec:
+          mainStep:
+            strategy:
+              key:
+                env: TASK_KEY
+                source:
+                  static: [{{string.Join(", ", keys)}}]
+              scheduler:
+                {{scheduler.Replace("\n", "\n        ", StringComparison.Ordinal)}}
+            template:
+              metadata:
+                generateName: shell-less-
+              spec:
+                artifacts:
+                  - name: out
+                    container:
+                      name: test
+                      path: /kubetest-out
+                containers:
+                  - name: test
+                    image: {{ShellLessImage.Name}}
+                    command: {{command}}
+                    agent:
+                      installedPath: {{ShellLessImage.AgentPath}}
+          exportArtifacts:
+            - name: out
+              path: {{export}}
+        """;
+}
