@@ -35,6 +35,40 @@ public sealed class ShellLessImageTests(Runtimes runtimes) : IClassFixture<Runti
         Assert.Contains("[WARN] a: exit code 127", run.StderrLines);
     }
 
+    [SkippableFact]
+    public async Task In_queue_mode_the_key_reaches_each_command_in_the_agents_env_and_artifacts_are_cleared_without_a_shell()
+    {
+        using var cli = runtimes.Cli(RuntimeKind.Kubernetes);
+        var export = Path.Combine(cli.Root, "export");
+
+        // --backup=numbered: were an earlier key's file still there, it would be kept as environ.~1~ and exported too.
+        var manifest = cli.Write("queue.yaml", Manifest(
+            ["k1", "k2", "k3", "k4"],
+            "[/opt/tools/install, -D, --backup=numbered, /proc/self/environ, /kubetest-out/environ]",
+            export,
+            "maxPodNum: 1\nmaxConcurrentNumPerPod: 2\nmode: queue"));
+
+        var run = await cli.RunAsync(manifest);
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Equal(
+            ["k1", "k2", "k3", "k4"],
+            run.Report.GetProperty("details").EnumerateArray().Where(d => d.GetProperty("status").GetString() == "success").Select(d => d.GetProperty("name").GetString()).Order());
+        var keyDirectories = Directory.GetDirectories(export, "*-k*", SearchOption.AllDirectories);
+        Assert.Equal(4, keyDirectories.Length);
+        foreach (var directory in keyDirectories)
+        {
+            var files = Directory.GetFiles(directory, "*", SearchOption.AllDirectories);
+            var key = Path.GetFileName(directory).Split('-', 2)[1];
+            Assert.True(files.Length == 1 && Path.GetFileName(files[0]) == "environ", $"{directory}: {string.Join(", ", files)}");
+            Assert.Equal([$"TASK_KEY={key}"], ExportedKeys(directory));
+        }
+
+        Assert.Equal(2, keyDirectories.Select(d => Path.GetFileName(Path.GetDirectoryName(d))).Distinct().Count());
+        var pod = runtimes.Emulator.StartedPods.Last(p => p.Metadata.Name.StartsWith("shell-less-", StringComparison.Ordinal));
+        Assert.DoesNotContain(runtimes.Emulator.Execs, e => e.Pod == pod.Metadata.Name);
+    }
+
     /// <summary>The TASK_KEY entries of the environments the keys' artifacts recorded, one for each exported file.</summary>
     private static List<string> ExportedKeys(string export) =>
         [.. Directory.GetFiles(export, "environ*", SearchOption.AllDirectories)
