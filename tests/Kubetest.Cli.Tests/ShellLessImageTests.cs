@@ -69,12 +69,35 @@ public sealed class ShellLessImageTests(Runtimes runtimes) : IClassFixture<Runti
         Assert.DoesNotContain(runtimes.Emulator.Execs, e => e.Pod == pod.Metadata.Name);
     }
 
+    [SkippableFact]
+    public async Task In_queue_mode_a_batch_gets_its_keys_and_its_JUnit_path_in_the_agents_env_without_a_shell()
+    {
+        using var cli = runtimes.Cli(RuntimeKind.Kubernetes);
+        var export = Path.Combine(cli.Root, "export");
+        var manifest = cli.Write("batch.yaml", Manifest(
+            ["k1", "k2", "k3", "k4"],
+            "[/opt/tools/install, -D, --backup=numbered, /proc/self/environ, /kubetest-out/environ]",
+            export,
+            "maxPodNum: 1\nmaxConcurrentNumPerPod: 1\nmode: queue",
+            "batch:\n  maxKeys: 2"));
+
+        var run = await cli.RunAsync(manifest);
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Equal(4, run.Report.GetProperty("successNum").GetInt32());
+        var files = Directory.GetFiles(export, "*", SearchOption.AllDirectories);
+        Assert.All(files, f => Assert.Equal("environ", Path.GetFileName(f)));
+        var environments = files.Select(f => File.ReadAllText(f).Split('\0')).ToList();
+        Assert.Equal(["TASK_KEY=k1 k2", "TASK_KEY=k3 k4"], environments.Select(e => e.Single(v => v.StartsWith("TASK_KEY=", StringComparison.Ordinal))).Order());
+        Assert.All(environments, e => Assert.Matches("^KUBETEST_JUNIT=/tmp/kubetest-junit/[0-9]+\\.xml$", e.Single(v => v.StartsWith("KUBETEST_JUNIT=", StringComparison.Ordinal))));
+    }
+
     /// <summary>The TASK_KEY entries of the environments the keys' artifacts recorded, one for each exported file.</summary>
     private static List<string> ExportedKeys(string export) =>
         [.. Directory.GetFiles(export, "environ*", SearchOption.AllDirectories)
             .Select(f => File.ReadAllText(f).Split('\0').Single(v => v.StartsWith("TASK_KEY=", StringComparison.Ordinal)))];
 
-    private static string Manifest(IEnumerable<string> keys, string command, string export, string scheduler = "maxContainersPerPod: 2") => $$"""
+    private static string Manifest(IEnumerable<string> keys, string command, string export, string scheduler = "maxContainersPerPod: 2", string batch = "") => $$"""
         apiVersion: kubetest.io/v1
         kind: TestJob
         metadata:
@@ -88,6 +111,7 @@ public sealed class ShellLessImageTests(Runtimes runtimes) : IClassFixture<Runti
                   static: [{{string.Join(", ", keys)}}]
               scheduler:
                 {{scheduler.Replace("\n", "\n        ", StringComparison.Ordinal)}}
+              {{batch.Replace("\n", "\n      ", StringComparison.Ordinal)}}
             template:
               metadata:
                 generateName: shell-less-
