@@ -2,7 +2,8 @@ namespace Kubetest.Cli.Tests;
 
 /// <summary>
 /// kubetest-agent in an image without a shell (<see cref="ShellLessImage"/>) on the emulator, through
-/// the real CLI: keys run as their argv, artifacts come out through the agent, and nothing needs sh.
+/// the real CLI: keys run as their argv, a queue worker's key and a batch's keys and JUnit path travel in
+/// the agent's exec env, artifacts come out and are cleared through the agent, and nothing needs sh.
 /// </summary>
 public sealed class ShellLessImageTests(Runtimes runtimes) : IClassFixture<Runtimes>
 {
@@ -69,8 +70,10 @@ public sealed class ShellLessImageTests(Runtimes runtimes) : IClassFixture<Runti
         Assert.DoesNotContain(runtimes.Emulator.Execs, e => e.Pod == pod.Metadata.Name);
     }
 
-    [SkippableFact]
-    public async Task In_queue_mode_a_batch_gets_its_keys_and_its_JUnit_path_in_the_agents_env_without_a_shell()
+    [SkippableTheory]
+    [InlineData("maxPodNum: 1\nmaxConcurrentNumPerPod: 1\nmode: queue")]
+    [InlineData("maxPodNum: 1\nmaxConcurrentNumPerPod: 1")]
+    public async Task A_batch_gets_its_keys_and_its_JUnit_path_in_the_agents_env_without_a_shell(string scheduler)
     {
         using var cli = runtimes.Cli(RuntimeKind.Kubernetes);
         var export = Path.Combine(cli.Root, "export");
@@ -78,7 +81,7 @@ public sealed class ShellLessImageTests(Runtimes runtimes) : IClassFixture<Runti
             ["k1", "k2", "k3", "k4"],
             "[/opt/tools/install, -D, --backup=numbered, /proc/self/environ, /kubetest-out/environ]",
             export,
-            "maxPodNum: 1\nmaxConcurrentNumPerPod: 1\nmode: queue",
+            scheduler,
             "batch:\n  maxKeys: 2"));
 
         var run = await cli.RunAsync(manifest);
@@ -88,8 +91,36 @@ public sealed class ShellLessImageTests(Runtimes runtimes) : IClassFixture<Runti
         var files = Directory.GetFiles(export, "*", SearchOption.AllDirectories);
         Assert.All(files, f => Assert.Equal("environ", Path.GetFileName(f)));
         var environments = files.Select(f => File.ReadAllText(f).Split('\0')).ToList();
-        Assert.Equal(["TASK_KEY=k1 k2", "TASK_KEY=k3 k4"], environments.Select(e => e.Single(v => v.StartsWith("TASK_KEY=", StringComparison.Ordinal))).Order());
+        var batches = environments.Select(e => e.Single(v => v.StartsWith("TASK_KEY=", StringComparison.Ordinal))["TASK_KEY=".Length..].Split(' ')).ToList();
+        Assert.Equal(2, batches.Count);
+        Assert.All(batches, b => Assert.Equal(2, b.Length));
+        Assert.Equal(["k1", "k2", "k3", "k4"], batches.SelectMany(b => b).Order());
         Assert.All(environments, e => Assert.Matches("^KUBETEST_JUNIT=/tmp/kubetest-junit/[0-9]+\\.xml$", e.Single(v => v.StartsWith("KUBETEST_JUNIT=", StringComparison.Ordinal))));
+    }
+
+    /// <summary>With the agent the JUnit path arrives in the exec's env (its directory made by the agent), and the file is read and removed through it.</summary>
+    [SkippableFact]
+    public async Task Through_the_agent_a_batch_writes_JUnit_at_the_path_in_its_env_and_each_key_gets_its_status_from_it()
+    {
+        using var cli = runtimes.Cli(RuntimeKind.Kubernetes);
+        const string script = "for k in $TASK_KEY; do f=; [ $k = k2 ] && f='<failure/>'; echo \"<testcase name='$k'>$f</testcase>\"; done > /tmp/cases && { echo '<testsuite>'; cat /tmp/cases; echo '</testsuite>'; } > \"$KUBETEST_JUNIT\"";
+        var manifest = cli.Write("junit.yaml", Manifest(
+            ["k1", "k2", "k3", "k4"],
+            $"[sh, -c, {Manifests.Quote(script)}]",
+            Path.Combine(cli.Root, "export"),
+            "maxPodNum: 1\nmaxConcurrentNumPerPod: 1\nmode: queue",
+            "batch:\n  maxKeys: 2",
+            image: "alpine",
+            agentPath: Runtimes.AgentPath));
+
+        var run = await cli.RunAsync(manifest);
+
+        Assert.True(run.ExitCode == 1, run.ToString());
+        Assert.Equal(
+            [("k1", "success", 1), ("k2", "failure", 1), ("k3", "success", 1), ("k4", "success", 1)],
+            run.Report.GetProperty("details").EnumerateArray().Select(d => (d.GetProperty("name").GetString(), d.GetProperty("status").GetString(), d.GetProperty("attempts").GetInt32())).Order());
+        var pod = runtimes.Emulator.StartedPods.Last(p => p.Metadata.Name.StartsWith("shell-less-", StringComparison.Ordinal));
+        Assert.DoesNotContain(runtimes.Emulator.Execs, e => e.Pod == pod.Metadata.Name);
     }
 
     /// <summary>The TASK_KEY entries of the environments the keys' artifacts recorded, one for each exported file.</summary>
@@ -97,7 +128,7 @@ public sealed class ShellLessImageTests(Runtimes runtimes) : IClassFixture<Runti
         [.. Directory.GetFiles(export, "environ*", SearchOption.AllDirectories)
             .Select(f => File.ReadAllText(f).Split('\0').Single(v => v.StartsWith("TASK_KEY=", StringComparison.Ordinal)))];
 
-    private static string Manifest(IEnumerable<string> keys, string command, string export, string scheduler = "maxContainersPerPod: 2", string batch = "") => $$"""
+    private static string Manifest(IEnumerable<string> keys, string command, string export, string scheduler = "maxContainersPerPod: 2", string batch = "", string image = ShellLessImage.Name, string agentPath = ShellLessImage.AgentPath) => $$"""
         apiVersion: kubetest.io/v1
         kind: TestJob
         metadata:
@@ -123,10 +154,10 @@ public sealed class ShellLessImageTests(Runtimes runtimes) : IClassFixture<Runti
                       path: /kubetest-out
                 containers:
                   - name: test
-                    image: {{ShellLessImage.Name}}
+                    image: {{image}}
                     command: {{command}}
                     agent:
-                      installedPath: {{ShellLessImage.AgentPath}}
+                      installedPath: {{agentPath}}
           exportArtifacts:
             - name: out
               path: {{export}}
