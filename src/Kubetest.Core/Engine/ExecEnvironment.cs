@@ -4,6 +4,9 @@ namespace Kubetest.Engine;
 /// Commands for a <c>queue</c> mode worker container, which serves key after key: the key travels in
 /// each exec's environment, and the artifact paths are cleared between keys. Both are POSIX <c>sh</c>
 /// (the key's own command needs it already), so an image needs neither <c>env</c> nor anything else.
+/// A kubetest-agent container needs none of this: its exec carries the environment and it removes paths
+/// itself (<see cref="Runtime.IPod.ExecAsync(string, IReadOnlyList{string}, IReadOnlyDictionary{string, string}, Runtime.IOutputSink, CancellationToken)"/>,
+/// <see cref="Runtime.IPod.RemoveAsync"/>); these are the defaults of those for every other container.
 /// </summary>
 public static class ExecEnvironment
 {
