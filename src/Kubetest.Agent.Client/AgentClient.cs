@@ -189,6 +189,22 @@ public sealed partial class AgentClient : IDisposable
         }
     }
 
+    /// <summary>
+    /// Removes <paramref name="path"/> in the container: a link itself, a directory with everything below it
+    /// (links not followed), only the contents of a mount point; nothing there is no error.
+    /// </summary>
+    public async Task RemoveAsync(string path, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            await _agent.RemoveAsync(new RemoveRequest { Path = path }, Options(cancellationToken)).ConfigureAwait(false);
+        }
+        catch (RpcException e)
+        {
+            throw Failure($"remove {path}", e, cancellationToken);
+        }
+    }
+
     /// <summary>Tells the agent to exit 0 (its container completes); returns once it has replied.</summary>
     public async Task FinishAsync(CancellationToken cancellationToken = default)
     {

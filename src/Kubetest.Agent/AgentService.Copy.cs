@@ -92,6 +92,25 @@ public sealed partial class AgentService
         return TarExtractor.Extract(archive, directory, cancellationToken);
     }
 
+    /// <summary>
+    /// Removes <c>path</c> as <see cref="Clear"/> does, so a worker's next command starts without what the last
+    /// one left there (what <c>rm -rf</c> does on the exec path, without needing a shell or <c>rm</c>).
+    /// </summary>
+    public override Task<RemoveResponse> Remove(RemoveRequest request, ServerCallContext context)
+    {
+        var path = CheckPath(request.Path, "path");
+        try
+        {
+            Clear(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new RpcException(new Status(StatusCode.FailedPrecondition, $"cannot remove {path}: {e.Message}"));
+        }
+
+        return Task.FromResult(new RemoveResponse());
+    }
+
     /// <summary>Removes what is at <paramref name="path"/> (a link itself, never its target); a directory that cannot go (a mount point) is emptied.</summary>
     private static void Clear(string path)
     {

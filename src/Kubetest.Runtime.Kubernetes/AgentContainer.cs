@@ -42,12 +42,13 @@ internal sealed class AgentContainer(string pod, AgentEndpoint endpoint, AgentCl
         }
     }
 
-    public async Task<int> ExecAsync(IReadOnlyList<string> command, IOutputSink output, CancellationToken cancellationToken)
+    /// <param name="environment">Added to the container's env for this command (the agent's exec carries it: no shell needed).</param>
+    public async Task<int> ExecAsync(IReadOnlyList<string> command, IReadOnlyDictionary<string, string>? environment, IOutputSink output, CancellationToken cancellationToken)
     {
         var lines = new AgentLines(output);
         try
         {
-            var exitCode = await client.ExecAsync(command, null, null, lines, cancellationToken).ConfigureAwait(false);
+            var exitCode = await client.ExecAsync(command, environment, null, lines, cancellationToken).ConfigureAwait(false);
             lines.Complete();
             return exitCode;
         }
@@ -61,6 +62,19 @@ internal sealed class AgentContainer(string pod, AgentEndpoint endpoint, AgentCl
             // The call may have started the command: it is never run again (its key is unknown).
             lines.Complete();
             throw new PodFailedException($"lost the connection to kubetest-agent of container {Name} in pod {pod} after the command may have started ({ex.Message}); it is not run again", ex) { CommandMayHaveRun = true };
+        }
+    }
+
+    /// <summary>Removes <paramref name="containerPath"/> through the agent (see <see cref="AgentClient.RemoveAsync"/>); an <see cref="IOException"/> when it cannot.</summary>
+    public async Task RemoveAsync(string containerPath, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await client.RemoveAsync(containerPath, cancellationToken).ConfigureAwait(false);
+        }
+        catch (AgentCallException ex)
+        {
+            throw new IOException($"could not remove {containerPath} in container {Name} of pod {pod}: {ex.Message}", ex);
         }
     }
 

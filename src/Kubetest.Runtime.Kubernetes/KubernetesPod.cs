@@ -17,8 +17,25 @@ internal sealed class KubernetesPod(
 
     public Task<int> ExecAsync(string container, IReadOnlyList<string> command, IOutputSink output, CancellationToken cancellationToken) =>
         agents.TryGetValue(container, out var agent)
-            ? agent.ExecAsync(command, output, cancellationToken)
+            ? agent.ExecAsync(command, null, output, cancellationToken)
             : exec.RunLinesAsync(podName, container, command, output, cancellationToken);
+
+    /// <summary>In an agent's container the environment travels in the agent's exec (no shell); elsewhere as every runtime does.</summary>
+    public Task<int> ExecAsync(string container, IReadOnlyList<string> command, IReadOnlyDictionary<string, string> environment, IOutputSink output, CancellationToken cancellationToken) =>
+        agents.TryGetValue(container, out var agent)
+            ? agent.ExecAsync(command, environment, output, cancellationToken)
+            : ExecAsync(container, environment.Count == 0 ? command : Engine.ExecEnvironment.Wrap(environment, command), output, cancellationToken);
+
+    public async Task<bool> RemoveAsync(string container, string containerPath, CancellationToken cancellationToken)
+    {
+        if (agents.TryGetValue(container, out var agent))
+        {
+            await agent.RemoveAsync(containerPath, cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+
+        return await ExecAsync(container, Engine.ExecEnvironment.Clear(containerPath), NullOutputSink.Instance, cancellationToken).ConfigureAwait(false) == 0;
+    }
 
     public Task<IReadOnlyList<string>> CopyFromAsync(string container, string containerPath, string localPath, CancellationToken cancellationToken) =>
         agents.TryGetValue(container, out var agent)

@@ -2,7 +2,7 @@ namespace Kubetest.Runtime.Local;
 
 /// <summary>
 /// Builds the bwrap arguments that give a container its filesystem: the host's own tools stand in
-/// for the image (read-only), with the pod's volumes, the container's scratch directories and files
+/// for the image (read-only; or a <see cref="ContainerImage"/>'s root, through <see cref="ImageFileSystem"/>), with the pod's volumes, the container's scratch directories and files
 /// bound on top. Pure apart from reading the host through <see cref="IHostFileSystem"/>.
 /// </summary>
 internal static class BwrapArguments
@@ -130,7 +130,7 @@ internal static class BwrapArguments
             var path = ContainerPaths.Join(directory, entry.Name);
             operations[path] = entry.SymlinkTarget is { } target
                 ? ["--symlink", target, path]
-                : ["--ro-bind", path, path];
+                : ["--ro-bind", host.SourceOf(path), path];
         }
     }
 }

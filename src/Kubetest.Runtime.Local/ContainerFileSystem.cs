@@ -14,8 +14,9 @@ internal sealed record ResolvedPath(string HostPath, bool Writable, bool IsHostV
 /// </summary>
 internal sealed class ContainerFileSystem
 {
-    private ContainerFileSystem(string name, List<Mount> mounts, string workingDir, string hostWorkingDir, string rootDirectory)
+    private ContainerFileSystem(string name, List<Mount> mounts, string workingDir, string hostWorkingDir, string rootDirectory, ContainerImage? image)
     {
+        Image = image;
         Name = name;
         Mounts = mounts;
         WorkingDir = workingDir;
@@ -24,6 +25,9 @@ internal sealed class ContainerFileSystem
     }
 
     public string Name { get; }
+
+    /// <summary>The filesystem standing at <c>/</c> in place of the host's, if the runtime was given one for this container's image.</summary>
+    public ContainerImage? Image { get; }
 
     /// <summary>Where the container's writable root lives when the runtime keeps one (under the host's read-only entries), for the container's life.</summary>
     public string RootDirectory { get; }
@@ -44,6 +48,7 @@ internal sealed class ContainerFileSystem
     /// <param name="mode">Bwrap mounts everything; None can only place files where a host directory stands in.</param>
     /// <param name="variables">The container's declared variables, for subPathExpr.</param>
     /// <param name="problems">Receives what cannot be done in this mode.</param>
+    /// <param name="image">The image's own filesystem, in place of the host's; null for the host's.</param>
     public static ContainerFileSystem Create(
         V1Container container,
         string stateDirectory,
@@ -51,9 +56,24 @@ internal sealed class ContainerFileSystem
         IEnumerable<ContainerFile> files,
         SandboxMode mode,
         IReadOnlyDictionary<string, string> variables,
-        Action<string> problems)
+        Action<string> problems,
+        ContainerImage? image = null)
     {
         var mounts = new List<Mount>();
+        if (image is not null)
+        {
+            if (mode != SandboxMode.Bwrap)
+            {
+                throw new PodFailedException($"container {container.Name}: image {container.Image} has a filesystem of its own, which only a bwrap sandbox can show it");
+            }
+
+            // First, so that volumes and placed files at the same paths win, as over an image's own files.
+            foreach (var (containerPath, hostPath) in image.ReadOnlyBinds)
+            {
+                mounts.Add(new Mount(ContainerPaths.Normalize(containerPath), hostPath, ReadOnly: true, IsDirectory: Directory.Exists(hostPath)));
+            }
+        }
+
         if (mode == SandboxMode.Bwrap)
         {
             // A private /tmp that outlives each exec, like a container's writable layer.
@@ -73,7 +93,7 @@ internal sealed class ContainerFileSystem
             mounts.Add(new Mount(workingDir, CreateDirectory(Path.Combine(stateDirectory, "workdir")), ReadOnly: false, IsDirectory: true));
         }
 
-        var fileSystem = new ContainerFileSystem(container.Name, mounts, workingDir, hostWorkingDir: workingDir, Path.Combine(stateDirectory, "root"));
+        var fileSystem = new ContainerFileSystem(container.Name, mounts, workingDir, hostWorkingDir: workingDir, Path.Combine(stateDirectory, "root"), image);
         var hostWorkingDir = fileSystem.Resolve(workingDir);
         if (!hostWorkingDir.IsHostView && FindMount(mounts, workingDir) is { IsDirectory: true } workingMount)
         {
@@ -100,7 +120,7 @@ internal sealed class ContainerFileSystem
             CreateMountPoints(mounts);
         }
 
-        return new ContainerFileSystem(container.Name, mounts, workingDir, hostWorkingDir.HostPath, Path.Combine(stateDirectory, "root"));
+        return new ContainerFileSystem(container.Name, mounts, workingDir, hostWorkingDir.HostPath, Path.Combine(stateDirectory, "root"), image);
     }
 
     /// <summary>Maps a container path to the host: through the deepest mount covering it, else the host's own path.</summary>

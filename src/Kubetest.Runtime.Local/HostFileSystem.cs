@@ -14,6 +14,9 @@ internal interface IHostFileSystem
     bool DirectoryExists(string path);
 
     bool FileExists(string path);
+
+    /// <summary>The host path that is bound at container path <paramref name="path"/>: the same path on the host itself, inside the root directory of a <see cref="ContainerImage"/>.</summary>
+    string SourceOf(string path) => path;
 }
 
 /// <summary>

@@ -16,6 +16,7 @@ public sealed class LocalPodRuntime : IPodRuntime, IRuntimeCleanup
     private readonly Action<string> _warn;
     private readonly string _noSandboxWarning;
     private readonly ProcessLauncher _launcher;
+    private readonly IReadOnlyDictionary<string, ContainerImage> _images;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, IPod> _pods = new(StringComparer.Ordinal);
     private IReadOnlyList<string> _leftBehind = [];
     private int _warned;
@@ -33,8 +34,14 @@ public sealed class LocalPodRuntime : IPodRuntime, IRuntimeCleanup
     /// The warning given once without a sandbox; by default <see cref="LocalSandbox.NoSandboxWarning"/>
     /// (bwrap is not available), for a caller that switched the sandbox off to say so instead.
     /// </param>
-    public LocalPodRuntime(string rootDirectory, SandboxMode mode, Action<string> warn, bool persistentRoots = false, string? noSandboxWarning = null)
+    /// <param name="images">
+    /// Image name → a filesystem of its own (<see cref="ContainerImage"/>) for the containers of that
+    /// image; the others see the host's. The API emulator's, to run images without a shell; kubetest's
+    /// own local runs have none.
+    /// </param>
+    public LocalPodRuntime(string rootDirectory, SandboxMode mode, Action<string> warn, bool persistentRoots = false, string? noSandboxWarning = null, IReadOnlyDictionary<string, ContainerImage>? images = null)
     {
+        _images = images ?? new Dictionary<string, ContainerImage>();
         _rootDirectory = rootDirectory;
         _warn = warn;
         _noSandboxWarning = noSandboxWarning ?? LocalSandbox.NoSandboxWarning;
@@ -204,7 +211,8 @@ public sealed class LocalPodRuntime : IPodRuntime, IRuntimeCleanup
                     request.Files.Where(f => f.Container == spec.Name),
                     _launcher.Mode,
                     environment.Declared,
-                    message => podOutput.WriteLine(OutputStream.Stderr, message));
+                    message => podOutput.WriteLine(OutputStream.Stderr, message),
+                    spec.Image is { } image ? _images.GetValueOrDefault(image) : null);
                 return new LocalContainer(spec, fileSystem, environment, fs => _launcher.SandboxArguments(fs, name));
             });
         }

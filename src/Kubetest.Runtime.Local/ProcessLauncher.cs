@@ -34,13 +34,14 @@ internal sealed class ProcessLauncher
             return [];
         }
 
+        var host = fileSystem.Image is { } image ? new ImageFileSystem(image.RootDirectory) : _host;
         if (!_persistentRoots)
         {
-            return BwrapArguments.Build(_host, fileSystem.Mounts, fileSystem.WorkingDir, hostname);
+            return BwrapArguments.Build(host, fileSystem.Mounts, fileSystem.WorkingDir, hostname);
         }
 
         var root = Directory.CreateDirectory(fileSystem.RootDirectory).FullName;
-        return BwrapArguments.Build(_host, fileSystem.Mounts, fileSystem.WorkingDir, hostname, root, (path, target) => MakeRootLink(root, path, target));
+        return BwrapArguments.Build(host, fileSystem.Mounts, fileSystem.WorkingDir, hostname, root, (path, target) => MakeRootLink(root, path, target));
     }
 
     /// <summary>Makes the link <paramref name="path"/> (directly under the container's root) once; it stays for the container's life.</summary>

@@ -52,6 +52,40 @@ public sealed class CopyTests(AgentFixture fixture) : IClassFixture<AgentFixture
     }
 
     [Fact]
+    public async Task Remove_deletes_a_tree_and_the_links_in_it_but_never_what_they_point_to()
+    {
+        var elsewhere = Directory.CreateDirectory(Path.Combine(_directory, "kept")).FullName;
+        File.WriteAllText(Path.Combine(elsewhere, "precious"), "keep");
+        var path = Path.Combine(_directory, "container", "out");
+        Directory.CreateDirectory(Path.Combine(path, "deep"));
+        File.WriteAllText(Path.Combine(path, "deep", "result"), "r");
+        File.CreateSymbolicLink(Path.Combine(path, "to-dir"), elsewhere);
+        File.CreateSymbolicLink(Path.Combine(path, "deep", "to-file"), Path.Combine(elsewhere, "precious"));
+        var link = Path.Combine(_directory, "container", "link");
+        File.CreateSymbolicLink(link, elsewhere);
+        using var client = _agent.Client();
+
+        await client.RemoveAsync(path);
+        await client.RemoveAsync(link);
+        await client.RemoveAsync(Path.Combine(_directory, "container", "never-there"));
+
+        Assert.False(FileTree.Exists(path));
+        Assert.False(FileTree.Exists(link));
+        Assert.Equal("keep", await File.ReadAllTextAsync(Path.Combine(elsewhere, "precious")));
+    }
+
+    [Fact]
+    public async Task Remove_of_a_relative_path_is_refused_with_the_field_named()
+    {
+        using var client = _agent.Client();
+
+        var error = await Assert.ThrowsAsync<Client.AgentCallException>(() => client.RemoveAsync("relative/path"));
+
+        Assert.Equal(Grpc.Core.StatusCode.InvalidArgument, error.Status);
+        Assert.Contains("path: relative/path is not an absolute path", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_hostile_archive_writes_nothing_outside_the_destination()
     {
         var outside = Directory.CreateDirectory(Path.Combine(_directory, "outside")).FullName;

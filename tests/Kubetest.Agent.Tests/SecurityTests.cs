@@ -102,6 +102,20 @@ public sealed class SecurityTests(AgentFixture fixture) : IClassFixture<AgentFix
         Assert.Equal("0.1.0", await client.WaitReadyAsync(TimeSpan.FromSeconds(5)));
     }
 
+    [Theory]
+    [MemberData(nameof(BadTokens))]
+    public async Task A_remove_without_a_valid_token_is_unauthenticated_and_removes_nothing(BadToken token)
+    {
+        var kept = Path.Combine(_directory, "kept");
+        File.WriteAllText(kept, "kept");
+        var agent = new Protocol.Agent.AgentClient(_channel);
+
+        var error = await Assert.ThrowsAsync<RpcException>(async () => await agent.RemoveAsync(new RemoveRequest { Path = kept }, Headers(token)));
+
+        Assert.Equal(StatusCode.Unauthenticated, error.StatusCode);
+        Assert.Equal("kept", File.ReadAllText(kept));
+    }
+
     [Fact]
     public async Task The_refusal_says_why_without_echoing_the_token()
     {

@@ -44,6 +44,7 @@ public sealed class Runtimes : IAsyncLifetime
 
         // As if the image had kubetest-agent at the path the manifests name: the agent this test build made.
         Emulator.Options.Executables[AgentPath] = [DotnetHost, AgentDll];
+        Emulator.Options.Images[ShellLessImage.Name] = ShellLessImage.Create(Path.Combine(_directory, "agent-only-image"), AgentDll);
         Emulator.WriteKubeconfig(Kubeconfig);
     }
 

@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Kubetest.Runtime.Local;
 
 namespace Kubetest.Emulator;
 
@@ -24,6 +25,14 @@ public sealed class EmulatorOptions
     /// the agent that the test build made, unchanged. The pod spec keeps the manifest's path.
     /// </summary>
     public Dictionary<string, IReadOnlyList<string>> Executables { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Images whose containers see a filesystem of their own instead of the host's (by a container's
+    /// <c>image</c>), e.g. one with kubetest-agent and a few tools but no shell, to show such an image
+    /// works. Read when a pod starts, so an image added to a running emulator counts for later pods.
+    /// Needs bwrap. Other images see the host's directories, read-only.
+    /// </summary>
+    public Dictionary<string, ContainerImage> Images { get; } = new(StringComparer.Ordinal);
 }
 
 /// <summary>Injected failures, to see how a client copes with a cluster that misbehaves.</summary>

@@ -36,7 +36,7 @@ public sealed class KubeEmulator : IAsyncDisposable
         _controller = new JobController(_store);
         var mode = options.NoSandbox ? SandboxMode.None : LocalSandbox.Detect();
         // A kubelet's containers keep what an exec wrote for the next one (kubetest copies files in by exec).
-        var runtime = new LocalPodRuntime(Path.Combine(_stateDirectory, "pods"), mode, _ => { }, persistentRoots: true);
+        var runtime = new LocalPodRuntime(Path.Combine(_stateDirectory, "pods"), mode, _ => { }, persistentRoots: true, images: options.Images);
         _kubelet = new Kubelet(_store, runtime, options, _controller.OnPodFinished);
         _controller.Kubelet = _kubelet;
 

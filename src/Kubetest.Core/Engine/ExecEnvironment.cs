@@ -4,8 +4,11 @@ namespace Kubetest.Engine;
 /// Commands for a <c>queue</c> mode worker container, which serves key after key: the key travels in
 /// each exec's environment, and the artifact paths are cleared between keys. Both are POSIX <c>sh</c>
 /// (the key's own command needs it already), so an image needs neither <c>env</c> nor anything else.
+/// A kubetest-agent container needs none of this: its exec carries the environment and it removes paths
+/// itself (<see cref="Runtime.IPod.ExecAsync(string, IReadOnlyList{string}, IReadOnlyDictionary{string, string}, Runtime.IOutputSink, CancellationToken)"/>,
+/// <see cref="Runtime.IPod.RemoveAsync"/>); these are the defaults of those for every other container.
 /// </summary>
-internal static class ExecEnvironment
+public static class ExecEnvironment
 {
     /// <summary>argv[0] of the wrapper script, how it shows in <c>ps</c>.</summary>
     public const string WrapperName = "kubetest-key";
@@ -18,6 +21,23 @@ internal static class ExecEnvironment
     /// </summary>
     public static IReadOnlyList<string> Wrap(string variable, string value, IReadOnlyList<string> command) =>
         ["sh", "-c", $"{variable}=$1; export {variable}; shift; exec \"$@\"", WrapperName, value, .. command];
+
+    /// <summary>
+    /// <paramref name="command"/> with each of <paramref name="environment"/> set in its environment, as
+    /// <see cref="Wrap(string, string, IReadOnlyList{string})"/> does for one variable (values as positional
+    /// arguments, never part of the script; names are valid env names).
+    /// </summary>
+    public static IReadOnlyList<string> Wrap(IReadOnlyDictionary<string, string> environment, IReadOnlyList<string> command)
+    {
+        if (environment.Count == 1 && environment.Single() is var (variable, value))
+        {
+            return Wrap(variable, value, command);
+        }
+
+        var names = environment.Keys.ToList();
+        var assignments = string.Concat(names.Select((name, i) => $"{name}=${i + 1}; "));
+        return ["sh", "-c", $"{assignments}export {string.Join(' ', names)}; shift {names.Count}; exec \"$@\"", WrapperName, .. environment.Values, .. command];
+    }
 
     /// <summary>
     /// Removes <paramref name="path"/> (an artifact's path, absolute). When it

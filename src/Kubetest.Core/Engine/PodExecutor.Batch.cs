@@ -17,6 +17,24 @@ internal sealed partial class PodExecutor
     private static string JUnitPath(PodTask task) => $"{JUnitDirectory}/{task.Key!.Index}.xml";
 
     /// <summary>
+    /// In an agent's container, what <see cref="ExecEnvironment.WrapBatch"/> does in sh elsewhere: the JUnit
+    /// directory exists and holds no older file (it is replaced by an empty one; a worker's batches run one
+    /// after another, each one's file read and removed before the next).
+    /// </summary>
+    private static async Task PrepareJUnitAsync(IPod pod, string container, CancellationToken cancellationToken)
+    {
+        var empty = Directory.CreateTempSubdirectory("kubetest-junit-dir-");
+        try
+        {
+            await pod.CopyToAsync(container, empty.FullName, JUnitDirectory, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            FileTree.Delete(empty.FullName);
+        }
+    }
+
+    /// <summary>
     /// Runs a batch's command, then gives each of its keys a result (<see cref="BatchOutcome"/>): from the JUnit XML
     /// it wrote, else the batch's own when it passed; a key still without one after a failed batch runs again alone
     /// on the same worker (its next attempt), so the report names the key that fails. The batch's own command ends
@@ -102,7 +120,7 @@ internal sealed partial class PodExecutor
             try
             {
                 await pod.CopyFromAsync(task.Container, JUnitPath(task), local, cancellationToken).ConfigureAwait(false);
-                await pod.ExecAsync(task.Container, ExecEnvironment.Clear(JUnitPath(task)), NullOutputSink.Instance, cancellationToken).ConfigureAwait(false);
+                await pod.RemoveAsync(task.Container, JUnitPath(task), cancellationToken).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or PodFailedException)
             {

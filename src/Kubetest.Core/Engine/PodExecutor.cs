@@ -41,6 +41,8 @@ internal sealed record KeyBatch(IReadOnlyList<PlannedKey> Keys, IReadOnlyList<do
 /// <paramref name="mayStart"/> is asked before each of a pod's own tasks starts: false (fail-fast) leaves the rest unstarted and without a result.
 internal sealed partial class PodExecutor(IPodRuntime runtime, IRunObserver observer, ArtifactStore artifacts, int? podIndex = null, KeyTimeout? timeout = null, Func<PodTask, bool>? mayStart = null)
 {
+    private static readonly IReadOnlyDictionary<string, string> NoEnvironment = new Dictionary<string, string>();
+
     public async Task RunAsync(
         PodRequest request,
         TestJobTemplate template,
@@ -191,17 +193,34 @@ internal sealed partial class PodExecutor(IPodRuntime runtime, IRunObserver obse
             var command = agent ? ShellCommand.AgentArgv(main) : ShellCommand.Argv(main);
 
             // A queue worker serves key after key: the key (or a batch of keys) travels in this exec's
-            // environment, through sh, also in an agent container.
+            // environment. kubetest-agent's exec carries it (no shell in the image needed); elsewhere a
+            // small sh wrapper exports it, inside the timeout's watchdog.
+            var environment = NoEnvironment;
             if (task.OnWorker && task.KeyEnv is { } env && task.Batch is { } batch)
             {
-                command = ExecEnvironment.WrapBatch(env, batch.Text, JUnitPath(task), command);
+                if (agent)
+                {
+                    await PrepareJUnitAsync(pod, task.Container, fallback.Token).ConfigureAwait(false);
+                    environment = new Dictionary<string, string>(StringComparer.Ordinal) { [env] = batch.Text, [ExecEnvironment.JUnitVariable] = JUnitPath(task) };
+                }
+                else
+                {
+                    command = ExecEnvironment.WrapBatch(env, batch.Text, JUnitPath(task), command);
+                }
             }
             else if (task.OnWorker && task.KeyEnv is { } variable && task.Key is { } key)
             {
-                command = ExecEnvironment.Wrap(variable, key.Key, command);
+                if (agent)
+                {
+                    environment = new Dictionary<string, string>(StringComparer.Ordinal) { [variable] = key.Key };
+                }
+                else
+                {
+                    command = ExecEnvironment.Wrap(variable, key.Key, command);
+                }
             }
 
-            var exitCode = await pod.ExecAsync(task.Container, limit is null || byCancel ? command : limit.Wrap(command), sink, fallback.Token).ConfigureAwait(false);
+            var exitCode = await pod.ExecAsync(task.Container, limit is null || byCancel ? command : limit.Wrap(command), environment, sink, fallback.Token).ConfigureAwait(false);
             return sink.TimedOut
                 ? new TaskResult(KeyStatus.Failure, KeyTimeout.ExitCode, watch.Elapsed, limit!.Message)
                 : new TaskResult(exitCode == 0 ? KeyStatus.Success : KeyStatus.Failure, exitCode, watch.Elapsed);
@@ -275,7 +294,7 @@ internal sealed partial class PodExecutor(IPodRuntime runtime, IRunObserver obse
 
             try
             {
-                if (await pod.ExecAsync(worker, ExecEnvironment.Clear(artifact.Path), NullOutputSink.Instance, cancellationToken).ConfigureAwait(false) != 0)
+                if (!await pod.RemoveAsync(worker, artifact.Path, cancellationToken).ConfigureAwait(false))
                 {
                     observer.On(new LogEvent(LogLevel.Warn, $"artifact {artifact.Name}: could not clear {artifact.Path} in container {worker}; the next key it serves may see what {Printable.Escape(key.Key)} left there"));
                 }

@@ -35,6 +35,23 @@ public interface IPod : IAsyncDisposable
     Task<int> ExecAsync(string container, IReadOnlyList<string> command, IOutputSink output, CancellationToken cancellationToken);
 
     /// <summary>
+    /// <see cref="ExecAsync(string, IReadOnlyList{string}, IOutputSink, CancellationToken)"/> with
+    /// <paramref name="environment"/> added to the container's env for this command only (a queue worker's key).
+    /// By default a small <c>sh</c> wrapper exports it (<see cref="Engine.ExecEnvironment.Wrap(IReadOnlyDictionary{string, string}, IReadOnlyList{string})"/>);
+    /// a runtime whose exec carries env itself (kubetest-agent's) passes it along, so no shell is needed.
+    /// </summary>
+    Task<int> ExecAsync(string container, IReadOnlyList<string> command, IReadOnlyDictionary<string, string> environment, IOutputSink output, CancellationToken cancellationToken) =>
+        ExecAsync(container, environment.Count == 0 ? command : Engine.ExecEnvironment.Wrap(environment, command), output, cancellationToken);
+
+    /// <summary>
+    /// Removes <paramref name="containerPath"/> in a held container (a link itself, a directory with all below it;
+    /// of a mount point only its contents). True when nothing is left there. By default <c>rm -rf</c> through
+    /// <c>sh</c> (<see cref="Engine.ExecEnvironment.Clear"/>); kubetest-agent does it without a shell.
+    /// </summary>
+    async Task<bool> RemoveAsync(string container, string containerPath, CancellationToken cancellationToken) =>
+        await ExecAsync(container, Engine.ExecEnvironment.Clear(containerPath), NullOutputSink.Instance, cancellationToken).ConfigureAwait(false) == 0;
+
+    /// <summary>
     /// Copies the file, link or directory at <paramref name="containerPath"/> out of the container
     /// to <paramref name="localPath"/> (its parent exists; what is there already is merged into,
     /// links there replaced, never followed), reading only what the container itself can see: links
