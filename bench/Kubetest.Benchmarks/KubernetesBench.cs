@@ -188,7 +188,7 @@ internal static class KubernetesBench
 
         if (succeeded != keys)
         {
-            var errors = log.Split('\n').Where(l => l.StartsWith("[ERROR]", StringComparison.Ordinal) || l.StartsWith("[WARN]", StringComparison.Ordinal)).Take(10);
+            var errors = log.Split('\n').Where(l => l.StartsWith("[ERROR]", StringComparison.Ordinal) || l.StartsWith("[WARN]", StringComparison.Ordinal)).Distinct().Take(10);
             Console.WriteLine($"  !! exit {process.ExitCode}, {keys - succeeded} of {keys} keys did not succeed:\n     {string.Join("\n     ", errors)}");
         }
 
@@ -216,7 +216,7 @@ internal static class KubernetesBench
             if (result.Report.SuccessNum != keys)
             {
                 // Counted, not fatal: a benchmark of requests should still say what it measured.
-                Console.WriteLine($"  !! {keys - result.Report.SuccessNum} of {keys} keys did not succeed:\n     {string.Join("\n     ", problems.Messages.Take(10))}");
+                Console.WriteLine($"  !! {keys - result.Report.SuccessNum} of {keys} keys did not succeed:\n     {string.Join("\n     ", problems.Messages.Distinct().Take(10))}");
             }
         }
         finally

@@ -55,6 +55,11 @@ internal sealed record KubernetesBenchSetup(int Keys, IReadOnlyList<string>? Age
             return Invalid($"agent {agentPath} not found: build it (dotnet build src/Kubetest.Agent -c Release) or publish it (see docs/benchmarks.md)");
         }
 
+        if (agentPath is not null && (agentPath + "/").StartsWith("/tmp/", StringComparison.Ordinal))
+        {
+            return Invalid($"agent {agentPath}: the emulator's containers have a /tmp of their own, so an agent under /tmp is not found in them; publish it elsewhere (e.g. -o src/Kubetest.Agent/bin/Release/aot)");
+        }
+
         if (cli is not null && !File.Exists(cli))
         {
             return Invalid($"CLI {cli} not found: dotnet build src/Kubetest.Cli -c Release");
