@@ -26,6 +26,8 @@ internal static class KubernetesBench
     private const string DeletePod = "DELETE /api/v1/namespaces/{ns}/pods/{name}";
     private const string Exec = "GET /api/v1/namespaces/{ns}/pods/{name}/exec";
 
+    private static int _cliRuns;
+
     public static async Task RunAsync(int repeats, KubernetesBenchSetup setup)
     {
         var keys = setup.Keys;
@@ -51,10 +53,12 @@ internal static class KubernetesBench
             for (var i = 0; i < repeats; i++)
             {
                 var before = emulator.RequestCounts;
+                var loadBefore = LoadAverage();
                 using var sampler = setup.Agent is null ? null : AgentMemory.Start(setup.Agent[^1]);
                 var run = setup.Cli is null
                     ? await RunOnceAsync(manifest, kubeconfig, keys)
                     : await RunCliAsync(setup.Cli, manifest, directory, kubeconfig, keys);
+                var loadAfter = LoadAverage();
                 await WaitEmptyAsync(emulator);
                 var after = emulator.RequestCounts;
                 runs.Add(after.ToDictionary(kv => kv.Key, kv => kv.Value - before.GetValueOrDefault(kv.Key), StringComparer.Ordinal));
@@ -70,7 +74,7 @@ internal static class KubernetesBench
                     agentMemory.Add(await sampler.StopAsync());
                 }
 
-                Console.WriteLine($"  run {i + 1}: wall {run.Wall.TotalSeconds:F2} s, {run.Succeeded} of {keys} keys succeeded, {runs[^1].Values.Sum()} API requests"
+                Console.WriteLine($"  run {i + 1}: wall {run.Wall.TotalSeconds:F2} s (load average {loadBefore} before, {loadAfter} at the end), {run.Succeeded} of {keys} keys succeeded, {runs[^1].Values.Sum()} API requests"
                     + (run.PeakRssKib is { } k ? $", kubetest's peak RSS {k / 1024.0:F0} MiB" : "")
                     + (agentMemory.Count > 0 ? $", agents at most {agentMemory[^1].Agents} at once holding {agentMemory[^1].RssMib:F0} MiB RSS ({agentMemory[^1].PssMib:F0} MiB PSS)" : ""));
             }
@@ -175,6 +179,9 @@ internal static class KubernetesBench
         var wall = clock.Elapsed;
         var report = await stdout;
         var log = await stderr;
+        var kept = Path.Combine(Path.GetTempPath(), $"kubetest-bench-cli-{Environment.ProcessId}-{Interlocked.Increment(ref _cliRuns)}.log");
+        await File.WriteAllTextAsync(kept, log);
+        Console.WriteLine($"  the CLI's log (stderr): {kept}");
         var succeeded = 0;
         try
         {
@@ -227,20 +234,28 @@ internal static class KubernetesBench
         return new RunFigures(clock.Elapsed, succeeded, null);
     }
 
-    /// <summary>Waits until the emulator's kubelet has dropped every pod, so runs do not overlap.</summary>
+    /// <summary>
+    /// Waits until the emulator's kubelet has dropped every pod, so runs do not overlap; what is still there after
+    /// five minutes (the kubelet removes sandboxes slowly on a loaded machine) is said, not fatal: it makes no API
+    /// requests, so the next run's counts stay right.
+    /// </summary>
     private static async Task WaitEmptyAsync(KubeEmulator emulator)
     {
         var clock = Stopwatch.StartNew();
         while (emulator.StoredPods().Count > 0 || emulator.StoredJobs().Count > 0)
         {
-            if (clock.Elapsed > TimeSpan.FromMinutes(1))
+            if (clock.Elapsed > TimeSpan.FromMinutes(5))
             {
-                throw new InvalidOperationException($"{emulator.StoredJobs().Count} jobs and {emulator.StoredPods().Count} pods left in the emulator after the run");
+                Console.WriteLine($"  !! {emulator.StoredJobs().Count} jobs and {emulator.StoredPods().Count} pods still in the emulator 5 minutes after the run");
+                return;
             }
 
             await Task.Delay(100);
         }
     }
+
+    /// <summary>The machine's 1-minute load average (other work on the shared machine shows here).</summary>
+    private static string LoadAverage() => File.ReadAllText("/proc/loadavg").Split(' ')[0];
 
     /// <summary>One run: wall time, keys that succeeded, and the CLI child's peak RSS in KiB (null: in process).</summary>
     private sealed record RunFigures(TimeSpan Wall, int Succeeded, long? PeakRssKib);
