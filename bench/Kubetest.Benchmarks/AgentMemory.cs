@@ -3,8 +3,8 @@ using System.Globalization;
 namespace Kubetest.Benchmarks;
 
 /// <summary>
-/// Samples, once a second, the memory of the kubetest-agent processes the emulator's pods run (those whose
-/// command is the given agent: <c>PATH …</c> for a native binary, <c>dotnet PATH …</c> for the dll), from
+/// Samples, once a second, the memory of the kubetest-agent servers the emulator's pods run (those whose
+/// command is the given agent with <c>--port</c>: <c>PATH …</c> for a native binary, <c>dotnet PATH …</c> for the dll), from
 /// <c>/proc/PID/smaps_rollup</c>, and keeps the highest sum: how much 500 agents on one machine hold. RSS
 /// counts the binary's shared pages once per agent; PSS shares them out, so its sum is what they take together.
 /// </summary>
@@ -75,7 +75,8 @@ internal sealed class AgentMemory : IDisposable
             try
             {
                 var argv = File.ReadAllText(Path.Combine(directory, "cmdline")).Split('\0');
-                var isAgent = argv[0] == _path || (argv.Length > 1 && argv[1] == _path && Path.GetFileName(argv[0]) == "dotnet");
+                // The server (`… --port N`), not the short-lived launcher each command runs under (`… --launch-process-group -- argv`).
+                var isAgent = (argv[0] == _path || (argv.Length > 1 && argv[1] == _path && Path.GetFileName(argv[0]) == "dotnet")) && argv.Contains("--port");
                 if (!isAgent)
                 {
                     continue;
