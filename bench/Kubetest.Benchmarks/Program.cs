@@ -11,7 +11,8 @@ namespace Kubetest.Benchmarks;
 /// Whole-run benchmarks of docs/benchmarks.md, in this process: on the local runtime
 /// <c>overhead</c> (2,000 keys of <c>true</c>), <c>makespan</c> (200 keys of skewed sleeps) and <c>queue</c>
 /// (the same keys in <c>scheduler.mode: queue</c>, against the simulation's prediction);
-/// <c>kubernetes</c> (API requests per key on the in-process emulator, not part of <c>all</c>);
+/// <c>kubernetes</c> and <c>kubernetes-agent</c> (API requests per key, wall time and kubetest's memory on the
+/// emulator, exec through the API server or through kubetest-agent; not part of <c>all</c>, see <see cref="KubernetesBenchSetup"/>);
 /// <c>simulate</c> (scheduling policies on a virtual clock, deterministic, see <see cref="SimulateBench"/>).
 /// Each is repeated and reported as medians; these are whole runs, not microbenchmarks.
 /// </summary>
@@ -43,16 +44,16 @@ public static class Program
             SimulateBench.Run();
         }
 
-        if (which is "kubernetes")
+        if (which is "kubernetes" or "kubernetes-agent")
         {
-            await KubernetesBench.RunAsync(repeats, args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 500);
-        }
+            var setup = KubernetesBenchSetup.Parse(which, args.Skip(2).ToList());
+            if (setup.Error is not null)
+            {
+                await Console.Error.WriteLineAsync($"{which}: {setup.Error}\nusage: {KubernetesBenchSetup.Usage}");
+                return 3;
+            }
 
-        if (which is "kubernetes-agent")
-        {
-            // The agent this repository builds, as the emulator's pods run it (dotnet kubetest-agent.dll).
-            var dll = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "../../../../../src/Kubetest.Agent/bin/Release/net10.0/kubetest-agent.dll"));
-            await KubernetesBench.RunAsync(repeats, args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 500, ["dotnet", dll]);
+            await KubernetesBench.RunAsync(repeats, setup);
         }
 
         return 0;
