@@ -120,12 +120,21 @@ internal sealed partial class PodExecutor
             try
             {
                 await pod.CopyFromAsync(task.Container, JUnitPath(task), local, cancellationToken).ConfigureAwait(false);
-                await pod.RemoveAsync(task.Container, JUnitPath(task), cancellationToken).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or PodFailedException)
             {
                 observer.On(new LogEvent(LogLevel.Debug, $"{Printable.Escape(task.Id.Name)}: no JUnit XML at {JUnitPath(task)}: {ex.Message}"));
                 return null;
+            }
+
+            // The file is read already; one left behind is harmless (each batch has a path of its own).
+            try
+            {
+                await pod.RemoveAsync(task.Container, JUnitPath(task), cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or PodFailedException)
+            {
+                observer.On(new LogEvent(LogLevel.Debug, $"{Printable.Escape(task.Id.Name)}: could not remove {JUnitPath(task)}: {ex.Message}"));
             }
 
             // Copies keep links as links: a link the command planted there would be read on this machine
