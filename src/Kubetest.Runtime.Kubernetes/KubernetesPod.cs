@@ -24,7 +24,7 @@ internal sealed class KubernetesPod(
     public Task<int> ExecAsync(string container, IReadOnlyList<string> command, IReadOnlyDictionary<string, string> environment, IOutputSink output, CancellationToken cancellationToken) =>
         agents.TryGetValue(container, out var agent)
             ? agent.ExecAsync(command, environment, output, cancellationToken)
-            : ExecAsync(container, environment.Count == 0 ? command : Engine.ExecEnvironment.Wrap(environment, command), output, cancellationToken);
+            : IPod.ExecThroughShellAsync(this, container, command, environment, output, cancellationToken);
 
     public async Task<bool> RemoveAsync(string container, string containerPath, CancellationToken cancellationToken)
     {
@@ -34,7 +34,7 @@ internal sealed class KubernetesPod(
             return true;
         }
 
-        return await ExecAsync(container, Engine.ExecEnvironment.Clear(containerPath), NullOutputSink.Instance, cancellationToken).ConfigureAwait(false) == 0;
+        return await IPod.RemoveThroughShellAsync(this, container, containerPath, cancellationToken).ConfigureAwait(false);
     }
 
     public Task<IReadOnlyList<string>> CopyFromAsync(string container, string containerPath, string localPath, CancellationToken cancellationToken) =>

@@ -41,15 +41,23 @@ public interface IPod : IAsyncDisposable
     /// a runtime whose exec carries env itself (kubetest-agent's) passes it along, so no shell is needed.
     /// </summary>
     Task<int> ExecAsync(string container, IReadOnlyList<string> command, IReadOnlyDictionary<string, string> environment, IOutputSink output, CancellationToken cancellationToken) =>
-        ExecAsync(container, environment.Count == 0 ? command : Engine.ExecEnvironment.Wrap(environment, command), output, cancellationToken);
+        ExecThroughShellAsync(this, container, command, environment, output, cancellationToken);
 
     /// <summary>
     /// Removes <paramref name="containerPath"/> in a held container (a link itself, a directory with all below it;
     /// of a mount point only its contents). True when nothing is left there. By default <c>rm -rf</c> through
     /// <c>sh</c> (<see cref="Engine.ExecEnvironment.Clear"/>); kubetest-agent does it without a shell.
     /// </summary>
-    async Task<bool> RemoveAsync(string container, string containerPath, CancellationToken cancellationToken) =>
-        await ExecAsync(container, Engine.ExecEnvironment.Clear(containerPath), NullOutputSink.Instance, cancellationToken).ConfigureAwait(false) == 0;
+    Task<bool> RemoveAsync(string container, string containerPath, CancellationToken cancellationToken) =>
+        RemoveThroughShellAsync(this, container, containerPath, cancellationToken);
+
+    /// <summary>The default of the environment <c>ExecAsync</c>, for a pod that passes env itself in some containers only.</summary>
+    static Task<int> ExecThroughShellAsync(IPod pod, string container, IReadOnlyList<string> command, IReadOnlyDictionary<string, string> environment, IOutputSink output, CancellationToken cancellationToken) =>
+        pod.ExecAsync(container, environment.Count == 0 ? command : Engine.ExecEnvironment.Wrap(environment, command), output, cancellationToken);
+
+    /// <summary>The default of <see cref="RemoveAsync"/>, for a pod that removes paths itself in some containers only.</summary>
+    static async Task<bool> RemoveThroughShellAsync(IPod pod, string container, string containerPath, CancellationToken cancellationToken) =>
+        await pod.ExecAsync(container, Engine.ExecEnvironment.Clear(containerPath), NullOutputSink.Instance, cancellationToken).ConfigureAwait(false) == 0;
 
     /// <summary>
     /// Copies the file, link or directory at <paramref name="containerPath"/> out of the container
