@@ -49,6 +49,59 @@ public static class SimulateBench
         Console.WriteLine();
         var all = Enumerable.Range(0, Seeds).SelectMany(seed => Cases(seed).Where(c => seed == 0 || !c.Measured)).ToList();
         Console.Write(Table(all, null, $"| workload | keys | pods × slots | runs | {string.Join(" | ", Policies.Select(p => p.Name))} |"));
+        Console.WriteLine();
+        Console.WriteLine($"`queue` without timings in any order (ratio to the lower bound over {OrdersPerSeed} seeded random orders of each seed's keys):");
+        Console.WriteLine();
+        Console.Write(BlindOrders(all));
+    }
+
+    /// <summary>How many random orders of each case's keys <see cref="BlindOrders"/> tries.</summary>
+    private const int OrdersPerSeed = 50;
+
+    /// <summary>The ratio the blind-order target asks every workload to stay within.</summary>
+    private const double BlindTarget = 1.3;
+
+    /// <summary>
+    /// What any order chosen without knowing durations can reach: the synthetic workloads draw their keys'
+    /// durations independently (the giant's place too), so every order fixed before the durations are known,
+    /// manifest order or any other, is as good as a random order of the same keys. Per workload and limits:
+    /// the queue's makespan (no timings) over random orders of each seed's keys, the median, 95th percentile and
+    /// worst ratio, the share of orders above <see cref="BlindTarget"/>, and from it the chance that all 20 seeds
+    /// of the workload stay within it (each seed's orders give its own share; the chance is their product).
+    /// </summary>
+    private static string BlindOrders(List<(string Workload, string Limit, bool Measured, int Seed, SimulationCase Case)> cases)
+    {
+        var table = new StringBuilder();
+        table.AppendLine(CultureInfo.InvariantCulture, $"| workload | keys | pods × slots | orders | median | 95th percentile | worst | orders above {BlindTarget:F1}× | chance every seed stays within {BlindTarget:F1}× |");
+        table.AppendLine("|---|---:|---|---:|---:|---:|---:|---:|---:|");
+        foreach (var group in cases.GroupBy(c => (c.Workload, c.Case.Keys.Count, c.Limit)))
+        {
+            var ratios = new List<double>();
+            var allWithin = 1.0;
+            foreach (var (_, _, _, seed, run) in group)
+            {
+                var bound = ScheduleSimulator.LowerBound(run);
+                var random = new Random(1_000 + seed);
+                var above = 0;
+                for (var order = 0; order < OrdersPerSeed; order++)
+                {
+                    var keys = run.Keys.ToArray();
+                    random.Shuffle(keys);
+                    var ratio = ScheduleSimulator.QueueMakespan(run with { Keys = keys, Known = null }) / bound;
+                    ratios.Add(ratio);
+                    above += ratio > BlindTarget + 1e-9 ? 1 : 0;
+                }
+
+                allWithin *= 1 - ((double)above / OrdersPerSeed);
+            }
+
+            ratios.Sort();
+            double Percentile(double p) => ratios[Math.Min(ratios.Count - 1, (int)Math.Ceiling(p * ratios.Count) - 1)];
+            var share = (double)ratios.Count(r => r > BlindTarget + 1e-9) / ratios.Count;
+            table.AppendLine(CultureInfo.InvariantCulture, $"| {group.Key.Workload} | {group.Key.Count} | {group.Key.Limit} | {ratios.Count} | {Percentile(0.5):F3}× | {Percentile(0.95):F3}× | {ratios[^1]:F3}× | {share:P1} | {(group.Count() == 1 ? "(one case)" : allWithin.ToString("P1", CultureInfo.InvariantCulture))} |");
+        }
+
+        return table.ToString();
     }
 
     private static IEnumerable<(string Workload, string Limit, bool Measured, int Seed, SimulationCase Case)> Cases(int seed)

@@ -73,6 +73,29 @@ public sealed class BatchTests(Runtimes runtimes) : IClassFixture<Runtimes>
 
     [SkippableTheory]
     [MemberData(nameof(Runtimes.Both), MemberType = typeof(Runtimes))]
+    public async Task When_the_JUnit_names_the_failing_key_the_keys_it_leaves_out_run_again_together_not_one_by_one(RuntimeKind runtime)
+    {
+        using var cli = runtimes.Cli(runtime, sharesHostFiles: true);
+
+        // k4 and k6 get no testcase (as a runner writes none for a module it skipped whole); k5 fails.
+        var (manifest, commands) = Write(cli, string.Join("; ", [
+            "echo \"$TASK_KEY\" >> /state/commands",
+            "{ echo '<testsuite>'; for k in $TASK_KEY; do case $k in k5) echo \"<testcase classname='$k' name='t' time='1'><failure/></testcase>\";; k1|k2|k3) echo \"<testcase classname='$k' name='t' time='1'/>\";; esac; done; echo '</testsuite>'; } > \"$KUBETEST_JUNIT\"",
+            "case \" $TASK_KEY \" in *\" k5 \"*) exit 1;; esac",
+        ]));
+
+        var run = await cli.RunAsync(manifest);
+
+        Assert.True(run.ExitCode == 1, run.ToString());
+        Assert.Equal(["k1 k2 k3", "k4 k5 k6", "k4 k6"], File.ReadAllLines(commands));
+        Assert.Equal(Keys.ToDictionary(k => k, k => k == "k5" ? "failure" : "success"), Statuses(run.Report));
+        Assert.Equal((1, 2, 2), (Detail(run.Report, "k5").GetProperty("attempts").GetInt32(), Detail(run.Report, "k4").GetProperty("attempts").GetInt32(), Detail(run.Report, "k6").GetProperty("attempts").GetInt32()));
+        Assert.Contains("[INFO] batch of 3 keys failed and its JUnit XML names the keys that failed: the 2 keys it does not name run again together", run.StderrLines);
+        Assert.Empty(runtimes.LeftInCluster(runtime));
+    }
+
+    [SkippableTheory]
+    [MemberData(nameof(Runtimes.Both), MemberType = typeof(Runtimes))]
     public async Task A_link_planted_at_KUBETEST_JUNIT_is_not_followed_to_a_host_file(RuntimeKind runtime)
     {
         using var cli = runtimes.Cli(runtime, sharesHostFiles: true);

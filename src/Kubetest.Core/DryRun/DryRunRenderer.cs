@@ -158,7 +158,7 @@ public static class DryRunRenderer
         KeyLimits(text, step);
         if (step.Batch is { } limits)
         {
-            text.Append(CultureInfo.InvariantCulture, $"   batches: {BatchLimits(step, limits)}, each at most a slot's share of its pod's work left, cut per pod in its planned order; ${ExecEnvironment.JUnitVariable} holds a path for a batch's JUnit XML (without one a failed batch's keys run again one by one in its container)\n");
+            text.Append(CultureInfo.InvariantCulture, $"   batches: {BatchLimits(step, limits)}, each at most a slot's share of its pod's work left, cut per pod in its planned order; ${ExecEnvironment.JUnitVariable} holds a path for a batch's JUnit XML (a failed batch's keys it does not decide run again in its container: together first when it names a failed key, else one by one)\n");
         }
 
         var estimate = step.Durations is { Count: > 0 } durations ? Planner.Estimator(durations, pods.SelectMany(p => p.Keys).Select(k => k.Key)) : null;
@@ -218,7 +218,7 @@ public static class DryRunRenderer
     private static void Batches(StringBuilder text, KeysStep step, QueuePlan queue, Batch batch)
     {
         var batches = new BatchCutter(queue.Order, batch, queue.WorkerCount, step.Durations).All();
-        text.Append(CultureInfo.InvariantCulture, $"   batches: {BatchLimits(step, batch)}, each at most a worker's share of the work left, cut from the queue's head as workers ask; ${E(step.KeyEnv)} holds a batch's keys joined by \"{E(batch.Delimiter)}\", ${ExecEnvironment.JUnitVariable} a path for its JUnit XML (without one a failed batch's keys run again one by one)\n");
+        text.Append(CultureInfo.InvariantCulture, $"   batches: {BatchLimits(step, batch)}, each at most a worker's share of the work left, cut from the queue's head as workers ask; ${E(step.KeyEnv)} holds a batch's keys joined by \"{E(batch.Delimiter)}\", ${ExecEnvironment.JUnitVariable} a path for its JUnit XML (a failed batch's keys it does not decide run again: together first when it names a failed key, else one by one)\n");
         text.Append(CultureInfo.InvariantCulture, $"   {batches.Count} batch{(batches.Count == 1 ? "" : "es")} if workers take them in turn: ")
             .AppendJoin(", ", batches.Take(10).Select(b => "[" + string.Join(" ", b.Select(k => E(k.Key))) + "]"))
             .Append(batches.Count > 10 ? $", … ({batches.Count - 10} more)\n" : "\n");

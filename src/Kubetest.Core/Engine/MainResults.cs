@@ -9,7 +9,7 @@ internal sealed class MainResults(IReadOnlyList<string> keys)
     private readonly Dictionary<int, (TaskResult Result, int Attempt)> _results = [];
     private readonly List<int> _finishOrder = [];
     private readonly HashSet<int> _failedBefore = [];
-    private readonly HashSet<int> _aloneAfterBatch = [];
+    private readonly Dictionary<int, int> _runsAfterBatch = [];
 
     public IReadOnlyList<string> Keys { get; private set; } = keys;
 
@@ -26,14 +26,14 @@ internal sealed class MainResults(IReadOnlyList<string> keys)
 
     public void SetKeys(IReadOnlyList<string> keys) => Keys = keys;
 
-    /// <summary>Records a key's result; <paramref name="aloneAfterBatch"/>: it ran alone because its failed batch could not tell its result.</summary>
-    public void Record(int index, TaskResult result, int attempt, bool aloneAfterBatch = false)
+    /// <summary>Records a key's result; <paramref name="runsAfterBatch"/>: how many of its runs so far came after its failed batch could not tell its result.</summary>
+    public void Record(int index, TaskResult result, int attempt, int runsAfterBatch = 0)
     {
         lock (_gate)
         {
-            if (aloneAfterBatch)
+            if (runsAfterBatch > 0)
             {
-                _aloneAfterBatch.Add(index);
+                _runsAfterBatch[index] = runsAfterBatch;
             }
 
             if (_results.TryGetValue(index, out var earlier))
@@ -71,14 +71,14 @@ internal sealed class MainResults(IReadOnlyList<string> keys)
     }
 
     /// <summary>
-    /// The key's runs that count against <c>retest</c>: its attempts, less the run alone after a failed batch
-    /// (that one only tells which of the batch's keys failed; the key's reruns come after it).
+    /// The key's runs that count against <c>retest</c>: its attempts, less the runs after a failed batch (together
+    /// with its other undecided keys, then alone: they only tell which of the batch's keys failed; reruns come after).
     /// </summary>
     public int CountedAttemptsOf(int index)
     {
         lock (_gate)
         {
-            return AttemptsOf(index) - (_aloneAfterBatch.Contains(index) ? 1 : 0);
+            return AttemptsOf(index) - _runsAfterBatch.GetValueOrDefault(index);
         }
     }
 

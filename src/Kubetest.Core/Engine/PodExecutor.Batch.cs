@@ -36,65 +36,57 @@ internal sealed partial class PodExecutor
 
     /// <summary>
     /// Runs a batch's command, then gives each of its keys a result (<see cref="BatchOutcome"/>): from the JUnit XML
-    /// it wrote, else the batch's own when it passed; a key still without one after a failed batch runs again alone
-    /// on the same worker (its next attempt), so the report names the key that fails. The batch's own command ends
-    /// with a <see cref="TaskFinished"/> of no count (its output block), each key with one of its own. False when
-    /// the worker must stop (its pod broke).
+    /// it wrote, else the batch's own when it passed. When the batch failed, the keys still without a result run
+    /// again on the same worker (their next attempt, which does not use up <c>retest</c>), so the report names the
+    /// key that fails: together first, as one more batch, when the file named a failed key (that key explains the
+    /// failure, and the keys it does not name most likely passed: a runner writes no testcase for a module it
+    /// skipped as a whole), and one by one for what is still undecided, or at once when nothing explains the
+    /// failure. A batch's own command ends with a <see cref="TaskFinished"/> of no count (its output block), each
+    /// key with one of its own. False when the worker must stop (its pod broke).
     /// </summary>
     private async Task<bool> RunBatchAsync(IPod pod, TestJobTemplate template, PodTask task, KeyBatch batch, Action<PodTask, TaskResult> onFinished, CancellationToken cancellationToken)
     {
-        var main = template.MainContainer.Container;
-        var result = await ExecAsync(pod, task, main, cancellationToken).ConfigureAwait(false);
-        var first = task.Key!;
-        await CollectAsync(pod, template, main.Name, task.Container, first, cancellationToken).ConfigureAwait(false);
-        var junit = result.Status is KeyStatus.Success or KeyStatus.Failure ? await ReadJUnitAsync(pod, task, cancellationToken).ConfigureAwait(false) : null;
-        observer.On(new TaskFinished(task.Id, result, 0, 0));
-
         PodTask KeyTask(PlannedKey key, int attempt) =>
-            new(task.Id with { Name = key.Key, Attempt = attempt }, task.Container, task.KeyEnv, key) { OnWorker = true };
+            new(task.Id with { Name = key.Key, Attempt = attempt }, task.Container, task.KeyEnv, key) { OnWorker = true, RunsAfterBatch = attempt - task.Id.Attempt };
 
-        if (result.Status is KeyStatus.Error or KeyStatus.Unknown)
+        var (undecided, explained, broke) = await RunBatchCommandAsync(pod, template, task, batch, k => KeyTask(k, task.Id.Attempt), onFinished, cancellationToken).ConfigureAwait(false);
+        if (broke is not null)
         {
-            foreach (var key in batch.Keys)
-            {
-                onFinished(KeyTask(key, task.Id.Attempt), result);
-            }
-
-            observer.On(new LogEvent(LogLevel.Warn, $"worker {task.Container} of pod {pod.Name} takes no more keys: {result.Message}"));
             return false;
         }
 
-        var outcomes = BatchOutcome.Resolve(batch.Keys, batch.Estimates, result, junit);
-        var alone = new List<PlannedKey>();
-        for (var i = 0; i < batch.Keys.Count; i++)
+        var attempt = task.Id.Attempt;
+        if (undecided.Count > 1 && explained)
         {
-            if (outcomes[i] is { } outcome)
-            {
-                onFinished(KeyTask(batch.Keys[i], task.Id.Attempt), outcome);
-            }
-            else
-            {
-                alone.Add(batch.Keys[i]);
-            }
-        }
-
-        if (alone.Count > 0)
-        {
-            observer.On(new LogEvent(LogLevel.Info, $"batch of {batch.Keys.Count} keys failed{(junit is null ? " without JUnit XML" : "")}: {alone.Count} of its keys run again one by one"));
-        }
-
-        TaskResult? broke = null;
-        foreach (var key in alone)
-        {
-            var single = KeyTask(key, task.Id.Attempt + 1) with { AloneAfterBatch = true };
+            observer.On(new LogEvent(LogLevel.Info, $"batch of {batch.Keys.Count} keys failed and its JUnit XML names the keys that failed: the {undecided.Count} keys it does not name run again together"));
+            var again = batch.Subset(undecided);
+            var againTask = new PodTask(task.Id with { Name = again.Text, Attempt = attempt + 1 }, task.Container, task.KeyEnv, undecided[0]) { OnWorker = true, Batch = again, RunsAfterBatch = 1 };
+            (undecided, _, broke) = await RunBatchCommandAsync(pod, template, againTask, again, k => KeyTask(k, attempt + 1), onFinished, cancellationToken).ConfigureAwait(false);
             if (broke is not null)
             {
-                onFinished(single with { Id = single.Id with { Attempt = task.Id.Attempt }, AloneAfterBatch = false }, broke);
+                return false;
+            }
+
+            attempt++;
+        }
+
+        if (undecided.Count > 0)
+        {
+            observer.On(new LogEvent(LogLevel.Info, $"batch of {batch.Keys.Count} keys failed{(explained ? "" : " and its JUnit XML does not tell why")}: {undecided.Count} of its keys run again one by one"));
+        }
+
+        foreach (var key in undecided)
+        {
+            var single = KeyTask(key, attempt + 1);
+            if (broke is not null)
+            {
+                // Not run again: the key keeps what its last run could tell (nothing), as that run's attempt.
+                onFinished(KeyTask(key, attempt), broke);
                 continue;
             }
 
-            var own = await ExecAsync(pod, single, main, cancellationToken).ConfigureAwait(false);
-            await CollectAsync(pod, template, main.Name, task.Container, key, cancellationToken).ConfigureAwait(false);
+            var own = await ExecAsync(pod, single, template.MainContainer.Container, cancellationToken).ConfigureAwait(false);
+            await CollectAsync(pod, template, template.MainContainer.Container.Name, task.Container, key, cancellationToken).ConfigureAwait(false);
             onFinished(single, own);
             if (own.Status is KeyStatus.Error or KeyStatus.Unknown)
             {
@@ -108,6 +100,48 @@ internal sealed partial class PodExecutor
         }
 
         return broke is null;
+    }
+
+    /// <summary>
+    /// Runs one batch command and records the result of each key it decides (as <paramref name="keyTask"/> of the
+    /// key). Returns the keys left without a result (in batch order), whether the JUnit XML named a failed key, and
+    /// the command's result when it broke the worker (every key then gets that result).
+    /// </summary>
+    private async Task<(List<PlannedKey> Undecided, bool Explained, TaskResult? Broke)> RunBatchCommandAsync(
+        IPod pod, TestJobTemplate template, PodTask task, KeyBatch batch, Func<PlannedKey, PodTask> keyTask, Action<PodTask, TaskResult> onFinished, CancellationToken cancellationToken)
+    {
+        var main = template.MainContainer.Container;
+        var result = await ExecAsync(pod, task, main, cancellationToken).ConfigureAwait(false);
+        await CollectAsync(pod, template, main.Name, task.Container, task.Key!, cancellationToken).ConfigureAwait(false);
+        var junit = result.Status is KeyStatus.Success or KeyStatus.Failure ? await ReadJUnitAsync(pod, task, cancellationToken).ConfigureAwait(false) : null;
+        observer.On(new TaskFinished(task.Id, result, 0, 0));
+
+        if (result.Status is KeyStatus.Error or KeyStatus.Unknown)
+        {
+            foreach (var key in batch.Keys)
+            {
+                onFinished(keyTask(key), result);
+            }
+
+            observer.On(new LogEvent(LogLevel.Warn, $"worker {task.Container} of pod {pod.Name} takes no more keys: {result.Message}"));
+            return ([], false, result);
+        }
+
+        var outcomes = BatchOutcome.Resolve(batch.Keys, batch.Estimates, result, junit);
+        var undecided = new List<PlannedKey>();
+        for (var i = 0; i < batch.Keys.Count; i++)
+        {
+            if (outcomes[i] is { } outcome)
+            {
+                onFinished(keyTask(batch.Keys[i]), outcome);
+            }
+            else
+            {
+                undecided.Add(batch.Keys[i]);
+            }
+        }
+
+        return (undecided, outcomes.Any(o => o?.Status == KeyStatus.Failure), null);
     }
 
     /// <summary>Copies the batch's JUnit XML out of its container and removes it there; null when there is none (or it cannot be read).</summary>

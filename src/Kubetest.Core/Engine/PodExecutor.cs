@@ -23,12 +23,22 @@ internal sealed record PodTask(TaskId Id, string Container, string? KeyEnv, Plan
     /// <summary><c>strategy.batch</c>: the keys this one command runs (<see cref="Key"/> is the first of them); null for one key.</summary>
     public KeyBatch? Batch { get; init; }
 
-    /// <summary>A key run alone after its batch failed without telling its result (an extra attempt that is no retest).</summary>
-    public bool AloneAfterBatch { get; init; }
+    /// <summary>
+    /// How many of the key's runs so far, this one included, came after its batch failed without telling the key's
+    /// result (with the batch's other undecided keys, then alone): extra attempts that are no retest. 0 otherwise.
+    /// </summary>
+    public int RunsAfterBatch { get; init; }
 }
 
-/// <summary>A batch's keys (each its own identity, taken by the same worker) and each one's expected seconds, in the same order; <paramref name="Text"/> is what the key variable holds.</summary>
-internal sealed record KeyBatch(IReadOnlyList<PlannedKey> Keys, IReadOnlyList<double> Estimates, string Text);
+/// <summary>A batch's keys (each its own identity, taken by the same worker) and each one's expected seconds, in the same order; <see cref="Text"/> is what the key variable holds: the keys joined by <paramref name="Delimiter"/>.</summary>
+internal sealed record KeyBatch(IReadOnlyList<PlannedKey> Keys, IReadOnlyList<double> Estimates, string Delimiter)
+{
+    public string Text { get; } = string.Join(Delimiter, Keys.Select(k => k.Key));
+
+    /// <summary>Some of its keys (in their batch order) with their estimates: a batch to run again.</summary>
+    public KeyBatch Subset(IReadOnlyCollection<PlannedKey> keys) =>
+        new([.. Keys.Where(keys.Contains)], [.. Keys.Select((k, i) => (k, i)).Where(p => keys.Contains(p.k)).Select(p => Estimates[p.i])], Delimiter);
+}
 
 /// <summary>
 /// Runs one pod: starts it, runs its tasks with at most <c>maxConcurrent</c> at once (a freed

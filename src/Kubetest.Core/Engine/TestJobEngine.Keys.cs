@@ -175,11 +175,11 @@ public sealed partial class TestJobEngine
                 return new PodTask(new TaskId(step, taken[0].Key, attempt, pod.Name, container), container, step.KeyEnv, taken[0]) { OnWorker = true };
             }
 
-            var text = string.Join(step.Batch!.Delimiter, taken.Select(k => k.Key));
-            return new PodTask(new TaskId(step, text, attempt, pod.Name, container), container, step.KeyEnv, taken[0])
+            var batch = new KeyBatch(taken, [.. taken.Select(k => cutter.Estimate(k.Key))], step.Batch!.Delimiter);
+            return new PodTask(new TaskId(step, batch.Text, attempt, pod.Name, container), container, step.KeyEnv, taken[0])
             {
                 OnWorker = true,
-                Batch = new KeyBatch(taken, [.. taken.Select(k => cutter.Estimate(k.Key))], text),
+                Batch = batch,
             };
         }
 
@@ -230,7 +230,7 @@ public sealed partial class TestJobEngine
             lock (gate)
             {
                 var finished = countFinished();
-                run.Results.Record(task.Key!.Index, result, task.Id.Attempt, task.AloneAfterBatch);
+                run.Results.Record(task.Key!.Index, result, task.Id.Attempt, task.RunsAfterBatch);
                 run.Events.On(new TaskFinished(task.Id, result, finished, total));
                 if (step.FailFast && result.Status is KeyStatus.Failure or KeyStatus.Error && !run.FailFastStopped)
                 {

@@ -91,11 +91,11 @@ public sealed partial class TestJobEngine
         var container = step.ContainerOf(keys[0]);
         if (keys.Count > 1 && keys.All(k => run.Results.AttemptsOf(k.Index) == 0))
         {
-            var text = step.KeyText(keys);
-            yield return new PodTask(new TaskId(step, text, 1, "", container), container, step.KeyEnv, keys[0])
+            var batch = new KeyBatch(keys, [.. keys.Select(k => estimate(k.Key))], step.Batch!.Delimiter);
+            yield return new PodTask(new TaskId(step, batch.Text, 1, "", container), container, step.KeyEnv, keys[0])
             {
                 OnWorker = true,
-                Batch = new KeyBatch(keys, [.. keys.Select(k => estimate(k.Key))], text),
+                Batch = batch,
             };
             yield break;
         }

@@ -136,6 +136,69 @@ public sealed class EngineBatchTests : IDisposable
     }
 
     [Fact]
+    public async Task When_the_JUnit_file_names_the_failed_key_the_keys_it_does_not_name_run_again_together_and_pass()
+    {
+        const string Xml = """<testsuite><testcase classname="k1" name="t" time="1"><failure/></testcase></testsuite>""";
+        var runtime = new FakePodRuntime
+        {
+            OnExec = e => e.Key switch
+            {
+                "k1 k2 k3 k4" => ExecOutcome.Exit(1).WithFile(e.Command[5], Xml),
+                _ => ExecOutcome.Success,
+            },
+        };
+        var observer = new RecordingObserver();
+
+        var result = await RunAsync(runtime, Job("[k1, k2, k3, k4]", "maxConcurrentNumPerPod: 1", "batch: {maxKeys: 4}"), observer: observer);
+
+        // k1's failure explains the batch's: k2–k4 (no testcase, as for a module skipped whole) run as one more batch.
+        Assert.Equal(["k1 k2 k3 k4", "k2 k3 k4"], KeyExecs(runtime).Select(e => e.Key));
+        var details = result.Report.Details.ToDictionary(d => d.Name);
+        Assert.Equal((KeyStatus.Failure, 1), (details["k1"].Status, details["k1"].Attempts));
+        Assert.All(["k2", "k3", "k4"], k => Assert.Equal((KeyStatus.Success, 2, false), (details[k].Status, details[k].Attempts, details[k].Flaky)));
+        Assert.Equal((4, 3, 1), (result.Report.TotalNum, result.Report.SuccessNum, result.Report.FailureNum));
+        Assert.Contains(observer.Of<LogEvent>(), l => l.Message.Contains("the 3 keys it does not name run again together", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task When_the_keys_run_again_together_fail_without_a_file_they_run_one_by_one_and_retest_still_has_its_rerun()
+    {
+        const string Xml = """<testsuite><testcase classname="k1" name="t" time="1"><failure/></testcase></testsuite>""";
+        var k3Runs = 0;
+        var runtime = new FakePodRuntime
+        {
+            OnExec = e => e.Key switch
+            {
+                "k1 k2 k3 k4" => ExecOutcome.Exit(1).WithFile(e.Command[5], Xml),
+                "k2 k3 k4" => ExecOutcome.Exit(1),
+                "k3" => ExecOutcome.Exit(Interlocked.Increment(ref k3Runs) == 1 ? 1 : 0),
+                _ => ExecOutcome.Success,
+            },
+        };
+
+        var result = await RunAsync(runtime, Job("[k1, k2, k3, k4]", "maxConcurrentNumPerPod: 1", "batch: {maxKeys: 4}\n      retest: 1"));
+
+        // k1 is retested (it failed in the batch); k3 fails alone on its 3rd run, which is not yet a retest: its 4th is, and passes.
+        Assert.Equal(["k1 k2 k3 k4", "k2 k3 k4", "k2", "k3", "k4", "k1", "k3"], KeyExecs(runtime).Select(e => e.Key));
+        var details = result.Report.Details.ToDictionary(d => d.Name);
+        Assert.Equal((KeyStatus.Success, 4, true), (details["k3"].Status, details["k3"].Attempts, details["k3"].Flaky));
+        Assert.All(["k2", "k4"], k => Assert.Equal((KeyStatus.Success, 3, false), (details[k].Status, details[k].Attempts, details[k].Flaky)));
+        Assert.Equal((KeyStatus.Success, 2, true), (details["k1"].Status, details["k1"].Attempts, details["k1"].Flaky));
+    }
+
+    [Fact]
+    public async Task A_single_undecided_key_runs_alone_rather_than_as_a_batch_of_one()
+    {
+        const string Xml = """<testsuite><testcase classname="k1" name="t" time="1"><failure/></testcase><testcase classname="k2" name="t" time="1"/></testsuite>""";
+        var runtime = new FakePodRuntime { OnExec = e => e.Key is "k1 k2 k3" ? ExecOutcome.Exit(1).WithFile(e.Command[5], Xml) : ExecOutcome.Success };
+
+        var result = await RunAsync(runtime, Job("[k1, k2, k3]", "maxConcurrentNumPerPod: 1", "batch: {maxKeys: 3}"));
+
+        Assert.Equal(["k1 k2 k3", "k3"], KeyExecs(runtime).Select(e => e.Key));
+        Assert.Equal(2, Assert.Single(result.Report.Details, d => d.Name == "k3").Attempts);
+    }
+
+    [Fact]
     public async Task Retest_reruns_a_failed_key_alone_after_its_single_rerun()
     {
         var runs = 0;
@@ -187,6 +250,43 @@ public sealed class EngineBatchTests : IDisposable
             var batchFailed = runs[0].Length > 1 && runs[0].Any(failing.Contains);
             Assert.Equal(batchFailed ? 2 : 1, detail.Attempts);
             Assert.Equal(detail.Attempts, runs.Count);
+        }
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    [InlineData(4)]
+    public async Task Whatever_keys_fail_or_go_unnamed_in_the_JUnit_file_each_key_gets_its_own_status_and_a_run_per_attempt(int seed)
+    {
+        var random = new Random(seed);
+        var keys = Enumerable.Range(0, 40).Select(i => $"k{i}").ToList();
+        var failing = keys.Where(_ => random.Next(5) == 0).ToHashSet();
+        var unnamed = keys.Where(_ => random.Next(3) == 0).ToHashSet();
+
+        // The command fails when any of its keys fails, and its JUnit names each key that is not "unnamed".
+        var runtime = new FakePodRuntime
+        {
+            OnExec = e =>
+            {
+                var batch = e.Key!.Split(' ');
+                var outcome = ExecOutcome.Exit(batch.Any(failing.Contains) ? 1 : 0);
+                var cases = batch.Where(k => !unnamed.Contains(k)).Select(k => $"""<testcase classname="{k}" name="t" time="1">{(failing.Contains(k) ? "<failure/>" : "")}</testcase>""");
+                return batch.Length > 1 ? outcome.WithFile(e.Command[5], $"<testsuite>{string.Concat(cases)}</testsuite>") : outcome;
+            },
+        };
+
+        var result = await RunAsync(runtime, Job($"[{string.Join(", ", keys)}]", "maxPodNum: 2, maxConcurrentNumPerPod: 2", "batch: {maxKeys: 8}"));
+
+        Assert.Equal(keys.Order(StringComparer.Ordinal), result.Report.Details.Select(d => d.Name).Order(StringComparer.Ordinal));
+        Assert.All(result.Report.Details, d => Assert.Equal(failing.Contains(d.Name) ? KeyStatus.Failure : KeyStatus.Success, d.Status));
+        Assert.Equal((40, 40 - failing.Count, failing.Count, 0), (result.Report.TotalNum, result.Report.SuccessNum, result.Report.FailureNum, result.Report.UnknownNum));
+        foreach (var detail in result.Report.Details)
+        {
+            var runs = KeyExecs(runtime).Count(e => e.Key!.Split(' ').Contains(detail.Name));
+            Assert.Equal(detail.Attempts, runs);
+            Assert.InRange(detail.Attempts, 1, 3);
         }
     }
 
