@@ -104,7 +104,8 @@ internal sealed partial class PodExecutor
 
     /// <summary>
     /// Runs one batch command and records the result of each key it decides (as <paramref name="keyTask"/> of the
-    /// key). Returns the keys left without a result (in batch order), whether the JUnit XML named a failed key, and
+    /// key). Returns the keys left without a result (in batch order), whether a key the JUnit XML named failed explains
+    /// the batch's failure (it did not time out), and
     /// the command's result when it broke the worker (every key then gets that result).
     /// </summary>
     private async Task<(List<PlannedKey> Undecided, bool Explained, TaskResult? Broke)> RunBatchCommandAsync(
@@ -141,7 +142,10 @@ internal sealed partial class PodExecutor
             }
         }
 
-        return (undecided, outcomes.Any(o => o?.Status == KeyStatus.Failure), null);
+        // A failed key explains the batch's failure, but not a batch that ran past the key timeout: a key it leaves
+        // undecided may be the one that hung, and together they would wait out the limit again.
+        var timedOut = timeout is not null && result.Message == timeout.Message;
+        return (undecided, !timedOut && outcomes.Any(o => o?.Status == KeyStatus.Failure), null);
     }
 
     /// <summary>Copies the batch's JUnit XML out of its container and removes it there; null when there is none (or it cannot be read).</summary>

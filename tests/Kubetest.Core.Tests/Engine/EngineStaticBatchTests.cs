@@ -202,6 +202,26 @@ public sealed class EngineStaticBatchTests : IDisposable
     }
 
     [Fact]
+    public async Task A_batch_that_timed_out_runs_its_undecided_keys_alone_even_when_its_JUnit_names_a_failed_key()
+    {
+        const string Xml = """<testsuite><testcase classname="k1" name="t" time="1"><failure/></testcase></testsuite>""";
+        var runtime = new FakePodRuntime
+        {
+            OnExec = e => e.Key == "k1 k2 k3"
+                ? new ExecOutcome(137, [], [e.Command[5]], new Dictionary<string, string>()).WithFile(e.Command.Single(a => a.StartsWith(PodExecutor.JUnitDirectory + "/", StringComparison.Ordinal)), Xml)
+                : ExecOutcome.Success,
+        };
+
+        var result = await RunAsync(runtime, Job("[k1, k2, k3]", "maxConcurrentNumPerPod: 1", "batch: {maxKeys: 3}", timeout: "2s"));
+
+        // k1's failure does not explain a batch that hung: one of k2, k3 may hang, and together they would wait out the limit again.
+        Assert.Equal(["k1 k2 k3", "k2", "k3"], KeyExecs(runtime).Select(e => e.Key));
+        var details = result.Report.Details.ToDictionary(d => d.Name);
+        Assert.Equal((KeyStatus.Failure, 1), (details["k1"].Status, details["k1"].Attempts));
+        Assert.All(["k2", "k3"], k => Assert.Equal((KeyStatus.Success, 2), (details[k].Status, details[k].Attempts)));
+    }
+
+    [Fact]
     public async Task A_batchs_artifacts_go_to_its_first_keys_directory_and_a_key_run_alone_has_its_own()
     {
         var runtime = new FakePodRuntime { OnExec = e => ExecOutcome.Exit(e.Key == "k2 k4" ? 1 : 0).WithFile("/out/result.txt", e.Key!) };
