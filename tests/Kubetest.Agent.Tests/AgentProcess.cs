@@ -120,8 +120,7 @@ public sealed class AgentProcess : IAsyncDisposable
     {
         using var cancellation = new CancellationTokenSource(timeout);
         await _process.WaitForExitAsync(cancellation.Token);
-        await _readingStderr;
-        await _readingStdout;
+        await DrainAsync();
         return _process.ExitCode;
     }
 
@@ -162,7 +161,7 @@ public sealed class AgentProcess : IAsyncDisposable
         {
         }
 
-        await _readingStderr;
+        await DrainAsync();
         return false;
     }
 
@@ -174,8 +173,26 @@ public sealed class AgentProcess : IAsyncDisposable
             await _process.WaitForExitAsync();
         }
 
-        await _readingStderr;
-        await _readingStdout;
+        await DrainAsync();
+    }
+
+    /// <summary>
+    /// Waits for the output readers after the process ended. A descendant that outlived it (reparented, so no
+    /// longer in its tree) may still hold the pipes: the wait is bounded so such a leak fails a test, never hangs it.
+    /// </summary>
+    private async Task DrainAsync()
+    {
+        try
+        {
+            await Task.WhenAll(_readingStderr, _readingStdout).WaitAsync(TimeSpan.FromSeconds(10));
+        }
+        catch (TimeoutException)
+        {
+            lock (_stderr)
+            {
+                _stderr.AppendLine("[test: the agent's output was still open 10 s after it ended: a process it started outlived it]");
+            }
+        }
     }
 
     private static int FreePort()

@@ -18,9 +18,12 @@ public sealed class ImageWithoutShellTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         Skip.If(FindOnPath("bwrap") is null, "bwrap (bubblewrap) is not installed");
+        // No --die-with-parent: its PR_SET_PDEATHSIG follows the thread that forked bwrap, here a thread-pool thread,
+        // and the pool retiring that thread would kill the outer bwrap and leave the agent running (the local runtime
+        // forks from a thread of its own: ProcessSpawner). DisposeAsync kills the whole tree instead.
         List<string> sandbox =
         [
-            FindOnPath("bwrap")!, "--die-with-parent", "--unshare-pid",
+            FindOnPath("bwrap")!, "--unshare-pid",
             "--ro-bind", "/usr/lib", "/usr/lib", "--symlink", "usr/lib", "/lib",
             "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp",
             "--setenv", "PATH", "/agent", "--chdir", "/tmp",
