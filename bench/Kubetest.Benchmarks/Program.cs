@@ -104,28 +104,39 @@ public static class Program
         var keys = durations.Select((d, i) => $"{i}-{d.ToString(CultureInfo.InvariantCulture)}").ToList();
         var total = durations.Sum();
         var bound = Math.Max(total / slots, durations.Max());
-        foreach (var (label, scheduler) in new[] { ("1 pod x 16 slots", "maxContainersPerPod: 200"), ("4 pods x 4 slots", "maxPodNum: 4") })
+        var actual = keys.Select((k, i) => (k, durations[i])).ToDictionary(p => p.k, p => p.Item2);
+        foreach (var (label, pods, scheduler) in new[]
         {
-            var concurrency = label.StartsWith('1') ? 16 : 4;
-            var manifest = Strategy(keys, "sleep ${TASK_KEY#*-}", scheduler, $"maxConcurrentNumPerPod: {concurrency}");
-            var walls = new List<double>();
-            var timedWalls = new List<double>();
+            ("1 pod x 16 slots", "maxContainersPerPod: 200", new Scheduler(0, 200, 16)),
+            ("4 pods x 4 slots", "maxPodNum: 4", new Scheduler(4, 0, 4)),
+        })
+        {
+            var run = new Kubetest.Planning.SimulationCase(keys, scheduler, actual);
+            var manifest = Strategy(keys, "sleep ${TASK_KEY#*-}", pods, $"maxConcurrentNumPerPod: {scheduler.MaxConcurrentNumPerPod}");
+            var (walls, spans, replayed) = (new List<double>(), new List<double>(), new List<double>());
+            var (timedWalls, timedSpans, timedReplayed) = (new List<double>(), new List<double>(), new List<double>());
             for (var i = 0; i < repeats; i++)
             {
-                var (wall, _, report) = await RunAsync(manifest, mode, null);
+                var (wall, span, _, report) = await RunSpannedAsync(manifest, mode, null);
                 Check(report, keys.Count);
                 walls.Add(wall.TotalSeconds);
+                spans.Add(span.TotalSeconds);
+                replayed.Add(Kubetest.Planning.ScheduleSimulator.StaticMakespan(run with { Actual = Measured(report) }));
 
                 // The same run again, planned with the report just made (as --timings does).
-                var (timedWall, _, timedReport) = await RunAsync(manifest, mode, PastRuns.ReadDurations(report.ToJson(), "report"));
+                var past = PastRuns.ReadDurations(report.ToJson(), "report");
+                var (timedWall, timedSpan, _, timedReport) = await RunSpannedAsync(manifest, mode, past);
                 Check(timedReport, keys.Count);
                 timedWalls.Add(timedWall.TotalSeconds);
+                timedSpans.Add(timedSpan.TotalSeconds);
+                timedReplayed.Add(Kubetest.Planning.ScheduleSimulator.StaticMakespan(run with { Actual = Measured(timedReport), Known = past }));
             }
 
             Console.WriteLine($"makespan: 200 keys, {label}, total work {total:F1} s, longest {durations.Max():F2} s, {repeats} runs");
             Console.WriteLine($"  lower bound max(total/slots, longest): {bound:F2} s");
-            Console.WriteLine($"  makespan, keys in manifest order:      {Median(walls):F2} s ({Median(walls) / bound:P1} of the bound)");
-            Console.WriteLine($"  makespan, --timings of an earlier run: {Median(timedWalls):F2} s ({Median(timedWalls) / bound:P1} of the bound)");
+            Console.WriteLine("  (span: first key start to last key end; simulated: on the sleeps alone; replayed: the simulation given each key's time as the run measured it)");
+            Console.WriteLine($"  makespan, keys in manifest order:      {Median(walls):F2} s ({Median(walls) / bound:P1} of the bound); span {Median(spans):F2} s, simulated {Kubetest.Planning.ScheduleSimulator.StaticMakespan(run):F2} s, replayed {Median(replayed):F2} s");
+            Console.WriteLine($"  makespan, --timings of an earlier run: {Median(timedWalls):F2} s ({Median(timedWalls) / bound:P1} of the bound); span {Median(timedSpans):F2} s, simulated with exact timings {Kubetest.Planning.ScheduleSimulator.StaticMakespan(run with { Known = actual }):F2} s, replayed {Median(timedReplayed):F2} s");
         }
     }
 
