@@ -74,6 +74,13 @@ public sealed class CliOptions
         DefaultValueFactory = _ => 600,
     };
 
+    public Option<TimeSpan> AgentReadyTimeout { get; } = new("--agent-ready-timeout")
+    {
+        Description = "kubernetes runtime: how long a running pod's kubetest-agent may take to answer before the pod counts as failed, e.g. 2m, 90s (default 60s)",
+        DefaultValueFactory = _ => global::Kubetest.Runtime.Kubernetes.KubernetesRuntimeOptions.DefaultAgentReadyTimeout,
+        CustomParser = Durations.Parse,
+    };
+
     public Option<string?> SecretsDir { get; } = new("--secrets-dir")
     {
         Description = "local runtime: read Secrets from DIR/<secret>/<key> files (else KUBETEST_SECRET_<SECRET>_<KEY> variables)",
@@ -117,7 +124,7 @@ public sealed class CliOptions
         });
         return new RootCommand("Runs a TestJob: splits a long task into keys and runs them in parallel across pods. 'kubetest gc --help': deleting what killed runs left behind. 'kubetest schema': the manifest's JSON Schema.")
         {
-            File, Namespace, Context, InCluster, Config, List, LogLevel, DryRun, Template, Output, JUnit, Html, Runtime, PendingTimeout, MaxRunTime, Timings, KeyTimeout, FailFast, RerunFailed, Live, AllowEmpty, SecretsDir, GitHubApiUrl,
+            File, Namespace, Context, InCluster, Config, List, LogLevel, DryRun, Template, Output, JUnit, Html, Runtime, PendingTimeout, AgentReadyTimeout, MaxRunTime, Timings, KeyTimeout, FailFast, RerunFailed, Live, AllowEmpty, SecretsDir, GitHubApiUrl,
         };
     }
 

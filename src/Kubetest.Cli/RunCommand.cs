@@ -156,7 +156,8 @@ public static class RunCommand
             @namespace,
             TimeSpan.FromSeconds(parseResult.GetValue(options.PendingTimeout)),
             parseResult.GetValue(options.MaxRunTime),
-            parseResult.GetValue(options.SecretsDir));
+            parseResult.GetValue(options.SecretsDir),
+            parseResult.GetValue(options.AgentReadyTimeout));
         if (runtime.Name == "local")
         {
             _ = RuntimeFactory.SandboxSetting();

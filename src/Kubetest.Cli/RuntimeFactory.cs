@@ -11,7 +11,7 @@ namespace Kubetest.Cli;
 /// <param name="MaxRunTime">The longest a run's pods may live (<c>--max-run-time</c>): their Jobs' deadline.</param>
 /// <param name="SecretsDirectory">Secrets for the local runtime, laid out <c>DIR/&lt;secret&gt;/&lt;key&gt;</c> (<c>--secrets-dir</c>).</param>
 /// <param name="Cluster">The kubernetes runtime's loaded kubeconfig (null for the local runtime).</param>
-public sealed record RuntimeChoice(string Name, ClusterTarget? Cluster, string Namespace, TimeSpan PendingTimeout, TimeSpan MaxRunTime, string? SecretsDirectory = null);
+public sealed record RuntimeChoice(string Name, ClusterTarget? Cluster, string Namespace, TimeSpan PendingTimeout, TimeSpan MaxRunTime, string? SecretsDirectory = null, TimeSpan? AgentReadyTimeout = null);
 
 /// <summary>A runtime and where its runs' secrets come from.</summary>
 public sealed record RuntimeSetup(IPodRuntime Runtime, ISecretSource Secrets);
@@ -35,7 +35,7 @@ public static class RuntimeFactory
 
         var client = await KubernetesConnection.ConnectAsync(choice.Cluster ?? throw new InvalidOperationException("the kubernetes runtime needs its loaded kubeconfig"), cancellationToken).ConfigureAwait(false);
         events.On(new LogEvent(LogLevel.Debug, $"kubernetes runtime: namespace {choice.Namespace}, run {owner.RunId} (label {JobLifecycle.RunLabel}={owner.RunId})"));
-        var options = new KubernetesRuntimeOptions(choice.Namespace, choice.PendingTimeout, JobLifecycle.For(owner, choice.MaxRunTime));
+        var options = new KubernetesRuntimeOptions(choice.Namespace, choice.PendingTimeout, JobLifecycle.For(owner, choice.MaxRunTime), choice.AgentReadyTimeout);
         return new RuntimeSetup(
             new KubernetesPodRuntime(client, options, TimeProvider.System, message => events.On(new LogEvent(LogLevel.Warn, message))),
             new KubernetesSecretSource(client, choice.Namespace, TimeProvider.System));

@@ -125,6 +125,36 @@ public sealed class AgentRunTests(Runtimes runtimes) : IClassFixture<Runtimes>
     }
 
     [SkippableFact]
+    public async Task An_agent_that_never_answers_fails_its_pod_after_the_agent_ready_timeout()
+    {
+        using var cli = runtimes.Cli(RuntimeKind.Kubernetes);
+        runtimes.Emulator.Options.Executables["/opt/silent-agent"] = ["sh", "-c", "sleep 600", "silent-agent"];
+        var manifest = cli.Write("silent.yaml", Manifests.Strategy(["a"], "echo $TASK_KEY", extraContainer: "agent:\n  installedPath: /opt/silent-agent\n"));
+
+        var run = await cli.RunAsync("--agent-ready-timeout", "2s", manifest);
+
+        Assert.True(run.ExitCode != 0, run.ToString());
+        Assert.Contains(run.StderrLines, l => l.Contains("did not answer at http://", StringComparison.Ordinal) && l.Contains("within 2 s", StringComparison.Ordinal));
+        Assert.NotEqual("success", run.Report.GetProperty("details")[0].GetProperty("status").GetString());
+        Assert.Empty(runtimes.LeftInCluster(RuntimeKind.Kubernetes));
+    }
+
+    [Theory]
+    [InlineData("0")]
+    [InlineData("soon")]
+    public async Task A_bad_agent_ready_timeout_is_a_usage_error_naming_the_option(string value)
+    {
+        using var cli = runtimes.Cli(RuntimeKind.Local);
+        var manifest = cli.Write("ok.yaml", Manifests.Single("echo never"));
+
+        var run = await cli.RunAsync("--agent-ready-timeout", value, manifest);
+
+        Assert.True(run.ExitCode == 2, run.ToString());
+        Assert.Contains("--agent-ready-timeout", run.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("never", run.Stderr, StringComparison.Ordinal);
+    }
+
+    [SkippableFact]
     public async Task The_report_is_the_one_of_the_exec_path_once_timings_are_removed()
     {
         using var cli = runtimes.Cli(RuntimeKind.Kubernetes);
