@@ -49,13 +49,14 @@ internal sealed partial class PodExecutor
         PodTask KeyTask(PlannedKey key, int attempt) =>
             new(task.Id with { Name = key.Key, Attempt = attempt }, task.Container, task.KeyEnv, key) { OnWorker = true, RunsAfterBatch = attempt - task.Id.Attempt };
 
-        var (undecided, explained, broke) = await RunBatchCommandAsync(pod, template, task, batch, k => KeyTask(k, task.Id.Attempt), onFinished, cancellationToken).ConfigureAwait(false);
+        var (undecided, why, broke) = await RunBatchCommandAsync(pod, template, task, batch, k => KeyTask(k, task.Id.Attempt), onFinished, cancellationToken).ConfigureAwait(false);
         if (broke is not null)
         {
             return false;
         }
 
         var attempt = task.Id.Attempt;
+        var explained = why is null;
         if (undecided.Count > 1 && explained)
         {
             observer.On(new LogEvent(LogLevel.Info, $"batch of {batch.Keys.Count} keys failed and its JUnit XML names the keys that failed: the {undecided.Count} keys it does not name run again together"));
@@ -72,7 +73,7 @@ internal sealed partial class PodExecutor
 
         if (undecided.Count > 0)
         {
-            observer.On(new LogEvent(LogLevel.Info, $"batch of {batch.Keys.Count} keys failed{(explained ? "" : " and its JUnit XML does not tell why")}: {undecided.Count} of its keys run again one by one"));
+            observer.On(new LogEvent(LogLevel.Info, $"batch of {batch.Keys.Count} keys failed{(explained ? "" : $" {why}")}: {undecided.Count} of its keys run again one by one"));
         }
 
         foreach (var key in undecided)
@@ -104,11 +105,11 @@ internal sealed partial class PodExecutor
 
     /// <summary>
     /// Runs one batch command and records the result of each key it decides (as <paramref name="keyTask"/> of the
-    /// key). Returns the keys left without a result (in batch order), whether a key the JUnit XML named failed explains
-    /// the batch's failure (it did not time out), and
-    /// the command's result when it broke the worker (every key then gets that result).
+    /// key). Returns the keys left without a result (in batch order); why nothing explains the batch's failure, or
+    /// null when a key the JUnit XML names as failed does (and the batch did not time out); and the command's result
+    /// when it broke the worker (every key then gets that result).
     /// </summary>
-    private async Task<(List<PlannedKey> Undecided, bool Explained, TaskResult? Broke)> RunBatchCommandAsync(
+    private async Task<(List<PlannedKey> Undecided, string? Why, TaskResult? Broke)> RunBatchCommandAsync(
         IPod pod, TestJobTemplate template, PodTask task, KeyBatch batch, Func<PlannedKey, PodTask> keyTask, Action<PodTask, TaskResult> onFinished, CancellationToken cancellationToken)
     {
         var main = template.MainContainer.Container;
@@ -125,7 +126,7 @@ internal sealed partial class PodExecutor
             }
 
             observer.On(new LogEvent(LogLevel.Warn, $"worker {task.Container} of pod {pod.Name} takes no more keys: {result.Message}"));
-            return ([], false, result);
+            return ([], result.Message, result);
         }
 
         var outcomes = BatchOutcome.Resolve(batch.Keys, batch.Estimates, result, junit);
@@ -144,8 +145,11 @@ internal sealed partial class PodExecutor
 
         // A failed key explains the batch's failure, but not a batch that ran past the key timeout: a key it leaves
         // undecided may be the one that hung, and together they would wait out the limit again.
-        var timedOut = timeout is not null && result.Message == timeout.Message;
-        return (undecided, !timedOut && outcomes.Any(o => o?.Status == KeyStatus.Failure), null);
+        var why = timeout is not null && result.Message == timeout.Message ? $"({timeout.Message})"
+            : junit is null ? "without JUnit XML"
+            : !outcomes.Any(o => o?.Status == KeyStatus.Failure) ? "and its JUnit XML names no key that failed"
+            : null;
+        return (undecided, why, null);
     }
 
     /// <summary>Copies the batch's JUnit XML out of its container and removes it there; null when there is none (or it cannot be read).</summary>

@@ -36,8 +36,12 @@ internal sealed record KeyBatch(IReadOnlyList<PlannedKey> Keys, IReadOnlyList<do
     public string Text { get; } = string.Join(Delimiter, Keys.Select(k => k.Key));
 
     /// <summary>Some of its keys (in their batch order) with their estimates: a batch to run again.</summary>
-    public KeyBatch Subset(IReadOnlyCollection<PlannedKey> keys) =>
-        new([.. Keys.Where(keys.Contains)], [.. Keys.Select((k, i) => (k, i)).Where(p => keys.Contains(p.k)).Select(p => Estimates[p.i])], Delimiter);
+    public KeyBatch Subset(IEnumerable<PlannedKey> keys)
+    {
+        var kept = keys.ToHashSet();
+        var indexes = Enumerable.Range(0, Keys.Count).Where(i => kept.Contains(Keys[i])).ToList();
+        return new([.. indexes.Select(i => Keys[i])], [.. indexes.Select(i => Estimates[i])], Delimiter);
+    }
 }
 
 /// <summary>

@@ -212,13 +212,16 @@ public sealed class EngineStaticBatchTests : IDisposable
                 : ExecOutcome.Success,
         };
 
-        var result = await RunAsync(runtime, Job("[k1, k2, k3]", "maxConcurrentNumPerPod: 1", "batch: {maxKeys: 3}", timeout: "2s"));
+        var observer = new RecordingObserver();
+
+        var result = await RunAsync(runtime, Job("[k1, k2, k3]", "maxConcurrentNumPerPod: 1", "batch: {maxKeys: 3}", timeout: "2s"), observer: observer);
 
         // k1's failure does not explain a batch that hung: one of k2, k3 may hang, and together they would wait out the limit again.
         Assert.Equal(["k1 k2 k3", "k2", "k3"], KeyExecs(runtime).Select(e => e.Key));
         var details = result.Report.Details.ToDictionary(d => d.Name);
         Assert.Equal((KeyStatus.Failure, 1), (details["k1"].Status, details["k1"].Attempts));
         Assert.All(["k2", "k3"], k => Assert.Equal((KeyStatus.Success, 2), (details[k].Status, details[k].Attempts)));
+        Assert.Contains(observer.Of<LogEvent>(), l => l.Message == "batch of 3 keys failed (timed out after 2s): 2 of its keys run again one by one");
     }
 
     [Fact]
