@@ -139,21 +139,6 @@ public sealed class AgentRunTests(Runtimes runtimes) : IClassFixture<Runtimes>
         Assert.Empty(runtimes.LeftInCluster(RuntimeKind.Kubernetes));
     }
 
-    [Theory]
-    [InlineData("0")]
-    [InlineData("soon")]
-    public async Task A_bad_agent_ready_timeout_is_a_usage_error_naming_the_option(string value)
-    {
-        using var cli = runtimes.Cli(RuntimeKind.Local);
-        var manifest = cli.Write("ok.yaml", Manifests.Single("echo never"));
-
-        var run = await cli.RunAsync("--agent-ready-timeout", value, manifest);
-
-        Assert.True(run.ExitCode == 2, run.ToString());
-        Assert.Contains("--agent-ready-timeout", run.Stderr, StringComparison.Ordinal);
-        Assert.DoesNotContain("never", run.Stderr, StringComparison.Ordinal);
-    }
-
     [SkippableFact]
     public async Task The_report_is_the_one_of_the_exec_path_once_timings_are_removed()
     {

@@ -227,18 +227,21 @@ public sealed class LifecycleTests(Runtimes runtimes) : IClassFixture<Runtimes>,
     }
 
     [Theory]
-    [InlineData("0")]
-    [InlineData("six hours")]
-    [InlineData("5d")]
-    public async Task A_bad_max_run_time_is_a_usage_error_naming_the_option(string value)
+    [InlineData("--max-run-time", "0")]
+    [InlineData("--max-run-time", "six hours")]
+    [InlineData("--max-run-time", "5d")]
+    [InlineData("--agent-ready-timeout", "0")]
+    [InlineData("--agent-ready-timeout", "soon")]
+    public async Task A_bad_duration_is_a_usage_error_naming_the_option(string option, string value)
     {
         using var cli = runtimes.Cli(RuntimeKind.Local);
         var manifest = cli.Write("ok.yaml", Manifests.Single("echo never"));
 
-        var run = await cli.RunAsync("--max-run-time", value, manifest);
+        var run = await cli.RunAsync(option, value, manifest);
 
         Assert.True(run.ExitCode == 2, run.ToString());
-        Assert.Contains("--max-run-time", run.Stderr, StringComparison.Ordinal);
+        Assert.Contains(option, run.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("never", run.Stderr, StringComparison.Ordinal);
         Assert.Equal("", run.Stdout);
     }
 
