@@ -178,7 +178,8 @@ public sealed class AgentProcess : IAsyncDisposable
 
     /// <summary>
     /// Waits for the output readers after the process ended. A descendant that outlived it (reparented, so no
-    /// longer in its tree) may still hold the pipes: the wait is bounded so such a leak fails a test, never hangs it.
+    /// longer in its tree) may still hold the pipes: the wait is bounded, so such a leak cannot hang a test, and
+    /// <see cref="Stderr"/> says so (a start that fails then fails with it).
     /// </summary>
     private async Task DrainAsync()
     {
