@@ -54,7 +54,14 @@ internal sealed class Kubelet : IAsyncDisposable
     /// </summary>
     public const string AgentAddressVariable = "KUBETEST_AGENT_ADDRESS";
 
-    private int _podIps;
+    /// <summary>
+    /// The next pod IP's number, shared by every emulator of this process and started at a random place per
+    /// process: emulators of parallel test classes (and test assemblies) must not hand two pods the same address,
+    /// or an agent of one would be reached by a run of another (or fail to bind its port).
+    /// </summary>
+    private static int s_podIps = Random.Shared.Next(PodIpCount);
+
+    private const int PodIpCount = 254 * 256 * 254;
 
     public Kubelet(Store store, LocalPodRuntime runtime, EmulatorOptions options, Action<V1Pod> finished)
     {
@@ -208,11 +215,11 @@ internal sealed class Kubelet : IAsyncDisposable
 
     /// <summary>
     /// A loopback address of its own for each pod (127.0.0.0/8 all reaches this host), so that what
-    /// listens in one pod is reached at that pod's IP, as on a cluster.
+    /// listens in one pod is reached at that pod's IP, as on a cluster; unique across the emulators of the process.
     /// </summary>
     private string NextPodIp()
     {
-        var n = Interlocked.Increment(ref _podIps) - 1;
+        var n = (int)((uint)Interlocked.Increment(ref s_podIps) % PodIpCount);
         return $"127.{1 + (n / (254 * 256) % 254)}.{n / 254 % 256}.{1 + (n % 254)}";
     }
 
