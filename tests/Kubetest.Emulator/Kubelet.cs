@@ -59,7 +59,7 @@ internal sealed class Kubelet : IAsyncDisposable
     /// process: emulators of parallel test classes (and test assemblies) must not hand two pods the same address,
     /// or an agent of one would be reached by a run of another (or fail to bind its port).
     /// </summary>
-    private static int s_podIps = Random.Shared.Next(PodIpCount);
+    private static int _podIps = Random.Shared.Next(PodIpCount);
 
     private const int PodIpCount = 254 * 256 * 254;
 
@@ -219,7 +219,7 @@ internal sealed class Kubelet : IAsyncDisposable
     /// </summary>
     private string NextPodIp()
     {
-        var n = (int)((uint)Interlocked.Increment(ref s_podIps) % PodIpCount);
+        var n = (int)((uint)Interlocked.Increment(ref _podIps) % PodIpCount);
         return $"127.{1 + (n / (254 * 256) % 254)}.{n / 254 % 256}.{1 + (n % 254)}";
     }
 
