@@ -76,6 +76,7 @@ internal sealed partial class PodExecutor
             observer.On(new LogEvent(LogLevel.Info, $"batch of {batch.Keys.Count} keys failed{(explained ? "" : $" {why}")}: {undecided.Count} of its keys run again one by one"));
         }
 
+        var main = template.MainContainer.Container;
         foreach (var key in undecided)
         {
             var single = KeyTask(key, attempt + 1);
@@ -86,8 +87,8 @@ internal sealed partial class PodExecutor
                 continue;
             }
 
-            var own = await ExecAsync(pod, single, template.MainContainer.Container, cancellationToken).ConfigureAwait(false);
-            await CollectAsync(pod, template, template.MainContainer.Container.Name, task.Container, key, cancellationToken).ConfigureAwait(false);
+            var own = await ExecAsync(pod, single, main, cancellationToken).ConfigureAwait(false);
+            await CollectAsync(pod, template, main.Name, task.Container, key, cancellationToken).ConfigureAwait(false);
             onFinished(single, own);
             if (own.Status is KeyStatus.Error or KeyStatus.Unknown)
             {
