@@ -1,7 +1,9 @@
 using System.Diagnostics;
+using System.IO.Compression;
 using System.Reflection;
 using System.Runtime.InteropServices;
 using System.Text.Json;
+using System.Xml.Linq;
 
 namespace Kubetest.Cli.Tests;
 
@@ -35,6 +37,8 @@ public sealed class ToolPackageTests : IDisposable
         Assert.True(pack.ExitCode == 0, pack.ToString());
         var package = Assert.Single(Directory.GetFiles(nupkg, "*.nupkg"));
         Assert.Equal($"kubetest.{Version}.nupkg", Path.GetFileName(package));
+        AssertCarriesReadmeAndLicense(package);
+        Assert.DoesNotContain("warning", pack.Stdout, StringComparison.OrdinalIgnoreCase);
 
         var config = Path.Combine(_root, "nuget.config");
         File.WriteAllText(config, $"""
@@ -61,6 +65,24 @@ public sealed class ToolPackageTests : IDisposable
         using var report = JsonDocument.Parse(example.Stdout);
         Assert.Equal("success", report.RootElement.GetProperty("status").GetString());
         Assert.Equal(3, report.RootElement.GetProperty("totalNum").GetInt32());
+    }
+
+    /// <summary>What nuget.org shows on the package's page: the README, and the license as an SPDX expression.</summary>
+    private static void AssertCarriesReadmeAndLicense(string package)
+    {
+        using var zip = ZipFile.OpenRead(package);
+        var readme = zip.GetEntry("README.md");
+        Assert.NotNull(readme);
+        using (var reader = new StreamReader(readme.Open()))
+        {
+            Assert.Equal(File.ReadAllText(Path.Combine(CliRunner.RepositoryRoot, "README.md")), reader.ReadToEnd());
+        }
+
+        var nuspec = zip.Entries.Single(e => e.FullName.EndsWith(".nuspec", StringComparison.Ordinal));
+        var metadata = XDocument.Load(nuspec.Open()).Root!.Elements().Single(e => e.Name.LocalName == "metadata");
+        string? Field(string name) => metadata.Elements().SingleOrDefault(e => e.Name.LocalName == name)?.Value;
+        Assert.Equal("README.md", Field("readme"));
+        Assert.Equal("MIT", Field("license"));
     }
 
     /// <summary>The version the CLI assembly was built with: the one place it is set (Directory.Build.props).</summary>
