@@ -12,6 +12,9 @@ namespace Kubetest.Runtime.Kubernetes;
 public sealed record KubernetesRuntimeOptions(string Namespace, TimeSpan PendingTimeout, JobLifecycle Lifecycle, TimeSpan? AgentReadyTimeout = null)
 {
     public static readonly TimeSpan DefaultAgentReadyTimeout = TimeSpan.FromSeconds(60);
+
+    /// <summary>How long a pod may stay Pending when <c>--pending-timeout</c> is not given.</summary>
+    public static readonly TimeSpan DefaultPendingTimeout = TimeSpan.FromMinutes(10);
 }
 
 /// <summary>
