@@ -7,7 +7,7 @@ namespace Kubetest.Agent;
 public sealed record AgentOptions(int Port, TimeSpan? Timeout, string? TimeoutText)
 {
     /// <summary>The longest wait a timer here takes (Task.Delay stops at about 49 days).</summary>
-    public static readonly TimeSpan MaxTimeout = TimeSpan.FromHours(1000);
+    public static readonly TimeSpan MaxTimeout = GoDuration.MaxTimerDelay;
 
     public const string Usage = "usage: kubetest-agent --port N [--timeout DURATION]   (DURATION as in Go: 90s, 30m, 1h30m, 1.5h, or whole seconds)";
 

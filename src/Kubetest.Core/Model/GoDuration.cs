@@ -16,6 +16,9 @@ public static class GoDuration
 
     private const ulong Overflow = 1UL << 63;
 
+    /// <summary>The longest wait a .NET timer takes (<c>Task.Delay</c> stops at about 49 days): kubetest-agent's <c>--timeout</c> limit.</summary>
+    public static readonly TimeSpan MaxTimerDelay = TimeSpan.FromHours(1000);
+
     private static readonly (string Unit, ulong Nanoseconds)[] Units =
     [
         ("ns", 1), ("us", 1_000), ("\u00b5s", 1_000), ("\u03bcs", 1_000), ("ms", 1_000_000),

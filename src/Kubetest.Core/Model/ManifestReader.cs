@@ -164,10 +164,11 @@ internal sealed partial class ManifestReader(NodeReader r)
 
                 break;
             default:
-                level = r.String(o, "level", path);
+                var text = r.String(o, "level", path);
+                level = text?.ToLowerInvariant();
                 if (level is not null and not ("debug" or "info" or "warn" or "error"))
                 {
-                    r.Problem(levelPath, $"must be debug, info, warn or error, got \"{level}\"");
+                    r.Problem(levelPath, $"must be debug, info, warn or error (in any case), got \"{text}\"");
                     level = null;
                 }
 
