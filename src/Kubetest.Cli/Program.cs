@@ -66,16 +66,27 @@ public static class Program
         return await parseResult.InvokeAsync(configuration, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Options of neither <paramref name="command"/> nor those it inherits (help).</summary>
+    /// <summary>Options of neither <paramref name="command"/> nor those it inherits (help); an option's value (<c>--pending-timeout -5m</c>) is not one.</summary>
     private static List<string> UnknownOptions(RootCommand root, Command command, string[] args)
     {
         var known = command.Options.Concat(command == root ? [] : root.Options.Where(o => o.Recursive))
-            .SelectMany(o => o.Aliases.Append(o.Name))
-            .ToHashSet(StringComparer.Ordinal);
-        return args
-            .TakeWhile(a => a != "--")
-            .Where(a => a.Length > 1 && a[0] == '-' && !known.Contains(a.Split('=', 2)[0]))
-            .ToList();
+            .SelectMany(o => o.Aliases.Append(o.Name).Select(name => (name, o)))
+            .ToDictionary(p => p.name, p => p.o, StringComparer.Ordinal);
+        var unknown = new List<string>();
+        for (var i = 0; i < args.Length && args[i] != "--"; i++)
+        {
+            var name = args[i].Split('=', 2)[0];
+            if (known.TryGetValue(name, out var option))
+            {
+                i += option.Arity.MinimumNumberOfValues > 0 && name.Length == args[i].Length ? 1 : 0;
+            }
+            else if (args[i].Length > 1 && args[i][0] == '-')
+            {
+                unknown.Add(args[i]);
+            }
+        }
+
+        return unknown;
     }
 
     /// <summary>The first signal stops the run cleanly (exit 4); a second one ends the process at once.</summary>

@@ -27,7 +27,7 @@ public class DurationsTests
     [InlineData("5d")]
     [InlineData("+5m")]
     [InlineData("1.5")]
-    [InlineData("30m1h")]
+    [InlineData("1h 30m")]
     [InlineData("99999999999999999999")]
     public void Anything_else_is_refused(string text) => Assert.False(Kubetest.Model.GoDuration.TryParse(text, out _));
 }
