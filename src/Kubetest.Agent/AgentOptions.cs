@@ -1,4 +1,5 @@
 using System.Globalization;
+using Kubetest.Model;
 
 namespace Kubetest.Agent;
 
@@ -6,9 +7,9 @@ namespace Kubetest.Agent;
 public sealed record AgentOptions(int Port, TimeSpan? Timeout, string? TimeoutText)
 {
     /// <summary>The longest wait a timer here takes (Task.Delay stops at about 49 days).</summary>
-    public static readonly TimeSpan MaxTimeout = TimeSpan.FromHours(1000);
+    public static readonly TimeSpan MaxTimeout = GoDuration.MaxTimerDelay;
 
-    public const string Usage = "usage: kubetest-agent --port N [--timeout DURATION]   (DURATION as in Go: 90s, 30m, 1h30m)";
+    public const string Usage = "usage: kubetest-agent --port N [--timeout DURATION]   (DURATION as in Go: 90s, 30m, 1h30m, 1.5h, or whole seconds)";
 
     /// <summary>The options, or the one line that says what is wrong.</summary>
     public static (AgentOptions? Options, string? Error) Parse(IReadOnlyList<string> args)
@@ -45,9 +46,14 @@ public sealed record AgentOptions(int Port, TimeSpan? Timeout, string? TimeoutTe
             }
             else
             {
-                if (GoDuration.Parse(value) is not { } duration || duration <= TimeSpan.Zero || duration > MaxTimeout)
+                if (!GoDuration.TryParse(value, out var duration))
                 {
-                    return (null, $"--timeout: {value} is not a duration between 1ns and 1000h (e.g. 90s, 30m, 1h30m)");
+                    return (null, GoDuration.Invalid(name, value));
+                }
+
+                if (duration > MaxTimeout)
+                {
+                    return (null, GoDuration.TooLong(name, MaxTimeout, value));
                 }
 
                 timeout = duration;

@@ -6,6 +6,11 @@ namespace Kubetest.Cli;
 /// <summary>The options of the original CLI, plus the runtime and live output.</summary>
 public sealed class CliOptions
 {
+    public CliOptions()
+    {
+        GcCommand = Gc.CreateCommand();
+    }
+
     public Argument<string> File { get; } = new("FILE") { Description = "the TestJob manifest (YAML or JSON)" };
 
     public Option<string?> Namespace { get; } = new("--namespace", "-n") { Description = "the namespace (default: the manifest's metadata.namespace, else the kubeconfig context's namespace, else default; must agree with the manifest's)" };
@@ -14,11 +19,16 @@ public sealed class CliOptions
 
     public Option<bool> InCluster { get; } = new("--in-cluster") { Description = "specify whether in cluster" };
 
-    public Option<string?> Config { get; } = new("--config", "-c") { Description = "kubeconfig path (default: the files of $KUBECONFIG merged as kubectl does, else $HOME/.kube/config)" };
+    public Option<string?> Config { get; } = new("--config", "-c", "--kubeconfig") { Description = "kubeconfig path (default: the files of $KUBECONFIG merged as kubectl does, else $HOME/.kube/config)" };
 
     public Option<string?> List { get; } = new("--list") { Description = "specify path to get the list for test: static keys, one per line" };
 
-    public Option<string?> LogLevel { get; } = new("--log-level") { Description = "specify log level (debug/info/warn/error)" };
+    public Option<string?> LogLevel { get; } = new("--log-level")
+    {
+        Description = "specify log level (debug/info/warn/error, any case)",
+        HelpName = "debug|info|warn|error",
+        CustomParser = ParseLevelOption,
+    };
 
     public Option<bool> DryRun { get; } = new("--dry-run") { Description = "specify dry run mode: print the Kubernetes objects that would be created, run nothing" };
 
@@ -28,16 +38,16 @@ public sealed class CliOptions
         DefaultValueFactory = _ => [],
     };
 
-    public Option<string?> Output { get; } = new("--output", "-o") { Description = "specify output path of report" };
+    public Option<string?> Output { get; } = new("--output", "-o") { Description = "specify output path of report (- is stdout, where the report goes anyway)" };
 
     public Option<string?> JUnit { get; } = new("--junit")
     {
-        Description = "also write the run as JUnit XML to this path, for CI systems: one testcase per key, failures with their output tail, flaky keys as flakyFailure",
+        Description = "also write the run as JUnit XML to this path, for CI systems: one testcase per key, failures with their output tail, flaky keys as flakyFailure; - writes it to stdout instead of the JSON report",
     };
 
     public Option<string?> Html { get; } = new("--html")
     {
-        Description = "also write the run as one self-contained HTML page to this path: a timeline of the keys over the pods' slots, totals, the makespan against its lower bound, filters for failed and flaky keys, each key's output tail",
+        Description = "also write the run as one self-contained HTML page to this path: a timeline of the keys over the pods' slots, totals, the makespan against its lower bound, filters for failed and flaky keys, each key's output tail; - writes it to stdout instead of the JSON report",
     };
 
     public Option<string> Runtime { get; } = new("--runtime")
@@ -54,8 +64,8 @@ public sealed class CliOptions
 
     public Option<TimeSpan?> KeyTimeout { get; } = new("--key-timeout")
     {
-        Description = "the longest one run of a key may take, e.g. 90s, 10m, 1h30m (replaces strategy.key.timeout); a key that takes longer is killed with everything it started and fails with exit code 124",
-        CustomParser = result => Durations.Parse(result),
+        Description = $"the longest one run of a key may take, e.g. 90s, 10m, 1h30m, at most {Model.GoDuration.Format(Model.Strategy.MaxKeyTimeout)}, in whole seconds (a part of one rounds up) (replaces strategy.key.timeout); a key that takes longer is killed with everything it started and fails with exit code 124",
+        CustomParser = result => Durations.Parse(result, Model.Strategy.MaxKeyTimeout),
     };
 
     public Option<bool> FailFast { get; } = new("--fail-fast")
@@ -68,17 +78,16 @@ public sealed class CliOptions
         Description = "a report of an earlier run: run only its keys that did not pass (failure, error, unknown) instead of the manifest's keys; none is an error unless --allow-empty",
     };
 
-    public Option<int> PendingTimeout { get; } = new("--pending-timeout")
+    public Option<TimeSpan?> PendingTimeout { get; } = new("--pending-timeout")
     {
-        Description = "kubernetes runtime: seconds a pod may stay Pending before the run gives up on it",
-        DefaultValueFactory = _ => 600,
+        Description = $"kubernetes runtime: how long a pod may stay Pending before the run gives up on it, e.g. 10m, 90s, or whole seconds (while it waits, an [INFO] line names the Pending pods and their reason) [default: {Model.GoDuration.Format(global::Kubetest.Runtime.Kubernetes.KubernetesRuntimeOptions.DefaultPendingTimeout)}]",
+        CustomParser = result => Durations.Parse(result),
     };
 
-    public Option<TimeSpan> AgentReadyTimeout { get; } = new("--agent-ready-timeout")
+    public Option<TimeSpan?> AgentReadyTimeout { get; } = new("--agent-ready-timeout")
     {
-        Description = "kubernetes runtime: how long a running pod's kubetest-agent may take to answer before the pod counts as failed, e.g. 2m, 90s (default 60s)",
-        DefaultValueFactory = _ => global::Kubetest.Runtime.Kubernetes.KubernetesRuntimeOptions.DefaultAgentReadyTimeout,
-        CustomParser = Durations.Parse,
+        Description = $"kubernetes runtime: how long a running pod's kubetest-agent may take to answer before the pod counts as failed, e.g. 2m, 90s [default: {Model.GoDuration.Format(global::Kubetest.Runtime.Kubernetes.KubernetesRuntimeOptions.DefaultAgentReadyTimeout)}]",
+        CustomParser = result => Durations.Parse(result),
     };
 
     public Option<string?> SecretsDir { get; } = new("--secrets-dir")
@@ -98,19 +107,41 @@ public sealed class CliOptions
         Description = "succeed with totalNum 0 when the dynamic key command prints no keys or the filter matches none (otherwise exit 3)",
     };
 
-    public Option<TimeSpan> MaxRunTime { get; } = new("--max-run-time")
+    public Option<TimeSpan?> MaxRunTime { get; } = new("--max-run-time")
     {
-        Description = "kubernetes runtime: the longest the run's pods may live, e.g. 6h, 90m, 45s; their Jobs' activeDeadlineSeconds, so pods of a killed run end by themselves (default 6h)",
-        DefaultValueFactory = _ => global::Kubetest.Runtime.JobLifecycle.DefaultMaxRunTime,
-        CustomParser = Durations.Parse,
+        Description = $"kubernetes runtime: the longest the run's pods may live, e.g. 6h, 90m, 45s; their Jobs' activeDeadlineSeconds (whole seconds, rounded up), so pods of a killed run end by themselves [default: {Model.GoDuration.Format(global::Kubetest.Runtime.JobLifecycle.DefaultMaxRunTime)}]",
+        CustomParser = result => Durations.Parse(result),
     };
 
     /// <summary><c>kubetest gc</c>: its own options and command.</summary>
     public GcOptions Gc { get; } = new();
 
+    /// <summary><c>kubetest gc</c> with its options.</summary>
+    public Command GcCommand { get; }
+
+    /// <summary>The first word that prints the manifest schema; a manifest file called schema runs as <c>kubetest ./schema</c>.</summary>
+    public const string SchemaName = "schema";
+
+    private const string SchemaDescription = "Prints the JSON Schema (draft 2020-12) of a TestJob manifest, e.g. for yaml-language-server: kubetest schema > testjob.schema.json, then # yaml-language-server: $schema=./testjob.schema.json in the manifest. A manifest file called schema runs as: kubetest ./schema";
+
+    /// <summary><c>kubetest schema</c>, which takes nothing.</summary>
+    public Command Schema { get; } = new(SchemaName, SchemaDescription);
+
+    /// <summary>The report options whose value <c>-</c> means stdout; at most one may take it.</summary>
+    public IEnumerable<(string Flag, Option<string?> Option)> Reports => [("-o", Output), ("--junit", JUnit), ("--html", Html)];
+
+    /// <summary>
+    /// <c>kubetest gc …</c> and <c>kubetest schema</c>, chosen by the first word only: under a root of
+    /// their own, without the run's FILE, so their help reads <c>Usage: kubetest gc [options]</c>.
+    /// </summary>
+    public RootCommand CreateCommandsRoot() => new("kubetest's commands") { GcCommand, Schema };
+
+    /// <summary>
+    /// The run's command. <c>gc</c> and <c>schema</c> appear in it only so that <c>--help</c> lists them
+    /// (<see cref="CreateCommandsRoot"/> runs them); reached here, a word that is not first, they are refused.
+    /// </summary>
     public RootCommand CreateRootCommand()
     {
-        LogLevel.AcceptOnlyFromAmong("debug", "info", "warn", "error");
         Runtime.AcceptOnlyFromAmong("local", "kubernetes");
         Template.Validators.Add(result =>
         {
@@ -122,13 +153,35 @@ public sealed class CliOptions
                 }
             }
         });
-        return new RootCommand("Runs a TestJob: splits a long task into keys and runs them in parallel across pods. 'kubetest gc --help': deleting what killed runs left behind. 'kubetest schema': the manifest's JSON Schema.")
+        var root = new RootCommand("Runs a TestJob: splits a long task into keys and runs them in parallel across pods.")
         {
-            File, Namespace, Context, InCluster, Config, List, LogLevel, DryRun, Template, Output, JUnit, Html, Runtime, PendingTimeout, AgentReadyTimeout, MaxRunTime, Timings, KeyTimeout, FailFast, RerunFailed, Live, AllowEmpty, SecretsDir, GitHubApiUrl,
+            new Command(GcOptions.Name, GcOptions.Description), new Command(SchemaName, SchemaDescription), File, Namespace, Context, InCluster, Config, List, LogLevel, DryRun, Template, Output, JUnit, Html, Runtime, PendingTimeout, AgentReadyTimeout, MaxRunTime, Timings, KeyTimeout, FailFast, RerunFailed, Live, AllowEmpty, SecretsDir, GitHubApiUrl,
         };
+        root.Validators.Add(result =>
+        {
+            var toStdout = Reports.Where(r => result.GetValue(r.Option) == OutputPaths.Stdout).Select(r => r.Flag).ToList();
+            if (toStdout.Count > 1)
+            {
+                result.AddError($"{string.Join(", ", toStdout[..^1])} and {toStdout[^1]} {(toStdout.Count == 2 ? "both" : "all")} write to stdout (-); at most one of -o, --junit and --html may be -");
+            }
+        });
+        return root;
     }
 
-    public static Reporting.LogLevel? ParseLevel(string? level) => level switch
+    /// <summary><c>--log-level</c> in any case (<c>INFO</c>, <c>Warn</c>), as the lower-case name.</summary>
+    private static string? ParseLevelOption(System.CommandLine.Parsing.ArgumentResult result)
+    {
+        var text = result.Tokens.Count == 0 ? "" : result.Tokens[0].Value;
+        if (ParseLevel(text) is not null)
+        {
+            return text.ToLowerInvariant();
+        }
+
+        result.AddError($"--log-level expects debug, info, warn or error (in any case), got \"{Model.Printable.Escape(text)}\"");
+        return null;
+    }
+
+    public static Reporting.LogLevel? ParseLevel(string? level) => level?.ToLowerInvariant() switch
     {
         "debug" => Reporting.LogLevel.Debug,
         "info" => Reporting.LogLevel.Info,

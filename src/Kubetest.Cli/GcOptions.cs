@@ -13,7 +13,7 @@ public sealed class GcOptions
         DefaultValueFactory = _ => "kubernetes",
     };
 
-    public Option<string?> Config { get; } = new("--config", "-c") { Description = "kubeconfig path (default: the files of $KUBECONFIG merged as kubectl does, else $HOME/.kube/config)" };
+    public Option<string?> Config { get; } = new("--config", "-c", "--kubeconfig") { Description = "kubeconfig path (default: the files of $KUBECONFIG merged as kubectl does, else $HOME/.kube/config)" };
 
     public Option<string?> Namespace { get; } = new("--namespace", "-n") { Description = "the namespace (default: the kubeconfig context's namespace, else default)" };
 
@@ -30,13 +30,15 @@ public sealed class GcOptions
     /// <summary>The first word that makes a command line <c>kubetest gc</c>.</summary>
     public const string Name = "gc";
 
-    /// <summary>The command line after <c>kubetest gc</c>, parsed on its own.</summary>
+    public const string Description = "Deletes what kubetest runs whose process is gone left behind: Jobs and their pods (kubernetes), run directories (local). A manifest file called gc runs as: kubetest ./gc";
+
+    /// <summary><c>kubetest gc</c>, a subcommand of <see cref="CliOptions.CreateCommandsRoot"/>.</summary>
     public Command CreateCommand()
     {
         Runtime.AcceptOnlyFromAmong("local", "kubernetes");
-        return new Command("kubetest-gc", "kubetest gc: deletes what kubetest runs whose process is gone left behind: Jobs and their pods (kubernetes), run directories (local). A manifest file called gc runs as: kubetest ./gc")
+        return new Command(Name, Description)
         {
-            DryRun, Runtime, Config, Context, Namespace, InCluster, OlderThan, new System.CommandLine.Help.HelpOption(),
+            DryRun, Runtime, Config, Context, Namespace, InCluster, OlderThan,
         };
     }
 }

@@ -7,13 +7,16 @@ namespace Kubetest.Cli;
 /// </summary>
 public static class OutputPaths
 {
+    /// <summary>The path that means stdout, as for most command-line tools.</summary>
+    public const string Stdout = "-";
+
     /// <summary>Throws for the first output path that cannot be written: one line naming the flag and the path.</summary>
     /// <param name="outputs">Each output option as written on the command line, with its value (null when not given).</param>
     public static void Check(IEnumerable<(string Flag, string? Path)> outputs)
     {
         foreach (var (flag, path) in outputs)
         {
-            if (path is not null && Problem(path) is { } problem)
+            if (path is not null and not Stdout && Problem(path) is { } problem)
             {
                 throw new UserInputException($"{flag}: cannot write {path}: {problem}");
             }

@@ -6,9 +6,6 @@ namespace Kubetest.Cli;
 
 public static class Program
 {
-    /// <summary>The first word that prints the manifest schema; a manifest file called schema runs as <c>kubetest ./schema</c>.</summary>
-    private const string SchemaCommand = "schema";
-
     public static async Task<int> Main(string[] args)
     {
         using var stop = new CancellationTokenSource();
@@ -28,40 +25,34 @@ public static class Program
     /// </summary>
     public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, bool interactive, CancellationToken cancellationToken)
     {
-        if (args is [SchemaCommand, .. var rest])
-        {
-            return await PrintSchemaAsync(rest, output, error).ConfigureAwait(false);
-        }
-
         var options = new CliOptions();
         var streams = new RunCommand.Streams(output, error, interactive);
-        Command root;
-        var usage = "kubetest --help";
-
-        // `kubetest gc …` is its own command line, chosen by its first word only: `kubetest FILE`
+        // `kubetest gc …` and `kubetest schema` are chosen by their first word only: `kubetest FILE`
         // stays exactly as it was, and a manifest file called gc runs as `kubetest ./gc`.
-        if (args is [GcOptions.Name, ..])
+        var root = args is [GcOptions.Name or CliOptions.SchemaName, ..] ? options.CreateCommandsRoot() : options.CreateRootCommand();
+        root.SetAction((parseResult, ct) => RunCommand.HandleAsync(streams, options, parseResult, ct));
+        options.GcCommand.SetAction((parseResult, ct) => GcCommand.HandleAsync(streams, options.Gc, parseResult, ct));
+        options.Schema.SetAction(async (_, _) =>
         {
-            root = options.Gc.CreateCommand();
-            root.SetAction((parseResult, ct) => GcCommand.HandleAsync(streams, options.Gc, parseResult, ct));
-            args = args[1..];
-            usage = "kubetest gc --help";
-        }
-        else
-        {
-            root = options.CreateRootCommand();
-            root.SetAction((parseResult, ct) => RunCommand.HandleAsync(streams, options, parseResult, ct));
-        }
+            await output.WriteLineAsync(Model.ManifestSchema.Json()).ConfigureAwait(false);
+            return ExitCodes.Success;
+        });
 
         var parseResult = root.Parse(args);
-        var unknown = UnknownOptions(root, args);
-        if (parseResult.Errors.Count > 0 || unknown.Count > 0)
+        var command = parseResult.CommandResult.Command;
+        var usage = command == root ? "kubetest --help" : $"kubetest {command.Name} --help";
+        var unknown = UnknownOptions(root, command, args);
+        var messages = command != root && (args.Length == 0 || args[0] != command.Name)
+            ? [$"{command.Name} is a command only as the first word; a manifest file called {command.Name} runs as: kubetest ./{command.Name}"]
+            : unknown.Count > 0
+                ? unknown.Select(u => $"unknown option '{u}'") // else taken for FILE and blamed on the real file
+                : command == options.Schema && parseResult.UnmatchedTokens.Count > 0
+                    ? [$"schema takes no arguments, got '{Model.Printable.Escape(parseResult.UnmatchedTokens[0])}'"]
+                    : parseResult.Errors.Select(e => e.Message);
+        var problems = messages.ToList();
+        if (problems.Count > 0)
         {
-            // An unknown option would otherwise be taken for FILE and blamed on the real file.
-            var messages = unknown.Count > 0
-                ? unknown.Select(u => $"unknown option '{u}'")
-                : parseResult.Errors.Select(e => e.Message);
-            foreach (var message in messages)
+            foreach (var message in problems)
             {
                 await error.WriteLineAsync($"kubetest: {message}").ConfigureAwait(false);
             }
@@ -75,32 +66,27 @@ public static class Program
         return await parseResult.InvokeAsync(configuration, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>`kubetest schema`: the TestJob manifest's JSON Schema on stdout, for editors and linters.</summary>
-    private static async Task<int> PrintSchemaAsync(string[] rest, TextWriter output, TextWriter error)
+    /// <summary>Options of neither <paramref name="command"/> nor those it inherits (help); an option's value (<c>--pending-timeout -5m</c>) is not one.</summary>
+    private static List<string> UnknownOptions(RootCommand root, Command command, string[] args)
     {
-        if (rest is ["-h" or "--help"])
+        var known = command.Options.Concat(command == root ? [] : root.Options.Where(o => o.Recursive))
+            .SelectMany(o => o.Aliases.Append(o.Name).Select(name => (name, o)))
+            .ToDictionary(p => p.name, p => p.o, StringComparer.Ordinal);
+        var unknown = new List<string>();
+        for (var i = 0; i < args.Length && args[i] != "--"; i++)
         {
-            await output.WriteLineAsync("Usage: kubetest schema\n\nPrints the JSON Schema (draft 2020-12) of a TestJob manifest, e.g. for yaml-language-server:\n  kubetest schema > testjob.schema.json\n  # yaml-language-server: $schema=./testjob.schema.json").ConfigureAwait(false);
-            return ExitCodes.Success;
+            var name = args[i].Split('=', 2)[0];
+            if (known.TryGetValue(name, out var option))
+            {
+                i += option.Arity.MinimumNumberOfValues > 0 && name.Length == args[i].Length ? 1 : 0;
+            }
+            else if (args[i].Length > 1 && args[i][0] == '-')
+            {
+                unknown.Add(args[i]);
+            }
         }
 
-        if (rest.Length > 0)
-        {
-            await error.WriteLineAsync($"kubetest: schema takes no arguments, got '{rest[0]}'\nRun 'kubetest schema --help' for usage.").ConfigureAwait(false);
-            return ExitCodes.Usage;
-        }
-
-        await output.WriteLineAsync(Model.ManifestSchema.Json()).ConfigureAwait(false);
-        return ExitCodes.Success;
-    }
-
-    private static List<string> UnknownOptions(Command root, string[] args)
-    {
-        var known = root.Options.SelectMany(o => o.Aliases.Append(o.Name)).ToHashSet(StringComparer.Ordinal);
-        return args
-            .TakeWhile(a => a != "--")
-            .Where(a => a.Length > 1 && a[0] == '-' && !known.Contains(a.Split('=', 2)[0]))
-            .ToList();
+        return unknown;
     }
 
     /// <summary>The first signal stops the run cleanly (exit 4); a second one ends the process at once.</summary>

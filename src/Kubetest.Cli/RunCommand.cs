@@ -62,7 +62,7 @@ public static class RunCommand
         var reportPath = parseResult.GetValue(options.Output);
         var junitPath = parseResult.GetValue(options.JUnit);
         var htmlPath = parseResult.GetValue(options.Html);
-        OutputPaths.Check([("-o", reportPath), ("--junit", junitPath), ("--html", htmlPath)]);
+        OutputPaths.Check(options.Reports.Select(r => (r.Flag, parseResult.GetValue(r.Option))));
 
         var file = parseResult.GetValue(options.File)!;
         var text = await ReadAsync(file, "manifest", InputLimits.MaxManifestChars, cancellationToken).ConfigureAwait(false);
@@ -104,11 +104,7 @@ public static class RunCommand
         }
 
         var durations = sources.Count == 0 ? null : PastRuns.Combine(sources);
-        var keyTimeout = parseResult.GetValue(options.KeyTimeout);
-        if (keyTimeout > Strategy.MaxKeyTimeout)
-        {
-            throw new UserInputException($"--key-timeout must be at most {GoDuration.Format(Strategy.MaxKeyTimeout)}, got {GoDuration.Format(keyTimeout.Value)}");
-        }
+        var keyTimeout = parseResult.GetValue(options.KeyTimeout) is { } limit ? GoDuration.WholeSecondsUp(limit) : (TimeSpan?)null;
 
         var parameters = (parseResult.GetValue(options.Template) ?? [])
             .Select(p => p.Split('=', 2))
@@ -154,10 +150,10 @@ public static class RunCommand
             runtimeName,
             target,
             @namespace,
-            TimeSpan.FromSeconds(parseResult.GetValue(options.PendingTimeout)),
-            parseResult.GetValue(options.MaxRunTime),
+            parseResult.GetValue(options.PendingTimeout) ?? KubernetesRuntimeOptions.DefaultPendingTimeout,
+            parseResult.GetValue(options.MaxRunTime) ?? JobLifecycle.DefaultMaxRunTime,
             parseResult.GetValue(options.SecretsDir),
-            parseResult.GetValue(options.AgentReadyTimeout));
+            parseResult.GetValue(options.AgentReadyTimeout) ?? KubernetesRuntimeOptions.DefaultAgentReadyTimeout);
         if (runtime.Name == "local")
         {
             _ = RuntimeFactory.SandboxSetting();
@@ -191,9 +187,14 @@ public static class RunCommand
         var timeline = htmlPath is null ? null : new TimelineCollector(TimeProvider.System);
         IRunObserver[] collectors = [.. new IRunObserver?[] { junit, timeline }.OfType<IRunObserver>()];
         var (result, leftBehind) = await ExecuteAsync(streams, job, runOptions, runtime, collectors, cancellationToken).ConfigureAwait(false);
+        // stdout carries one document: the JSON report, unless --junit - or --html - takes its place.
         var json = result.Report.ToJson();
-        await streams.Output.WriteLineAsync(json).ConfigureAwait(false);
-        if (reportPath is not null)
+        if (junitPath != OutputPaths.Stdout && htmlPath != OutputPaths.Stdout)
+        {
+            await streams.Output.WriteLineAsync(json).ConfigureAwait(false);
+        }
+
+        if (reportPath is not null and not OutputPaths.Stdout)
         {
             await WriteReportAsync("-o", reportPath, json + Environment.NewLine).ConfigureAwait(false);
         }
@@ -202,12 +203,12 @@ public static class RunCommand
         {
             var report = result.Report;
             var elapsed = (junit.FinishedAt ?? DateTimeOffset.UtcNow) - report.StartedAt;
-            await WriteReportAsync("--junit", junitPath, JUnitReport.Write(report, job.Metadata.Name ?? "testjob", elapsed, junit)).ConfigureAwait(false);
+            await WriteReportAsync(streams, "--junit", junitPath, JUnitReport.Write(report, job.Metadata.Name ?? "testjob", elapsed, junit)).ConfigureAwait(false);
         }
 
         if (htmlPath is not null && timeline is not null)
         {
-            await WriteReportAsync("--html", htmlPath, HtmlReport.Write(result.Report, job.Metadata.Name ?? "testjob", timeline)).ConfigureAwait(false);
+            await WriteReportAsync(streams, "--html", htmlPath, HtmlReport.Write(result.Report, job.Metadata.Name ?? "testjob", timeline)).ConfigureAwait(false);
         }
 
         return result.Interrupted ? ExitCodes.Interrupted
@@ -371,6 +372,19 @@ public static class RunCommand
         {
             throw new UserInputException($"cannot read the {what} {path}: {ex.Message}", ex);
         }
+    }
+
+    /// <summary>A report to its file, or to stdout for <c>-</c>.</summary>
+    private static async Task WriteReportAsync(Streams streams, string flag, string path, string content)
+    {
+        if (path == OutputPaths.Stdout)
+        {
+            await streams.Output.WriteAsync(content).ConfigureAwait(false);
+            await streams.Output.FlushAsync().ConfigureAwait(false);
+            return;
+        }
+
+        await WriteReportAsync(flag, path, content).ConfigureAwait(false);
     }
 
     private static async Task WriteReportAsync(string flag, string path, string content)

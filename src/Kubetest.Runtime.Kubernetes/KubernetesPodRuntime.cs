@@ -11,7 +11,16 @@ namespace Kubetest.Runtime.Kubernetes;
 /// <param name="AgentReadyTimeout">How long kubetest waits for a running pod's kubetest-agent to answer (default 60 s).</param>
 public sealed record KubernetesRuntimeOptions(string Namespace, TimeSpan PendingTimeout, JobLifecycle Lifecycle, TimeSpan? AgentReadyTimeout = null)
 {
+    /// <summary>How often, while pods are Pending, a line names them (see <see cref="PendingNotices"/>).</summary>
+    public TimeSpan PendingNoticeInterval { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long a pod is Pending before the first such line (at most half the pending timeout): a pod that starts normally is never named.</summary>
+    public TimeSpan PendingNoticeAfter { get; init; } = TimeSpan.FromSeconds(5);
+
     public static readonly TimeSpan DefaultAgentReadyTimeout = TimeSpan.FromSeconds(60);
+
+    /// <summary>How long a pod may stay Pending when <c>--pending-timeout</c> is not given.</summary>
+    public static readonly TimeSpan DefaultPendingTimeout = TimeSpan.FromMinutes(10);
 }
 
 /// <summary>
@@ -28,6 +37,7 @@ public sealed class KubernetesPodRuntime : IPodRuntime, IRuntimeCleanup
     private readonly KubernetesRuntimeOptions _options;
     private readonly ResiliencePipeline _retry;
     private readonly PodWaiter _waiter;
+    private readonly PendingNotices _notices;
     private readonly PodExec _exec;
     private readonly JobCleanup _cleanup;
     private readonly Action<string> _warn;
@@ -42,7 +52,8 @@ public sealed class KubernetesPodRuntime : IPodRuntime, IRuntimeCleanup
         _warn = warn;
         _retry = ApiRetry.Create(time);
         _cleanup = new JobCleanup(client, options.Namespace, time);
-        _waiter = new PodWaiter(client, options.Namespace, _retry, time);
+        _notices = new PendingNotices(time, options.PendingTimeout, options.PendingNoticeInterval, options.PendingNoticeAfter);
+        _waiter = new PodWaiter(client, options.Namespace, _retry, time, _notices);
         _exec = new PodExec(client, options.Namespace, time);
         _agentKey = new Lazy<AgentKey>(() => AgentKey.Create(time), LazyThreadSafetyMode.ExecutionAndPublication);
     }
@@ -50,6 +61,8 @@ public sealed class KubernetesPodRuntime : IPodRuntime, IRuntimeCleanup
     public string Name => "kubernetes";
 
     public IReadOnlyList<string> LeftBehind => _leftBehind;
+
+    public IDisposable ReportTo(Reporting.IRunObserver events) => _notices.ReportTo(events);
 
     public async Task<IPod> StartPodAsync(PodRequest request, IOutputSink podOutput, CancellationToken cancellationToken)
     {
@@ -164,6 +177,7 @@ public sealed class KubernetesPodRuntime : IPodRuntime, IRuntimeCleanup
     public async ValueTask DisposeAsync()
     {
         var left = await _cleanup.DeleteAllAsync().ConfigureAwait(false);
+        _notices.Dispose();
         if (_agentKey.IsValueCreated)
         {
             _agentKey.Value.Dispose();

@@ -10,8 +10,9 @@ namespace Kubetest.Runtime.Kubernetes;
 /// Follows a Job's pod by list-then-watch (resuming from the last resourceVersion when a watch
 /// drops) until its held containers run, or until its pre-init container runs. A pod that fails,
 /// or that stays Pending past the timeout, becomes a <see cref="PodFailedException"/> that says why.
+/// While it waits, <paramref name="notices"/> knows the pod and its reason.
 /// </summary>
-internal sealed class PodWaiter(IKubernetes client, string @namespace, ResiliencePipeline retry, TimeProvider time)
+internal sealed class PodWaiter(IKubernetes client, string @namespace, ResiliencePipeline retry, TimeProvider time, PendingNotices notices)
 {
     public Task<V1Pod> WaitRunningAsync(string jobName, IReadOnlyList<string> held, TimeSpan pendingTimeout, CancellationToken cancellationToken) =>
         WaitAsync(
@@ -33,6 +34,7 @@ internal sealed class PodWaiter(IKubernetes client, string @namespace, Resilienc
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
         var selector = $"job-name={jobName}";
         var reason = "waiting for the pod to be created";
+        using var waiting = notices.Track(jobName);
         try
         {
             string? resourceVersion = null;
@@ -45,6 +47,7 @@ internal sealed class PodWaiter(IKubernetes client, string @namespace, Resilienc
                         linked.Token).ConfigureAwait(false);
                     foreach (var pod in list.Items)
                     {
+                        waiting.Update(pod);
                         if (Check(pod, ready, ref reason) is { } running)
                         {
                             return running;
@@ -74,6 +77,7 @@ internal sealed class PodWaiter(IKubernetes client, string @namespace, Resilienc
                             throw new PodFailedException($"pod {pod.Metadata?.Name} was deleted before it ran");
                         }
 
+                        waiting.Update(pod);
                         if (Check(pod, ready, ref reason) is { } running)
                         {
                             return running;
@@ -99,7 +103,7 @@ internal sealed class PodWaiter(IKubernetes client, string @namespace, Resilienc
         }
         catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
-            throw new PodFailedException($"the pod of job {jobName} stayed Pending for {pendingTimeout.TotalSeconds:0} s: {reason}");
+            throw new PodFailedException($"the pod of job {jobName} stayed Pending for {Model.GoDuration.Format(pendingTimeout)} (--pending-timeout): {reason}");
         }
     }
 

@@ -62,9 +62,9 @@ public sealed class LifecycleTests
     }
 
     [Theory]
-    [InlineData("--timeout", "10 minutes", "kubetest-agent: --timeout: 10 minutes is not a duration between 1ns and 1000h (e.g. 90s, 30m, 1h30m)")]
-    [InlineData("--timeout", "-5s", "kubetest-agent: --timeout: -5s is not a duration between 1ns and 1000h (e.g. 90s, 30m, 1h30m)")]
-    [InlineData("--verbose", "yes", "kubetest-agent: unknown argument --verbose; usage: kubetest-agent --port N [--timeout DURATION]   (DURATION as in Go: 90s, 30m, 1h30m)")]
+    [InlineData("--timeout", "10 minutes", "kubetest-agent: --timeout expects a duration such as 90s, 10m, 1h30m, 1.5h or 300ms (or whole seconds), got \"10 minutes\"")]
+    [InlineData("--timeout", "-5s", "kubetest-agent: --timeout expects a duration such as 90s, 10m, 1h30m, 1.5h or 300ms (or whole seconds), got \"-5s\"")]
+    [InlineData("--verbose", "yes", "kubetest-agent: unknown argument --verbose; usage: kubetest-agent --port N [--timeout DURATION]   (DURATION as in Go: 90s, 30m, 1h30m, 1.5h, or whole seconds)")]
     public async Task A_bad_argument_exits_3_with_one_line_naming_it(string name, string value, string expected)
     {
         await using var agent = AgentProcess.Start(AgentKey.Create(TimeProvider.System), [name, value]);

@@ -51,6 +51,25 @@ public sealed class FaultTests(Runtimes runtimes) : IClassFixture<Runtimes>, IDi
     }
 
     [Fact]
+    public async Task A_pod_held_Pending_is_named_in_an_info_line_with_its_reason_and_the_time_left_before_it_fails()
+    {
+        using var cli = runtimes.Cli(RuntimeKind.Kubernetes);
+        var manifest = cli.Write("pending.yaml", Manifests.Strategy(["a"], "echo ran $TASK_KEY"));
+        Faults.HoldPendingReason = "ImagePullBackOff";
+
+        var run = await cli.RunAsync("--pending-timeout", "6s", manifest);
+
+        Assert.True(run.ExitCode == 1, run.ToString());
+        var info = Assert.Single(run.StderrLines, l => l.StartsWith("[INFO] waiting for 1 Pending pod", StringComparison.Ordinal));
+        Assert.Matches(@"^\[INFO\] waiting for 1 Pending pod \(each given up after --pending-timeout 6s\): [a-z0-9.-]+ \(ImagePullBackOff in container [a-z0-9-]+\), [0-3]s left$", info);
+        var lines = run.StderrLines.ToList();
+        var failure = lines.FindIndex(l => l.Contains("stayed Pending for 6s (--pending-timeout): container ", StringComparison.Ordinal));
+        Assert.True(failure > lines.IndexOf(info), run.ToString());
+        Assert.Equal(["error"], Details(run.Report).Values);
+        await AssertNothingLeftAsync(cli);
+    }
+
+    [Fact]
     public async Task A_watch_dropped_after_every_event_is_resumed_and_the_run_completes()
     {
         using var cli = runtimes.Cli(RuntimeKind.Kubernetes);

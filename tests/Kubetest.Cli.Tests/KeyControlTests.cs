@@ -130,8 +130,8 @@ public sealed class KeyControlTests(Runtimes runtimes) : IClassFixture<Runtimes>
     }
 
     [Theory]
-    [InlineData("--key-timeout", "soon", "--key-timeout expects a duration such as 6h, 90m, 1h30m or 45s")]
-    [InlineData("--key-timeout", "200h", "--key-timeout must be at most 168h, got 200h")]
+    [InlineData("--key-timeout", "soon", "--key-timeout expects a duration such as 90s, 10m, 1h30m, 1.5h or 300ms (or whole seconds), got \"soon\"")]
+    [InlineData("--key-timeout", "200h", "--key-timeout must be at most 168h, got \"200h\"")]
     [InlineData("--rerun-failed", "/nonexistent/report.json", "cannot read the --rerun-failed report /nonexistent/report.json")]
     [InlineData("--timings", "/nonexistent/junit.xml", "cannot read the --timings file /nonexistent/junit.xml")]
     public async Task A_bad_key_option_is_one_error_line_and_exit_3(string option, string value, string message)

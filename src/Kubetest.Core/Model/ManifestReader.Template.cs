@@ -70,7 +70,7 @@ internal sealed partial class ManifestReader
             r.OnlyKnown(a, agentPath, "installedPath", "timeout", "allocationStartPort", "excludePorts");
             agent = new AgentSpec(
                 r.String(a, "installedPath", agentPath, required: true) ?? "",
-                r.String(a, "timeout", agentPath),
+                AgentTimeout(a, agentPath),
                 (int?)r.Integer(a, "allocationStartPort", agentPath, 1, ushort.MaxValue),
                 r.List(a, "excludePorts", agentPath, (n, p) => Port(n, p)).Select(b => b.Value).ToList());
         }
@@ -82,6 +82,28 @@ internal sealed partial class ManifestReader
         }
 
         return container is null ? null : new TestJobContainer(container, agent);
+    }
+
+    /// <summary><c>agent.timeout</c>, checked here in the agent's grammar (the agent gets the text as written), so a mistake fails before any pod starts.</summary>
+    private string? AgentTimeout(JsonObject agent, string agentPath)
+    {
+        var text = r.String(agent, "timeout", agentPath);
+        var path = NodeReader.Child(agentPath, "timeout");
+        if (text is null)
+        {
+            return null;
+        }
+
+        if (!GoDuration.TryParse(text, out var timeout))
+        {
+            r.Problem(path, GoDuration.Expected(text));
+        }
+        else if (timeout > GoDuration.MaxTimerDelay)
+        {
+            r.Problem(path, GoDuration.AtMost(GoDuration.MaxTimerDelay, text));
+        }
+
+        return text;
     }
 
     private StrongBox<int>? Port(JsonNode? node, string path)

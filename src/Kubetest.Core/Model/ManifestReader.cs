@@ -164,10 +164,11 @@ internal sealed partial class ManifestReader(NodeReader r)
 
                 break;
             default:
-                level = r.String(o, "level", path);
+                var text = r.String(o, "level", path);
+                level = text?.ToLowerInvariant();
                 if (level is not null and not ("debug" or "info" or "warn" or "error"))
                 {
-                    r.Problem(levelPath, $"must be debug, info, warn or error, got \"{level}\"");
+                    r.Problem(levelPath, $"must be debug, info, warn or error (in any case), got \"{text}\"");
                     level = null;
                 }
 
@@ -333,7 +334,7 @@ internal sealed partial class ManifestReader(NodeReader r)
         return 0;
     }
 
-    /// <summary><c>key.timeout</c>: a Go-style duration (<c>90s</c>, <c>10m</c>, <c>1h30m</c>) or whole seconds, at most <see cref="Model.Strategy.MaxKeyTimeout"/>.</summary>
+    /// <summary><c>key.timeout</c>: a Go duration (<c>90s</c>, <c>1.5m</c>, <c>1h30m</c>) or whole seconds, at most <see cref="Model.Strategy.MaxKeyTimeout"/>; the watchdog counts whole seconds, so a part of one rounds up.</summary>
     private TimeSpan? Timeout(JsonObject key, string keyPath)
     {
         if (r.String(key, "timeout", keyPath) is not { } text)
@@ -343,17 +344,17 @@ internal sealed partial class ManifestReader(NodeReader r)
 
         if (!GoDuration.TryParse(text, out var timeout))
         {
-            r.Problem(NodeReader.Child(keyPath, "timeout"), $"expected a duration such as 90s, 10m or 1h30m (or whole seconds), got \"{text}\"");
+            r.Problem(NodeReader.Child(keyPath, "timeout"), GoDuration.Expected(text));
             return null;
         }
 
         if (timeout > Model.Strategy.MaxKeyTimeout)
         {
-            r.Problem(NodeReader.Child(keyPath, "timeout"), $"must be at most {GoDuration.Format(Model.Strategy.MaxKeyTimeout)}, got {text}");
+            r.Problem(NodeReader.Child(keyPath, "timeout"), GoDuration.AtMost(Model.Strategy.MaxKeyTimeout, text));
             return null;
         }
 
-        return timeout;
+        return GoDuration.WholeSecondsUp(timeout);
     }
 
     private DynamicKeySource? Dynamic(JsonObject? o, string path)

@@ -105,7 +105,12 @@ public static class ManifestSchema
                 ["exportArtifacts"] = Array(Object(new() { ["name"] = String(), ["path"] = String() }, "name", "path")),
                 ["log"] = Object(new()
                 {
-                    ["level"] = new JsonObject { ["enum"] = new JsonArray("debug", "info", "warn", "error", 1, 2, 3, 4) },
+                    ["level"] = new JsonObject
+                    {
+                        ["anyOf"] = new JsonArray(
+                            new JsonObject { ["type"] = "string", ["pattern"] = "^([Dd][Ee][Bb][Uu][Gg]|[Ii][Nn][Ff][Oo]|[Ww][Aa][Rr][Nn]|[Ee][Rr][Rr][Oo][Rr])$" },
+                            new JsonObject { ["enum"] = new JsonArray(1, 2, 3, 4) }),
+                    },
                     ["extParam"] = new JsonObject { ["type"] = "object", ["additionalProperties"] = Scalar() },
                 }),
             },
@@ -137,7 +142,7 @@ public static class ManifestSchema
                                     },
                                     "template"),
                             }),
-                        ["timeout"] = new JsonObject { ["type"] = "string", ["pattern"] = "^([0-9]+|([0-9]+h)?([0-9]+m)?([0-9]+s)?)$" },
+                        ["timeout"] = Duration(),
                     },
                     "env",
                     "source"),
@@ -174,7 +179,7 @@ public static class ManifestSchema
                 new()
                 {
                     ["installedPath"] = String(),
-                    ["timeout"] = String(),
+                    ["timeout"] = Duration(),
                     ["allocationStartPort"] = Port(),
                     ["excludePorts"] = Array(Port()),
                 },
@@ -226,6 +231,13 @@ public static class ManifestSchema
     private static JsonObject Array(JsonNode items) => new() { ["type"] = "array", ["items"] = items };
 
     private static JsonObject String() => new() { ["type"] = "string" };
+
+    /// <summary><see cref="GoDuration"/>'s grammar as far as a pattern can say it (not that it is positive).</summary>
+    private static JsonObject Duration() => new()
+    {
+        ["type"] = "string",
+        ["pattern"] = "^([0-9]+|(([0-9]+(\\.[0-9]*)?|\\.[0-9]+)(ns|us|\u00b5s|\u03bcs|ms|s|m|h))+)$",
+    };
 
     private static JsonObject Boolean() => new() { ["type"] = "boolean" };
 

@@ -19,6 +19,23 @@ public interface IPodRuntime
     /// when the pod cannot start (an init container failed, the API server refused, …).
     /// </summary>
     Task<IPod> StartPodAsync(PodRequest request, IOutputSink podOutput, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Where the runtime says what it is waiting for (pods held Pending) as log lines of the run: the
+    /// engine passes its events (masked, to the console and the log file) once per run and disposes
+    /// the result when the run ends. A runtime with nothing to say ignores them.
+    /// </summary>
+    IDisposable ReportTo(Reporting.IRunObserver events) => NoReports.Instance;
+}
+
+/// <summary>What <see cref="IPodRuntime.ReportTo"/> returns when the runtime reports nothing.</summary>
+public sealed class NoReports : IDisposable
+{
+    public static readonly NoReports Instance = new();
+
+    public void Dispose()
+    {
+    }
 }
 
 /// <summary>A running pod. Disposing it deletes it and everything it ran: nothing is left behind.</summary>
