@@ -105,6 +105,13 @@ public sealed class CliOptions
         CustomParser = Durations.Parse,
     };
 
+    public Option<TimeSpan> CloneTimeout { get; } = new("--clone-timeout")
+    {
+        Description = "the longest each git command of a repository checkout (ls-remote, clone, each fetch) may take, e.g. 10m, 90s (default 5m); git is then stopped with everything it started and the run fails naming the repository",
+        DefaultValueFactory = _ => global::Kubetest.Repositories.GitCheckout.DefaultCloneTimeout,
+        CustomParser = Durations.Parse,
+    };
+
     /// <summary><c>kubetest gc</c>: its own options and command.</summary>
     public GcOptions Gc { get; } = new();
 
@@ -124,7 +131,7 @@ public sealed class CliOptions
         });
         return new RootCommand("Runs a TestJob: splits a long task into keys and runs them in parallel across pods. 'kubetest gc --help': deleting what killed runs left behind. 'kubetest schema': the manifest's JSON Schema.")
         {
-            File, Namespace, Context, InCluster, Config, List, LogLevel, DryRun, Template, Output, JUnit, Html, Runtime, PendingTimeout, AgentReadyTimeout, MaxRunTime, Timings, KeyTimeout, FailFast, RerunFailed, Live, AllowEmpty, SecretsDir, GitHubApiUrl,
+            File, Namespace, Context, InCluster, Config, List, LogLevel, DryRun, Template, Output, JUnit, Html, Runtime, PendingTimeout, AgentReadyTimeout, MaxRunTime, CloneTimeout, Timings, KeyTimeout, FailFast, RerunFailed, Live, AllowEmpty, SecretsDir, GitHubApiUrl,
         };
     }
 

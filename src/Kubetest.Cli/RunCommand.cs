@@ -20,6 +20,9 @@ public static class RunCommand
     /// <summary>Largest <c>--list</c> or <c>--timings</c> file: millions of keys.</summary>
     private const int MaxSideFileBytes = 64 * 1024 * 1024;
 
+    /// <summary>Longest <c>--clone-timeout</c>: a git command that runs a day is stuck.</summary>
+    private static readonly TimeSpan MaxCloneTimeout = TimeSpan.FromHours(24);
+
     /// <summary>Where the run prints; <paramref name="Interactive"/>: stderr is an interactive terminal that may show the live view (see <see cref="TerminalMode"/>).</summary>
     public sealed record Streams(TextWriter Output, TextWriter Error, bool Interactive = false);
 
@@ -127,9 +130,16 @@ public static class RunCommand
             throw new UserInputException($"--key-timeout and --fail-fast apply to keys, and {file} has no spec.mainStep.strategy");
         }
 
+        var cloneTimeout = parseResult.GetValue(options.CloneTimeout);
+        if (cloneTimeout <= TimeSpan.Zero || cloneTimeout > MaxCloneTimeout)
+        {
+            throw new UserInputException($"--clone-timeout must be more than 0 and at most {GoDuration.Format(MaxCloneTimeout)}, got {GoDuration.Format(cloneTimeout)}");
+        }
+
         var level = CliOptions.ParseLevel(parseResult.GetValue(options.LogLevel)) ?? CliOptions.ParseLevel(job.Spec.Log.Level) ?? LogLevel.Info;
         var live = parseResult.GetValue(options.Live);
         var runOptions = new RunOptions(listKeys, durations, parseResult.GetValue(options.AllowEmpty), level, live, GitHubApiUrl(parseResult.GetValue(options.GitHubApiUrl)), keyTimeout, parseResult.GetValue(options.FailFast));
+        runOptions = runOptions with { CloneTimeout = cloneTimeout };
         foreach (var warning in loaded.Warnings.Where(_ => level <= LogLevel.Warn))
         {
             await streams.Error.WriteLineAsync($"[WARN] {file}: {warning}").ConfigureAwait(false);
