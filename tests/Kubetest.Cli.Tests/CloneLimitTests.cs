@@ -40,6 +40,25 @@ public sealed class CloneLimitTests : IDisposable
         await AssertNoProcessMentionsAsync($"127.0.0.1:{server.Port}");
     }
 
+    [Fact]
+    public async Task An_http_server_that_stalls_is_given_up_at_the_low_speed_limit_long_before_the_clone_timeout()
+    {
+        await using var server = new SilentServer();
+        var url = $"http://127.0.0.1:{server.Port}/repo.git";
+        // kubetest's limit is 1000 bytes a second over 60 s; the user's own time (here 2 s) wins.
+        _cli.Environment["GIT_HTTP_LOW_SPEED_TIME"] = "2";
+        var clock = Stopwatch.StartNew();
+
+        var run = await _cli.RunAsync("--clone-timeout", "10m", "--template", $"repo={url}", CliRunner.Example("public-repo.yaml"));
+
+        Assert.True(run.ExitCode == 3, run.ToString());
+        var error = Assert.Single(run.StderrLines, l => l.StartsWith("[ERROR]", StringComparison.Ordinal));
+        Assert.StartsWith($"[ERROR] repository {url}: cannot be read", error, StringComparison.Ordinal);
+        Assert.Contains("Operation too slow. Less than 1000 bytes/sec transferred the last 2 seconds", error, StringComparison.Ordinal);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(90), $"took {clock.Elapsed}");
+        Assert.Empty(_cli.Leftovers());
+    }
+
     public static TheoryData<string, string> RemoteHelpers => new()
     {
         { "fd::17", "git's fd:: transport (a remote helper) is not allowed" },

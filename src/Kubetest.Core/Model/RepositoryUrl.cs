@@ -49,6 +49,7 @@ public static partial class RepositoryUrl
     [GeneratedRegex(@"\A([A-Za-z0-9+.-]+)://")]
     private static partial Regex UrlSyntax();
 
-    [GeneratedRegex(@"(\A|://|::|\s)[^/@\s]+@")]
+    // The user info after the start, a scheme, a transport or a space, up to '@' (not across "::").
+    [GeneratedRegex(@"(\A|://|::|\s)(?:(?!::)[^/@\s])+@")]
     private static partial Regex Credentials();
 }
