@@ -6,6 +6,9 @@ namespace Kubetest.Cli;
 /// <summary>The options of the original CLI, plus the runtime and live output.</summary>
 public sealed class CliOptions
 {
+    /// <summary>The longest <c>--clone-timeout</c>: a day of one git command is a hang, not a slow server.</summary>
+    public static readonly TimeSpan MaxCloneTimeout = TimeSpan.FromHours(24);
+
     public CliOptions()
     {
         GcCommand = Gc.CreateCommand();
@@ -113,6 +116,12 @@ public sealed class CliOptions
         CustomParser = result => Durations.Parse(result),
     };
 
+    public Option<TimeSpan?> CloneTimeout { get; } = new("--clone-timeout")
+    {
+        Description = $"the longest each git command of a repository checkout (ls-remote, clone, each fetch) may take, e.g. 10m, 90s, at most {Model.GoDuration.Format(MaxCloneTimeout)}; git is then stopped with everything it started and the run fails naming the repository [default: {Model.GoDuration.Format(global::Kubetest.Repositories.GitCheckout.DefaultCloneTimeout)}]",
+        CustomParser = result => Durations.Parse(result, MaxCloneTimeout),
+    };
+
     /// <summary><c>kubetest gc</c>: its own options and command.</summary>
     public GcOptions Gc { get; } = new();
 
@@ -155,7 +164,7 @@ public sealed class CliOptions
         });
         var root = new RootCommand("Runs a TestJob: splits a long task into keys and runs them in parallel across pods.")
         {
-            new Command(GcOptions.Name, GcOptions.Description), new Command(SchemaName, SchemaDescription), File, Namespace, Context, InCluster, Config, List, LogLevel, DryRun, Template, Output, JUnit, Html, Runtime, PendingTimeout, AgentReadyTimeout, MaxRunTime, Timings, KeyTimeout, FailFast, RerunFailed, Live, AllowEmpty, SecretsDir, GitHubApiUrl,
+            new Command(GcOptions.Name, GcOptions.Description), new Command(SchemaName, SchemaDescription), File, Namespace, Context, InCluster, Config, List, LogLevel, DryRun, Template, Output, JUnit, Html, Runtime, PendingTimeout, AgentReadyTimeout, MaxRunTime, CloneTimeout, Timings, KeyTimeout, FailFast, RerunFailed, Live, AllowEmpty, SecretsDir, GitHubApiUrl,
         };
         root.Validators.Add(result =>
         {

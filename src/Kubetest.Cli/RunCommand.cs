@@ -126,6 +126,7 @@ public static class RunCommand
         var level = CliOptions.ParseLevel(parseResult.GetValue(options.LogLevel)) ?? CliOptions.ParseLevel(job.Spec.Log.Level) ?? LogLevel.Info;
         var live = parseResult.GetValue(options.Live);
         var runOptions = new RunOptions(listKeys, durations, parseResult.GetValue(options.AllowEmpty), level, live, GitHubApiUrl(parseResult.GetValue(options.GitHubApiUrl)), keyTimeout, parseResult.GetValue(options.FailFast));
+        runOptions = runOptions with { CloneTimeout = parseResult.GetValue(options.CloneTimeout) };
         foreach (var warning in loaded.Warnings.Where(_ => level <= LogLevel.Warn))
         {
             await streams.Error.WriteLineAsync($"[WARN] {file}: {warning}").ConfigureAwait(false);

@@ -89,7 +89,11 @@ public sealed partial class CliRunner : IDisposable
         RunAndSignalAsync(signal, [marker], args);
 
     /// <summary>Like <see cref="RunAndSignalAsync(string, string, string[])"/>, signalling once stderr has shown every one of <paramref name="markers"/>.</summary>
-    public async Task<CliRun> RunAndSignalAsync(string signal, IReadOnlyList<string> markers, params string[] args)
+    public Task<CliRun> RunAndSignalAsync(string signal, IReadOnlyList<string> markers, params string[] args) =>
+        RunAndSignalAsync(signal, markers, Task.CompletedTask, args);
+
+    /// <summary>Like <see cref="RunAndSignalAsync(string, IReadOnlyList{string}, string[])"/>, signalling once <paramref name="ready"/> has completed too (e.g. a server saw the run connect).</summary>
+    public async Task<CliRun> RunAndSignalAsync(string signal, IReadOnlyList<string> markers, Task ready, params string[] args)
     {
         using var process = Start(args);
         var stdout = process.StandardOutput.ReadToEndAsync();
@@ -116,6 +120,7 @@ public sealed partial class CliRunner : IDisposable
         });
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
         await seen.Task.WaitAsync(timeout.Token);
+        await ready.WaitAsync(timeout.Token);
         using (var kill = Process.Start("kill", [$"-{signal}", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
         {
             await kill.WaitForExitAsync(timeout.Token);

@@ -52,7 +52,7 @@ public sealed partial class TestJobEngine
             var token = repo.Value.Token is { } name ? values[name] : null;
             var target = Path.Combine(workspace.Root, "repos", repo.Name);
             Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-            _repositories[repo.Name] = await GitCheckout.CheckoutAsync(repo.Value, token, target, run.Cancellation).ConfigureAwait(false);
+            _repositories[repo.Name] = await GitCheckout.CheckoutAsync(repo.Value, token, target, run.Options.CloneTimeout ?? GitCheckout.DefaultCloneTimeout, run.Cancellation).ConfigureAwait(false);
         }
 
         return true;

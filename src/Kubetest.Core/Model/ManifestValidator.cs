@@ -27,6 +27,11 @@ internal sealed partial class ManifestValidator(NodeReader r, bool keysFromListF
         var tokens = spec.Tokens.Select(t => t.Name).ToHashSet(StringComparer.Ordinal);
         for (var i = 0; i < spec.Repos.Count; i++)
         {
+            if (RepositoryUrl.Refusal(spec.Repos[i].Value.Url) is { } refusal)
+            {
+                r.Problem($"spec.repos[{i}].value.url", $"\"{RepositoryUrl.Display(spec.Repos[i].Value.Url)}\" is not a repository URL kubetest clones: {refusal}");
+            }
+
             if (spec.Repos[i].Value.Token is string token && !tokens.Contains(token))
             {
                 r.Problem($"spec.repos[{i}].value.token", $"refers to token \"{token}\", which spec.tokens does not define");

@@ -10,14 +10,33 @@ namespace Kubetest.Repositories;
 public static class GitCheckout
 {
     /// <summary>
+    /// The longest one git command of a checkout (<c>ls-remote</c>, <c>clone</c>, each <c>fetch</c>)
+    /// may take unless <c>--clone-timeout</c> says otherwise: a shallow clone of a large repository
+    /// takes a minute or two; a server that does not answer must not hold the run for long.
+    /// </summary>
+    public static readonly TimeSpan DefaultCloneTimeout = TimeSpan.FromMinutes(5);
+
+    /// <inheritdoc cref="CheckoutAsync(Repository, string?, string, TimeSpan, CancellationToken)"/>
+    public static Task<string> CheckoutAsync(Repository repository, string? token, string directory, CancellationToken cancellationToken) =>
+        CheckoutAsync(repository, token, directory, DefaultCloneTimeout, cancellationToken);
+
+    /// <summary>
     /// Checks out <paramref name="repository"/> and returns the checkout's directory. With
     /// ClonedPath: reuses it when it is a git checkout already, else clones into it. Otherwise
     /// clones into <paramref name="directory"/> (which must not exist yet; its parent exists).
+    /// Each git command may take <paramref name="timeout"/> at most.
     /// </summary>
-    public static async Task<string> CheckoutAsync(Repository repository, string? token, string directory, CancellationToken cancellationToken)
+    public static async Task<string> CheckoutAsync(Repository repository, string? token, string directory, TimeSpan timeout, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(repository);
+        // The manifest's validation refuses these first; this guards every other caller.
+        if (RepositoryUrl.Refusal(repository.Url) is { } refusal)
+        {
+            throw new UserInputException($"repository \"{RepositoryUrl.Display(repository.Url)}\" (url): {refusal}");
+        }
+
         var url = GitUrl.Parse(repository.Url);
-        using var git = new GitSession(url, token);
+        using var git = new GitSession(url, token, timeout);
         var context = new CheckoutContext(repository, url, git);
         context.RefuseOptionLikeValues();
         var target = repository.ClonedPath is { } clonedPath ? Path.GetFullPath(clonedPath) : Path.GetFullPath(directory);

@@ -8,7 +8,7 @@ namespace Kubetest.Repositories;
 /// is given and stores in <c>.git/config</c>, and masked in every message. A class, not a record:
 /// a record's generated ToString would print the password.
 /// </summary>
-internal sealed partial class GitUrl(string remote, string? userName, string? password)
+internal sealed partial class GitUrl(string remote, string? userName, string? password, string shown)
 {
     /// <summary>The URL git is given: without a password.</summary>
     public string Remote { get; } = remote;
@@ -17,12 +17,15 @@ internal sealed partial class GitUrl(string remote, string? userName, string? pa
 
     public string? Password { get; } = password;
 
+    /// <summary>The URL as written, as messages show it (<see cref="Display"/>).</summary>
+    public string Shown { get; } = shown;
+
     public static GitUrl Parse(string url)
     {
         var scheme = url.IndexOf("://", StringComparison.Ordinal);
         if (scheme <= 0 || !IsHttp(url[..scheme]))
         {
-            return new GitUrl(url, null, null);
+            return new GitUrl(url, null, null, Display(url));
         }
 
         var authorityStart = scheme + 3;
@@ -33,11 +36,11 @@ internal sealed partial class GitUrl(string remote, string? userName, string? pa
         if (colon < 0 || colon > at)
         {
             // No password: a bare user name is no secret and git may need it, so it stays.
-            return new GitUrl(url, null, null);
+            return new GitUrl(url, null, null, Display(url));
         }
 
         var remote = url[..authorityStart] + authority[(at + 1)..] + (authorityEnd < 0 ? string.Empty : url[authorityEnd..]);
-        return new GitUrl(remote, Uri.UnescapeDataString(authority[..colon]), Uri.UnescapeDataString(authority[(colon + 1)..at]));
+        return new GitUrl(remote, Uri.UnescapeDataString(authority[..colon]), Uri.UnescapeDataString(authority[(colon + 1)..at]), Display(url));
     }
 
     /// <summary>The URL as messages show it: any user info replaced by <c>***</c>.</summary>

@@ -345,6 +345,42 @@ public sealed class GitCheckoutTests(GitServerFixture fixture) : IClassFixture<G
     }
 
     [Fact]
+    public async Task A_git_command_past_the_time_limit_is_killed_and_fails_naming_the_url_and_the_limit()
+    {
+        fixture.Server.RequestDelay = TimeSpan.FromMinutes(2);
+        try
+        {
+            var directory = NewDirectory();
+
+            var error = await Assert.ThrowsAsync<UserInputException>(() =>
+                GitCheckout.CheckoutAsync(Repo(http: true), fixture.Token, directory, TimeSpan.FromSeconds(1), CancellationToken.None));
+
+            Assert.Equal(
+                $"repository {fixture.HttpUrl}: git ls-remote did not finish within 1s (--clone-timeout), so it was stopped: the server does not answer, or the transfer needs a longer --clone-timeout",
+                error.Message);
+            Assert.False(Directory.Exists(directory));
+            Assert.DoesNotContain(ProcessTable.CommandLines(), line => line.Contains(fixture.Server.BaseUri.Authority, StringComparison.Ordinal));
+        }
+        finally
+        {
+            fixture.Server.RequestDelay = TimeSpan.Zero;
+        }
+    }
+
+    [Fact]
+    public async Task A_remote_helper_url_is_refused_before_git_runs()
+    {
+        var marker = Path.Combine(_root, "marker");
+
+        var error = await Assert.ThrowsAsync<UserInputException>(() =>
+            CheckoutAsync(new Repository($"ext::sh -c touch% {marker}", null, null, null, null, null), null));
+
+        Assert.StartsWith("repository \"ext::sh -c touch% ", error.Message, StringComparison.Ordinal);
+        Assert.EndsWith("(url): git's ext:: transport (a remote helper) is not allowed; use https://, http://, ssh://, git://, file://, user@host:path or a local path", error.Message, StringComparison.Ordinal);
+        Assert.False(File.Exists(marker));
+    }
+
+    [Fact]
     [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
     public async Task Symlinks_and_executable_modes_survive_the_checkout()
     {
