@@ -37,6 +37,9 @@ internal sealed class LiveView : IRunObserver, IAsyncDisposable
 
     /// <summary>The width in columns of each panel line on the screen; empty when none is drawn.</summary>
     private List<int> _drawn = [];
+
+    /// <summary>The panel as last rendered: lines redraw it as it is, only the refresh renders it anew (a snapshot reads every key).</summary>
+    private IReadOnlyList<string> _panel = [];
     private bool _closed;
 
     public LiveView(LiveTerminal terminal, ProgressState state, TimeSpan refresh)
@@ -61,6 +64,7 @@ internal sealed class LiveView : IRunObserver, IAsyncDisposable
         _stop.Dispose();
         lock (_gate)
         {
+            _panel = Render(_state.Snapshot());
             Write(Clear() + Draw() + "\n");
             _drawn = [];
             _closed = true;
@@ -106,6 +110,7 @@ internal sealed class LiveView : IRunObserver, IAsyncDisposable
         {
             if (!_closed)
             {
+                _panel = Render(_state.Snapshot());
                 Write(Clear() + Draw());
             }
         }
@@ -137,11 +142,11 @@ internal sealed class LiveView : IRunObserver, IAsyncDisposable
         return "\r" + EraseRow + string.Concat(Enumerable.Repeat(UpAndErase, rows - 1));
     }
 
-    /// <summary>The panel from the current state, each line cut to the width; the cursor stays at the end of its last line.</summary>
+    /// <summary>The panel, each line cut to the width; the cursor stays at the end of its last line.</summary>
     private string Draw()
     {
         var (width, height) = _terminal.Size();
-        var lines = Render(_state.Snapshot()).Take(Math.Max(1, height - 1)).Select(l => TerminalText.Fit(l, width - 1)).ToList();
+        var lines = _panel.Take(Math.Max(1, height - 1)).Select(l => TerminalText.Fit(l, width - 1)).ToList();
         _drawn = [.. lines.Select(TerminalText.Cells)];
         return string.Join('\n', lines);
     }
