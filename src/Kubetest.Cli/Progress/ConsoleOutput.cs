@@ -1,6 +1,5 @@
 using Kubetest.Engine;
 using Kubetest.Reporting;
-using Spectre.Console;
 
 namespace Kubetest.Cli.Progress;
 
@@ -16,7 +15,7 @@ internal static class ConsoleOutput
     /// one: the same reporter writing above a <see cref="LiveView"/> on that terminal; dispose the view
     /// when the run is over, before anything else is printed.
     /// </summary>
-    public static (IRunObserver Console, TextReporter Lines, LiveView? View) Create(TextWriter error, IAnsiConsole? terminal, RunOptions options, string spoolDirectory, TimeProvider time)
+    public static (IRunObserver Console, TextReporter Lines, LiveView? View) Create(TextWriter error, LiveTerminal? terminal, RunOptions options, string spoolDirectory, TimeProvider time)
     {
         if (terminal is null)
         {
@@ -29,10 +28,19 @@ internal static class ConsoleOutput
         return (new Observers(lines, view), lines, view);
     }
 
-    /// <summary>The terminal that stderr is, for the live view.</summary>
-    public static IAnsiConsole Terminal(TextWriter error) => AnsiConsole.Create(new AnsiConsoleSettings
+    /// <summary>The terminal that stderr is, for the live view; 80 by 24 when its size cannot be read.</summary>
+    public static LiveTerminal Terminal(TextWriter error) => new(error, Size);
+
+    private static (int Width, int Height) Size()
     {
-        Out = new AnsiConsoleOutput(error),
-        Interactive = InteractionSupport.Yes,
-    });
+        try
+        {
+            var (width, height) = (Console.WindowWidth, Console.WindowHeight);
+            return (width > 0 ? width : 80, height > 0 ? height : 24);
+        }
+        catch (IOException)
+        {
+            return (80, 24);
+        }
+    }
 }

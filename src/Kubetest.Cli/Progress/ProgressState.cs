@@ -11,8 +11,12 @@ internal sealed record ProgressSnapshot(int Total, int Done, int Failed, int Run
 /// <summary>
 /// Follows the main step's keys for the live view: how many are done and failed (by each key's
 /// latest run, so a key that passes on a rerun is no longer failed), which run where, and how long
-/// is left: each key not done is expected to take its past duration (<c>--timings</c>) or else the
-/// mean of the runs so far, spread over the planned slots. Thread-safe.
+/// is left: each waiting key is expected to take its past duration (<c>--timings</c>) or else the
+/// mean of the runs so far; each running key the rest of its past duration, or else (no past
+/// duration, or it has already run longer) the mean of the finished runs that took longer than it has
+/// run so far, less what it has run, or else, when it has outlasted them all, as long again as it
+/// has run. That work is spread over the planned slots, and the estimate is never below the longest
+/// of those expected times. Thread-safe.
 /// </summary>
 internal sealed class ProgressState(TimeProvider time) : IRunObserver
 {
@@ -23,8 +27,7 @@ internal sealed class ProgressState(TimeProvider time) : IRunObserver
     private readonly List<string> _pods = [];
     private KeysStep? _step;
     private int _total;
-    private double _finishedSeconds;
-    private int _finishedRuns;
+    private readonly List<double> _finished = [];
 
     public void On(RunEvent runEvent)
     {
@@ -49,8 +52,7 @@ internal sealed class ProgressState(TimeProvider time) : IRunObserver
                     _latest[finished.Task.Name] = finished.Result.Status;
                     if (_running.Remove(finished.Task))
                     {
-                        _finishedSeconds += finished.Result.Elapsed.TotalSeconds;
-                        _finishedRuns++;
+                        _finished.Add(finished.Result.Elapsed.TotalSeconds);
                     }
 
                     break;
@@ -78,38 +80,42 @@ internal sealed class ProgressState(TimeProvider time) : IRunObserver
             return null;
         }
 
-        var durations = _step.Durations;
-        double? mean = _finishedRuns > 0 ? _finishedSeconds / _finishedRuns : null;
-        double? Expected(string key) => durations is not null && durations.TryGetValue(key, out var past) ? past : mean;
-
         var runningKeys = _running.Values.Select(r => r.Key).ToHashSet(StringComparer.Ordinal);
-        var waiting = keys.Where(k => !_latest.ContainsKey(k) && !runningKeys.Contains(k)).ToList();
-        var work = 0.0;
-        var longest = 0.0;
-        foreach (var key in waiting)
+        var waiting = keys.Where(k => !_latest.ContainsKey(k) && !runningKeys.Contains(k));
+        double? mean = _finished.Count > 0 ? _finished.Average() : null;
+        var rests = waiting.Select(k => Expected(k, mean)).Concat(_running.Values.Select(r => Rest(r.Key, (now - r.Start).TotalSeconds))).ToList();
+        if (rests.Any(r => r is null))
         {
-            if (Expected(key) is not { } expected)
-            {
-                return null;
-            }
-
-            work += expected;
-            longest = Math.Max(longest, expected);
-        }
-
-        foreach (var (key, start) in _running.Values)
-        {
-            if (Expected(key) is not { } expected)
-            {
-                return null;
-            }
-
-            var rest = Math.Max(0, expected - (now - start).TotalSeconds);
-            work += rest;
-            longest = Math.Max(longest, rest);
+            return null;
         }
 
         var slots = Math.Max(1, _step.Pods?.Sum(p => Math.Max(1, p.MaxConcurrent)) ?? 1);
-        return TimeSpan.FromSeconds(Math.Max(work / slots, longest));
+        return TimeSpan.FromSeconds(Math.Max(rests.Sum(r => r!.Value) / slots, rests.Max() ?? 0));
+    }
+
+    /// <summary>A waiting key's expected duration: its past one, else the mean of the runs so far; null when neither is known.</summary>
+    private double? Expected(string key, double? mean) =>
+        _step?.Durations is { } durations && durations.TryGetValue(key, out var past) ? past : mean;
+
+    /// <summary>
+    /// How much longer a key that has run <paramref name="ran"/> seconds is expected to run. A key
+    /// past its expected time is not about to end: the runs that took longer than it has so far
+    /// tell how much longer; when none did, it is expected to run as long again (half of all
+    /// things that have lasted a time last as long again), never zero.
+    /// </summary>
+    private double? Rest(string key, double ran)
+    {
+        if (_step?.Durations is { } durations && durations.TryGetValue(key, out var past) && past > ran)
+        {
+            return past - ran;
+        }
+
+        if (_finished.Count == 0 && _step?.Durations?.ContainsKey(key) != true)
+        {
+            return null;
+        }
+
+        var longer = _finished.Where(d => d > ran).ToList();
+        return longer.Count > 0 ? longer.Average() - ran : ran;
     }
 }

@@ -23,6 +23,10 @@ public static partial class HtmlReport
         .tick { position: absolute; top: 0; font-size: 11px; line-height: 22px; border-left: 1px solid #d0d7de; padding-left: 2px; white-space: nowrap; }
         .bar { position: absolute; top: 3px; height: 16px; min-width: 2px; border-radius: 2px; box-sizing: border-box; border: 1px solid rgba(0,0,0,.15); }
         .bar:hover { outline: 2px solid #0969da; z-index: 1; }
+        .bar { container-type: inline-size; overflow: hidden; color: #fff; font: 11px/14px ui-monospace, monospace; text-decoration: none; }
+        .bar .name { display: block; padding: 0 3px; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+        @container (max-width: 2.5em) { .bar .name { display: none; } }
+        .bar.flaky, .bar.unknown { color: #1f2328; }
         .bar.success, .swatch.success { background: var(--success); }
         .bar.failure, .swatch.failure { background: var(--failure); }
         .bar.timeout, .swatch.timeout { background: var(--timeout); }
@@ -33,6 +37,10 @@ public static partial class HtmlReport
         .legend { color: #57606a; font-size: .9em; }
         table.keys { border-collapse: collapse; width: 100%; }
         .keys th, .keys td { border-bottom: 1px solid #eaeef2; padding: .3em .5em; text-align: left; vertical-align: top; }
+        .keys th button.sort { font: inherit; font-weight: 600; border: 0; background: none; padding: 0; cursor: pointer; color: inherit; }
+        .keys th button.sort::after { content: " \2195"; color: #8c959f; }
+        .keys th[aria-sort="ascending"] button.sort::after { content: " \2191"; color: inherit; }
+        .keys th[aria-sort="descending"] button.sort::after { content: " \2193"; color: inherit; }
         .keys td.name { font-family: ui-monospace, monospace; word-break: break-all; }
         tr.key.passed td.status { color: var(--success); } tr.key.failed td.status { color: var(--failure); }
         tr.key.flaky td.status { color: #9a6700; } tr.key:target { background: #fff8c5; }
@@ -40,7 +48,12 @@ public static partial class HtmlReport
         [hidden] { display: none !important; }
         """;
 
-    /// <summary>The filters: with none checked every key shows; else only the keys (bars and rows) of the checked kinds.</summary>
+    /// <summary>
+    /// The filters: with none checked every key shows; else only the keys (bars and rows) of the
+    /// checked kinds. The sort: a column's button orders the rows by what the rows' own data
+    /// attributes hold (status rank, duration in seconds, key), a second press the other way; the
+    /// rows move, so a filter's hidden rows stay hidden.
+    /// </summary>
     private const string Script = """
         (function () {
           var boxes = Array.prototype.slice.call(document.querySelectorAll('input[data-filter]'));
@@ -60,6 +73,28 @@ public static partial class HtmlReport
           }
           boxes.forEach(function (b) { b.addEventListener('change', apply); });
           apply();
+          var body = document.querySelector('table.keys tbody');
+          function num(row, name) { return Number(row.getAttribute('data-' + name)); }
+          function byName(a, b) { var x = a.getAttribute('data-key'), y = b.getAttribute('data-key'); return x < y ? -1 : x > y ? 1 : 0; }
+          function byDuration(a, b) { return (num(a, 'duration') - num(b, 'duration')) || byName(a, b); }
+          var orders = {
+            name: byName,
+            duration: byDuration,
+            status: function (a, b) { return (num(a, 'rank') - num(b, 'rank')) || -byDuration(a, b) || byName(a, b); }
+          };
+          var first = { name: 'ascending', status: 'ascending', duration: 'descending' };
+          document.querySelectorAll('button[data-sort]').forEach(function (button) {
+            button.addEventListener('click', function () {
+              var header = button.parentNode, column = button.getAttribute('data-sort');
+              var now = header.getAttribute('aria-sort');
+              var dir = now === null ? first[column] : now === 'ascending' ? 'descending' : 'ascending';
+              document.querySelectorAll('table.keys th[aria-sort]').forEach(function (th) { th.removeAttribute('aria-sort'); });
+              header.setAttribute('aria-sort', dir);
+              var rows = Array.prototype.slice.call(body.querySelectorAll('tr.key'));
+              rows.sort(function (a, b) { return dir === 'ascending' ? orders[column](a, b) : orders[column](b, a); });
+              rows.forEach(function (row) { body.appendChild(row); });
+            });
+          });
         })();
         """;
 }

@@ -128,7 +128,7 @@ public static partial class HtmlReport
         html.Append("<div class=\"timeline\">\n<div class=\"lane axis\"><div class=\"label\">pod · slot</div><div class=\"track\">");
         foreach (var tick in Ticks(span))
         {
-            html.Append(CultureInfo.InvariantCulture, $"<span class=\"tick\" style=\"left:{Percent(tick / span)}\">{Text(Seconds(tick))}</span>");
+            html.Append(CultureInfo.InvariantCulture, $"<span class=\"tick\" style=\"left:{Percent(tick / span)}\">{Text(Tick(tick))}</span>");
         }
 
         html.Append("</div></div>\n");
@@ -142,7 +142,7 @@ public static partial class HtmlReport
                 var start = Start(report, run);
                 var outcome = Outcome(run);
                 var hover = $"{Clean(run.Key)}\n{Describe(run)}\nduration {Seconds(run.Elapsed.TotalSeconds)} · {ExitCode(run)}\nrun {run.Attempt} · {Clean(run.Pod)} slot {run.Slot} · {Seconds(start)} to {Seconds(start + run.Elapsed.TotalSeconds)}";
-                html.Append(CultureInfo.InvariantCulture, $"<a class=\"bar {outcome}{(state == KeyState.Flaky ? " flaky" : "")}\" href=\"#{rowIds.GetValueOrDefault(run.Key, "")}\" data-key=\"{Text(run.Key)}\" data-state=\"{StateName(state)}\" data-attempt=\"{run.Attempt}\" style=\"left:{Percent(start / span)};width:{Percent(run.Elapsed.TotalSeconds / span)}\" title=\"{Text(hover)}\"></a>");
+                html.Append(CultureInfo.InvariantCulture, $"<a class=\"bar {outcome}{(state == KeyState.Flaky ? " flaky" : "")}\" href=\"#{rowIds.GetValueOrDefault(run.Key, "")}\" data-key=\"{Text(run.Key)}\" data-state=\"{StateName(state)}\" data-attempt=\"{run.Attempt}\" style=\"left:{Percent(start / span)};width:{Percent(run.Elapsed.TotalSeconds / span)}\" title=\"{Text(hover)}\"><span class=\"name\">{Text(run.Key)}</span></a>");
             }
 
             html.Append("</div></div>\n");
@@ -153,9 +153,9 @@ public static partial class HtmlReport
 
     private static void Table(StringBuilder html, List<(ReportDetail Detail, string Id)> rows, IReadOnlyList<TimelineRun> runs, Dictionary<string, KeyState> states)
     {
-        html.Append("<h2>Keys</h2>\n<table class=\"keys\">\n<thead><tr><th>key</th><th>status</th><th>runs</th><th>duration</th><th>exit code</th><th>output (last lines)</th></tr></thead>\n<tbody>\n");
+        html.Append(CultureInfo.InvariantCulture, $"<h2>Keys</h2>\n<table class=\"keys\">\n<thead><tr>{SortHeader("name", "key", null)}{SortHeader("status", "status", "ascending")}<th>runs</th>{SortHeader("duration", "duration", null)}<th>exit code</th><th>output (last lines)</th></tr></thead>\n<tbody>\n");
         var byKey = runs.ToLookup(r => r.Key, StringComparer.Ordinal);
-        foreach (var (detail, id) in rows)
+        foreach (var (detail, id) in rows.OrderBy(r => Rank(states[r.Detail.Name])).ThenByDescending(r => Duration(r.Detail)).ThenBy(r => r.Detail.Name, StringComparer.Ordinal))
         {
             var state = states[detail.Name];
             var keyRuns = byKey[detail.Name].OrderBy(r => r.Attempt).ToList();
@@ -166,7 +166,7 @@ public static partial class HtmlReport
                 KeyState.Skipped => "never started",
                 _ => Report.StatusText(detail.Status),
             };
-            html.Append(CultureInfo.InvariantCulture, $"<tr id=\"{id}\" class=\"key {StateName(state)}\" data-key=\"{Text(detail.Name)}\" data-state=\"{StateName(state)}\"><td class=\"name\">{Text(detail.Name)}</td><td class=\"status\">{Text(status)}</td><td>{detail.Attempts}</td><td>{Seconds(detail.ElapsedSeconds ?? detail.ElapsedTimeSec)}</td><td>{(last?.Result?.ExitCode is { } code ? code.ToString(CultureInfo.InvariantCulture) : "")}</td><td class=\"output\">");
+            html.Append(CultureInfo.InvariantCulture, $"<tr id=\"{id}\" class=\"key {StateName(state)}\" data-key=\"{Text(detail.Name)}\" data-state=\"{StateName(state)}\" data-rank=\"{Rank(state)}\" data-duration=\"{Duration(detail).ToString("R", CultureInfo.InvariantCulture)}\"><td class=\"name\">{Text(detail.Name)}</td><td class=\"status\">{Text(status)}</td><td>{detail.Attempts}</td><td class=\"duration\">{Seconds(Duration(detail))}</td><td>{(last?.Result?.ExitCode is { } code ? code.ToString(CultureInfo.InvariantCulture) : "")}</td><td class=\"output\">");
             foreach (var run in keyRuns)
             {
                 var open = run == last && state != KeyState.Passed && state != KeyState.Flaky ? " open" : "";
@@ -178,6 +178,22 @@ public static partial class HtmlReport
 
         html.Append("</tbody>\n</table>\n");
     }
+
+    /// <summary>The order of the status sort: first every key that kept the run from passing, then the flaky, then the passed.</summary>
+    private static int Rank(KeyState state) => state switch
+    {
+        KeyState.Failed => 0,
+        KeyState.Unknown => 1,
+        KeyState.Skipped => 2,
+        KeyState.Flaky => 3,
+        _ => 4,
+    };
+
+    private static double Duration(ReportDetail detail) => detail.ElapsedSeconds ?? detail.ElapsedTimeSec;
+
+    /// <summary>A column header that sorts the table (a button, so the keyboard reaches it); <paramref name="sort"/>: the column's aria-sort now.</summary>
+    private static string SortHeader(string column, string label, string? sort) =>
+        $"<th{(sort is null ? "" : $" aria-sort=\"{sort}\"")}><button type=\"button\" class=\"sort\" data-sort=\"{column}\">{label}</button></th>";
 
     /// <summary>The bar's class: how this run ended.</summary>
     private static string Outcome(TimelineRun run) => run.Result switch
@@ -217,7 +233,21 @@ public static partial class HtmlReport
 
     private static string Percent(double fraction) => (Math.Clamp(fraction, 0, 1) * 100).ToString("0.###", CultureInfo.InvariantCulture) + "%";
 
+    /// <summary>
+    /// Every duration on the page, to the millisecond: <c>3.064 s</c>, <c>1m 02.500 s</c>,
+    /// <c>1h 02m 03.500 s</c>, so that durations side by side read alike.
+    /// </summary>
     private static string Seconds(double seconds)
+    {
+        var ms = (long)Math.Round(Math.Max(0, seconds) * 1000, MidpointRounding.AwayFromZero);
+        var (h, m, s, f) = (ms / 3_600_000, ms / 60_000 % 60, ms / 1000 % 60, ms % 1000);
+        return h > 0 ? string.Create(CultureInfo.InvariantCulture, $"{h}h {m:D2}m {s:D2}.{f:D3} s")
+            : m > 0 ? string.Create(CultureInfo.InvariantCulture, $"{m}m {s:D2}.{f:D3} s")
+            : string.Create(CultureInfo.InvariantCulture, $"{s}.{f:D3} s");
+    }
+
+    /// <summary>A mark on the time axis: round steps, so without decimals that say nothing (<c>0 s</c>, <c>2.5 s</c>, <c>1m 30s</c>).</summary>
+    private static string Tick(double seconds)
     {
         if (seconds < 60)
         {
