@@ -13,6 +13,8 @@ internal static class BatchJUnit
 {
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
+    private static ReadOnlySpan<byte> ByteOrderMark => [0xEF, 0xBB, 0xBF];
+
     /// <summary>The file's text, or null and why it is not read; both null when there is no file.</summary>
     public static async Task<(string? Xml, string? Problem)> ReadAsync(string local, CancellationToken cancellationToken)
     {
@@ -40,7 +42,7 @@ internal static class BatchJUnit
             return (null, $"it is larger than {InputLimits.MaxBatchJUnitBytes / (1024 * 1024)} MiB, the most kubetest reads");
         }
 
-        var start = bytes.AsSpan().StartsWith(StrictUtf8.Preamble) ? StrictUtf8.Preamble.Length : 0;
+        var start = bytes.AsSpan().StartsWith(ByteOrderMark) ? ByteOrderMark.Length : 0;
         string xml;
         try
         {

@@ -35,11 +35,11 @@ public static class XmlInput
         ArgumentNullException.ThrowIfNull(ex);
         ArgumentNullException.ThrowIfNull(xml);
 
-        // The reader stops at the DOCTYPE itself, so the refusal is on its line (not a "<!DOCTYPE" inside a later comment).
+        // The reader refuses a DTD without a line (0), or at the DOCTYPE's own line: not a "<!DOCTYPE" in a later comment.
         var doctype = xml.IndexOf("<!DOCTYPE", StringComparison.Ordinal);
-        if (doctype >= 0 && LineAt(xml, doctype) == ex.LineNumber)
+        if (doctype >= 0 && (ex.LineNumber == 0 || LineAt(xml, doctype) == ex.LineNumber))
         {
-            return $"it has a DTD (<!DOCTYPE> at line {ex.LineNumber}), which is not allowed: kubetest expands no entities";
+            return $"it has a DTD (<!DOCTYPE> at line {LineAt(xml, doctype)}), which is not allowed: kubetest expands no entities";
         }
 
         return $"it is not well-formed XML at line {ex.LineNumber}, position {ex.LinePosition}";
