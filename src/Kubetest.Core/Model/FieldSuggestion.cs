@@ -4,7 +4,8 @@ namespace Kubetest.Model;
 /// "Did you mean": the known field an unknown one was most likely meant to be. Names are compared without case
 /// and without <c>_</c> or <c>-</c> (<c>readonly</c>, <c>max_keys</c>), by the optimal string alignment distance
 /// (insertions, deletions, substitutions, swaps of neighbours); a name is close enough when that distance is at
-/// most 1 for names of up to 4 letters, 2 up to 8, and 3 beyond. Ties go to the first known name.
+/// most 1 for names of up to 4 letters, 2 up to 8, and 3 beyond. Ties go to the first known name. Callers offer
+/// only the known names the object does not already use.
 /// </summary>
 internal static class FieldSuggestion
 {

@@ -16,7 +16,7 @@ internal static class KubernetesFields
 {
     private static readonly ConcurrentDictionary<Type, IReadOnlyDictionary<string, Type>> Properties = new();
 
-    /// <summary>A field its model type <paramref name="Owner"/> does not have, and the names that type does have.</summary>
+    /// <summary>A field its model type <paramref name="Owner"/> does not have, and the names that type has which the object does not use.</summary>
     public sealed record Field(string Path, string Name, Type Owner, IEnumerable<string> Known);
 
     /// <summary>Every field under <paramref name="node"/> that <paramref name="type"/> does not know, in document order.</summary>
@@ -50,7 +50,7 @@ internal static class KubernetesFields
                     }
                     else
                     {
-                        unknown.Add(new Field(childPath, key, type, known.Keys));
+                        unknown.Add(new Field(childPath, key, type, known.Keys.Where(k => !obj.ContainsKey(k))));
                     }
                 }
 

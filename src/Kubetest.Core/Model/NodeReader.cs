@@ -210,7 +210,7 @@ internal sealed partial class NodeReader(YamlTree tree)
         {
             if (Array.IndexOf(known, key) < 0)
             {
-                Unknown(Child(path, key), key, KubetestObject(path), known, "unknown field, ignored");
+                Unknown(Child(path, key), key, KubetestObject(path), known.Where(k => !obj.ContainsKey(k)), "unknown field, ignored");
             }
         }
     }

@@ -80,6 +80,19 @@ public class FieldTypoTests
             loaded.Warnings.Select(w => w.ToString()));
     }
 
+    [Fact]
+    public void A_field_the_object_already_has_is_not_offered()
+    {
+        var loaded = Load(Job(containers: """
+            - name: test
+              image: alpine
+              imag: busybox
+              command: [go]
+            """));
+
+        Assert.Equal("unknown field in a Kubernetes Container, ignored", Assert.Single(loaded.Warnings).Message);
+    }
+
     [Theory]
     [InlineData("comand", "command")]
     [InlineData("Command", "command")]
