@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Text;
 using Kubetest.Cli.Progress;
 using Kubetest.DryRun;
 using Kubetest.Engine;
@@ -100,7 +101,7 @@ public static class RunCommand
         var sources = new List<IReadOnlyDictionary<string, double>>();
         foreach (var timingsFile in parseResult.GetValue(options.Timings) ?? [])
         {
-            sources.Add(PastRuns.ReadDurations(await ReadAsync(timingsFile, "--timings file", MaxSideFileBytes, cancellationToken).ConfigureAwait(false), timingsFile));
+            sources.Add(PastRuns.ReadDurations(await ReadAsync(timingsFile, "--timings file", MaxSideFileBytes, cancellationToken, strict: true).ConfigureAwait(false), timingsFile));
         }
 
         var durations = sources.Count == 0 ? null : PastRuns.Combine(sources);
@@ -345,7 +346,8 @@ public static class RunCommand
     }
 
     /// <summary>Reads a text file, refusing one larger than <paramref name="maxBytes"/> (or endless, like /dev/zero) without reading it all.</summary>
-    private static async Task<string> ReadAsync(string path, string what, int maxBytes, CancellationToken cancellationToken)
+    /// <param name="strict">Whether bytes that are not UTF-8 (without a byte order mark naming another encoding) refuse the file instead of becoming U+FFFD.</param>
+    private static async Task<string> ReadAsync(string path, string what, int maxBytes, CancellationToken cancellationToken, bool strict = false)
     {
         try
         {
@@ -365,9 +367,16 @@ public static class RunCommand
                 }
 
                 content.Position = 0;
-                using var reader = new StreamReader(content, detectEncodingFromByteOrderMarks: true);
+                using var reader = strict
+                    ? new StreamReader(content, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true), detectEncodingFromByteOrderMarks: true)
+                    : new StreamReader(content, detectEncodingFromByteOrderMarks: true);
                 return await reader.ReadToEndAsync(cancellationToken).ConfigureAwait(false);
             }
+        }
+        catch (DecoderFallbackException ex)
+        {
+            // Replaced silently, such bytes would make keys that match nothing (and a --timings file that times nothing).
+            throw new UserInputException($"the {what} {path} is not UTF-8 text", ex);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {

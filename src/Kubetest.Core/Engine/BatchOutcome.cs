@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Xml;
 using System.Xml.Linq;
+using Kubetest.Model;
 using Kubetest.Planning;
 using Kubetest.Reporting;
 
@@ -21,6 +22,9 @@ namespace Kubetest.Engine;
 /// </summary>
 internal static class BatchOutcome
 {
+    /// <summary>The most of a testcase's name a message quotes (a runner may write any length).</summary>
+    private const int MaxNameInMessage = 200;
+
     public static IReadOnlyList<TaskResult?> Resolve(IReadOnlyList<PlannedKey> keys, IReadOnlyList<double> estimates, TaskResult batch, string? junitXml)
     {
         var cases = junitXml is null ? [] : Testcases(junitXml);
@@ -44,8 +48,10 @@ internal static class BatchOutcome
             if (own.Count > 0)
             {
                 covered[i] = own.Sum(c => c.Seconds);
-                var failed = own.Any(c => c.Failed);
-                results[i] = new TaskResult(failed ? KeyStatus.Failure : KeyStatus.Success, failed ? batch.ExitCode ?? 1 : 0, TimeSpan.Zero);
+                var failed = own.Where(c => c.Failed).ToList();
+                results[i] = failed.Count == 0
+                    ? new TaskResult(KeyStatus.Success, 0, TimeSpan.Zero)
+                    : new TaskResult(KeyStatus.Failure, null, TimeSpan.Zero, FailedBy(failed));
             }
             else if (batch.Status == KeyStatus.Success)
             {
@@ -84,20 +90,38 @@ internal static class BatchOutcome
             .First())];
     }
 
-    private sealed record Testcase(string? Name, string? Classname, double Seconds, bool Failed);
+    private sealed record Testcase(string? Name, string? Classname, double Seconds, bool Failed, bool Error);
+
+    /// <summary>
+    /// Why a key failed although the batch's exit code is not its own (a passed batch's 0 would read as a pass):
+    /// its testcase that failed, named as the file names it.
+    /// </summary>
+    private static string FailedBy(List<Testcase> failed)
+    {
+        var first = failed[0];
+        var name = Printable.Escape(first.Name ?? first.Classname ?? "");
+        if (name.Length > MaxNameInMessage)
+        {
+            name = name[..MaxNameInMessage] + "…";
+        }
+
+        var what = first.Error ? "an error" : "a failure";
+        var more = failed.Count > 1 ? $" ({failed.Count - 1} more of its testcases failed)" : "";
+        return $"its JUnit testcase \"{name}\" has {what}{more}";
+    }
 
     /// <summary>The file's testcases; a file that is not well-formed XML counts as no file (every key falls back).</summary>
     private static List<Testcase> Testcases(string xml)
     {
-        var settings = new XmlReaderSettings { DtdProcessing = DtdProcessing.Prohibit, XmlResolver = null, IgnoreComments = true };
         try
         {
-            using var reader = XmlReader.Create(new StringReader(xml), settings);
+            using var reader = XmlReader.Create(new StringReader(xml), XmlInput.Settings());
             return [.. XDocument.Load(reader).Descendants().Where(e => e.Name.LocalName == "testcase").Select(e => new Testcase(
                 (string?)e.Attribute("name"),
                 (string?)e.Attribute("classname"),
                 double.TryParse((string?)e.Attribute("time"), NumberStyles.Float, CultureInfo.InvariantCulture, out var s) && s >= 0 && double.IsFinite(s) ? s : 0,
-                e.Elements().Any(c => c.Name.LocalName is "failure" or "error")))];
+                e.Elements().Any(c => c.Name.LocalName is "failure" or "error"),
+                !e.Elements().Any(c => c.Name.LocalName == "failure") && e.Elements().Any(c => c.Name.LocalName == "error")))];
         }
         catch (XmlException)
         {

@@ -11,9 +11,6 @@ internal sealed partial class PodExecutor
     /// <summary>Where a batch's command may write its JUnit XML in its container (<c>KUBETEST_JUNIT</c>): kubetest's own directory, a file per batch.</summary>
     public const string JUnitDirectory = "/tmp/kubetest-junit";
 
-    /// <summary>The most of a batch's JUnit XML that is read; a larger file counts as none (its keys fall back).</summary>
-    public const long MaxJUnitBytes = 64L * 1024 * 1024;
-
     private static string JUnitPath(PodTask task) => $"{JUnitDirectory}/{task.Key!.Index}.xml";
 
     /// <summary>
@@ -153,7 +150,7 @@ internal sealed partial class PodExecutor
         return (undecided, why, null);
     }
 
-    /// <summary>Copies the batch's JUnit XML out of its container and removes it there; null when there is none (or it cannot be read).</summary>
+    /// <summary>Copies the batch's JUnit XML out of its container and removes it there; null when there is none, or with a warning when it cannot be read (<see cref="BatchJUnit"/>).</summary>
     private async Task<string?> ReadJUnitAsync(IPod pod, PodTask task, CancellationToken cancellationToken)
     {
         var directory = Directory.CreateTempSubdirectory("kubetest-junit-");
@@ -180,16 +177,17 @@ internal sealed partial class PodExecutor
                 observer.On(new LogEvent(LogLevel.Debug, $"{Printable.Escape(task.Id.Name)}: could not remove {JUnitPath(task)}: {ex.Message}"));
             }
 
-            // Copies keep links as links: a link the command planted there would be read on this machine
-            // (a host file, /dev/zero), so only a regular file counts.
-            var file = new FileInfo(local);
-            if (file.Exists && file.LinkTarget is not null)
+            var (xml, problem) = await BatchJUnit.ReadAsync(local, cancellationToken).ConfigureAwait(false);
+            if (problem is not null)
             {
-                observer.On(new LogEvent(LogLevel.Warn, $"{Printable.Escape(task.Id.Name)}: {JUnitPath(task)} is a link, not a file: not read"));
-                return null;
+                // As without a file (its keys pass with a passed batch, run again alone after a failed one), but said:
+                // else a garbled file would pass a batch's keys without a word.
+                var keys = task.Batch?.Keys.Count ?? 1;
+                observer.On(new LogEvent(LogLevel.Warn,
+                    $"batch of {keys} keys starting with {Printable.Escape(task.Key!.Key)}: its JUnit XML {JUnitPath(task)} is not read: {problem} (its keys are decided as without one)"));
             }
 
-            return file.Exists && file.Length <= MaxJUnitBytes ? await File.ReadAllTextAsync(local, cancellationToken).ConfigureAwait(false) : null;
+            return xml;
         }
         finally
         {

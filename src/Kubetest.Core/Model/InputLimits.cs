@@ -17,4 +17,10 @@ public static class InputLimits
 
     /// <summary>Most problems listed in one error; the rest are counted.</summary>
     public const int MaxProblemsShown = 20;
+
+    /// <summary>
+    /// Largest JUnit XML file a batch's command may leave at <c>KUBETEST_JUNIT</c> (bytes); a larger one is not read
+    /// (a warning names the batch, and its keys are decided as without a file).
+    /// </summary>
+    public const long MaxBatchJUnitBytes = 64L * 1024 * 1024;
 }

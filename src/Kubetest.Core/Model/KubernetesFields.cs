@@ -16,15 +16,18 @@ internal static class KubernetesFields
 {
     private static readonly ConcurrentDictionary<Type, IReadOnlyDictionary<string, Type>> Properties = new();
 
-    /// <summary>The path of every field under <paramref name="node"/> that <paramref name="type"/> does not know, in document order.</summary>
-    public static List<string> Unknown(JsonNode? node, Type type, string path)
+    /// <summary>A field its model type <paramref name="Owner"/> does not have, and the names that type has which the object does not use.</summary>
+    public sealed record Field(string Path, string Name, Type Owner, IEnumerable<string> Known);
+
+    /// <summary>Every field under <paramref name="node"/> that <paramref name="type"/> does not know, in document order.</summary>
+    public static List<Field> Unknown(JsonNode? node, Type type, string path)
     {
-        var unknown = new List<string>();
+        var unknown = new List<Field>();
         Walk(node, type, path, unknown);
         return unknown;
     }
 
-    private static void Walk(JsonNode? node, Type type, string path, List<string> unknown)
+    private static void Walk(JsonNode? node, Type type, string path, List<Field> unknown)
     {
         type = Nullable.GetUnderlyingType(type) ?? type;
         switch (node)
@@ -47,7 +50,7 @@ internal static class KubernetesFields
                     }
                     else
                     {
-                        unknown.Add(childPath);
+                        unknown.Add(new Field(childPath, key, type, known.Keys.Where(k => !obj.ContainsKey(k))));
                     }
                 }
 

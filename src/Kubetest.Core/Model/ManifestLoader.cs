@@ -28,7 +28,7 @@ public static class ManifestLoader
 
         if (job is null || reader.Problems.Count > 0)
         {
-            throw new ManifestException(file, reader.Problems.Count > 0 ? reader.Problems : [new ManifestProblem("", null, "is not a TestJob")]);
+            throw new ManifestException(file, reader.Problems.Count > 0 ? reader.ProblemsWithTypos() : [new ManifestProblem("", null, "is not a TestJob")]);
         }
 
         return new LoadedManifest(job, reader.Warnings);

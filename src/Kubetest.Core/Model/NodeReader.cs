@@ -177,7 +177,7 @@ internal sealed partial class NodeReader(YamlTree tree)
             // The serializer drops what the model has no property for: a typo would vanish unnoticed.
             foreach (var unknown in KubernetesFields.Unknown(node, typeof(T), path))
             {
-                Warnings.Add(new ManifestProblem(unknown, tree.LineOf(unknown), $"unknown field in a Kubernetes {typeof(T).Name[2..]}, ignored"));
+                Unknown(unknown.Path, unknown.Name, $"a Kubernetes {unknown.Owner.Name[2..]}", unknown.Known, $"unknown field in a Kubernetes {unknown.Owner.Name[2..]}, ignored");
             }
 
             return value;
@@ -210,7 +210,7 @@ internal sealed partial class NodeReader(YamlTree tree)
         {
             if (Array.IndexOf(known, key) < 0)
             {
-                Warnings.Add(new ManifestProblem(Child(path, key), tree.LineOf(Child(path, key)), "unknown field, ignored"));
+                Unknown(Child(path, key), key, KubetestObject(path), known.Where(k => !obj.ContainsKey(k)), "unknown field, ignored");
             }
         }
     }

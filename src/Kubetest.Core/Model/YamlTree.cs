@@ -26,6 +26,9 @@ public sealed partial class YamlTree
 
     public JsonNode? Root { get; }
 
+    /// <summary>Whether the manifest has the field at <paramref name="path"/> itself (with any value, even none).</summary>
+    public bool Has(string path) => _lines.ContainsKey(path);
+
     /// <summary>The line of <paramref name="path"/>, or of its nearest ancestor that has one.</summary>
     public int? LineOf(string path)
     {

@@ -7,7 +7,7 @@ namespace Kubetest.Reporting;
 /// <c>tests.test_a.TestX</c>) are run with keys that name a module, a package or a file (<c>test_os</c>,
 /// <c>tests/test_a.py</c>): such a key owns the testcases whose id holds it as a run of whole components.
 /// </summary>
-public static class JUnitNames
+public static partial class JUnitNames
 {
     /// <summary>Ids with more components than this are not test paths; they get no scopes.</summary>
     internal const int MaxComponents = 32;

@@ -11,7 +11,8 @@ namespace Kubetest.Reporting;
 /// <c>testcase</c> per key of the report. A failed key has a <c>failure</c> with its exit code and
 /// output tail; a flaky key passed and keeps each earlier failure as a <c>flakyFailure</c>; a key
 /// that never started is <c>skipped</c>; a key without a result after it ran (connection lost,
-/// interrupted) or that could not run is an <c>error</c>.
+/// interrupted) or that could not run is an <c>error</c>. A testcase's <c>name</c> is its key as
+/// <see cref="JUnitNames.Escape"/> writes it, which the testsuite's properties say.
 /// </summary>
 public static partial class JUnitReport
 {
@@ -33,10 +34,18 @@ public static partial class JUnitReport
             w.WriteAttributeString("skipped", Count(cases.Count(c => c.Outcome == "skipped")));
             w.WriteAttributeString("time", Seconds(elapsed.TotalSeconds));
             w.WriteAttributeString("timestamp", report.StartedAt.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss", CultureInfo.InvariantCulture));
+            w.WriteStartElement("properties");
+            w.WriteStartElement("property");
+            w.WriteAttributeString("name", JUnitNames.EscapingProperty);
+            w.WriteAttributeString("value", JUnitNames.EscapingValue);
+            w.WriteEndElement();
+            w.WriteEndElement();
             foreach (var c in cases)
             {
                 w.WriteStartElement("testcase");
-                w.WriteAttributeString("name", Clean(c.Detail.Name));
+
+                // The key itself, reversibly (Clean would drop a carriage return and terminal sequences).
+                w.WriteAttributeString("name", JUnitNames.Escape(c.Detail.Name));
                 w.WriteAttributeString("classname", Clean(suiteName));
                 w.WriteAttributeString("time", Seconds(c.Detail.ElapsedSeconds ?? c.Detail.ElapsedTimeSec));
                 foreach (var earlier in c.EarlierFailures)
@@ -99,6 +108,7 @@ public static partial class JUnitReport
     private static string Type(TaskResult result) => result switch
     {
         { Status: KeyStatus.Failure, Message: { } m } when m.StartsWith("timed out", StringComparison.Ordinal) => "timeout",
+        { Status: KeyStatus.Failure, ExitCode: null } => "testcase",
         { Status: KeyStatus.Failure } => "exit code",
         { Status: KeyStatus.Error } => "error",
         _ => "unknown",

@@ -21,6 +21,7 @@ public static class PastRuns
     /// named like its TestJob keeps its own time instead of the whole run's. Last, a key named by neither
     /// takes the time of the testcases whose id holds it as whole dotted components
     /// (<see cref="JUnitNames"/>: <c>test_os</c> for CPython's <c>test.test_os.FileTests.test_x</c>).
+    /// In a file that says its names are escaped keys (kubetest's own), each name is unescaped first.
     /// </summary>
     public static IReadOnlyDictionary<string, double> ReadDurations(string text, string file)
     {
@@ -97,12 +98,19 @@ public static class PastRuns
         var durations = new Dictionary<string, double>(StringComparer.Ordinal);
         var byClassname = new Dictionary<string, double>(StringComparer.Ordinal);
         var byScope = new Dictionary<string, double>(StringComparer.Ordinal);
-        var settings = new XmlReaderSettings { DtdProcessing = DtdProcessing.Prohibit, XmlResolver = null, IgnoreComments = true };
         try
         {
-            using var reader = XmlReader.Create(new StringReader(xml), settings);
+            using var reader = XmlReader.Create(new StringReader(xml), XmlInput.Settings());
+            var escapedNames = false;
             while (reader.Read())
             {
+                if (reader.NodeType == XmlNodeType.Element && reader.LocalName == "property"
+                    && reader.GetAttribute("name") == JUnitNames.EscapingProperty && reader.GetAttribute("value") == JUnitNames.EscapingValue)
+                {
+                    // kubetest's own JUnit (it comes before the testcases): names are keys escaped.
+                    escapedNames = true;
+                }
+
                 if (reader.NodeType != XmlNodeType.Element || reader.LocalName != "testcase")
                 {
                     continue;
@@ -119,7 +127,7 @@ public static class PastRuns
                     throw new UserInputException($"--timings: {file}, line {((IXmlLineInfo)reader).LineNumber}: testcase time \"{time}\" is not a number of seconds");
                 }
 
-                var name = reader.GetAttribute("name");
+                var name = reader.GetAttribute("name") is { } written && escapedNames ? JUnitNames.Unescape(written) : reader.GetAttribute("name");
                 var classname = reader.GetAttribute("classname");
                 if (name is not null)
                 {
@@ -151,7 +159,7 @@ public static class PastRuns
         }
         catch (XmlException ex)
         {
-            throw new UserInputException($"--timings: {file} is not well-formed JUnit XML: {ex.Message}", ex);
+            throw new UserInputException($"--timings: {file} cannot be read as JUnit XML: {XmlInput.Reason(ex, xml)}", ex);
         }
     }
 }

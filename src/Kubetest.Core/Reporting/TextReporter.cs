@@ -132,6 +132,11 @@ public sealed class TextReporter(TextWriter console, LogLevel level, bool live, 
         {
             Log(LogLevel.Error, result.Message);
         }
+        else if (result is { Status: KeyStatus.Failure, ExitCode: null, Message: { } failedBy })
+        {
+            // Failed by what its batch's JUnit says, not by an exit code of its own.
+            Log(LogLevel.Warn, $"{Printable.Escape(finished.Task.Name)}: failed: {failedBy}");
+        }
         else if (result.Status == KeyStatus.Failure)
         {
             var why = result.Message is null ? "" : $"{result.Message}, ";

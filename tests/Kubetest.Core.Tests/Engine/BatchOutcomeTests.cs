@@ -38,7 +38,7 @@ public class BatchOutcomeTests
         var results = BatchOutcome.Resolve(Keys, [1, 1, 1], new TaskResult(KeyStatus.Failure, 3, TimeSpan.FromSeconds(5)), Xml);
 
         Assert.Null(results[0]);
-        Assert.Equal((KeyStatus.Failure, 3), (results[1]!.Status, results[1]!.ExitCode));
+        Assert.Equal((KeyStatus.Failure, null, "its JUnit testcase \"b\" has an error"), (results[1]!.Status, results[1]!.ExitCode, results[1]!.Message));
         Assert.Null(results[2]);
 
         // b: its testcase's 1 s and its third of the 4 s no testcase accounts for; the others' shares are dropped

@@ -75,8 +75,20 @@ public class KubernetesFieldTests
                 ("spec.mainStep.template.spec.volumes[0].emptyDir.sizeLimt", Line("sizeLimt:")),
             ],
             loaded.Warnings.Select(w => (w.Path, w.Line ?? 0)).OrderBy(w => w.Item2));
-        Assert.All(loaded.Warnings, w => Assert.Matches("^unknown field in a Kubernetes (ObjectMeta|PodSpec|Container|Volume), ignored$", w.Message));
-        Assert.Contains(loaded.Warnings, w => w.ToString() == $"spec.mainStep.template.spec.containers[1].comand (line {Line("comand:")}): unknown field in a Kubernetes Container, ignored");
+        Assert.Equal(
+            [
+                "unknown field in a Kubernetes ObjectMeta, ignored; did you mean `labels`?",
+                "unknown field in a Kubernetes PodSpec, ignored; did you mean `nodeSelector`?",
+                "unknown field in a Kubernetes PodSecurityContext, ignored; did you mean `runAsGroup`?",
+                "unknown field in a Kubernetes Container, ignored; did you mean `workingDir`?",
+                "unknown field in a Kubernetes EnvVar, ignored; did you mean `value`?",
+                "unknown field in a Kubernetes ResourceRequirements, ignored; did you mean `requests`?",
+                "unknown field in a Kubernetes VolumeMount, ignored; did you mean `readOnly`?",
+                "unknown field in a Kubernetes Container, ignored; did you mean `command`?",
+                "unknown field in a Kubernetes EmptyDirVolumeSource, ignored; did you mean `sizeLimit`?",
+            ],
+            loaded.Warnings.OrderBy(w => w.Line).Select(w => w.Message));
+        Assert.Contains(loaded.Warnings, w => w.ToString() == $"spec.mainStep.template.spec.containers[1].comand (line {Line("comand:")}): unknown field in a Kubernetes Container, ignored; did you mean `command`?");
     }
 
     [Fact]
