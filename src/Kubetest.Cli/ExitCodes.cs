@@ -1,6 +1,6 @@
 namespace Kubetest.Cli;
 
-/// <summary>The exit codes of DESIGN.md, the same for every runtime.</summary>
+/// <summary>The exit codes of docs/cli.md ("Exit codes"), the same for every runtime.</summary>
 public static class ExitCodes
 {
     public const int Success = 0;

@@ -25,8 +25,6 @@ internal sealed class JobCleanup(IKubernetes client, string @namespace, TimeProv
     /// <summary>A Job about to be created (<paramref name="podName"/> null) or whose pod is now known.</summary>
     public void Track(string jobName, string? podName) => _jobs[jobName] = podName;
 
-    public bool IsTracked(string jobName) => _jobs.ContainsKey(jobName);
-
     /// <summary>Deletes the Job (its pods with it) and its pod; false when something may be left (it stays tracked).</summary>
     public Task<bool> DeleteAsync(string jobName) => DeleteAsync(jobName, _retry);
 

@@ -60,9 +60,6 @@ public static partial class HtmlReport
 
     private static string StateName(KeyState state) => state.ToString().ToLowerInvariant();
 
-    /// <summary>Whether the "failed" filter shows it: every key that kept the run from passing.</summary>
-    private static bool NotPassed(KeyState state) => state is KeyState.Failed or KeyState.Unknown or KeyState.Skipped;
-
     /// <summary>The run's length in seconds: from its start to its end, or to the last run's end.</summary>
     private static double RunSeconds(Report report, TimelineCollector timeline, IReadOnlyList<TimelineRun> runs)
     {
