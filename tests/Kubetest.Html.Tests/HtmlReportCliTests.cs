@@ -132,7 +132,7 @@ public sealed class HtmlReportCliTests(Browser browser) : IClassFixture<Browser>
         await page.ScreenshotAsync("interrupted-run");
         Assert.Equal(Colour.Success, await page.BackgroundAsync(page.Bar("quick")));
         Assert.Contains("unknown", await page.Bar("slow").GetAttributeAsync("class"), StringComparison.Ordinal);
-        Assert.StartsWith("slow\nno result: the run ended while it was running\n", await page.Bar("slow").GetAttributeAsync("title"), StringComparison.Ordinal);
+        Assert.StartsWith("slow\nno result: interrupted: the run was stopped while it was running\n", await page.Bar("slow").GetAttributeAsync("title"), StringComparison.Ordinal);
         Assert.Equal("unknown", await page.Row("slow").Locator("td.status").TextContentAsync());
         Assert.Equal("none", await page.Row("slow").EvaluateAsync<string>("r => getComputedStyle(r).backgroundImage"));
         Assert.NotEqual("rgb(255, 255, 255)", await page.Row("slow").Locator("td.status").EvaluateAsync<string>("c => getComputedStyle(c).color"));

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Kubetest.Model;
 using Kubetest.Planning;
 using Kubetest.Reporting;
@@ -46,7 +47,55 @@ internal sealed partial class PodExecutor
         PodTask KeyTask(PlannedKey key, int attempt) =>
             new(task.Id with { Name = key.Key, Attempt = attempt }, task.Container, task.KeyEnv, key) { OnWorker = true, RunsAfterBatch = attempt - task.Id.Attempt };
 
-        var (undecided, why, broke) = await RunBatchCommandAsync(pod, template, task, batch, k => KeyTask(k, task.Id.Attempt), onFinished, cancellationToken).ConfigureAwait(false);
+        // Each key's latest run (its attempt, and when the command it runs in started) and whether it has a result:
+        // a stopped run gives every key without one its latest run as an attempt, unknown, saying how far it got.
+        var runs = batch.Keys.ToDictionary(k => k, _ => (Attempt: task.Id.Attempt, Start: Stopwatch.GetTimestamp()));
+        var running = batch.Keys.ToHashSet();
+        var ended = new HashSet<PlannedKey>();
+        void Finished(PodTask keyTask, TaskResult result)
+        {
+            ended.Add(keyTask.Key!);
+            onFinished(keyTask, result);
+        }
+
+        void Runs(IEnumerable<PlannedKey> keys, int attempt)
+        {
+            running = keys.ToHashSet();
+            foreach (var key in running)
+            {
+                runs[key] = (attempt, Stopwatch.GetTimestamp());
+            }
+        }
+
+        try
+        {
+            return await RunBatchAndRerunsAsync(pod, template, task, batch, KeyTask, Finished, Runs, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            foreach (var key in batch.Keys.Where(k => !ended.Contains(k)))
+            {
+                var (attempt, start) = runs[key];
+                var why = running.Contains(key) ? StoppedWhileRunning : "the run was stopped before it ran again (its batch failed without telling its result)";
+                onFinished(KeyTask(key, attempt), TaskResult.Stopped(Stopwatch.GetElapsedTime(start), why));
+            }
+
+            throw;
+        }
+    }
+
+    /// <summary><see cref="RunBatchAsync"/>'s runs: the batch, then its undecided keys together, then alone; <paramref name="runs"/> is told which keys each command runs, as which attempt.</summary>
+    private async Task<bool> RunBatchAndRerunsAsync(
+        IPod pod,
+        TestJobTemplate template,
+        PodTask task,
+        KeyBatch batch,
+        Func<PlannedKey, int, PodTask> keyTask,
+        Action<PodTask, TaskResult> onFinished,
+        Action<IEnumerable<PlannedKey>, int> runs,
+        CancellationToken cancellationToken)
+    {
+        var (undecided, why, broke) = await RunBatchCommandAsync(pod, template, task, batch, k => keyTask(k, task.Id.Attempt), onFinished, cancellationToken).ConfigureAwait(false);
         if (broke is not null)
         {
             return false;
@@ -59,7 +108,8 @@ internal sealed partial class PodExecutor
             observer.On(new LogEvent(LogLevel.Info, $"batch of {batch.Keys.Count} keys failed and its JUnit XML names the keys that failed: the {undecided.Count} keys it does not name run again together"));
             var again = batch.Subset(undecided);
             var againTask = new PodTask(task.Id with { Name = again.Text, Attempt = attempt + 1 }, task.Container, task.KeyEnv, undecided[0]) { OnWorker = true, Batch = again, RunsAfterBatch = 1 };
-            (undecided, _, broke) = await RunBatchCommandAsync(pod, template, againTask, again, k => KeyTask(k, attempt + 1), onFinished, cancellationToken).ConfigureAwait(false);
+            runs(again.Keys, attempt + 1);
+            (undecided, _, broke) = await RunBatchCommandAsync(pod, template, againTask, again, k => keyTask(k, attempt + 1), onFinished, cancellationToken).ConfigureAwait(false);
             if (broke is not null)
             {
                 return false;
@@ -76,14 +126,15 @@ internal sealed partial class PodExecutor
         var main = template.MainContainer.Container;
         foreach (var key in undecided)
         {
-            var single = KeyTask(key, attempt + 1);
+            var single = keyTask(key, attempt + 1);
             if (broke is not null)
             {
                 // Not run again: the key keeps what its last run could tell (nothing), as that run's attempt.
-                onFinished(KeyTask(key, attempt), broke);
+                onFinished(keyTask(key, attempt), broke);
                 continue;
             }
 
+            runs([key], attempt + 1);
             var own = await ExecAsync(pod, single, main, cancellationToken).ConfigureAwait(false);
             await CollectAsync(pod, template, main.Name, task.Container, key, cancellationToken).ConfigureAwait(false);
             onFinished(single, own);
@@ -111,9 +162,22 @@ internal sealed partial class PodExecutor
         IPod pod, TestJobTemplate template, PodTask task, KeyBatch batch, Func<PlannedKey, PodTask> keyTask, Action<PodTask, TaskResult> onFinished, CancellationToken cancellationToken)
     {
         var main = template.MainContainer.Container;
-        var result = await ExecAsync(pod, task, main, cancellationToken).ConfigureAwait(false);
-        await CollectAsync(pod, template, main.Name, task.Container, task.Key!, cancellationToken).ConfigureAwait(false);
-        var junit = result.Status is KeyStatus.Success or KeyStatus.Failure ? await ReadJUnitAsync(pod, task, cancellationToken).ConfigureAwait(false) : null;
+        var start = Stopwatch.GetTimestamp();
+        TaskResult? result = null;
+        string? junit;
+        try
+        {
+            result = await ExecAsync(pod, task, main, cancellationToken).ConfigureAwait(false);
+            await CollectAsync(pod, template, main.Name, task.Container, task.Key!, cancellationToken).ConfigureAwait(false);
+            junit = result.Status is KeyStatus.Success or KeyStatus.Failure ? await ReadJUnitAsync(pod, task, cancellationToken).ConfigureAwait(false) : null;
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // The command's own block (its output) still ends; its keys are given their results by RunBatchAsync.
+            observer.On(new TaskFinished(task.Id, result ?? TaskResult.Stopped(Stopwatch.GetElapsedTime(start), StoppedWhileRunning), 0, 0));
+            throw;
+        }
+
         observer.On(new TaskFinished(task.Id, result, 0, 0));
 
         if (result.Status is KeyStatus.Error or KeyStatus.Unknown)

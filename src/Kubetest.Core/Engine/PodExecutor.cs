@@ -57,6 +57,8 @@ internal sealed partial class PodExecutor(IPodRuntime runtime, IRunObserver obse
 {
     private static readonly IReadOnlyDictionary<string, string> NoEnvironment = new Dictionary<string, string>();
 
+    private const string StoppedWhileRunning = "the run was stopped while it was running";
+
     public async Task RunAsync(
         PodRequest request,
         TestJobTemplate template,
@@ -127,7 +129,8 @@ internal sealed partial class PodExecutor(IPodRuntime runtime, IRunObserver obse
             var main = template.MainContainer.Container;
             var running = Enumerable.Range(0, Math.Max(1, workers)).Select(async worker =>
             {
-                while (next(pod, worker) is { } queued)
+                // A stopped run hands out no more work: a task taken now would count as a run that never happened.
+                while (!cancellationToken.IsCancellationRequested && next(pod, worker) is { } queued)
                 {
                     var task = queued with { Id = queued.Id with { Slot = worker } };
                     if (task.Batch is { } batch)
@@ -140,14 +143,25 @@ internal sealed partial class PodExecutor(IPodRuntime runtime, IRunObserver obse
                         continue;
                     }
 
-                    var result = await ExecAsync(pod, task, main, cancellationToken).ConfigureAwait(false);
-                    if (task.OnWorker && task.Key is { } key)
+                    var start = Stopwatch.GetTimestamp();
+                    TaskResult? result = null;
+                    try
                     {
-                        await CollectAsync(pod, template, main.Name, task.Container, key, cancellationToken).ConfigureAwait(false);
+                        result = await ExecAsync(pod, task, main, cancellationToken).ConfigureAwait(false);
+                        if (task.OnWorker && task.Key is { } key)
+                        {
+                            await CollectAsync(pod, template, main.Name, task.Container, key, cancellationToken).ConfigureAwait(false);
+                        }
+                        else
+                        {
+                            await CollectAsync(pod, template, main.Name, task.Container, task.Container, cancellationToken).ConfigureAwait(false);
+                        }
                     }
-                    else
+                    catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
                     {
-                        await CollectAsync(pod, template, main.Name, task.Container, task.Container, cancellationToken).ConfigureAwait(false);
+                        // It started, so this run counts as an attempt (unknown) and says why it has no result.
+                        onFinished(task, result ?? TaskResult.Stopped(Stopwatch.GetElapsedTime(start), StoppedWhileRunning));
+                        throw;
                     }
 
                     onFinished(task, result);
@@ -159,6 +173,7 @@ internal sealed partial class PodExecutor(IPodRuntime runtime, IRunObserver obse
                 }
             });
             await Task.WhenAll(running).ConfigureAwait(false);
+            cancellationToken.ThrowIfCancellationRequested();
             await FinishPodAsync(pod, template, finalizerId, cancellationToken).ConfigureAwait(false);
         }
         finally

@@ -152,6 +152,17 @@ public sealed partial class TestJobEngine(IPodRuntime runtime, IRunObserver obse
         {
             result = new TaskResult(KeyStatus.Error, null, clock.Elapsed, ex.Message);
         }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested && result is not null)
+        {
+            // It ran when the run was stopped: its block ends, and a main step without strategy (the report's one key) counts the run.
+            events.On(new TaskFinished(task.Id, result, 1, 1));
+            if (step is PodStep { Kind: StepKind.Main })
+            {
+                run.Results.Record(0, result, attempt: 1);
+            }
+
+            throw;
+        }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             // A failure after the pod started (a vanished API server, …) leaves the step without a result: unknown.

@@ -206,6 +206,7 @@ public static partial class HtmlReport
     private static string Describe(TimelineRun run) => run.Result switch
     {
         null => "no result: the run ended while it was running",
+        { Interrupted: true, Message: { } stopped } => $"no result: {Clean(stopped)}",
         { Status: KeyStatus.Success } => "passed",
         { Message: { } message } => Clean(message),
         { Status: KeyStatus.Failure } => "failed",

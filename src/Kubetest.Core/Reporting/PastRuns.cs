@@ -73,7 +73,9 @@ public static class PastRuns
             var durations = new Dictionary<string, double>(StringComparer.Ordinal);
             foreach (var detail in document.RootElement.GetProperty("details").EnumerateArray())
             {
-                if (detail.TryGetProperty("attempts", out var attempts) && attempts.GetInt32() == 0)
+                // A key without a result (never started, or stopped while it ran) has no duration, only a part of one.
+                if ((detail.TryGetProperty("attempts", out var attempts) && attempts.GetInt32() == 0)
+                    || (detail.TryGetProperty("status", out var status) && status.ValueKind == JsonValueKind.String && status.GetString() == "unknown"))
                 {
                     continue;
                 }

@@ -58,7 +58,14 @@ public enum KeyStatus
 }
 
 /// <summary>How one command ended. <see cref="Message"/> explains an Error (the pod could not start, …).</summary>
-public sealed record TaskResult(KeyStatus Status, int? ExitCode, TimeSpan Elapsed, string? Message = null);
+public sealed record TaskResult(KeyStatus Status, int? ExitCode, TimeSpan Elapsed, string? Message = null)
+{
+    /// <summary>The run was stopped (a signal) while this command ran, or before a key it ran for had its result: unknown, but it did run.</summary>
+    public bool Interrupted { get; init; }
+
+    /// <summary>What a command (or a key of it) ends with when the run is stopped: <paramref name="why"/> says how far it got.</summary>
+    public static TaskResult Stopped(TimeSpan elapsed, string why) => new(KeyStatus.Unknown, null, elapsed, $"interrupted: {why}") { Interrupted = true };
+}
 
 /// <summary>Receives the run's events, in order, from any thread; implementations must be thread-safe.</summary>
 public interface IRunObserver

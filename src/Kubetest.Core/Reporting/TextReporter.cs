@@ -18,6 +18,9 @@ public sealed class TextReporter(TextWriter console, LogLevel level, bool live, 
     private readonly object _gate = new();
     private readonly Dictionary<TaskId, Block> _blocks = [];
 
+    /// <summary>Keys whose latest run was stopped with the run (unknown, but they ran), for the summary.</summary>
+    private readonly HashSet<string> _interrupted = new(StringComparer.Ordinal);
+
     public void On(RunEvent runEvent)
     {
         lock (_gate)
@@ -90,7 +93,9 @@ public sealed class TextReporter(TextWriter console, LogLevel level, bool live, 
         }
 
         var skipped = report.Details.Count(d => d.Status == KeyStatus.Unknown && d.Attempts == 0);
-        var counts = $"{report.TotalNum} keys: {report.SuccessNum} succeeded{(report.FlakyNum > 0 ? $" ({report.FlakyNum} flaky)" : "")}, {report.FailureNum} failed, {report.UnknownNum} unknown{(skipped > 0 ? $" ({skipped} skipped: never started)" : "")}";
+        var interrupted = report.Details.Count(d => d.Status == KeyStatus.Unknown && d.Attempts > 0 && _interrupted.Contains(d.Name));
+        var unknownWhy = string.Join(", ", new[] { (interrupted, "interrupted"), (skipped, "skipped: never started") }.Where(c => c.Item1 > 0).Select(c => $"{c.Item1} {c.Item2}"));
+        var counts = $"{report.TotalNum} keys: {report.SuccessNum} succeeded{(report.FlakyNum > 0 ? $" ({report.FlakyNum} flaky)" : "")}, {report.FailureNum} failed, {report.UnknownNum} unknown{(unknownWhy.Length > 0 ? $" ({unknownWhy})" : "")}";
         Log(report.FailureNum > 0 || report.UnknownNum > 0 ? LogLevel.Warn : LogLevel.Info, $"summary: {counts}");
         Names(LogLevel.Error, "failed keys", report.Details.Where(d => d.Status is KeyStatus.Failure or KeyStatus.Error));
         Names(LogLevel.Warn, "flaky keys (failed, then passed on a rerun)", report.Details.Where(d => d.Flaky));
@@ -115,6 +120,17 @@ public sealed class TextReporter(TextWriter console, LogLevel level, bool live, 
         using var spool = block?.Lines;
         var result = finished.Result;
         var failed = result.Status != KeyStatus.Success;
+        if (KeyTasks.IsKeyResult(finished) && KeyTasks.KeyOf(finished.Task, finished.Task.Name) is { } key)
+        {
+            if (result.Interrupted)
+            {
+                _interrupted.Add(key);
+            }
+            else
+            {
+                _interrupted.Remove(key);
+            }
+        }
         if (block is not null && (level <= LogLevel.Info || failed))
         {
             if (!live || level > LogLevel.Info)
@@ -146,7 +162,8 @@ public sealed class TextReporter(TextWriter console, LogLevel level, bool live, 
         var prefix = finished.Task.Step.Announced ? $"{Printable.Escape(finished.Task.Step.Name)}: " : "";
         Log(LogLevel.Info, $"{prefix}elapsed time: {result.Elapsed.TotalSeconds.ToString("F6", CultureInfo.InvariantCulture)} sec.");
         // A batch's own command has no count (its keys finish one by one after it, each with theirs).
-        if (finished.Total > 0 && (block is { Prefix.Length: > 0 } || (block is null && finished.Task.Step is Planning.KeysStep)))
+        // A stopped key did not finish: no count for it.
+        if (finished.Total > 0 && !result.Interrupted && (block is { Prefix.Length: > 0 } || (block is null && finished.Task.Step is Planning.KeysStep)))
         {
             var percent = (float)finished.Finished / finished.Total * 100;
             Log(LogLevel.Info, $"{finished.Finished}/{finished.Total} ({percent.ToString("F6", CultureInfo.InvariantCulture)}%) finished.");

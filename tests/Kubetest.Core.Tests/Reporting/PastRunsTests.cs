@@ -16,6 +16,16 @@ public class PastRunsTests
     }
 
     [Fact]
+    public void A_report_leaves_out_a_key_stopped_while_it_ran_whose_time_is_only_part_of_its_duration()
+    {
+        var durations = PastRuns.ReadDurations(
+            """{"details": [{"name": "a", "elapsedTimeSec": 2, "elapsedSeconds": 2.5, "attempts": 1, "status": "failure"}, {"name": "b", "elapsedTimeSec": 0, "elapsedSeconds": 0.2, "attempts": 1, "status": "unknown"}]}""",
+            "r.json");
+
+        Assert.Equal(new Dictionary<string, double> { ["a"] = 2.5 }, durations);
+    }
+
+    [Fact]
     public void An_original_report_gives_whole_seconds_and_a_key_listed_twice_keeps_its_longest()
     {
         var durations = PastRuns.ReadDurations(
