@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Kubetest.Reporting;
+using Kubetest.Runtime;
 
 namespace Kubetest.Cli;
 
@@ -56,7 +57,7 @@ public sealed class CliOptions
     public Option<string> Runtime { get; } = new("--runtime")
     {
         Description = "where pods run: kubernetes (the cluster of the kubeconfig), or local (processes on this machine, sandboxed with bwrap when available)",
-        DefaultValueFactory = _ => "kubernetes",
+        DefaultValueFactory = _ => RuntimeKind.Kubernetes.Name(),
     };
 
     public Option<string[]> Timings { get; } = new("--timings")
@@ -151,7 +152,7 @@ public sealed class CliOptions
     /// </summary>
     public RootCommand CreateRootCommand()
     {
-        Runtime.AcceptOnlyFromAmong("local", "kubernetes");
+        Runtime.AcceptOnlyFromAmong([.. RuntimeKinds.Names]);
         Template.Validators.Add(result =>
         {
             foreach (var value in result.GetValueOrDefault<string[]>() ?? [])

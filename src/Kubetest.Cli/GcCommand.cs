@@ -19,7 +19,7 @@ public static class GcCommand
         var dryRun = parseResult.GetValue(options.DryRun);
         try
         {
-            return parseResult.GetValue(options.Runtime) == "local"
+            return RuntimeKinds.Parse(parseResult.GetValue(options.Runtime)!) == RuntimeKind.Local
                 ? await LocalAsync(streams, dryRun).ConfigureAwait(false)
                 : await KubernetesAsync(streams, options, parseResult, dryRun, cancellationToken).ConfigureAwait(false);
         }

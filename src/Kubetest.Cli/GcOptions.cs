@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Kubetest.Runtime;
 
 namespace Kubetest.Cli;
 
@@ -10,7 +11,7 @@ public sealed class GcOptions
     public Option<string> Runtime { get; } = new("--runtime")
     {
         Description = "kubernetes: Jobs and pods of runs that are gone; local: directories of local runs that are gone, in the temp directory",
-        DefaultValueFactory = _ => "kubernetes",
+        DefaultValueFactory = _ => RuntimeKind.Kubernetes.Name(),
     };
 
     public Option<string?> Config { get; } = new("--config", "-c", "--kubeconfig") { Description = "kubeconfig path (default: the files of $KUBECONFIG merged as kubectl does, else $HOME/.kube/config)" };
@@ -35,7 +36,7 @@ public sealed class GcOptions
     /// <summary><c>kubetest gc</c>, a subcommand of <see cref="CliOptions.CreateCommandsRoot"/>.</summary>
     public Command CreateCommand()
     {
-        Runtime.AcceptOnlyFromAmong("local", "kubernetes");
+        Runtime.AcceptOnlyFromAmong([.. RuntimeKinds.Names]);
         return new Command(Name, Description)
         {
             DryRun, Runtime, Config, Context, Namespace, InCluster, OlderThan,

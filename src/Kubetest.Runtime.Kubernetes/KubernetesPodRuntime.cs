@@ -58,7 +58,7 @@ public sealed class KubernetesPodRuntime : IPodRuntime, IRuntimeCleanup
         _agentKey = new Lazy<AgentKey>(() => AgentKey.Create(time), LazyThreadSafetyMode.ExecutionAndPublication);
     }
 
-    public string Name => "kubernetes";
+    public string Name => RuntimeKind.Kubernetes.Name();
 
     public IReadOnlyList<string> LeftBehind => _leftBehind;
 

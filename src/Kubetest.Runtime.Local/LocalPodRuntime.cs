@@ -20,10 +20,11 @@ public sealed class LocalPodRuntime : IPodRuntime, IRuntimeCleanup
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, IPod> _pods = new(StringComparer.Ordinal);
     private IReadOnlyList<string> _leftBehind = [];
     private int _warned;
+    private Reporting.IRunObserver? _events;
 
     /// <param name="rootDirectory">Where pods keep their state (volumes, scratch directories, copies of files); each pod uses and removes its own subdirectory.</param>
     /// <param name="mode">How to isolate containers; see <see cref="LocalSandbox.Detect"/>.</param>
-    /// <param name="warn">Receives a one-time warning about what this mode cannot do.</param>
+    /// <param name="warn">Receives the warnings given while no run reports (<see cref="ReportTo"/>): what this mode cannot do, what cleanup left.</param>
     /// <param name="persistentRoots">
     /// Whether each sandboxed container keeps its own writable root directory for its life, so a
     /// file one exec writes outside volumes (a copy in by <c>tar x</c>) is there for the next, as in
@@ -54,9 +55,16 @@ public sealed class LocalPodRuntime : IPodRuntime, IRuntimeCleanup
         _launcher = new ProcessLauncher(mode, bwrap, new HostFileSystem(), persistentRoots);
     }
 
-    public string Name => "local";
+    public string Name => RuntimeKind.Local.Name();
 
     public IReadOnlyList<string> LeftBehind => _leftBehind;
+
+    /// <summary>While a run lasts its warnings (the one about the missing sandbox) are lines of the run, so its log file has them too.</summary>
+    public IDisposable ReportTo(Reporting.IRunObserver events)
+    {
+        Volatile.Write(ref _events, events);
+        return new Detach(this, events);
+    }
 
     public async Task<IPod> StartPodAsync(PodRequest request, IOutputSink podOutput, CancellationToken cancellationToken)
     {
@@ -104,7 +112,7 @@ public sealed class LocalPodRuntime : IPodRuntime, IRuntimeCleanup
         if (left.Count > 0)
         {
             _leftBehind = left;
-            _warn($"cleanup: could not remove {string.Join("; ", left)}; the next kubetest run removes it, or run: kubetest gc --runtime local");
+            Warn($"cleanup: could not remove {string.Join("; ", left)}; the next kubetest run removes it, or run: kubetest gc --runtime local");
         }
     }
 
@@ -132,7 +140,7 @@ public sealed class LocalPodRuntime : IPodRuntime, IRuntimeCleanup
     {
         if (_launcher.Mode == SandboxMode.None && Interlocked.Exchange(ref _warned, 1) == 0)
         {
-            _warn(_noSandboxWarning);
+            Warn(_noSandboxWarning);
         }
 
         var (name, directory) = created;
@@ -266,5 +274,23 @@ public sealed class LocalPodRuntime : IPodRuntime, IRuntimeCleanup
                 return (name, directory);
             }
         }
+    }
+
+    private void Warn(string message)
+    {
+        if (Volatile.Read(ref _events) is { } events)
+        {
+            events.On(new Reporting.LogEvent(Reporting.LogLevel.Warn, message));
+        }
+        else
+        {
+            _warn(message);
+        }
+    }
+
+    /// <summary>Ends a run's reports, unless another run took them over since.</summary>
+    private sealed class Detach(LocalPodRuntime runtime, Reporting.IRunObserver events) : IDisposable
+    {
+        public void Dispose() => Interlocked.CompareExchange(ref runtime._events, null, events);
     }
 }

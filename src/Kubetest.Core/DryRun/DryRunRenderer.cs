@@ -21,7 +21,7 @@ public sealed record DryRunOutput(string Plan, string Objects);
 /// </summary>
 public static class DryRunRenderer
 {
-    public static DryRunOutput Render(RunPlan plan, string @namespace, JobLifecycle lifecycle, string runtimeName)
+    public static DryRunOutput Render(RunPlan plan, string @namespace, JobLifecycle lifecycle, RuntimeKind runtime)
     {
         ArgumentNullException.ThrowIfNull(plan);
         ArgumentNullException.ThrowIfNull(lifecycle);
@@ -31,9 +31,9 @@ public static class DryRunRenderer
         var context = new Context(builder, @namespace, lifecycle, new StringBuilder(), new StringBuilder());
         var text = context.Plan;
         text.Append(CultureInfo.InvariantCulture, $"dry run of {E(plan.TestJobName)}: nothing runs and nothing is created; the Jobs a run creates are printed on stdout\n");
-        if (runtimeName != "kubernetes")
+        if (runtime != RuntimeKind.Kubernetes)
         {
-            text.Append(CultureInfo.InvariantCulture, $"runtime {runtimeName}: the Jobs on stdout are what a cluster run (--runtime kubernetes) would create; the {runtimeName} runtime runs the same pods and commands on this machine\n");
+            text.Append(CultureInfo.InvariantCulture, $"runtime {runtime.Name()}: the Jobs on stdout are what a cluster run (--runtime kubernetes) would create; the {runtime.Name()} runtime runs the same pods and commands on this machine\n");
         }
 
         context.Queued = plan.Steps.OfType<KeysStep>().Any(k => k.Queued);

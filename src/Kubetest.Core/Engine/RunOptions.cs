@@ -12,6 +12,7 @@ namespace Kubetest.Engine;
 /// <param name="FailFast"><c>--fail-fast</c>: as <c>strategy.failFast: true</c>.</param>
 /// <param name="KeyTimeoutGrace">How long after a key's timeout kubetest cancels an exec its in-container watchdog did not end; null for <c>KeyTimeout.DefaultGrace</c> (10 s).</param>
 /// <param name="CloneTimeout"><c>--clone-timeout</c>: the longest one git command of a repository checkout may take; null for <c>GitCheckout.DefaultCloneTimeout</c>.</param>
+/// <param name="Notices">Lines the caller said before the run began (its warnings about the manifest and the command line, how the runtime was set up): the run reports them first, in order, through its reporters, so its log file has them too.</param>
 /// <param name="GitHubApiUrl">The GitHub API for GitHub App tokens (<c>--github-api-url</c>; GitHub Enterprise Server's <c>https://HOST/api/v3</c>); null for api.github.com.</param>
 public sealed record RunOptions(
     IReadOnlyList<string>? ListKeys = null,
@@ -23,7 +24,8 @@ public sealed record RunOptions(
     TimeSpan? KeyTimeout = null,
     bool FailFast = false,
     TimeSpan? KeyTimeoutGrace = null,
-    TimeSpan? CloneTimeout = null);
+    TimeSpan? CloneTimeout = null,
+    IReadOnlyList<LogEvent>? Notices = null);
 
 /// <summary>How the run ended: the final report, whether it was stopped before its end, and whether its input (the keys) was unusable.</summary>
 public sealed record RunResult(Reporting.Report Report, bool Interrupted, bool BadInput = false);

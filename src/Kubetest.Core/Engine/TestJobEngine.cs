@@ -34,6 +34,11 @@ public sealed partial class TestJobEngine(IPodRuntime runtime, IRunObserver obse
         {
             var mask = new SecretMask();
             var events = new MaskingObserver(mask, new Observers(observer, new TextReporter(logFile, options.LogLevel, options.Live, workspace.Root)));
+            foreach (var notice in options.Notices ?? [])
+            {
+                events.On(notice);
+            }
+
             using var runtimeReports = runtime.ReportTo(events);
             var run = new RunContext(job, options, events, new PodRequestBuilder(plan.TestJobName, LocalPathOf), cancellationToken)
             {

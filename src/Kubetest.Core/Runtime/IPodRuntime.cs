@@ -8,7 +8,7 @@ namespace Kubetest.Runtime;
 /// </summary>
 public interface IPodRuntime
 {
-    /// <summary>Short name for logs: "local", "kubernetes".</summary>
+    /// <summary>Short name for logs: its <see cref="RuntimeKinds.Name"/>.</summary>
     string Name { get; }
 
     /// <summary>
