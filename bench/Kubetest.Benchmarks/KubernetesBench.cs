@@ -217,8 +217,8 @@ internal static class KubernetesBench
         {
             await using var runtime = new KubernetesPodRuntime(client, new KubernetesRuntimeOptions(Namespace, TimeSpan.FromMinutes(10), Kubetest.Runtime.JobLifecycle.For(Kubetest.Runtime.RunOwner.Current(), Kubetest.Runtime.JobLifecycle.DefaultMaxRunTime)), TimeProvider.System, message => Console.Error.WriteLine(message));
             var problems = new Problems();
-            var engine = new TestJobEngine(runtime, problems, workspace, TimeProvider.System);
-            var result = await engine.RunAsync(job, new RunOptions(), CancellationToken.None);
+            var engine = new TestJobEngine(runtime, problems, TimeProvider.System);
+            var result = await engine.RunAsync(job, workspace, new RunOptions(), CancellationToken.None);
             succeeded = result.Report.SuccessNum;
             if (result.Report.SuccessNum != keys)
             {
@@ -269,8 +269,8 @@ internal static class KubernetesBench
         {
             var message = runEvent switch
             {
-                Reporting.TaskFinished { Result.Message: { } m } f => $"{f.Task.Name}: {f.Result.Status} {m}",
-                Reporting.TaskFinished { Result.Status: not Reporting.KeyStatus.Success } f => $"{f.Task.Name}: {f.Result.Status} exit {f.Result.ExitCode}",
+                Reporting.KeyFinished { Result.Message: { } m } f => $"{f.Task.Name}: {f.Result.Status} {m}",
+                Reporting.KeyFinished { Result.Status: not Reporting.KeyStatus.Success } f => $"{f.Task.Name}: {f.Result.Status} exit {f.Result.ExitCode}",
                 Reporting.LogEvent { Level: Reporting.LogLevel.Warn or Reporting.LogLevel.Error } l => l.Message,
                 _ => null,
             };

@@ -201,9 +201,9 @@ public static class Program
         using var workspace = RunWorkspace.Create(Path.GetTempPath(), Kubetest.Runtime.RunOwner.Current());
         var observer = new Timings();
         var runtime = new LocalPodRuntime(workspace.PodsDirectory, mode, _ => { });
-        var engine = new TestJobEngine(runtime, observer, workspace, TimeProvider.System);
+        var engine = new TestJobEngine(runtime, observer, TimeProvider.System);
         var clock = Stopwatch.StartNew();
-        var result = await engine.RunAsync(job, new RunOptions(Durations: durations), CancellationToken.None);
+        var result = await engine.RunAsync(job, workspace, new RunOptions(Durations: durations), CancellationToken.None);
         return (clock.Elapsed, observer.KeysSpan, observer.Elapsed, result.Report);
     }
 
@@ -262,7 +262,7 @@ public static class Program
                 {
                     _firstStart = Math.Min(_firstStart, Stopwatch.GetTimestamp());
                 }
-                else if (runEvent is TaskFinished finished)
+                else if (runEvent is KeyFinished finished)
                 {
                     Elapsed.Add(finished.Result.Elapsed);
                     _lastFinish = Stopwatch.GetTimestamp();

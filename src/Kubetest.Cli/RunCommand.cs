@@ -133,8 +133,8 @@ public static class RunCommand
             var leftBehind = false;
             try
             {
-                var engine = new TestJobEngine(runtime, collectors.Count == 0 ? console : new Observers([console, .. collectors]), workspace, TimeProvider.System, secrets);
-                result = await engine.RunAsync(job, runOptions with { Notices = lines.Take() }, cancellationToken).ConfigureAwait(false);
+                var engine = new TestJobEngine(runtime, collectors.Count == 0 ? console : new Observers([console, .. collectors]), TimeProvider.System, secrets);
+                result = await engine.RunAsync(job, workspace, runOptions with { Notices = lines.Take() }, cancellationToken).ConfigureAwait(false);
             }
             finally
             {

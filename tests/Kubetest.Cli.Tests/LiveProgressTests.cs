@@ -78,8 +78,8 @@ public sealed class LiveProgressTests : IDisposable
         var a = Start(console, clock, step, "a", "pod-x", 0, at: 0);
         var b = Start(console, clock, step, "[red]b[/]", "pod-x", 1, at: 0);
         clock.Now = T0.AddSeconds(4);
-        console.On(new TaskFinished(a, new TaskResult(KeyStatus.Success, 0, TimeSpan.FromSeconds(4)), 1, 3));
-        console.On(new TaskFinished(b, new TaskResult(KeyStatus.Failure, 1, TimeSpan.FromSeconds(4)), 2, 3));
+        console.On(new KeyFinished(a, new TaskResult(KeyStatus.Success, 0, TimeSpan.FromSeconds(4)), 1, 3));
+        console.On(new KeyFinished(b, new TaskResult(KeyStatus.Failure, 1, TimeSpan.FromSeconds(4)), 2, 3));
         Start(console, clock, step, "c\nd", "pod-y", 0, at: 5);
         clock.Now = T0.AddSeconds(6);
         await view.DisposeAsync();
@@ -141,7 +141,7 @@ public sealed class LiveProgressTests : IDisposable
         a = Start(mean, clock, untimed, "a", "pod-x", 0, at: 0);
         Assert.Null(mean.Snapshot().Left);
         clock.Now = T0.AddSeconds(8);
-        mean.On(new TaskFinished(a, new TaskResult(KeyStatus.Success, 0, TimeSpan.FromSeconds(8)), 1, 3));
+        mean.On(new KeyFinished(a, new TaskResult(KeyStatus.Success, 0, TimeSpan.FromSeconds(8)), 1, 3));
 
         // Two keys left at the mean of 8 s each, over 2 slots.
         var snapshot = mean.Snapshot();
@@ -158,7 +158,7 @@ public sealed class LiveProgressTests : IDisposable
         var a = Start(state, clock, step, "a", "pod-x", 0, at: 0);
         Start(state, clock, step, "[red]b[/]", "pod-x", 1, at: 0);
         clock.Now = T0.AddSeconds(2);
-        state.On(new TaskFinished(a, new TaskResult(KeyStatus.Success, 0, TimeSpan.FromSeconds(2)), 1, 3));
+        state.On(new KeyFinished(a, new TaskResult(KeyStatus.Success, 0, TimeSpan.FromSeconds(2)), 1, 3));
         Start(state, clock, step, "c\nd", "pod-x", 0, at: 2);
         clock.Now = T0.AddSeconds(10);
 
@@ -176,7 +176,7 @@ public sealed class LiveProgressTests : IDisposable
         {
             var task = Start(state, clock, step, key, "pod-x", 0, at: (clock.Now - T0).TotalSeconds);
             clock.Now += TimeSpan.FromSeconds(seconds);
-            state.On(new TaskFinished(task, new TaskResult(KeyStatus.Success, 0, TimeSpan.FromSeconds(seconds)), 1, 4));
+            state.On(new KeyFinished(task, new TaskResult(KeyStatus.Success, 0, TimeSpan.FromSeconds(seconds)), 1, 4));
         }
 
         Start(state, clock, step, "d", "pod-x", 0, at: 11);
@@ -206,11 +206,11 @@ public sealed class LiveProgressTests : IDisposable
         var state = new ProgressState(clock);
         var step = Step(durations: null);
         var first = Start(state, clock, step, "a", "pod-x", 0, at: 0);
-        state.On(new TaskFinished(first, new TaskResult(KeyStatus.Failure, 1, TimeSpan.FromSeconds(1)), 1, 1));
+        state.On(new KeyFinished(first, new TaskResult(KeyStatus.Failure, 1, TimeSpan.FromSeconds(1)), 1, 1));
         Assert.Equal((1, 1), (state.Snapshot().Done, state.Snapshot().Failed));
         var rerun = new TaskId(step, "a", 2, "pod-z", "main0-0");
         state.On(new TaskStarted(rerun, "sh -c run", "TASK_KEY", "a"));
-        state.On(new TaskFinished(rerun, new TaskResult(KeyStatus.Success, 0, TimeSpan.FromSeconds(1)), 1, 1));
+        state.On(new KeyFinished(rerun, new TaskResult(KeyStatus.Success, 0, TimeSpan.FromSeconds(1)), 1, 1));
         Assert.Equal((1, 0), (state.Snapshot().Done, state.Snapshot().Failed));
     }
 
@@ -219,7 +219,7 @@ public sealed class LiveProgressTests : IDisposable
     {
         var state = new ProgressState(new ManualClock(T0));
         state.On(new KeysFound(3, false));
-        state.On(new TaskFinished(new TaskId(Step(durations: null), "a", 1, "", "main0-0"), new TaskResult(KeyStatus.Error, null, TimeSpan.Zero, "pod could not start"), 1, 3));
+        state.On(new KeyFinished(new TaskId(Step(durations: null), "a", 1, "", "main0-0"), new TaskResult(KeyStatus.Error, null, TimeSpan.Zero, "pod could not start"), 1, 3));
         Assert.Equal((3, 1, 1, 0), (state.Snapshot().Total, state.Snapshot().Done, state.Snapshot().Failed, state.Snapshot().RunningCount));
     }
 
@@ -253,11 +253,11 @@ public sealed class LiveProgressTests : IDisposable
         var a = new TaskId(step, "a", 1, "pod-x", "main0-0");
         console.On(new TaskStarted(a, "sh -c run", "TASK_KEY", "a"));
         console.On(new TaskOutput(a, OutputStream.Stdout, "hello a"));
-        console.On(new TaskFinished(a, new TaskResult(KeyStatus.Success, 0, TimeSpan.FromSeconds(1.5)), 1, 3));
+        console.On(new KeyFinished(a, new TaskResult(KeyStatus.Success, 0, TimeSpan.FromSeconds(1.5)), 1, 3));
         var b = new TaskId(step, "b\nforged", 1, "pod-x", "main0-1", 1);
         console.On(new TaskStarted(b, "sh -c run", "TASK_KEY", "b\nforged"));
         console.On(new TaskOutput(b, OutputStream.Stderr, "oops"));
-        console.On(new TaskFinished(b, new TaskResult(KeyStatus.Failure, 3, TimeSpan.FromSeconds(2.25)), 2, 3));
+        console.On(new KeyFinished(b, new TaskResult(KeyStatus.Failure, 3, TimeSpan.FromSeconds(2.25)), 2, 3));
         console.On(new RunFinished(Report.Build(T0, TimeSpan.FromSeconds(5), [
             new ReportDetail("a", KeyStatus.Success, 1, 1, 1.5),
             new ReportDetail("b\nforged", KeyStatus.Failure, 2, 1, 2.25),

@@ -67,7 +67,7 @@ public sealed partial class HtmlReportPageTests(Browser browser) : IClassFixture
         var timeline = new TimelineCollector(clock);
         var step = Step(pods: 1, slotsPerPod: 1);
         Run(timeline, clock, step, "fine", "p-a", 0, from: 0, to: 2, new TaskResult(KeyStatus.Success, 0, TimeSpan.FromSeconds(2)));
-        timeline.On(new TaskFinished(new TaskId(step, "orphan", 1, "", "main1-0"), new TaskResult(KeyStatus.Error, null, TimeSpan.Zero, "pod e2e-… could not start: <no image>"), 2, 2));
+        timeline.On(new KeyFinished(new TaskId(step, "orphan", 1, "", "main1-0"), new TaskResult(KeyStatus.Error, null, TimeSpan.Zero, "pod e2e-… could not start: <no image>"), 2, 2));
         var report = Report.Build(T0, TimeSpan.FromSeconds(3), [
             new ReportDetail("fine", KeyStatus.Success, 2, 1, 2),
             new ReportDetail("orphan", KeyStatus.Error, 0, 1, 0),
@@ -231,7 +231,7 @@ public sealed partial class HtmlReportPageTests(Browser browser) : IClassFixture
             }
 
             var failed = k % 2 == 1;
-            timeline.On(new TaskFinished(task, new TaskResult(failed ? KeyStatus.Failure : KeyStatus.Success, failed ? 1 : 0, TimeSpan.FromSeconds(1)), k + 1, keys));
+            timeline.On(new KeyFinished(task, new TaskResult(failed ? KeyStatus.Failure : KeyStatus.Success, failed ? 1 : 0, TimeSpan.FromSeconds(1)), k + 1, keys));
         }
 
         var details = Enumerable.Range(0, keys).Select(k => new ReportDetail($"key{k}", k % 2 == 1 ? KeyStatus.Failure : KeyStatus.Success, 1, 1, 1)).ToList();
@@ -274,7 +274,7 @@ public sealed partial class HtmlReportPageTests(Browser browser) : IClassFixture
         }
 
         clock.Now = T0.AddSeconds(to);
-        timeline.On(new TaskFinished(task, result, 1, 3));
+        timeline.On(new KeyFinished(task, result, 1, 3));
     }
 
     [System.Text.RegularExpressions.GeneratedRegex(@"(?:duration |· |to )((?:\d+h \d+m |\d+m )?[\d.]+ s)")]

@@ -47,7 +47,7 @@ internal sealed class ProgressState(TimeProvider time) : IRunObserver
                     }
 
                     break;
-                case TaskFinished { Task.Step: KeysStep, Total: > 0 } finished:
+                case KeyFinished { Task.Step: KeysStep } finished:
                     // A key whose pod could not start ends without having started: done all the same.
                     _latest[finished.Task.Name] = finished.Result.Status;
                     if (_running.Remove(finished.Task))

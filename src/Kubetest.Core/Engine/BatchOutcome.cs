@@ -25,7 +25,7 @@ internal static class BatchOutcome
     /// <summary>The most of a testcase's name a message quotes (a runner may write any length).</summary>
     private const int MaxNameInMessage = 200;
 
-    public static IReadOnlyList<TaskResult?> Resolve(IReadOnlyList<PlannedKey> keys, IReadOnlyList<double> estimates, TaskResult batch, string? junitXml)
+    public static IReadOnlyList<TaskResult?> Resolve(IReadOnlyList<KeyId> keys, IReadOnlyList<double> estimates, TaskResult batch, string? junitXml)
     {
         var cases = junitXml is null ? [] : Testcases(junitXml);
         var results = new TaskResult?[keys.Count];
@@ -74,7 +74,7 @@ internal static class BatchOutcome
     }
 
     /// <summary>For each testcase, the batch key (its index) that holds the most components of its id, or -1.</summary>
-    private static int[] ScopeOwners(IReadOnlyList<PlannedKey> keys, List<Testcase> cases)
+    private static int[] ScopeOwners(IReadOnlyList<KeyId> keys, List<Testcase> cases)
     {
         var byId = new Dictionary<string, int>(StringComparer.Ordinal);
         for (var i = keys.Count - 1; i >= 0; i--)

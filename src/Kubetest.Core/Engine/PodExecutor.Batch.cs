@@ -12,7 +12,7 @@ internal sealed partial class PodExecutor
     /// <summary>Where a batch's command may write its JUnit XML in its container (<c>KUBETEST_JUNIT</c>): kubetest's own directory, a file per batch.</summary>
     public const string JUnitDirectory = "/tmp/kubetest-junit";
 
-    private static string JUnitPath(PodTask task) => $"{JUnitDirectory}/{task.Key!.Index}.xml";
+    private static string JUnitPath(KeyBatch batch) => $"{JUnitDirectory}/{batch.Keys[0].Index}.xml";
 
     /// <summary>
     /// In an agent's container, what <see cref="ExecEnvironment.WrapBatch"/> does in sh elsewhere: the JUnit
@@ -39,104 +39,102 @@ internal sealed partial class PodExecutor
     /// key that fails: together first, as one more batch, when the file named a failed key (that key explains the
     /// failure, and the keys it does not name most likely passed: a runner writes no testcase for a module it
     /// skipped as a whole), and one by one for what is still undecided, or at once when nothing explains the
-    /// failure. A batch's own command ends with a <see cref="TaskFinished"/> of no count (its output block), each
-    /// key with one of its own. False when the worker must stop (its pod broke).
+    /// failure. A batch's own command ends with a <see cref="CommandFinished"/>, each key with a
+    /// <see cref="KeyFinished"/> of its own. False when the worker must stop (its pod broke).
     /// </summary>
-    private async Task<bool> RunBatchAsync(IPod pod, TestJobTemplate template, PodTask task, KeyBatch batch, Action<PodTask, TaskResult> onFinished, CancellationToken cancellationToken)
+    private async Task<bool> RunBatchAsync(IPod pod, TestJobTemplate template, TaskId id, BatchRun batch, IWorkResults results, CancellationToken cancellationToken)
     {
-        PodTask KeyTask(PlannedKey key, int attempt) =>
-            new(task.Id with { Name = key.Key, Attempt = attempt }, task.Container, task.KeyEnv, key) { OnWorker = true, RunsAfterBatch = attempt - task.Id.Attempt };
-
         // Each key's latest run (its attempt, and when the command it runs in started) and whether it has a result:
         // a stopped run gives every key without one its latest run as an attempt, unknown, saying how far it got.
-        var runs = batch.Keys.ToDictionary(k => k, _ => (Attempt: task.Id.Attempt, Start: Stopwatch.GetTimestamp()));
-        var running = batch.Keys.ToHashSet();
-        var ended = new HashSet<PlannedKey>();
-        void Finished(PodTask keyTask, TaskResult result)
+        var runs = batch.Batch.Keys.ToDictionary(k => k, k => (Run: batch.RunOf(k), Start: Stopwatch.GetTimestamp()));
+        var running = batch.Batch.Keys.ToHashSet();
+        var ended = new HashSet<KeyId>();
+        void Finished(KeyRun run, TaskResult result)
         {
-            ended.Add(keyTask.Key!);
-            onFinished(keyTask, result);
+            ended.Add(run.Key);
+            results.KeyFinished(id with { Name = run.Key.Key, Attempt = run.Attempt }, run, result);
         }
 
-        void Runs(IEnumerable<PlannedKey> keys, int attempt)
+        void Runs(IEnumerable<KeyRun> started)
         {
-            running = keys.ToHashSet();
-            foreach (var key in running)
+            running = [];
+            foreach (var run in started)
             {
-                runs[key] = (attempt, Stopwatch.GetTimestamp());
+                running.Add(run.Key);
+                runs[run.Key] = (run, Stopwatch.GetTimestamp());
             }
         }
 
         try
         {
-            return await RunBatchAndRerunsAsync(pod, template, task, batch, KeyTask, Finished, Runs, cancellationToken).ConfigureAwait(false);
+            return await RunBatchAndRerunsAsync(pod, template, id, batch, Finished, Runs, cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            foreach (var key in batch.Keys.Where(k => !ended.Contains(k)))
+            foreach (var key in batch.Batch.Keys.Where(k => !ended.Contains(k)))
             {
-                var (attempt, start) = runs[key];
+                var (run, start) = runs[key];
                 var why = running.Contains(key) ? StoppedWhileRunning : "the run was stopped before it ran again (its batch failed without telling its result)";
-                onFinished(KeyTask(key, attempt), TaskResult.Stopped(Stopwatch.GetElapsedTime(start), why));
+                results.KeyFinished(id with { Name = key.Key, Attempt = run.Attempt }, run, TaskResult.Stopped(Stopwatch.GetElapsedTime(start), why));
             }
 
             throw;
         }
     }
 
-    /// <summary><see cref="RunBatchAsync"/>'s runs: the batch, then its undecided keys together, then alone; <paramref name="runs"/> is told which keys each command runs, as which attempt.</summary>
+    /// <summary><see cref="RunBatchAsync"/>'s runs: the batch, then its undecided keys together, then alone; <paramref name="runs"/> is told which key runs each command starts.</summary>
     private async Task<bool> RunBatchAndRerunsAsync(
         IPod pod,
         TestJobTemplate template,
-        PodTask task,
-        KeyBatch batch,
-        Func<PlannedKey, int, PodTask> keyTask,
-        Action<PodTask, TaskResult> onFinished,
-        Action<IEnumerable<PlannedKey>, int> runs,
+        TaskId id,
+        BatchRun batch,
+        Action<KeyRun, TaskResult> onFinished,
+        Action<IEnumerable<KeyRun>> runs,
         CancellationToken cancellationToken)
     {
-        var (undecided, why, broke) = await RunBatchCommandAsync(pod, template, task, batch, k => keyTask(k, task.Id.Attempt), onFinished, cancellationToken).ConfigureAwait(false);
+        var keyCount = batch.Batch.Keys.Count;
+        var (undecided, why, broke) = await RunBatchCommandAsync(pod, template, id, batch, onFinished, cancellationToken).ConfigureAwait(false);
         if (broke is not null)
         {
             return false;
         }
 
-        var attempt = task.Id.Attempt;
+        var last = batch;
         var explained = why is null;
         if (undecided.Count > 1 && explained)
         {
-            observer.On(new LogEvent(LogLevel.Info, $"batch of {batch.Keys.Count} keys failed and its JUnit XML names the keys that failed: the {undecided.Count} keys it does not name run again together"));
-            var again = batch.Subset(undecided);
-            var againTask = new PodTask(task.Id with { Name = again.Text, Attempt = attempt + 1 }, task.Container, task.KeyEnv, undecided[0]) { OnWorker = true, Batch = again, RunsAfterBatch = 1 };
-            runs(again.Keys, attempt + 1);
-            (undecided, _, broke) = await RunBatchCommandAsync(pod, template, againTask, again, k => keyTask(k, attempt + 1), onFinished, cancellationToken).ConfigureAwait(false);
+            observer.On(new LogEvent(LogLevel.Info, $"batch of {keyCount} keys failed and its JUnit XML names the keys that failed: the {undecided.Count} keys it does not name run again together"));
+            var again = new BatchRun(batch.Batch.Subset(undecided), batch.Container, batch.Attempt + 1, RunsAfterBatch: 1);
+            runs(again.Batch.Keys.Select(again.RunOf));
+            (undecided, _, broke) = await RunBatchCommandAsync(pod, template, id with { Name = again.Batch.Text, Attempt = again.Attempt }, again, onFinished, cancellationToken).ConfigureAwait(false);
             if (broke is not null)
             {
                 return false;
             }
 
-            attempt++;
+            last = again;
         }
 
         if (undecided.Count > 0)
         {
-            observer.On(new LogEvent(LogLevel.Info, $"batch of {batch.Keys.Count} keys failed{(explained ? "" : $" {why}")}: {undecided.Count} of its keys run again one by one"));
+            observer.On(new LogEvent(LogLevel.Info, $"batch of {keyCount} keys failed{(explained ? "" : $" {why}")}: {undecided.Count} of its keys run again one by one"));
         }
 
         var main = template.MainContainer.Container;
         foreach (var key in undecided)
         {
-            var single = keyTask(key, attempt + 1);
             if (broke is not null)
             {
                 // Not run again: the key keeps what its last run could tell (nothing), as that run's attempt.
-                onFinished(keyTask(key, attempt), broke);
+                onFinished(last.RunOf(key), broke);
                 continue;
             }
 
-            runs([key], attempt + 1);
-            var own = await ExecAsync(pod, single, main, cancellationToken).ConfigureAwait(false);
-            await CollectAsync(pod, template, main.Name, task.Container, key, cancellationToken).ConfigureAwait(false);
+            var single = new KeyRun(key, batch.Container, last.Attempt + 1, KeyInExec: true, RunsAfterBatch: last.Attempt + 1 - batch.Attempt);
+            runs([single]);
+            var singleId = id with { Name = key.Key, Attempt = single.Attempt };
+            var own = await ExecAsync(pod, singleId, single, main, cancellationToken).ConfigureAwait(false);
+            await CollectAsync(pod, template, single, cancellationToken).ConfigureAwait(false);
             onFinished(single, own);
             if (own.Status is KeyStatus.Error or KeyStatus.Unknown)
             {
@@ -146,62 +144,63 @@ internal sealed partial class PodExecutor
 
         if (broke is not null)
         {
-            observer.On(new LogEvent(LogLevel.Warn, $"worker {task.Container} of pod {pod.Name} takes no more keys: {broke.Message}"));
+            observer.On(new LogEvent(LogLevel.Warn, $"worker {batch.Container} of pod {pod.Name} takes no more keys: {broke.Message}"));
         }
 
         return broke is null;
     }
 
     /// <summary>
-    /// Runs one batch command and records the result of each key it decides (as <paramref name="keyTask"/> of the
-    /// key). Returns the keys left without a result (in batch order); why nothing explains the batch's failure, or
-    /// null when a key the JUnit XML names as failed does (and the batch did not time out); and the command's result
-    /// when it broke the worker (every key then gets that result).
+    /// Runs one batch command and records the result of each key it decides. Returns the keys left without a result
+    /// (in batch order); why nothing explains the batch's failure, or null when a key the JUnit XML names as failed
+    /// does (and the batch did not time out); and the command's result when it broke the worker (every key then gets
+    /// that result).
     /// </summary>
-    private async Task<(List<PlannedKey> Undecided, string? Why, TaskResult? Broke)> RunBatchCommandAsync(
-        IPod pod, TestJobTemplate template, PodTask task, KeyBatch batch, Func<PlannedKey, PodTask> keyTask, Action<PodTask, TaskResult> onFinished, CancellationToken cancellationToken)
+    private async Task<(List<KeyId> Undecided, string? Why, TaskResult? Broke)> RunBatchCommandAsync(
+        IPod pod, TestJobTemplate template, TaskId id, BatchRun batch, Action<KeyRun, TaskResult> onFinished, CancellationToken cancellationToken)
     {
         var main = template.MainContainer.Container;
+        var keys = batch.Batch.Keys;
         var start = Stopwatch.GetTimestamp();
         TaskResult? result = null;
         string? junit;
         try
         {
-            result = await ExecAsync(pod, task, main, cancellationToken).ConfigureAwait(false);
-            await CollectAsync(pod, template, main.Name, task.Container, task.Key!, cancellationToken).ConfigureAwait(false);
-            junit = result.Status is KeyStatus.Success or KeyStatus.Failure ? await ReadJUnitAsync(pod, task, cancellationToken).ConfigureAwait(false) : null;
+            result = await ExecAsync(pod, id, batch, main, cancellationToken).ConfigureAwait(false);
+            await CollectAsync(pod, template, main.Name, batch.Container, keys[0], cancellationToken).ConfigureAwait(false);
+            junit = result.Status is KeyStatus.Success or KeyStatus.Failure ? await ReadJUnitAsync(pod, id, batch, cancellationToken).ConfigureAwait(false) : null;
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             // The command's own block (its output) still ends; its keys are given their results by RunBatchAsync.
-            observer.On(new TaskFinished(task.Id, result ?? TaskResult.Stopped(Stopwatch.GetElapsedTime(start), StoppedWhileRunning), 0, 0));
+            observer.On(new CommandFinished(id, result ?? TaskResult.Stopped(Stopwatch.GetElapsedTime(start), StoppedWhileRunning)));
             throw;
         }
 
-        observer.On(new TaskFinished(task.Id, result, 0, 0));
+        observer.On(new CommandFinished(id, result));
 
         if (result.Status is KeyStatus.Error or KeyStatus.Unknown)
         {
-            foreach (var key in batch.Keys)
+            foreach (var key in keys)
             {
-                onFinished(keyTask(key), result);
+                onFinished(batch.RunOf(key), result);
             }
 
-            observer.On(new LogEvent(LogLevel.Warn, $"worker {task.Container} of pod {pod.Name} takes no more keys: {result.Message}"));
+            observer.On(new LogEvent(LogLevel.Warn, $"worker {batch.Container} of pod {pod.Name} takes no more keys: {result.Message}"));
             return ([], result.Message, result);
         }
 
-        var outcomes = BatchOutcome.Resolve(batch.Keys, batch.Estimates, result, junit);
-        var undecided = new List<PlannedKey>();
-        for (var i = 0; i < batch.Keys.Count; i++)
+        var outcomes = BatchOutcome.Resolve(keys, batch.Batch.Estimates, result, junit);
+        var undecided = new List<KeyId>();
+        for (var i = 0; i < keys.Count; i++)
         {
             if (outcomes[i] is { } outcome)
             {
-                onFinished(keyTask(batch.Keys[i]), outcome);
+                onFinished(batch.RunOf(keys[i]), outcome);
             }
             else
             {
-                undecided.Add(batch.Keys[i]);
+                undecided.Add(keys[i]);
             }
         }
 
@@ -215,7 +214,7 @@ internal sealed partial class PodExecutor
     }
 
     /// <summary>Copies the batch's JUnit XML out of its container and removes it there; null when there is none, or with a warning when it cannot be read (<see cref="BatchJUnit"/>).</summary>
-    private async Task<string?> ReadJUnitAsync(IPod pod, PodTask task, CancellationToken cancellationToken)
+    private async Task<string?> ReadJUnitAsync(IPod pod, TaskId id, BatchRun batch, CancellationToken cancellationToken)
     {
         var directory = Directory.CreateTempSubdirectory("kubetest-junit-");
         try
@@ -223,22 +222,22 @@ internal sealed partial class PodExecutor
             var local = Path.Combine(directory.FullName, "junit.xml");
             try
             {
-                await pod.CopyFromAsync(task.Container, JUnitPath(task), local, cancellationToken).ConfigureAwait(false);
+                await pod.CopyFromAsync(batch.Container, JUnitPath(batch.Batch), local, cancellationToken).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or PodFailedException)
             {
-                observer.On(new LogEvent(LogLevel.Debug, $"{Printable.Escape(task.Id.Name)}: no JUnit XML at {JUnitPath(task)}: {ex.Message}"));
+                observer.On(new LogEvent(LogLevel.Debug, $"{Printable.Escape(id.Name)}: no JUnit XML at {JUnitPath(batch.Batch)}: {ex.Message}"));
                 return null;
             }
 
             // The file is read already; one left behind is harmless (each batch has a path of its own).
             try
             {
-                await pod.RemoveAsync(task.Container, JUnitPath(task), cancellationToken).ConfigureAwait(false);
+                await pod.RemoveAsync(batch.Container, JUnitPath(batch.Batch), cancellationToken).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or PodFailedException)
             {
-                observer.On(new LogEvent(LogLevel.Debug, $"{Printable.Escape(task.Id.Name)}: could not remove {JUnitPath(task)}: {ex.Message}"));
+                observer.On(new LogEvent(LogLevel.Debug, $"{Printable.Escape(id.Name)}: could not remove {JUnitPath(batch.Batch)}: {ex.Message}"));
             }
 
             var (xml, problem) = await BatchJUnit.ReadAsync(local, cancellationToken).ConfigureAwait(false);
@@ -246,9 +245,9 @@ internal sealed partial class PodExecutor
             {
                 // As without a file (its keys pass with a passed batch, run again alone after a failed one), but said:
                 // else a garbled file would pass a batch's keys without a word.
-                var keys = task.Batch?.Keys.Count ?? 1;
+                var keys = batch.Batch.Keys.Count;
                 observer.On(new LogEvent(LogLevel.Warn,
-                    $"batch of {keys} keys starting with {Printable.Escape(task.Key!.Key)}: its JUnit XML {JUnitPath(task)} is not read: {problem} (its keys are decided as without one)"));
+                    $"batch of {keys} keys starting with {Printable.Escape(batch.Batch.Keys[0].Key)}: its JUnit XML {JUnitPath(batch.Batch)} is not read: {problem} (its keys are decided as without one)"));
             }
 
             return xml;

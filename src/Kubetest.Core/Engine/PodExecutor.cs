@@ -6,110 +6,43 @@ using Kubetest.Runtime;
 
 namespace Kubetest.Engine;
 
-/// <summary>
-/// One command to run in one held container of a pod. <paramref name="Key"/> is a strategy key's
-/// identity (null for a step's single command); <paramref name="Stdout"/>, when given, keeps the
-/// command's standard output as a value (the dynamic keys command).
-/// </summary>
-internal sealed record PodTask(TaskId Id, string Container, string? KeyEnv, PlannedKey? Key, OutputCapture? Stdout = null)
+/// <summary>Where a <see cref="PodExecutor"/> hands the results of what its workers ran.</summary>
+internal interface IWorkResults
 {
-    /// <summary>
-    /// <c>queue</c> mode: the container is a worker serving key after key, so the key reaches the command
-    /// through the exec's environment (<see cref="ExecEnvironment"/>) instead of the container's, and its
-    /// artifacts are kept in a directory of its own below the worker's and then cleared in the container.
-    /// </summary>
-    public bool OnWorker { get; init; }
+    /// <summary>A key has the result of one run (<paramref name="task"/> names the command when it ran alone).</summary>
+    void KeyFinished(TaskId task, KeyRun run, TaskResult result);
 
-    /// <summary><c>strategy.batch</c>: the keys this one command runs (<see cref="Key"/> is the first of them); null for one key.</summary>
-    public KeyBatch? Batch { get; init; }
-
-    /// <summary>
-    /// How many of the key's runs so far, this one included, came after its batch failed without telling the key's
-    /// result (with the batch's other undecided keys, then alone): extra attempts that are no retest. 0 otherwise.
-    /// </summary>
-    public int RunsAfterBatch { get; init; }
-}
-
-/// <summary>A batch's keys (each its own identity, taken by the same worker) and each one's expected seconds, in the same order; <see cref="Text"/> is what the key variable holds: the keys joined by <paramref name="Delimiter"/>.</summary>
-internal sealed record KeyBatch(IReadOnlyList<PlannedKey> Keys, IReadOnlyList<double> Estimates, string Delimiter)
-{
-    public string Text { get; } = string.Join(Delimiter, Keys.Select(k => k.Key));
-
-    /// <summary>Some of its keys (in their batch order) with their estimates: a batch to run again.</summary>
-    public KeyBatch Subset(IEnumerable<PlannedKey> keys)
-    {
-        var kept = keys.ToHashSet();
-        var indexes = Enumerable.Range(0, Keys.Count).Where(i => kept.Contains(Keys[i])).ToList();
-        return new([.. indexes.Select(i => Keys[i])], [.. indexes.Select(i => Estimates[i])], Delimiter);
-    }
+    /// <summary>A step's command ended (or was stopped).</summary>
+    void CommandFinished(TaskId task, StepCommand command, TaskResult result);
 }
 
 /// <summary>
-/// Runs one pod: starts it, runs its tasks with at most <c>maxConcurrent</c> at once (a freed
-/// slot takes the next task at once), copies artifacts out, runs the finalizer container, and
-/// deletes the pod whatever happens. <paramref name="podIndex"/> is the pod's index in a key step
-/// (null for a step's single pod): a sidecar or finalizer has the same name in every pod, so its
+/// Runs one pod: starts it, runs its workers (each asks for its next <see cref="Work"/> and runs it, so a freed
+/// slot takes the next at once), copies artifacts out, runs the finalizer container, and deletes the pod whatever
+/// happens. <paramref name="step"/> names every command's <see cref="TaskId"/>; <paramref name="keyEnv"/> is the
+/// key variable of a key step (null for a step's single command). <paramref name="podIndex"/> is the pod's index in
+/// a key step (null for a step's single pod): a sidecar or finalizer has the same name in every pod, so its
 /// artifacts are kept as <c>&lt;container&gt;&lt;podIndex&gt;</c> there, and no pod's copy replaces another's.
-/// </summary>
 /// <paramref name="timeout"/>, when given, limits each key's run (not a step's single command).
-/// <paramref name="mayStart"/> is asked before each of a pod's own tasks starts: false (fail-fast) leaves the rest unstarted and without a result.
-internal sealed partial class PodExecutor(IPodRuntime runtime, IRunObserver observer, ArtifactStore artifacts, int? podIndex = null, KeyTimeout? timeout = null, Func<PodTask, bool>? mayStart = null)
+/// </summary>
+internal sealed partial class PodExecutor(IPodRuntime runtime, IRunObserver observer, ArtifactStore artifacts, PlanStep step, string? keyEnv = null, int? podIndex = null, KeyTimeout? timeout = null)
 {
     private static readonly IReadOnlyDictionary<string, string> NoEnvironment = new Dictionary<string, string>();
 
     private const string StoppedWhileRunning = "the run was stopped while it was running";
 
-    public async Task RunAsync(
-        PodRequest request,
-        TestJobTemplate template,
-        IReadOnlyList<PodTask> tasks,
-        int maxConcurrent,
-        Action<PodTask, TaskResult> onFinished,
-        CancellationToken cancellationToken)
-    {
-        var queue = new Queue<PodTask>(tasks);
-        PodTask? Next(IPod pod, int worker)
-        {
-            lock (queue)
-            {
-                while (queue.TryDequeue(out var task))
-                {
-                    task = task with { Id = task.Id with { Pod = pod.Name } };
-                    if (mayStart is null || mayStart(task))
-                    {
-                        return task;
-                    }
-                }
-
-                return null;
-            }
-        }
-
-        var failure = await RunAsync(request, template, maxConcurrent, Next, tasks[0].Id, onFinished, cancellationToken).ConfigureAwait(false);
-        if (failure is not null)
-        {
-            // Whatever kept the pod from starting (the runtime's own errors included) ends its tasks, not the run.
-            foreach (var task in tasks)
-            {
-                onFinished(task, failure);
-            }
-        }
-    }
-
     /// <summary>
-    /// Runs one pod whose <paramref name="workers"/> workers each ask <paramref name="next"/> for their next
-    /// task (with the pod and the worker's index) until it has none: a pod's own keys in <c>static</c> mode,
-    /// the run's shared queue in <c>queue</c> mode. In a shared queue a worker whose pod broke (a key ended
-    /// as error or unknown) stops asking, so a dead pod cannot drain the queue. Returns the result for
-    /// tasks no worker ran when the pod could not start, else null.
+    /// Runs one pod whose <paramref name="workers"/> workers each ask <paramref name="next"/> for their next work
+    /// (with the pod and the worker's index) until it has none. A worker whose run broke the container it serves
+    /// key after key (a key ended as error or unknown) stops asking, so a dead pod cannot drain a shared queue.
+    /// Returns the result for the work no worker ran when the pod could not start, else null.
     /// </summary>
     public async Task<TaskResult?> RunAsync(
         PodRequest request,
         TestJobTemplate template,
         int workers,
-        Func<IPod, int, PodTask?> next,
-        TaskId finalizerId,
-        Action<PodTask, TaskResult> onFinished,
+        Func<IPod, int, Work?> next,
+        IWorkResults results,
         CancellationToken cancellationToken)
     {
         var podLog = new PodLogSink(observer, request.GenerateName);
@@ -126,55 +59,20 @@ internal sealed partial class PodExecutor(IPodRuntime runtime, IRunObserver obse
 
         try
         {
-            var main = template.MainContainer.Container;
             var running = Enumerable.Range(0, Math.Max(1, workers)).Select(async worker =>
             {
-                // A stopped run hands out no more work: a task taken now would count as a run that never happened.
-                while (!cancellationToken.IsCancellationRequested && next(pod, worker) is { } queued)
+                // A stopped run hands out no more work: work taken now would count as a run that never happened.
+                while (!cancellationToken.IsCancellationRequested && next(pod, worker) is { } work)
                 {
-                    var task = queued with { Id = queued.Id with { Slot = worker } };
-                    if (task.Batch is { } batch)
+                    if (!await RunWorkAsync(pod, template, worker, work, results, cancellationToken).ConfigureAwait(false))
                     {
-                        if (!await RunBatchAsync(pod, template, task, batch, onFinished, cancellationToken).ConfigureAwait(false))
-                        {
-                            break;
-                        }
-
-                        continue;
-                    }
-
-                    var start = Stopwatch.GetTimestamp();
-                    TaskResult? result = null;
-                    try
-                    {
-                        result = await ExecAsync(pod, task, main, cancellationToken).ConfigureAwait(false);
-                        if (task.OnWorker && task.Key is { } key)
-                        {
-                            await CollectAsync(pod, template, main.Name, task.Container, key, cancellationToken).ConfigureAwait(false);
-                        }
-                        else
-                        {
-                            await CollectAsync(pod, template, main.Name, task.Container, task.Container, cancellationToken).ConfigureAwait(false);
-                        }
-                    }
-                    catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-                    {
-                        // It started, so this run counts as an attempt (unknown) and says why it has no result.
-                        onFinished(task, result ?? TaskResult.Stopped(Stopwatch.GetElapsedTime(start), StoppedWhileRunning));
-                        throw;
-                    }
-
-                    onFinished(task, result);
-                    if (task.OnWorker && result.Status is KeyStatus.Error or KeyStatus.Unknown)
-                    {
-                        observer.On(new LogEvent(LogLevel.Warn, $"worker {task.Container} of pod {pod.Name} takes no more keys: {result.Message}"));
                         break;
                     }
                 }
             });
             await Task.WhenAll(running).ConfigureAwait(false);
             cancellationToken.ThrowIfCancellationRequested();
-            await FinishPodAsync(pod, template, finalizerId, cancellationToken).ConfigureAwait(false);
+            await FinishPodAsync(pod, template, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -182,6 +80,61 @@ internal sealed partial class PodExecutor(IPodRuntime runtime, IRunObserver obse
         }
 
         return null;
+    }
+
+    /// <summary>The command's identity in the events: the step, what it runs, the attempt, where it runs.</summary>
+    private TaskId IdOf(Work work, IPod pod, int worker) => work switch
+    {
+        KeyRun key => new TaskId(step, key.Key.Key, key.Attempt, pod.Name, work.Container, worker),
+        BatchRun batch => new TaskId(step, batch.Batch.Text, batch.Attempt, pod.Name, work.Container, worker),
+        _ => new TaskId(step, step.Name, 1, pod.Name, work.Container, worker),
+    };
+
+    /// <summary>Runs one piece of work and hands its results on; false when the worker must stop (its container broke).</summary>
+    private async Task<bool> RunWorkAsync(IPod pod, TestJobTemplate template, int worker, Work work, IWorkResults results, CancellationToken cancellationToken)
+    {
+        var id = IdOf(work, pod, worker);
+        if (work is BatchRun batch)
+        {
+            return await RunBatchAsync(pod, template, id, batch, results, cancellationToken).ConfigureAwait(false);
+        }
+
+        var main = template.MainContainer.Container;
+        var start = Stopwatch.GetTimestamp();
+        TaskResult? result = null;
+        try
+        {
+            result = await ExecAsync(pod, id, work, main, cancellationToken).ConfigureAwait(false);
+            await CollectAsync(pod, template, work, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // It started, so this run counts as an attempt (unknown) and says why it has no result.
+            Hand(results, id, work, result ?? TaskResult.Stopped(Stopwatch.GetElapsedTime(start), StoppedWhileRunning));
+            throw;
+        }
+
+        Hand(results, id, work, result);
+        if (work is KeyRun { KeyInExec: true } && result.Status is KeyStatus.Error or KeyStatus.Unknown)
+        {
+            observer.On(new LogEvent(LogLevel.Warn, $"worker {work.Container} of pod {pod.Name} takes no more keys: {result.Message}"));
+            return false;
+        }
+
+        return true;
+    }
+
+    private static void Hand(IWorkResults results, TaskId id, Work work, TaskResult result)
+    {
+        switch (work)
+        {
+            case KeyRun key:
+                results.KeyFinished(id, key, result);
+                break;
+            case StepCommand command:
+                results.CommandFinished(id, command, result);
+                break;
+        }
     }
 
     /// <summary>
@@ -200,15 +153,16 @@ internal sealed partial class PodExecutor(IPodRuntime runtime, IRunObserver obse
         }
     }
 
-    private async Task<TaskResult> ExecAsync(IPod pod, PodTask task, k8s.Models.V1Container main, CancellationToken cancellationToken)
+    /// <summary>Runs the command of <paramref name="work"/> in its container and says how it ended; its output goes to the events under <paramref name="id"/>.</summary>
+    private async Task<TaskResult> ExecAsync(IPod pod, TaskId id, Work work, k8s.Models.V1Container main, CancellationToken cancellationToken)
     {
-        observer.On(new TaskStarted(task.Id, ShellCommand.Display(main), task.KeyEnv, task.Batch?.Text ?? task.Key?.Key));
+        observer.On(new TaskStarted(id, ShellCommand.Display(main), work is StepCommand ? null : keyEnv, work switch { KeyRun k => k.Key.Key, BatchRun b => b.Batch.Text, _ => null }));
         var watch = Stopwatch.StartNew();
-        var limit = task.Key is null ? null : timeout;
+        var limit = work is StepCommand ? null : timeout;
 
         // Where cancelling the exec kills the command's whole tree (kubetest-agent), the limit is
         // that cancellation; elsewhere a watchdog in the container enforces it (see KeyTimeout).
-        var agent = pod.RunsAgent(task.Container);
+        var agent = pod.RunsAgent(work.Container);
         var byCancel = limit is not null && agent;
         using var fallback = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         if (limit is not null)
@@ -216,7 +170,7 @@ internal sealed partial class PodExecutor(IPodRuntime runtime, IRunObserver obse
             fallback.CancelAfter(byCancel ? limit.Limit : limit.Limit + limit.Grace);
         }
 
-        var sink = new TaskSink(observer, task.Id, task.Stdout, byCancel ? null : limit?.Marker);
+        var sink = new TaskSink(observer, id, (work as StepCommand)?.Stdout, byCancel ? null : limit?.Marker);
         try
         {
             var command = agent ? ShellCommand.AgentArgv(main) : ShellCommand.Argv(main);
@@ -225,19 +179,19 @@ internal sealed partial class PodExecutor(IPodRuntime runtime, IRunObserver obse
             // environment. kubetest-agent's exec carries it (no shell in the image needed); elsewhere a
             // small sh wrapper exports it, inside the timeout's watchdog.
             var environment = NoEnvironment;
-            if (task.OnWorker && task.KeyEnv is { } env && task.Batch is { } batch)
+            if (keyEnv is { } env && work is BatchRun { Batch: var batch })
             {
                 if (agent)
                 {
-                    await PrepareJUnitAsync(pod, task.Container, fallback.Token).ConfigureAwait(false);
-                    environment = new Dictionary<string, string>(StringComparer.Ordinal) { [env] = batch.Text, [ExecEnvironment.JUnitVariable] = JUnitPath(task) };
+                    await PrepareJUnitAsync(pod, work.Container, fallback.Token).ConfigureAwait(false);
+                    environment = new Dictionary<string, string>(StringComparer.Ordinal) { [env] = batch.Text, [ExecEnvironment.JUnitVariable] = JUnitPath(batch) };
                 }
                 else
                 {
-                    command = ExecEnvironment.WrapBatch(env, batch.Text, JUnitPath(task), command);
+                    command = ExecEnvironment.WrapBatch(env, batch.Text, JUnitPath(batch), command);
                 }
             }
-            else if (task.OnWorker && task.KeyEnv is { } variable && task.Key is { } key)
+            else if (keyEnv is { } variable && work is KeyRun { KeyInExec: true, Key: var key })
             {
                 if (agent)
                 {
@@ -249,7 +203,7 @@ internal sealed partial class PodExecutor(IPodRuntime runtime, IRunObserver obse
                 }
             }
 
-            var exitCode = await pod.ExecAsync(task.Container, limit is null || byCancel ? command : limit.Wrap(command), environment, sink, fallback.Token).ConfigureAwait(false);
+            var exitCode = await pod.ExecAsync(work.Container, limit is null || byCancel ? command : limit.Wrap(command), environment, sink, fallback.Token).ConfigureAwait(false);
             return sink.TimedOut
                 ? new TaskResult(KeyStatus.Failure, KeyTimeout.ExitCode, watch.Elapsed, limit!.Message)
                 : new TaskResult(exitCode == 0 ? KeyStatus.Success : KeyStatus.Failure, exitCode, watch.Elapsed);
@@ -262,7 +216,7 @@ internal sealed partial class PodExecutor(IPodRuntime runtime, IRunObserver obse
         {
             // The watchdog in the container did not end it (no sleep or /proc in the image?): the
             // exec is cancelled, which kills it on the local runtime but on Kubernetes only closes the stream.
-            observer.On(new LogEvent(LogLevel.Warn, $"{Printable.Escape(task.Id.Name)}: the timeout's watchdog in container {task.Container} did not end the key within {Model.GoDuration.Format(limit.Grace)}; kubetest cancelled its exec (on Kubernetes its processes may still run until the pod is deleted)"));
+            observer.On(new LogEvent(LogLevel.Warn, $"{Printable.Escape(id.Name)}: the timeout's watchdog in container {work.Container} did not end the key within {Model.GoDuration.Format(limit.Grace)}; kubetest cancelled its exec (on Kubernetes its processes may still run until the pod is deleted)"));
             return new TaskResult(KeyStatus.Failure, KeyTimeout.ExitCode, watch.Elapsed, limit.Message);
         }
         catch (PodFailedException ex) when (ex.CommandMayHaveRun && !cancellationToken.IsCancellationRequested)
@@ -271,8 +225,17 @@ internal sealed partial class PodExecutor(IPodRuntime runtime, IRunObserver obse
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            return new TaskResult(KeyStatus.Error, null, watch.Elapsed, $"could not run in container {task.Container} of pod {pod.Name}: {ex.Message}");
+            return new TaskResult(KeyStatus.Error, null, watch.Elapsed, $"could not run in container {work.Container} of pod {pod.Name}: {ex.Message}");
         }
+    }
+
+    /// <summary>After a command: a key's artifacts (in its own directory when its container serves several keys), else the container's.</summary>
+    private Task CollectAsync(IPod pod, TestJobTemplate template, Work work, CancellationToken cancellationToken)
+    {
+        var main = template.MainContainer.Container.Name;
+        return work is KeyRun { KeyInExec: true, Key: var key }
+            ? CollectAsync(pod, template, main, work.Container, key, cancellationToken)
+            : CollectAsync(pod, template, main, work.Container, work.Container, cancellationToken);
     }
 
     /// <summary>
@@ -303,7 +266,7 @@ internal sealed partial class PodExecutor(IPodRuntime runtime, IRunObserver obse
     /// the key's own directory below the worker's, then removes each artifact path in the worker, so the next
     /// key it serves starts without this key's files there and cannot have them collected as its own.
     /// </summary>
-    private async Task CollectAsync(IPod pod, TestJobTemplate template, string templateContainer, string worker, PlannedKey key, CancellationToken cancellationToken)
+    private async Task CollectAsync(IPod pod, TestJobTemplate template, string templateContainer, string worker, KeyId key, CancellationToken cancellationToken)
     {
         var keyDirectory = KeysStep.KeyDirectory(key);
         foreach (var artifact in template.Spec.Artifacts.Where(a => a.ContainerName == templateContainer))
@@ -336,19 +299,19 @@ internal sealed partial class PodExecutor(IPodRuntime runtime, IRunObserver obse
     }
 
     /// <summary>After the main containers: the finalizer container, then the artifacts of sidecars and the finalizer.</summary>
-    private async Task FinishPodAsync(IPod pod, TestJobTemplate template, TaskId firstTask, CancellationToken cancellationToken)
+    private async Task FinishPodAsync(IPod pod, TestJobTemplate template, CancellationToken cancellationToken)
     {
         if (template.Spec.FinalizerContainer is { } finalizer)
         {
             var container = finalizer.Container;
-            var id = firstTask with { Name = container.Name, Container = container.Name };
+            var id = new TaskId(step, container.Name, 1, pod.Name, container.Name);
             observer.On(new TaskStarted(id, ShellCommand.Display(container), null, null));
             var watch = Stopwatch.StartNew();
             try
             {
                 var argv = pod.RunsAgent(container.Name) ? ShellCommand.AgentArgv(container) : ShellCommand.Argv(container);
                 var exitCode = await pod.ExecAsync(container.Name, argv, new TaskSink(observer, id, null), cancellationToken).ConfigureAwait(false);
-                observer.On(new TaskFinished(id, new TaskResult(exitCode == 0 ? KeyStatus.Success : KeyStatus.Failure, exitCode, watch.Elapsed), 0, 0));
+                observer.On(new CommandFinished(id, new TaskResult(exitCode == 0 ? KeyStatus.Success : KeyStatus.Failure, exitCode, watch.Elapsed)));
                 if (exitCode != 0)
                 {
                     observer.On(new LogEvent(LogLevel.Warn, $"finalizer container {container.Name} of pod {pod.Name} exited with code {exitCode}"));
@@ -356,7 +319,7 @@ internal sealed partial class PodExecutor(IPodRuntime runtime, IRunObserver obse
             }
             catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
-                observer.On(new TaskFinished(id, new TaskResult(KeyStatus.Error, null, watch.Elapsed, $"finalizer container {container.Name} of pod {pod.Name} could not run: {ex.Message}"), 0, 0));
+                observer.On(new CommandFinished(id, new TaskResult(KeyStatus.Error, null, watch.Elapsed, $"finalizer container {container.Name} of pod {pod.Name} could not run: {ex.Message}")));
             }
         }
 

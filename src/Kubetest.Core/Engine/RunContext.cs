@@ -6,21 +6,47 @@ using Kubetest.Reporting;
 namespace Kubetest.Engine;
 
 /// <summary>
-/// One run's state while the engine executes its plan: the options, where events go, the key
-/// results, and what the steps so far have decided (failed, keys found, the keys as planned).
+/// One run's state while the engine executes its plan, all of it: the options, its workspace and what the steps put
+/// there (artifacts, checkouts, token files), where events go, the key results, and what the steps so far have decided
+/// (failed, keys found, the keys as planned). The engine keeps none of it, so it can run several TestJobs at once.
 /// </summary>
-internal sealed class RunContext(TestJob job, RunOptions options, IRunObserver events, PodRequestBuilder pods, CancellationToken cancellationToken)
+internal sealed class RunContext
 {
-    public TestJob Job { get; } = job;
+    public RunContext(TestJob job, string testJobName, RunOptions options, RunWorkspace workspace, IRunObserver events, CancellationToken cancellationToken)
+    {
+        Job = job;
+        Options = options;
+        Workspace = workspace;
+        Events = events;
+        Cancellation = cancellationToken;
+        Artifacts = new ArtifactStore(workspace.ArtifactsDirectory);
+        Pods = new PodRequestBuilder(testJobName, LocalPathOf);
+        Results = new(job.Spec.MainStep.Strategy is null
+            ? [job.Spec.MainStep.Template.MainContainer.Container.Name]
+            : options.ListKeys ?? job.Spec.MainStep.Strategy.Key.Source.Static ?? []);
+    }
 
-    public RunOptions Options { get; } = options;
+    public TestJob Job { get; }
+
+    public RunOptions Options { get; }
+
+    /// <summary>The run's own directory: its log, report, artifacts, checkouts and token files.</summary>
+    public RunWorkspace Workspace { get; }
 
     /// <summary>The caller's observer and the engine's own log file, together.</summary>
-    public IRunObserver Events { get; } = events;
+    public IRunObserver Events { get; }
 
-    public PodRequestBuilder Pods { get; } = pods;
+    public PodRequestBuilder Pods { get; }
 
-    public CancellationToken Cancellation { get; } = cancellationToken;
+    public ArtifactStore Artifacts { get; }
+
+    /// <summary>Each repository's checkout (<c>repo</c> volumes), by name; filled by the checkout step.</summary>
+    public Dictionary<string, string> Repositories { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Each token's file of mode 0400 (<c>token</c> volumes), by name; filled by the checkout step.</summary>
+    public Dictionary<string, string> TokenFiles { get; } = new(StringComparer.Ordinal);
+
+    public CancellationToken Cancellation { get; }
 
     public DateTimeOffset StartedAt { get; init; }
 
@@ -29,9 +55,7 @@ internal sealed class RunContext(TestJob job, RunOptions options, IRunObserver e
 
     public Stopwatch Clock { get; } = Stopwatch.StartNew();
 
-    public MainResults Results { get; } = new(job.Spec.MainStep.Strategy is null
-        ? [job.Spec.MainStep.Template.MainContainer.Container.Name]
-        : options.ListKeys ?? job.Spec.MainStep.Strategy.Key.Source.Static ?? []);
+    public MainResults Results { get; }
 
     /// <summary>A step failed: the steps before the keys stop, the later ones run only if the keys were reached.</summary>
     public bool Failed { get; set; }
@@ -68,4 +92,24 @@ internal sealed class RunContext(TestJob job, RunOptions options, IRunObserver e
 
     public Report BuildReport(bool failed) =>
         Report.Build(StartedAt, Clock.Elapsed, Results.Details(), Job.Spec.Log.ExtParam, failed);
+
+    /// <summary>Where a kubetest volume's content is on this machine, for the pods that mount it.</summary>
+    private string LocalPathOf(KubetestVolumeSource source)
+    {
+        switch (source)
+        {
+            case ArtifactVolumeSource artifact:
+                return Artifacts.SinglePath(artifact.ArtifactName);
+            case LogVolumeSource:
+                return Workspace.LogPath;
+            case ReportVolumeSource:
+                return Workspace.ReportPath;
+            case RepoVolumeSource repo when Repositories.TryGetValue(repo.RepoName, out var checkout):
+                return checkout;
+            case TokenVolumeSource token when TokenFiles.TryGetValue(token.TokenName, out var file):
+                return file;
+            default:
+                throw new StepSetupException($"{source.GetType().Name} volumes are not supported by this version of kubetest yet");
+        }
+    }
 }

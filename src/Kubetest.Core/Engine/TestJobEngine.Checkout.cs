@@ -8,9 +8,8 @@ namespace Kubetest.Engine;
 /// <summary>The checkout step: tokens resolved and repositories checked out once, before any pod.</summary>
 public sealed partial class TestJobEngine
 {
-    private readonly Dictionary<string, string> _repositories = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, string> _tokenFiles = new(StringComparer.Ordinal);
-
+    /// <summary>One client for every run's GitHub App calls (a client per call would leave sockets behind).</summary>
+    private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(60) };
     /// <summary>
     /// Resolves every token (its value joins the run's mask before anything can print it) and writes
     /// it to a file of mode 0400 for <c>token</c> volumes, then checks out every repository (with
@@ -26,9 +25,8 @@ public sealed partial class TestJobEngine
         var values = new Dictionary<string, string>(StringComparer.Ordinal);
         if (step.Tokens.Count > 0)
         {
-            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(60) };
-            var resolver = new TokenResolver(secrets ?? new NoSecrets(), run.Options.GitHubApiUrl ?? new Uri(TokenResolver.DefaultGitHubApiUrl), http, time);
-            var directory = Directory.CreateDirectory(Path.Combine(workspace.Root, "tokens"), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute).FullName;
+            var resolver = new TokenResolver(secrets ?? new NoSecrets(), run.Options.GitHubApiUrl ?? new Uri(TokenResolver.DefaultGitHubApiUrl), Http, time);
+            var directory = Directory.CreateDirectory(Path.Combine(run.Workspace.Root, "tokens"), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute).FullName;
             foreach (var token in step.Tokens)
             {
                 var value = await resolver.ResolveAsync(token, run.Cancellation).ConfigureAwait(false);
@@ -42,7 +40,7 @@ public sealed partial class TestJobEngine
                 }
 
                 File.SetUnixFileMode(file, UnixFileMode.UserRead);
-                _tokenFiles[token.Name] = file;
+                run.TokenFiles[token.Name] = file;
             }
         }
 
@@ -50,9 +48,9 @@ public sealed partial class TestJobEngine
         {
             run.Events.On(new LogEvent(LogLevel.Info, $"clone repository: {GitUrl.Display(repo.Value.Url)}"));
             var token = repo.Value.Token is { } name ? values[name] : null;
-            var target = Path.Combine(workspace.Root, "repos", repo.Name);
+            var target = Path.Combine(run.Workspace.Root, "repos", repo.Name);
             Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-            _repositories[repo.Name] = await GitCheckout.CheckoutAsync(repo.Value, token, target, run.Options.CloneTimeout ?? GitCheckout.DefaultCloneTimeout, run.Cancellation).ConfigureAwait(false);
+            run.Repositories[repo.Name] = await GitCheckout.CheckoutAsync(repo.Value, token, target, run.Options.CloneTimeout ?? GitCheckout.DefaultCloneTimeout, run.Cancellation).ConfigureAwait(false);
         }
 
         return true;

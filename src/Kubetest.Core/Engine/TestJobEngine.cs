@@ -9,26 +9,27 @@ namespace Kubetest.Engine;
 
 /// <summary>
 /// Executes a <see cref="RunPlan"/>: each step in the plan's order, through one pod runtime,
-/// reporting through events only. Owns the run's log file (written by a <see cref="TextReporter"/>
-/// of its own, for <c>log</c> volumes). <paramref name="secrets"/> is where tokens come from
-/// (the cluster, a directory, the environment); every token value is masked in all it reports.
+/// reporting through events only. Holds no state of a run (that is a <see cref="RunContext"/> per
+/// <see cref="RunAsync(TestJob, RunPlan, RunOptions, RunWorkspace, CancellationToken)"/>), so one engine
+/// runs several TestJobs at once, each in a workspace of its own. Owns each run's log file (written by a
+/// <see cref="TextReporter"/> of its own, for <c>log</c> volumes). <paramref name="secrets"/> is where tokens
+/// come from (the cluster, a directory, the environment); every token value is masked in all it reports.
 /// </summary>
-public sealed partial class TestJobEngine(IPodRuntime runtime, IRunObserver observer, RunWorkspace workspace, TimeProvider time, ISecretSource? secrets = null)
+public sealed partial class TestJobEngine(IPodRuntime runtime, IRunObserver observer, TimeProvider time, ISecretSource? secrets = null)
 {
-    private readonly ArtifactStore _artifacts = new(workspace.ArtifactsDirectory);
-
-    public Task<RunResult> RunAsync(TestJob job, RunOptions options, CancellationToken cancellationToken)
+    public Task<RunResult> RunAsync(TestJob job, RunWorkspace workspace, RunOptions options, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(job);
-        return RunAsync(job, RunPlan.Build(job, options), options, cancellationToken);
+        return RunAsync(job, RunPlan.Build(job, options), options, workspace, cancellationToken);
     }
 
-    /// <summary>Executes <paramref name="plan"/>, which <see cref="RunPlan.Build"/> made from <paramref name="job"/> and <paramref name="options"/>.</summary>
-    public async Task<RunResult> RunAsync(TestJob job, RunPlan plan, RunOptions options, CancellationToken cancellationToken)
+    /// <summary>Executes <paramref name="plan"/>, which <see cref="RunPlan.Build"/> made from <paramref name="job"/> and <paramref name="options"/>, in <paramref name="workspace"/>.</summary>
+    public async Task<RunResult> RunAsync(TestJob job, RunPlan plan, RunOptions options, RunWorkspace workspace, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(job);
         ArgumentNullException.ThrowIfNull(plan);
         ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(workspace);
         var logFile = new StreamWriter(workspace.LogPath) { AutoFlush = true };
         await using (logFile.ConfigureAwait(false))
         {
@@ -40,7 +41,7 @@ public sealed partial class TestJobEngine(IPodRuntime runtime, IRunObserver obse
             }
 
             using var runtimeReports = runtime.ReportTo(events);
-            var run = new RunContext(job, options, events, new PodRequestBuilder(plan.TestJobName, LocalPathOf), cancellationToken)
+            var run = new RunContext(job, plan.TestJobName, options, workspace, events, cancellationToken)
             {
                 StartedAt = time.GetUtcNow(),
                 Mask = mask,
@@ -117,7 +118,6 @@ public sealed partial class TestJobEngine(IPodRuntime runtime, IRunObserver obse
         var result = await RunOnceAsync(step, step.Template, step.TtlSecondsAfterFinished, null, run).ConfigureAwait(false);
         if (step.Kind == StepKind.Main)
         {
-            run.Results.Record(0, result, attempt: 1);
             return true;
         }
 
@@ -133,7 +133,7 @@ public sealed partial class TestJobEngine(IPodRuntime runtime, IRunObserver obse
     /// <summary>The report as it stands, written for the postSteps' <c>report</c> volumes.</summary>
     private async Task<bool> WriteReportAsync(RunContext run)
     {
-        await File.WriteAllTextAsync(workspace.ReportPath, run.BuildReport(run.Failed).ToJson(), run.Cancellation).ConfigureAwait(false);
+        await File.WriteAllTextAsync(run.Workspace.ReportPath, run.BuildReport(run.Failed).ToJson(), run.Cancellation).ConfigureAwait(false);
         return true;
     }
 
@@ -144,28 +144,24 @@ public sealed partial class TestJobEngine(IPodRuntime runtime, IRunObserver obse
         var cancellationToken = run.Cancellation;
         var clock = Stopwatch.StartNew();
         var container = template.MainContainer.Container.Name;
-        var task = new PodTask(new TaskId(step, step.Name, 1, "", container), container, null, null, stdout);
-        TaskResult? result = null;
+        Work? command = new StepCommand(container, stdout);
+        var ran = new StepResult(new TaskId(step, step.Name, 1, "", container));
         try
         {
             var request = run.Pods.ForStep(template, ttl);
-            await new PodExecutor(runtime, events, _artifacts)
-                .RunAsync(request, template, [task], 1, (t, r) => (task, result) = (t, r), cancellationToken)
+            var failure = await new PodExecutor(runtime, events, run.Artifacts, step)
+                .RunAsync(request, template, 1, (_, _) => Interlocked.Exchange(ref command, null), ran, cancellationToken)
                 .ConfigureAwait(false);
+            ran.Result ??= failure;
         }
         catch (StepSetupException ex)
         {
-            result = new TaskResult(KeyStatus.Error, null, clock.Elapsed, ex.Message);
+            ran.Result = new TaskResult(KeyStatus.Error, null, clock.Elapsed, ex.Message);
         }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested && result is not null)
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested && ran.Result is not null)
         {
             // It ran when the run was stopped: its block ends, and a main step without strategy (the report's one key) counts the run.
-            events.On(new TaskFinished(task.Id, result, 1, 1));
-            if (step is PodStep { Kind: StepKind.Main })
-            {
-                run.Results.Record(0, result, attempt: 1);
-            }
-
+            Finished(step, ran.Task, ran.Result, run);
             throw;
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
@@ -175,28 +171,36 @@ public sealed partial class TestJobEngine(IPodRuntime runtime, IRunObserver obse
             events.On(new LogEvent(LogLevel.Debug, ex.ToString()));
         }
 
-        result ??= new TaskResult(KeyStatus.Unknown, null, clock.Elapsed);
-        events.On(new TaskFinished(task.Id, result, 1, 1));
+        var result = ran.Result ?? new TaskResult(KeyStatus.Unknown, null, clock.Elapsed);
+        Finished(step, ran.Task, result, run);
         return result;
     }
 
-    private string LocalPathOf(KubetestVolumeSource source)
+    /// <summary>A step's command ended: a main step without strategy is the report's one key, every other step's is a command.</summary>
+    private static void Finished(PlanStep step, TaskId task, TaskResult result, RunContext run)
     {
-        switch (source)
+        if (step is PodStep { Kind: StepKind.Main })
         {
-            case ArtifactVolumeSource artifact:
-                return _artifacts.SinglePath(artifact.ArtifactName);
-            case LogVolumeSource:
-                return workspace.LogPath;
-            case ReportVolumeSource:
-                return workspace.ReportPath;
-            case RepoVolumeSource repo when _repositories.TryGetValue(repo.RepoName, out var checkout):
-                return checkout;
-            case TokenVolumeSource token when _tokenFiles.TryGetValue(token.TokenName, out var file):
-                return file;
-            default:
-                throw new StepSetupException($"{source.GetType().Name} volumes are not supported by this version of kubetest yet");
+            run.Events.On(new KeyFinished(task, result, 1, 1));
+            run.Results.Record(0, result, attempt: 1);
         }
+        else
+        {
+            run.Events.On(new CommandFinished(task, result));
+        }
+    }
+
+    /// <summary>What a step's pod ran: its command (named as it ran) and how it ended.</summary>
+    private sealed class StepResult(TaskId task) : IWorkResults
+    {
+        public TaskId Task { get; private set; } = task;
+
+        public TaskResult? Result { get; set; }
+
+        public void CommandFinished(TaskId task, StepCommand command, TaskResult result) => (Task, Result) = (task, result);
+
+        public void KeyFinished(TaskId task, KeyRun run, TaskResult result) =>
+            throw new InvalidOperationException("a step's pod runs no keys");
     }
 
     /// <summary>Exports artifacts in order; a signal stops it between two files and says what was and was not exported.</summary>
@@ -214,7 +218,7 @@ public sealed partial class TestJobEngine(IPodRuntime runtime, IRunObserver obse
             var copies = 0;
             try
             {
-                if (_artifacts.Export(export.Name, export.Path, _ => copies++, cancellationToken) == 0)
+                if (run.Artifacts.Export(export.Name, export.Path, _ => copies++, cancellationToken) == 0)
                 {
                     observer.On(new LogEvent(LogLevel.Warn, $"artifact {export.Name} has no copies to export"));
                 }
@@ -226,7 +230,7 @@ public sealed partial class TestJobEngine(IPodRuntime runtime, IRunObserver obse
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
-                var partly = $"{export.Name} ({copies} of {_artifacts.CopyCount(export.Name)} containers' copies complete in {export.Path})";
+                var partly = $"{export.Name} ({copies} of {run.Artifacts.CopyCount(export.Name)} containers' copies complete in {export.Path})";
                 var rest = exports.Skip(i + 1).Select(e => e.Name).ToList();
                 observer.On(new LogEvent(
                     LogLevel.Warn,

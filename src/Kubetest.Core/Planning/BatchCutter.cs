@@ -15,7 +15,7 @@ namespace Kubetest.Planning;
 /// </summary>
 public sealed class BatchCutter
 {
-    private readonly IReadOnlyList<PlannedKey> _order;
+    private readonly IReadOnlyList<KeyId> _order;
     private readonly Func<string, double> _estimate;
     private readonly double[] _estimates;
     private readonly double[] _rest;
@@ -23,7 +23,7 @@ public sealed class BatchCutter
     private readonly int _maxKeys;
     private readonly double? _target;
 
-    public BatchCutter(IReadOnlyList<PlannedKey> order, Batch batch, int workers, IReadOnlyDictionary<string, double>? durations)
+    public BatchCutter(IReadOnlyList<KeyId> order, Batch batch, int workers, IReadOnlyDictionary<string, double>? durations)
     {
         ArgumentNullException.ThrowIfNull(order);
         ArgumentNullException.ThrowIfNull(batch);
@@ -72,9 +72,9 @@ public sealed class BatchCutter
     }
 
     /// <summary>Every batch of the whole order, cut one after the other (what workers taking them in turn get).</summary>
-    public IReadOnlyList<IReadOnlyList<PlannedKey>> All()
+    public IReadOnlyList<IReadOnlyList<KeyId>> All()
     {
-        var batches = new List<IReadOnlyList<PlannedKey>>();
+        var batches = new List<IReadOnlyList<KeyId>>();
         for (var head = 0; head < _order.Count;)
         {
             var count = Count(head);

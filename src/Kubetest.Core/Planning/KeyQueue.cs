@@ -4,11 +4,10 @@ using Kubetest.Model;
 namespace Kubetest.Planning;
 
 /// <summary>
-/// The plan of a <c>queue</c> mode key step: the keys in the order workers take them
-/// (<see cref="PlannedKey.PodIndex"/> and <see cref="PlannedKey.ContainerIndex"/> are -1 until a
-/// worker takes one) and how many worker containers each pod holds.
+/// The plan of a <c>queue</c> mode key step: the keys in the order workers take them (a key's place is
+/// the worker that takes it) and how many worker containers each pod holds.
 /// </summary>
-public sealed record QueuePlan(IReadOnlyList<PlannedKey> Order, IReadOnlyList<int> Workers)
+public sealed record QueuePlan(IReadOnlyList<KeyId> Order, IReadOnlyList<int> Workers)
 {
     /// <summary>Worker containers in all pods.</summary>
     public int WorkerCount => Workers.Sum();
@@ -21,7 +20,7 @@ public sealed record QueuePlan(IReadOnlyList<PlannedKey> Order, IReadOnlyList<in
     {
         ArgumentNullException.ThrowIfNull(keys);
         ArgumentNullException.ThrowIfNull(scheduler);
-        var order = keys.Select((k, i) => new PlannedKey(k, i, -1, -1)).ToList();
+        var order = keys.Select((k, i) => new KeyId(k, i)).ToList();
         if (durations is { Count: > 0 })
         {
             var estimate = Planner.Estimator(durations, keys);
@@ -93,7 +92,7 @@ public sealed record QueuePlan(IReadOnlyList<PlannedKey> Order, IReadOnlyList<in
 /// The one queue of a <c>queue</c> mode run: every free worker of every pod takes the next key from it.
 /// Thread-safe; each key is taken once.
 /// </summary>
-public sealed class KeyQueue(IReadOnlyList<PlannedKey> order)
+public sealed class KeyQueue(IReadOnlyList<KeyId> order)
 {
     private readonly object _batchGate = new();
     private int _next = -1;
@@ -101,7 +100,7 @@ public sealed class KeyQueue(IReadOnlyList<PlannedKey> order)
     /// <summary>Keys not taken yet.</summary>
     public int Remaining => Math.Max(0, order.Count - Math.Min(order.Count, Volatile.Read(ref _next) + 1));
 
-    public bool TryTake([NotNullWhen(true)] out PlannedKey? key)
+    public bool TryTake([NotNullWhen(true)] out KeyId? key)
     {
         if (Volatile.Read(ref _next) + 1 >= order.Count)
         {
@@ -118,7 +117,7 @@ public sealed class KeyQueue(IReadOnlyList<PlannedKey> order)
     /// Takes the next batch: as many keys from the head as <paramref name="cutter"/> cuts there. Not to be mixed
     /// with <see cref="TryTake"/> on one queue (a queue of a batched run is only taken from in batches).
     /// </summary>
-    public bool TryTakeBatch(BatchCutter cutter, [NotNullWhen(true)] out IReadOnlyList<PlannedKey>? keys)
+    public bool TryTakeBatch(BatchCutter cutter, [NotNullWhen(true)] out IReadOnlyList<KeyId>? keys)
     {
         ArgumentNullException.ThrowIfNull(cutter);
         lock (_batchGate)
@@ -138,5 +137,5 @@ public sealed class KeyQueue(IReadOnlyList<PlannedKey> order)
     }
 
     /// <summary>The keys no worker took, in queue order.</summary>
-    public IReadOnlyList<PlannedKey> Untaken() => [.. order.Skip(Math.Min(order.Count, Volatile.Read(ref _next) + 1))];
+    public IReadOnlyList<KeyId> Untaken() => [.. order.Skip(Math.Min(order.Count, Volatile.Read(ref _next) + 1))];
 }

@@ -3,12 +3,21 @@ using Kubetest.Model;
 namespace Kubetest.Planning;
 
 /// <summary>
-/// A key's identity for the whole run, fixed when it is planned and carried to the report:
-/// <paramref name="Index"/> is its place in the run's keys (the list given to the planner), and its
-/// container, <c>&lt;main&gt;&lt;PodIndex&gt;-&lt;ContainerIndex&gt;</c>, is also its export directory.
-/// A retest reruns it under the same identity.
+/// A key's identity for the whole run, fixed when the keys are known and carried to the report:
+/// <paramref name="Index"/> is its place in the run's keys (the list given to the planner). A retest
+/// reruns it under the same identity.
 /// </summary>
-public sealed record PlannedKey(string Key, int Index, int PodIndex, int ContainerIndex);
+public sealed record KeyId(string Key, int Index);
+
+/// <summary>
+/// A key with its place in a <c>static</c> plan: its container, <c>&lt;main&gt;&lt;PodIndex&gt;-&lt;ContainerIndex&gt;</c>,
+/// is also its export directory, and a retest reruns it there. (A <c>queue</c> mode key has no place
+/// until a worker takes it: it is a <see cref="KeyId"/> only.)
+/// </summary>
+public sealed record PlannedKey(string Key, int Index, int PodIndex, int ContainerIndex)
+{
+    public KeyId Id => new(Key, Index);
+}
 
 /// <summary>One pod of the plan: its keys (one container each) and how many may run at once.</summary>
 public sealed record PlannedPod(int PodIndex, IReadOnlyList<PlannedKey> Keys, int MaxConcurrent);

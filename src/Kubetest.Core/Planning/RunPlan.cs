@@ -161,7 +161,7 @@ public sealed record KeysStep(
     /// made safe for a file name (characters other than letters, digits, <c>.</c>, <c>_</c>, <c>-</c> as <c>_</c>,
     /// at most 60 of them), e.g. <c>3-test_foo.py</c>; unique thanks to the index.
     /// </summary>
-    public static string KeyDirectory(PlannedKey key)
+    public static string KeyDirectory(KeyId key)
     {
         ArgumentNullException.ThrowIfNull(key);
         var name = new string([.. key.Key.Take(60).Select(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-' ? c : '_')]);

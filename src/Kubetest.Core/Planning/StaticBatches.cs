@@ -19,8 +19,8 @@ public static class StaticBatches
         ArgumentNullException.ThrowIfNull(batch);
         return pods.Select(pod =>
         {
-            var batches = new BatchCutter(pod.Keys, batch, pod.MaxConcurrent, durations).All();
-            var keys = batches.SelectMany((keys, container) => keys.Select(k => k with { ContainerIndex = container })).ToList();
+            var batches = new BatchCutter([.. pod.Keys.Select(k => k.Id)], batch, pod.MaxConcurrent, durations).All();
+            var keys = batches.SelectMany((keys, container) => keys.Select(k => new PlannedKey(k.Key, k.Index, pod.PodIndex, container))).ToList();
             return pod with { Keys = keys, MaxConcurrent = Math.Min(pod.MaxConcurrent, batches.Count) };
         }).ToList();
     }

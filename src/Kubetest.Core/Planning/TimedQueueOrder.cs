@@ -19,7 +19,7 @@ internal static class TimedQueueOrder
     /// <summary>Pairs of keys the search may compare in all, so planning stays well under a second whatever the keys.</summary>
     private const long MaxComparisons = 20_000_000;
 
-    public static List<PlannedKey> Order(List<PlannedKey> longestFirst, Func<string, double> estimate, int workers)
+    public static List<KeyId> Order(List<KeyId> longestFirst, Func<string, double> estimate, int workers)
     {
         if (workers <= 1 || longestFirst.Count <= workers || longestFirst.Count > MaxSearchedKeys)
         {

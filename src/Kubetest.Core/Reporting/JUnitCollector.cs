@@ -38,7 +38,7 @@ public sealed class JUnitCollector(TimeProvider time) : IRunObserver
                 case TaskOutput output when _running.TryGetValue(output.Task, out var running):
                     running.Tail.Add(output.Line);
                     break;
-                case TaskFinished finished when KeyTasks.IsKeyResult(finished):
+                case KeyFinished finished:
                     var tail = _running.Remove(finished.Task, out var ran) ? (ran.Tail.Truncated ? TruncatedMarker + "\n" : "") + ran.Tail : "";
                     var name = ran.Key ?? KeyTasks.KeyOf(finished.Task, finished.Task.Name)!;
                     if (!_attempts.TryGetValue(name, out var attempts))

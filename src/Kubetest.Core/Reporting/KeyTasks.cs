@@ -13,12 +13,4 @@ internal static class KeyTasks
         PodStep { Kind: StepKind.Main } => task.Container,
         _ => null,
     };
-
-    /// <summary>Key results carry the count of the step's keys; a finalizer's result (also of the keys step) does not.</summary>
-    public static bool IsKeyResult(TaskFinished finished) => finished.Task.Step switch
-    {
-        KeysStep => finished.Total > 0,
-        PodStep { Kind: StepKind.Main } => true,
-        _ => false,
-    };
 }

@@ -32,8 +32,20 @@ public sealed record TaskStarted(TaskId Task, string DisplayCommand, string? Key
 
 public sealed record TaskOutput(TaskId Task, OutputStream Stream, string Line) : RunEvent;
 
-/// <summary>A command ended (or could not run). <see cref="Finished"/> of <see cref="Total"/> counts the keys of this run of the step.</summary>
-public sealed record TaskFinished(TaskId Task, TaskResult Result, int Finished, int Total) : RunEvent;
+/// <summary>
+/// A command that is not one key's run ended (or could not run): a step's command, a finalizer, a batch's
+/// command (its keys then finish one by one, each with a <see cref="KeyFinished"/>). It ends the block its
+/// <see cref="TaskStarted"/> opened.
+/// </summary>
+public sealed record CommandFinished(TaskId Task, TaskResult Result) : RunEvent;
+
+/// <summary>
+/// A key of the report has the result of one attempt: a strategy key (<see cref="Finished"/> of <see cref="Total"/>
+/// counts the keys of this run of the step) or the one run of a main step without strategy. When the key ran
+/// alone in its command, this also ends that command's block (the same <see cref="TaskId"/> as its
+/// <see cref="TaskStarted"/>); a key of a batch, or one that never started, has no block.
+/// </summary>
+public sealed record KeyFinished(TaskId Task, TaskResult Result, int Finished, int Total) : RunEvent;
 
 public sealed record RetestStarted(int Count) : RunEvent;
 

@@ -55,7 +55,8 @@ public sealed class MaskingObserver(SecretMask mask, IRunObserver inner) : IRunO
             LogEvent log => log with { Message = mask.Apply(log.Message) },
             TaskOutput output => output with { Line = mask.Apply(output.Line) },
             TaskStarted started => started with { DisplayCommand = mask.Apply(started.DisplayCommand) },
-            TaskFinished { Result.Message: { } message } finished => finished with { Result = finished.Result with { Message = mask.Apply(message) } },
+            CommandFinished { Result.Message: { } message } finished => finished with { Result = finished.Result with { Message = mask.Apply(message) } },
+            KeyFinished { Result.Message: { } message } finished => finished with { Result = finished.Result with { Message = mask.Apply(message) } },
             _ => runEvent,
         });
     }

@@ -69,8 +69,11 @@ public sealed class TextReporter(TextWriter console, LogLevel level, bool live, 
                 }
 
                 break;
-            case TaskFinished finished:
-                Finish(finished);
+            case CommandFinished finished:
+                Finish(finished.Task, finished.Result, null);
+                break;
+            case KeyFinished finished:
+                Finish(finished.Task, finished.Result, finished);
                 break;
             case RunFinished done:
                 Summary(done.Report);
@@ -114,21 +117,21 @@ public sealed class TextReporter(TextWriter console, LogLevel level, bool live, 
         Log(messageLevel, $"{what} ({all.Count}): {shown}{more}");
     }
 
-    private void Finish(TaskFinished finished)
+    /// <summary>Ends a command's block (when it has one) and says how it ended; <paramref name="key"/> is set when a key finished.</summary>
+    private void Finish(TaskId task, TaskResult result, KeyFinished? key)
     {
-        _blocks.Remove(finished.Task, out var block);
+        _blocks.Remove(task, out var block);
         using var spool = block?.Lines;
-        var result = finished.Result;
         var failed = result.Status != KeyStatus.Success;
-        if (KeyTasks.IsKeyResult(finished) && KeyTasks.KeyOf(finished.Task, finished.Task.Name) is { } key)
+        if (key is not null && KeyTasks.KeyOf(task, task.Name) is { } name)
         {
             if (result.Interrupted)
             {
-                _interrupted.Add(key);
+                _interrupted.Add(name);
             }
             else
             {
-                _interrupted.Remove(key);
+                _interrupted.Remove(name);
             }
         }
         if (block is not null && (level <= LogLevel.Info || failed))
@@ -151,22 +154,22 @@ public sealed class TextReporter(TextWriter console, LogLevel level, bool live, 
         else if (result is { Status: KeyStatus.Failure, ExitCode: null, Message: { } failedBy })
         {
             // Failed by what its batch's JUnit says, not by an exit code of its own.
-            Log(LogLevel.Warn, $"{Printable.Escape(finished.Task.Name)}: failed: {failedBy}");
+            Log(LogLevel.Warn, $"{Printable.Escape(task.Name)}: failed: {failedBy}");
         }
         else if (result.Status == KeyStatus.Failure)
         {
             var why = result.Message is null ? "" : $"{result.Message}, ";
-            Log(LogLevel.Warn, $"{Printable.Escape(finished.Task.Name)}: {why}exit code {result.ExitCode}");
+            Log(LogLevel.Warn, $"{Printable.Escape(task.Name)}: {why}exit code {result.ExitCode}");
         }
 
-        var prefix = finished.Task.Step.Announced ? $"{Printable.Escape(finished.Task.Step.Name)}: " : "";
+        var prefix = task.Step.Announced ? $"{Printable.Escape(task.Step.Name)}: " : "";
         Log(LogLevel.Info, $"{prefix}elapsed time: {result.Elapsed.TotalSeconds.ToString("F6", CultureInfo.InvariantCulture)} sec.");
         // A batch's own command has no count (its keys finish one by one after it, each with theirs).
         // A stopped key did not finish: no count for it.
-        if (finished.Total > 0 && !result.Interrupted && (block is { Prefix.Length: > 0 } || (block is null && finished.Task.Step is Planning.KeysStep)))
+        if (key is { Total: > 0 } && !result.Interrupted && (block is { Prefix.Length: > 0 } || (block is null && task.Step is Planning.KeysStep)))
         {
-            var percent = (float)finished.Finished / finished.Total * 100;
-            Log(LogLevel.Info, $"{finished.Finished}/{finished.Total} ({percent.ToString("F6", CultureInfo.InvariantCulture)}%) finished.");
+            var percent = (float)key.Finished / key.Total * 100;
+            Log(LogLevel.Info, $"{key.Finished}/{key.Total} ({percent.ToString("F6", CultureInfo.InvariantCulture)}%) finished.");
         }
     }
 

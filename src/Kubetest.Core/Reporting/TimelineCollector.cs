@@ -47,7 +47,7 @@ public sealed class TimelineCollector(TimeProvider time) : IRunObserver
                 case TaskOutput output when _running.TryGetValue(output.Task, out var running):
                     running.Tail.Add(output.Line);
                     break;
-                case TaskFinished finished when KeyTasks.IsKeyResult(finished):
+                case KeyFinished finished:
                     if (_running.Remove(finished.Task, out var ran))
                     {
                         _runs.Add(Run(finished.Task, ran.Key, ran.Start, finished.Result.Elapsed, finished.Result, ran.Tail));

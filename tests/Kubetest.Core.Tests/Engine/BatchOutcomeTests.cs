@@ -7,7 +7,7 @@ namespace Kubetest.Core.Tests.Engine;
 /// <summary>Each key's result after a batch: from its JUnit XML, else the batch's own with the time split by known durations.</summary>
 public class BatchOutcomeTests
 {
-    private static readonly PlannedKey[] Keys = [new("a", 0, 0, 0), new("b", 1, 0, 0), new("c", 2, 0, 0)];
+    private static readonly KeyId[] Keys = [new("a", 0), new("b", 1), new("c", 2)];
 
     [Fact]
     public void A_passed_batch_without_JUnit_splits_its_time_in_proportion_to_the_known_durations()
@@ -50,7 +50,7 @@ public class BatchOutcomeTests
     public void Keys_naming_modules_take_the_testcases_whose_dotted_id_holds_them_the_longer_key_first()
     {
         // CPython's regrtest: testcase names are full ids, no classname.
-        PlannedKey[] keys = [new("test_asyncio", 0, 0, 0), new("test.test_asyncio.test_tasks", 1, 0, 0), new("test_os", 2, 0, 0)];
+        KeyId[] keys = [new("test_asyncio", 0), new("test.test_asyncio.test_tasks", 1), new("test_os", 2)];
         const string Xml = """
             <testsuites>
               <testsuite><testcase name="test.test_asyncio.test_locks.LockTests.test_a" time="1"/></testsuite>

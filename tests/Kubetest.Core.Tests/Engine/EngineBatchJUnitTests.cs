@@ -84,7 +84,7 @@ public sealed class EngineBatchJUnitTests : IDisposable
         var result = await RunAsync(runtime, new Observers(observer, new TextReporter(console, LogLevel.Info, live: false, _root)));
 
         Assert.Equal(["k1 k2 k3"], KeyExecs(runtime));
-        var k2 = observer.Of<TaskFinished>().Single(f => f.Task.Name == "k2").Result;
+        var k2 = observer.Of<KeyFinished>().Single(f => f.Task.Name == "k2").Result;
         Assert.Equal((KeyStatus.Failure, null, "its JUnit testcase \"test_b\" has an error (1 more of its testcases failed)"), (k2.Status, k2.ExitCode, k2.Message));
         Assert.Equal((1, 2, 1), (result.Report.FailureNum, result.Report.SuccessNum, result.Report.Details.Single(d => d.Name == "k2").Attempts));
         Assert.Contains("[WARN] k2: failed: its JUnit testcase \"test_b\" has an error (1 more of its testcases failed)", console.ToString().Split('\n'));
@@ -119,7 +119,7 @@ public sealed class EngineBatchJUnitTests : IDisposable
                         command: [go, test, -run, $TASK_KEY]
             """;
         var job = ManifestLoader.Load(Manifest, "test.yaml", new Dictionary<string, string>()).Job;
-        var engine = new TestJobEngine(runtime, observer, _workspace, TimeProvider.System);
-        return engine.RunAsync(job, new RunOptions(), CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30), CancellationToken.None);
+        var engine = new TestJobEngine(runtime, observer, TimeProvider.System);
+        return engine.RunAsync(job, _workspace, new RunOptions(), CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30), CancellationToken.None);
     }
 }

@@ -84,7 +84,7 @@ public sealed class EngineBatchTests : IDisposable
         Assert.Equal(("k5", 2), (failed.Name, failed.Attempts));
         Assert.All(result.Report.Details.Where(d => d.Name is "k4" or "k6"), d => Assert.Equal((KeyStatus.Success, 2, false), (d.Status, d.Attempts, d.Flaky)));
         Assert.All(result.Report.Details.Where(d => d.Name is "k1" or "k2" or "k3"), d => Assert.Equal(1, d.Attempts));
-        Assert.Equal(6, observer.Of<TaskFinished>().Count(f => f.Total == 6));
+        Assert.Equal(6, observer.Of<KeyFinished>().Count(f => f.Total == 6));
     }
 
     [Fact]
@@ -295,8 +295,8 @@ public sealed class EngineBatchTests : IDisposable
     private Task<RunResult> RunAsync(FakePodRuntime runtime, string manifest, RunOptions? options = null, RecordingObserver? observer = null)
     {
         var job = ManifestLoader.Load(manifest, "test.yaml", new Dictionary<string, string>()).Job;
-        var engine = new TestJobEngine(runtime, observer ?? new RecordingObserver(), _workspace, TimeProvider.System);
-        return engine.RunAsync(job, options ?? new RunOptions(), CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30), CancellationToken.None);
+        var engine = new TestJobEngine(runtime, observer ?? new RecordingObserver(), TimeProvider.System);
+        return engine.RunAsync(job, _workspace, options ?? new RunOptions(), CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30), CancellationToken.None);
     }
 
     private static string Job(string keys, string limits, string strategy) => $$"""

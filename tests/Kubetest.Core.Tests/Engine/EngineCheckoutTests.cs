@@ -85,8 +85,8 @@ public sealed class EngineCheckoutTests : IDisposable
     {
         var job = ManifestLoader.Load(manifest, "test.yaml", new Dictionary<string, string>()).Job;
         var secrets = new DictionarySecrets(new Dictionary<(string, string), string> { [("github", "token")] = Token });
-        var engine = new TestJobEngine(_runtime, _observer, _workspace, TimeProvider.System, secrets);
-        return await engine.RunAsync(job, new RunOptions(), CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(60), CancellationToken.None);
+        var engine = new TestJobEngine(_runtime, _observer, TimeProvider.System, secrets);
+        return await engine.RunAsync(job, _workspace, new RunOptions(), CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(60), CancellationToken.None);
     }
 
     private static string Manifest(string url, string repoField, string secret = "github") => $$"""

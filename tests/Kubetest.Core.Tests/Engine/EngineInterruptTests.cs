@@ -43,7 +43,7 @@ public sealed class EngineInterruptTests : IDisposable
         AssertNeverStarted(result.Report, "k3");
         AssertNeverStarted(result.Report, "k4");
         Assert.Empty(runtime.ExecsOfKey("k3"));
-        var k1 = Assert.Single(_observer.Of<TaskFinished>(), f => f.Task.Name == "k1");
+        var k1 = Assert.Single(_observer.Of<KeyFinished>(), f => f.Task.Name == "k1");
         Assert.Equal((KeyStatus.Unknown, "interrupted: the run was stopped while it was running"), (k1.Result.Status, k1.Result.Message));
         Assert.All(runtime.Pods, p => Assert.True(p.Disposed));
     }
@@ -68,7 +68,7 @@ public sealed class EngineInterruptTests : IDisposable
         }
 
         // The batch's own block ends too, saying it was stopped.
-        var batch = Assert.Single(_observer.Of<TaskFinished>(), f => f.Task.Name == "a b c");
+        var batch = Assert.Single(_observer.Of<CommandFinished>(), f => f.Task.Name == "a b c");
         Assert.True(batch.Result.Interrupted);
     }
 
@@ -98,7 +98,7 @@ public sealed class EngineInterruptTests : IDisposable
         AssertInterrupted(result.Report, "a", 2);
         AssertInterrupted(result.Report, "b", 1);
         AssertInterrupted(result.Report, "c", 1);
-        var b = _observer.Of<TaskFinished>().Last(f => f.Task.Name == "b");
+        var b = _observer.Of<KeyFinished>().Last(f => f.Task.Name == "b");
         Assert.Equal("interrupted: the run was stopped before it ran again (its batch failed without telling its result)", b.Result.Message);
         Assert.Empty(runtime.ExecsOfKey("b"));
     }
@@ -258,9 +258,9 @@ public sealed class EngineInterruptTests : IDisposable
     private async Task<RunResult> RunStoppedAsync(FakePodRuntime runtime, string manifest, IReadOnlyList<Task> ready, IRunObserver? observer = null)
     {
         var job = ManifestLoader.Load(manifest, "test.yaml", new Dictionary<string, string>()).Job;
-        var engine = new TestJobEngine(runtime, observer ?? _observer, _workspace, TimeProvider.System);
+        var engine = new TestJobEngine(runtime, observer ?? _observer, TimeProvider.System);
         using var cancel = new CancellationTokenSource();
-        var run = engine.RunAsync(job, new RunOptions(), cancel.Token);
+        var run = engine.RunAsync(job, _workspace, new RunOptions(), cancel.Token);
         await Task.WhenAll(ready).WaitAsync(TimeSpan.FromSeconds(30));
         await cancel.CancelAsync();
         var result = await run.WaitAsync(TimeSpan.FromSeconds(30));

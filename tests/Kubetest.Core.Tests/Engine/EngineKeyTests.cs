@@ -40,7 +40,7 @@ public sealed class EngineKeyTests : IDisposable
         var result = await RunAsync(runtime, observer, Job("[hang, k2, k3]", timeout: "2s"));
 
         Assert.Equal(new Dictionary<string, string> { ["hang"] = "failure", ["k2"] = "success", ["k3"] = "success" }, Statuses(result.Report));
-        var hang = Assert.Single(observer.Of<TaskFinished>(), f => f.Task.Name == "hang");
+        var hang = Assert.Single(observer.Of<KeyFinished>(), f => f.Task.Name == "hang");
         Assert.Equal(KeyTimeout.ExitCode, hang.Result.ExitCode);
         Assert.Equal("timed out after 2s", hang.Result.Message);
         var exec = Assert.Single(runtime.ExecsOfKey("hang"));
@@ -88,7 +88,7 @@ public sealed class EngineKeyTests : IDisposable
         Assert.Equal(["hang", "k2"], runtime.Execs.Select(e => e.Key));
         Assert.Single(runtime.Pods);
         Assert.Contains(observer.Of<LogEvent>(), l => l.Level == LogLevel.Warn && l.Message.Contains("the timeout's watchdog in container test0-0 did not end the key", StringComparison.Ordinal));
-        Assert.Equal("timed out after 1s", Assert.Single(observer.Of<TaskFinished>(), f => f.Task.Name == "hang").Result.Message);
+        Assert.Equal("timed out after 1s", Assert.Single(observer.Of<KeyFinished>(), f => f.Task.Name == "hang").Result.Message);
     }
 
     [Fact]
@@ -222,8 +222,8 @@ public sealed class EngineKeyTests : IDisposable
     private Task<RunResult> RunAsync(FakePodRuntime runtime, RecordingObserver observer, string manifest, RunOptions? options = null)
     {
         var job = ManifestLoader.Load(manifest, "test.yaml", new Dictionary<string, string>()).Job;
-        var engine = new TestJobEngine(runtime, observer, _workspace, TimeProvider.System);
-        return engine.RunAsync(job, options ?? new RunOptions(), CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30), CancellationToken.None);
+        var engine = new TestJobEngine(runtime, observer, TimeProvider.System);
+        return engine.RunAsync(job, _workspace, options ?? new RunOptions(), CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30), CancellationToken.None);
     }
 
     private static Dictionary<string, string> Statuses(Report report)

@@ -98,7 +98,7 @@ public sealed class EngineQueueTests : IDisposable
         var result = await RunAsync(runtime, Job("[hang, k2, k3]", "maxConcurrentNumPerPod: 1", timeout: "2s"), observer: observer);
 
         Assert.Equal((3, 2, 1), (result.Report.TotalNum, result.Report.SuccessNum, result.Report.FailureNum));
-        Assert.Equal(KeyTimeout.ExitCode, observer.Of<TaskFinished>().Single(f => f.Task.Name == "hang").Result.ExitCode);
+        Assert.Equal(KeyTimeout.ExitCode, observer.Of<KeyFinished>().Single(f => f.Task.Name == "hang").Result.ExitCode);
         Assert.Equal(["hang", "k2", "k3"], runtime.Execs.Select(e => e.Key));
         Assert.All(runtime.Execs, e => Assert.Equal("test0-0", e.Container));
 
@@ -266,8 +266,8 @@ public sealed class EngineQueueTests : IDisposable
     private Task<RunResult> RunAsync(FakePodRuntime runtime, string manifest, RunOptions? options = null, RecordingObserver? observer = null)
     {
         var job = ManifestLoader.Load(manifest, "test.yaml", new Dictionary<string, string>()).Job;
-        var engine = new TestJobEngine(runtime, observer ?? new RecordingObserver(), _workspace, TimeProvider.System);
-        return engine.RunAsync(job, options ?? new RunOptions(), CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30), CancellationToken.None);
+        var engine = new TestJobEngine(runtime, observer ?? new RecordingObserver(), TimeProvider.System);
+        return engine.RunAsync(job, _workspace, options ?? new RunOptions(), CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30), CancellationToken.None);
     }
 
     /// <summary>A queue mode TestJob with static <paramref name="keys"/>, the scheduler's <paramref name="limits"/>, and with <paramref name="artifacts"/> an artifact <c>out</c> exported.</summary>

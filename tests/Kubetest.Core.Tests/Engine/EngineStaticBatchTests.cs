@@ -196,7 +196,7 @@ public sealed class EngineStaticBatchTests : IDisposable
         var result = await RunAsync(runtime, Job("[k1, k2]", "maxConcurrentNumPerPod: 1", "batch: {maxKeys: 2}", timeout: "2s"), observer: observer);
 
         // The key timeout limits one command, so the whole batch: it timed out, each key alone then passed.
-        Assert.Equal(KeyTimeout.ExitCode, observer.Of<TaskFinished>().Single(f => f.Task.Name == "k1 k2").Result.ExitCode);
+        Assert.Equal(KeyTimeout.ExitCode, observer.Of<CommandFinished>().Single(f => f.Task.Name == "k1 k2").Result.ExitCode);
         Assert.Equal(["k1 k2", "k1", "k2"], KeyExecs(runtime).Select(e => e.Key));
         Assert.All(result.Report.Details, d => Assert.Equal((KeyStatus.Success, 2), (d.Status, d.Attempts)));
     }
@@ -302,8 +302,8 @@ public sealed class EngineStaticBatchTests : IDisposable
     private Task<RunResult> RunAsync(FakePodRuntime runtime, string manifest, RunOptions? options = null, RecordingObserver? observer = null)
     {
         var job = ManifestLoader.Load(manifest, "test.yaml", new Dictionary<string, string>()).Job;
-        var engine = new TestJobEngine(runtime, observer ?? new RecordingObserver(), _workspace, TimeProvider.System);
-        return engine.RunAsync(job, options ?? new RunOptions(), CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30), CancellationToken.None);
+        var engine = new TestJobEngine(runtime, observer ?? new RecordingObserver(), TimeProvider.System);
+        return engine.RunAsync(job, _workspace, options ?? new RunOptions(), CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30), CancellationToken.None);
     }
 
     /// <summary>A static mode TestJob with <paramref name="keys"/>, the scheduler's <paramref name="limits"/>, more <paramref name="strategy"/> fields, and with <paramref name="artifacts"/> an artifact <c>out</c> exported.</summary>

@@ -72,7 +72,7 @@ public sealed class EngineTests : IDisposable
         var events = _observer.Events.ToList();
         var prepB = events.FindIndex(e => e is StepStarted { Step.Name: "prep-b" });
         var upload = events.FindIndex(e => e is StepStarted { Step.Name: "upload" });
-        var keyEvents = events.Select((e, i) => (e, i)).Where(x => x.e is TaskStarted { Task.Step: KeysStep } or TaskFinished { Task.Step: KeysStep }).Select(x => x.i).ToList();
+        var keyEvents = events.Select((e, i) => (e, i)).Where(x => x.e is TaskStarted { Task.Step: KeysStep } or KeyFinished { Task.Step: KeysStep }).Select(x => x.i).ToList();
         var exported = events.FindIndex(e => e is ArtifactExported { Name: "result" });
         Assert.Equal(4, keyEvents.Count);
         Assert.True(prepB < keyEvents.Min() && keyEvents.Max() < upload && upload < exported, $"prep-b {prepB}, keys {keyEvents.Min()}..{keyEvents.Max()}, upload {upload}, export {exported}");
@@ -363,7 +363,7 @@ public sealed class EngineTests : IDisposable
         Assert.Equal(Report.StatusFailure, result.Report.Status);
         Assert.Equal(new Dictionary<string, string> { ["k1"] = "success", ["k2"] = "error", ["k3"] = "success" }, Statuses(result.Report));
         Assert.Equal(1, result.Report.FailureNum);
-        var k2 = Assert.Single(_observer.Of<TaskFinished>(), f => f.Task.Name == "k2");
+        var k2 = Assert.Single(_observer.Of<KeyFinished>(), f => f.Task.Name == "k2");
         Assert.Equal(KeyStatus.Error, k2.Result.Status);
         Assert.Contains("could not start: init container clone exited with code 128", k2.Result.Message, StringComparison.Ordinal);
         Assert.Empty(_runtime.ExecsOfKey("k2"));
@@ -386,7 +386,7 @@ public sealed class EngineTests : IDisposable
         Assert.Single(_runtime.ExecsOfKey("k1"));
         Assert.Equal(["test0-1", "test0-1"], _runtime.ExecsOfKey("k3").Select(e => e.Container));
         Assert.Equal(new RetestStarted(1), Assert.Single(_observer.Of<RetestStarted>()));
-        var k1 = Assert.Single(_observer.Of<TaskFinished>(), f => f.Task.Name == "k1");
+        var k1 = Assert.Single(_observer.Of<KeyFinished>(), f => f.Task.Name == "k1");
         Assert.Equal(KeyStatus.Unknown, k1.Result.Status);
         Assert.Contains("lost the connection to the API server", k1.Result.Message, StringComparison.Ordinal);
         AssertEveryStartedPodDisposed();
@@ -395,8 +395,8 @@ public sealed class EngineTests : IDisposable
     private async Task<RunResult> RunAsync(string manifest, RunOptions? options = null, CancellationToken cancellationToken = default)
     {
         var job = ManifestLoader.Load(manifest, "test.yaml", new Dictionary<string, string>()).Job;
-        var engine = new TestJobEngine(_runtime, _observer, _workspace, TimeProvider.System);
-        return await engine.RunAsync(job, options ?? new RunOptions(), cancellationToken).WaitAsync(TimeSpan.FromSeconds(30), CancellationToken.None);
+        var engine = new TestJobEngine(_runtime, _observer, TimeProvider.System);
+        return await engine.RunAsync(job, _workspace, options ?? new RunOptions(), cancellationToken).WaitAsync(TimeSpan.FromSeconds(30), CancellationToken.None);
     }
 
     private void AssertEveryStartedPodDisposed()

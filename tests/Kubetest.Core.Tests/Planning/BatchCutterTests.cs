@@ -20,7 +20,7 @@ public class BatchCutterTests
     public void With_durations_a_batch_stays_within_target_seconds_and_a_longer_key_is_a_batch_of_its_own()
     {
         var durations = new Dictionary<string, double> { ["big"] = 50, ["a"] = 4, ["b"] = 4, ["c"] = 4, ["d"] = 4, ["e"] = 4, ["f"] = 4 };
-        var order = durations.Keys.Select((k, i) => new PlannedKey(k, i, -1, -1)).ToList();
+        var order = durations.Keys.Select((k, i) => new KeyId(k, i)).ToList();
 
         var batches = new BatchCutter(order, new Batch(null, 10), 2, durations).All();
 
@@ -59,7 +59,7 @@ public class BatchCutterTests
     {
         var random = new Random(7);
         var durations = Enumerable.Range(0, 200).ToDictionary(i => $"k{i}", _ => Math.Exp(random.NextDouble() * 4));
-        var order = durations.Keys.Select((k, i) => new PlannedKey(k, i, -1, -1)).ToList();
+        var order = durations.Keys.Select((k, i) => new KeyId(k, i)).ToList();
         var cutter = new BatchCutter(order, new Batch(50, 100), 3, durations);
 
         var left = durations.Values.Sum();
@@ -71,8 +71,8 @@ public class BatchCutterTests
         }
     }
 
-    private static List<PlannedKey> Keys(int count) => [.. Enumerable.Range(0, count).Select(i => new PlannedKey($"k{i}", i, -1, -1))];
+    private static List<KeyId> Keys(int count) => [.. Enumerable.Range(0, count).Select(i => new KeyId($"k{i}", i))];
 
-    private static List<int> Sizes(List<PlannedKey> order, Batch batch, int workers, IReadOnlyDictionary<string, double>? durations) =>
+    private static List<int> Sizes(List<KeyId> order, Batch batch, int workers, IReadOnlyDictionary<string, double>? durations) =>
         [.. new BatchCutter(order, batch, workers, durations).All().Select(b => b.Count)];
 }

@@ -37,7 +37,7 @@ public class QueuePlanTests
     [Fact]
     public async Task The_queue_hands_each_key_to_exactly_one_of_many_workers_taking_at_once()
     {
-        var order = Enumerable.Range(0, 10_000).Select(i => new PlannedKey($"k{i}", i, -1, -1)).ToList();
+        var order = Enumerable.Range(0, 10_000).Select(i => new KeyId($"k{i}", i)).ToList();
         var queue = new KeyQueue(order);
         var taken = new System.Collections.Concurrent.ConcurrentBag<int>();
 
@@ -57,7 +57,7 @@ public class QueuePlanTests
     [Fact]
     public void Keys_not_taken_are_the_rest_of_the_queue_in_order()
     {
-        var queue = new KeyQueue([new("a", 0, -1, -1), new("b", 1, -1, -1), new("c", 2, -1, -1)]);
+        var queue = new KeyQueue([new("a", 0), new("b", 1), new("c", 2)]);
 
         Assert.True(queue.TryTake(out var first));
 

@@ -84,13 +84,13 @@ public sealed class JUnitReportTests
         var pre = new PodStep(StepKind.PreStep, "setup", null!, null);
         var preTask = new TaskId(pre, "setup", 1, "", "main");
         runs.On(new TaskStarted(preTask, "setup", null, null));
-        runs.On(new TaskFinished(preTask, new TaskResult(KeyStatus.Failure, 1, TimeSpan.Zero), 1, 1));
+        runs.On(new CommandFinished(preTask, new TaskResult(KeyStatus.Failure, 1, TimeSpan.Zero)));
         var lines = Enumerable.Range(1, 10_000).Select(i => $"line {i}").ToArray();
         Run(runs, "noisy", 1, new TaskResult(KeyStatus.Failure, 1, TimeSpan.FromSeconds(1)), lines);
         var finalizer = new TaskId(Keys, "noisy", 1, "", "noisy");
         runs.On(new TaskStarted(finalizer, "cleanup", null, null));
         runs.On(new TaskOutput(finalizer, OutputStream.Stdout, "finalizer line"));
-        runs.On(new TaskFinished(finalizer, new TaskResult(KeyStatus.Failure, 9, TimeSpan.Zero), 0, 0));
+        runs.On(new CommandFinished(finalizer, new TaskResult(KeyStatus.Failure, 9, TimeSpan.Zero)));
 
         var attempt = Assert.Single(runs.AttemptsOf("noisy"));
         Assert.Equal(JUnitCollector.TruncatedMarker + "\n" + string.Join('\n', lines[^50..]), attempt.OutputTail);
@@ -131,7 +131,7 @@ public sealed class JUnitReportTests
             runs.On(new TaskOutput(task, OutputStream.Stdout, line));
         }
 
-        runs.On(new TaskFinished(task, result, 1, 1));
+        runs.On(new KeyFinished(task, result, 1, 1));
     }
 }
 

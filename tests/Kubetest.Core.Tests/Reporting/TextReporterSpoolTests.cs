@@ -29,8 +29,8 @@ public sealed class TextReporterSpoolTests : IDisposable
 
         reporter.On(new TaskOutput(other, OutputStream.Stdout, "small\rwith a carriage return"));
         var spooledWhileRunning = Directory.GetFiles(_spool);
-        reporter.On(new TaskFinished(other, new TaskResult(KeyStatus.Success, 0, TimeSpan.FromSeconds(1)), 1, 2));
-        reporter.On(new TaskFinished(big, new TaskResult(KeyStatus.Success, 0, TimeSpan.FromSeconds(2)), 2, 2));
+        reporter.On(new KeyFinished(other, new TaskResult(KeyStatus.Success, 0, TimeSpan.FromSeconds(1)), 1, 2));
+        reporter.On(new KeyFinished(big, new TaskResult(KeyStatus.Success, 0, TimeSpan.FromSeconds(2)), 2, 2));
 
         Assert.Equal(2, spooledWhileRunning.Length);
         Assert.Empty(Directory.GetFiles(_spool));
