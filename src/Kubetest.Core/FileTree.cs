@@ -51,6 +51,21 @@ public static class FileTree
             : EntryKind.File;
     }
 
+    /// <summary>Creates <paramref name="path"/> when nothing is there; false when a link or a file is (never followed).</summary>
+    public static bool IsOrBecomesDirectory(string path)
+    {
+        switch (KindOf(path))
+        {
+            case EntryKind.Missing:
+                Directory.CreateDirectory(path);
+                return true;
+            case EntryKind.Directory:
+                return true;
+            default:
+                return false;
+        }
+    }
+
     /// <summary>
     /// Makes sure <paramref name="root"/>/<paramref name="relative"/> is a directory, creating what is
     /// missing, and refuses (<see cref="IOException"/>) when any part below <paramref name="root"/> is a
@@ -67,15 +82,9 @@ public static class FileTree
             }
 
             path = Path.Combine(path, part);
-            switch (KindOf(path))
+            if (!IsOrBecomesDirectory(path))
             {
-                case EntryKind.Missing:
-                    Directory.CreateDirectory(path);
-                    break;
-                case EntryKind.Directory:
-                    break;
-                default:
-                    throw new IOException($"{path} is a link or a file, not a directory: kubetest does not write through it");
+                throw new IOException($"{path} is a link or a file, not a directory: kubetest does not write through it");
             }
         }
 

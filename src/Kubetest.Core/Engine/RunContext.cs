@@ -57,39 +57,6 @@ internal sealed class RunContext
 
     public MainResults Results { get; }
 
-    /// <summary>A step failed: the steps before the keys stop, the later ones run only if the keys were reached.</summary>
-    public bool Failed { get; set; }
-
-    /// <summary>Set when the keys themselves are unusable (none found, a NUL): the run ends as bad input.</summary>
-    public bool BadInput { get; set; }
-
-    /// <summary>A postStep failed: the rest of the postSteps do not run (export still does).</summary>
-    public bool PostStepFailed { get; set; }
-
-    /// <summary>Keys printed by the dynamic key command, for the key step that follows it.</summary>
-    public IReadOnlyList<string>? ListedKeys { get; set; }
-
-    /// <summary>The key step as it ran (its keys planned), for the retest.</summary>
-    public KeysStep? Keys { get; set; }
-
-    /// <summary>The keys' time limit, with its watchdog's marker, once the key step starts; null for none.</summary>
-    public KeyTimeout? Timeout { get; set; }
-
-    private volatile bool _failFastStopped;
-
-    /// <summary>Fail-fast: a key failed, so no new key starts (until a rerun shows it passes). Read by every pod's workers.</summary>
-    public bool FailFastStopped
-    {
-        get => _failFastStopped;
-        set => _failFastStopped = value;
-    }
-
-    /// <summary>
-    /// Whether the steps after the keys run, decided once when the first of them is reached:
-    /// when nothing failed up to there, or some key has a result.
-    /// </summary>
-    public bool? KeysReached { get; set; }
-
     public Report BuildReport(bool failed) =>
         Report.Build(StartedAt, Clock.Elapsed, Results.Details(), Job.Spec.Log.ExtParam, failed);
 

@@ -13,7 +13,7 @@ public sealed partial class TestJobEngine
     /// failed, or (as bad input, exit 3) when no key came out without <c>--allow-empty</c> or a key
     /// holds a NUL: a CI job that tests nothing must not pass.
     /// </summary>
-    private async Task<bool> ListKeysAsync(KeyListingStep step, RunContext run)
+    private async Task<StepOutcome> ListKeysAsync(KeyListingStep step, RunContext run)
     {
         var dynamic = step.Source;
         var stdout = new OutputCapture();
@@ -21,10 +21,11 @@ public sealed partial class TestJobEngine
         if (result.Status != KeyStatus.Success)
         {
             run.Events.On(new LogEvent(LogLevel.Error, $"the command for dynamic keys failed: {Describe(result)}"));
-            return false;
+            return StepOutcome.Failure;
         }
 
         string? problem;
+        IReadOnlyList<string> keys = [];
         if (stdout.Overflowed)
         {
             problem = $"the command for dynamic keys printed more than {OutputCapture.MaxChars / (1024 * 1024)} MiB on stdout; keys are read from at most that much";
@@ -32,39 +33,36 @@ public sealed partial class TestJobEngine
         else
         {
             var all = KeySplitter.Split(stdout.Text, dynamic.Delimiter);
-            var keys = KeySplitter.Filter(all, dynamic.Filter);
+            keys = KeySplitter.Filter(all, dynamic.Filter);
             problem = KeySplitter.FirstWithNul(keys) is int nul ? $"key {nul + 1} of the dynamic key command's output contains a NUL character"
                 : keys.Count > 0 || run.Options.AllowEmpty ? null
                 : all.Count == 0 ? "no keys: the dynamic key command's output was empty (pass --allow-empty to accept a run without keys)"
                 : $"no keys: the filter \"{Printable.Escape(dynamic.Filter ?? "")}\" matched none of the {all.Count} keys of the dynamic key command (pass --allow-empty to accept a run without keys)";
-            run.ListedKeys = keys;
         }
 
         if (problem is not null)
         {
-            run.BadInput = true;
             run.Events.On(new LogEvent(LogLevel.Error, problem));
-            return false;
+            return StepOutcome.Failure with { BadInput = true };
         }
 
-        return true;
+        return StepOutcome.Success with { ListedKeys = keys };
     }
 
     /// <summary>Runs the key step's pods all at once (its keys planned now if a listing step found them).</summary>
-    private async Task<bool> RunKeysAsync(KeysStep step, RunContext run)
+    private async Task<StepOutcome> RunKeysAsync(KeysStep step, IReadOnlyList<string>? listed, RunContext run)
     {
         var dynamic = step.Keys is null;
         if (dynamic)
         {
-            step = step.WithKeys(run.ListedKeys ?? throw new InvalidOperationException("a key step without keys must follow a key listing step"));
+            step = step.WithKeys(listed ?? throw new InvalidOperationException("a key step without keys must follow a key listing step"));
             run.Results.SetKeys(step.Keys!);
         }
 
-        run.Keys = step;
-        run.Timeout = step.KeyTimeout is { } limit ? new KeyTimeout(limit, run.Options.KeyTimeoutGrace ?? KeyTimeout.DefaultGrace) : null;
+        var phase = new KeyPhase(step, step.KeyTimeout is { } limit ? new KeyTimeout(limit, run.Options.KeyTimeoutGrace ?? KeyTimeout.DefaultGrace) : null);
         run.Events.On(new KeysFound(step.Keys!.Count, dynamic));
-        await RunKeySetAsync(step, null, run).ConfigureAwait(false);
-        return true;
+        await RunKeySetAsync(phase, null, run).ConfigureAwait(false);
+        return StepOutcome.Success with { Keys = phase };
     }
 
     /// <summary>
@@ -72,9 +70,9 @@ public sealed partial class TestJobEngine
     /// (pod index, container) it had. With fail-fast, a failure kept the keys after it from starting:
     /// if every failed key then passed on a rerun, those keys start now (and the same holds for them).
     /// </summary>
-    private async Task<bool> RetestAsync(RetestStep retest, RunContext run)
+    private async Task<bool> RetestAsync(RetestStep retest, KeyPhase? phase, RunContext run)
     {
-        if (run.Keys is not { Keys: { } keys } step)
+        if (phase is not { Step.Keys: { } keys })
         {
             return true;
         }
@@ -86,21 +84,21 @@ public sealed partial class TestJobEngine
             while ((failed = all.Where(i => IsFailed(run, i) && run.Results.CountedAttemptsOf(i) <= retest.Reruns).ToHashSet()).Count > 0)
             {
                 run.Events.On(new RetestStarted(failed.Count));
-                if (!await RunKeySetAsync(step, failed, run).ConfigureAwait(false))
+                if (!await RunKeySetAsync(phase, failed, run).ConfigureAwait(false))
                 {
                     return true;
                 }
             }
 
             var waiting = all.Where(i => run.Results.AttemptsOf(i) == 0).ToHashSet();
-            if (!run.FailFastStopped || waiting.Count == 0 || all.Any(i => IsFailed(run, i)))
+            if (!phase.FailFastStopped || waiting.Count == 0 || all.Any(i => IsFailed(run, i)))
             {
                 return true;
             }
 
-            run.FailFastStopped = false;
+            phase.FailFastStopped = false;
             run.Events.On(new LogEvent(LogLevel.Info, $"fail-fast: every failed key passed on a rerun; the {waiting.Count} keys not started yet start now"));
-            if (!await RunKeySetAsync(step, waiting, run).ConfigureAwait(false))
+            if (!await RunKeySetAsync(phase, waiting, run).ConfigureAwait(false))
             {
                 return true;
             }
@@ -113,8 +111,9 @@ public sealed partial class TestJobEngine
     /// of <see cref="StaticBatches"/>), in <c>queue</c> mode from a shared queue of just those keys (in queue order)
     /// over as many worker pods as they need.
     /// </summary>
-    private Task<bool> RunKeySetAsync(KeysStep step, IReadOnlySet<int>? only, RunContext run)
+    private Task<bool> RunKeySetAsync(KeyPhase phase, IReadOnlySet<int>? only, RunContext run)
     {
+        var step = phase.Step;
         IWorkSource source;
         int total;
         if (step.Queue is { } queue)
@@ -129,7 +128,7 @@ public sealed partial class TestJobEngine
             total = pods.Sum(p => p.Keys.Count);
         }
 
-        return new WorkerLoop(runtime, run.Artifacts, step, run).RunAsync(source, total);
+        return new WorkerLoop(runtime, phase, run).RunAsync(source, total);
     }
 
     private static bool IsFailed(RunContext run, int index) => run.Results.StatusOf(index) is KeyStatus.Failure or KeyStatus.Error;

@@ -47,19 +47,21 @@ public sealed partial class TestJobEngine(IPodRuntime runtime, IRunObserver obse
                 Mask = mask,
             };
             var interrupted = false;
+            var flow = new StepFlow();
             try
             {
-                foreach (var step in plan.Steps.Where(s => ShouldRun(s, run)))
+                foreach (var step in plan.Steps)
                 {
+                    if (!flow.ShouldRun(step, run.Results.Any))
+                    {
+                        continue;
+                    }
+
                     events.On(new StepStarted(step));
                     var clock = Stopwatch.StartNew();
-                    var succeeded = await RunStepAsync(step, run).ConfigureAwait(false);
-                    events.On(new StepFinished(step, clock.Elapsed, succeeded));
-                    if (!succeeded)
-                    {
-                        run.Failed = true;
-                        run.PostStepFailed |= step is PodStep { Kind: StepKind.PostStep };
-                    }
+                    var outcome = await RunStepAsync(step, flow, run).ConfigureAwait(false);
+                    events.On(new StepFinished(step, clock.Elapsed, outcome.Succeeded));
+                    flow.Took(step, outcome);
                 }
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -77,38 +79,25 @@ public sealed partial class TestJobEngine(IPodRuntime runtime, IRunObserver obse
                 throw new InvalidOperationException(mask.Apply($"{ex.GetType().Name}: {ex.Message}"));
             }
 
-            var report = run.BuildReport(run.Failed || interrupted);
+            var report = run.BuildReport(flow.Failed || interrupted);
             events.On(new RunFinished(report));
-            return new RunResult(report, interrupted, run.BadInput);
+            return new RunResult(report, interrupted, flow.BadInput);
         }
     }
 
     /// <summary>
-    /// Steps up to the keys run while nothing failed. The later ones run when the keys were reached
-    /// (nothing failed before them, or some key has a result), so a failed key still gets its
-    /// postSteps and export; a failed postStep stops the postSteps after it.
+    /// Runs one step of the plan and says what it produced. The one place that maps a step kind to its execution;
+    /// a step gets what an earlier one produced from <paramref name="flow"/> (the listed keys, the key step as it ran).
     /// </summary>
-    private static bool ShouldRun(PlanStep step, RunContext run)
+    private async Task<StepOutcome> RunStepAsync(PlanStep step, StepFlow flow, RunContext run) => step switch
     {
-        if (!step.AfterKeys)
-        {
-            return !run.Failed;
-        }
-
-        run.KeysReached ??= !run.Failed || run.Results.Any;
-        return run.KeysReached.Value && !(step is PodStep { Kind: StepKind.PostStep } && run.PostStepFailed);
-    }
-
-    /// <summary>Runs one step of the plan; false when it failed. The one place that maps a step kind to its execution.</summary>
-    private async Task<bool> RunStepAsync(PlanStep step, RunContext run) => step switch
-    {
-        CheckoutStep checkout => await CheckoutAsync(checkout, run).ConfigureAwait(false),
-        PodStep pod => await RunPodStepAsync(pod, run).ConfigureAwait(false),
+        CheckoutStep checkout => StepOutcome.Of(await CheckoutAsync(checkout, run).ConfigureAwait(false)),
+        PodStep pod => StepOutcome.Of(await RunPodStepAsync(pod, run).ConfigureAwait(false)),
         KeyListingStep listing => await ListKeysAsync(listing, run).ConfigureAwait(false),
-        KeysStep keys => await RunKeysAsync(keys, run).ConfigureAwait(false),
-        RetestStep retest => await RetestAsync(retest, run).ConfigureAwait(false),
-        ReportStep => await WriteReportAsync(run).ConfigureAwait(false),
-        ExportStep export => Export(export, run),
+        KeysStep keys => await RunKeysAsync(keys, flow.ListedKeys, run).ConfigureAwait(false),
+        RetestStep retest => StepOutcome.Of(await RetestAsync(retest, flow.Keys, run).ConfigureAwait(false)),
+        ReportStep => StepOutcome.Of(await WriteReportAsync(flow.Failed, run).ConfigureAwait(false)),
+        ExportStep export => StepOutcome.Of(Export(export, run)),
         _ => throw new InvalidOperationException($"the engine has no way to run a {step.GetType().Name}"),
     };
 
@@ -131,9 +120,9 @@ public sealed partial class TestJobEngine(IPodRuntime runtime, IRunObserver obse
     }
 
     /// <summary>The report as it stands, written for the postSteps' <c>report</c> volumes.</summary>
-    private async Task<bool> WriteReportAsync(RunContext run)
+    private static async Task<bool> WriteReportAsync(bool failed, RunContext run)
     {
-        await File.WriteAllTextAsync(run.Workspace.ReportPath, run.BuildReport(run.Failed).ToJson(), run.Cancellation).ConfigureAwait(false);
+        await File.WriteAllTextAsync(run.Workspace.ReportPath, run.BuildReport(failed).ToJson(), run.Cancellation).ConfigureAwait(false);
         return true;
     }
 

@@ -12,8 +12,10 @@ namespace Kubetest.Engine;
 /// runs from starting (they stay without a result); a pod that cannot start ends the work only it would have run with
 /// its failure; a pod that breaks leaves its keys without a result unknown; work nobody ran ends as the source says.
 /// </summary>
-internal sealed class WorkerLoop(IPodRuntime runtime, ArtifactStore artifacts, KeysStep step, RunContext run) : IWorkResults
+internal sealed class WorkerLoop(IPodRuntime runtime, KeyPhase phase, RunContext run) : IWorkResults
 {
+    private readonly KeysStep _step = phase.Step;
+
     private readonly object _gate = new();
     private int _finished;
     private int _total;
@@ -47,8 +49,8 @@ internal sealed class WorkerLoop(IPodRuntime runtime, ArtifactStore artifacts, K
 
         try
         {
-            var failure = await new PodExecutor(runtime, run.Events, artifacts, step, step.KeyEnv, pod.PodIndex, run.Timeout)
-                .RunAsync(request, step.Template, pod.Workers, (_, worker) => Next(source, pod.PodIndex, worker), this, run.Cancellation)
+            var failure = await new PodExecutor(runtime, run.Events, run.Artifacts, _step, _step.KeyEnv, pod.PodIndex, phase.Timeout)
+                .RunAsync(request, _step.Template, pod.Workers, (_, worker) => Next(source, pod.PodIndex, worker), this, run.Cancellation)
                 .ConfigureAwait(false);
             if (failure is not null)
             {
@@ -90,7 +92,7 @@ internal sealed class WorkerLoop(IPodRuntime runtime, ArtifactStore artifacts, K
     }
 
     /// <summary>A first run after a fail-fast stop: it does not start and gets no result (unknown, 0 attempts).</summary>
-    private bool Held(Work work) => work.FirstAttempt && run.FailFastStopped;
+    private bool Held(Work work) => work.FirstAttempt && phase.FailFastStopped;
 
     private string Strand(IWorkSource source, WorkerPod pod, TaskResult failure)
     {
@@ -113,7 +115,7 @@ internal sealed class WorkerLoop(IPodRuntime runtime, ArtifactStore artifacts, K
         };
         foreach (var key in runs)
         {
-            KeyFinished(new TaskId(step, key.Key.Key, key.Attempt, "", key.Container), key, result);
+            KeyFinished(new TaskId(_step, key.Key.Key, key.Attempt, "", key.Container), key, result);
         }
     }
 
@@ -127,9 +129,9 @@ internal sealed class WorkerLoop(IPodRuntime runtime, ArtifactStore artifacts, K
             var finished = ++_finished;
             run.Results.Record(key.Key.Index, result, key.Attempt, key.RunsAfterBatch);
             run.Events.On(new Reporting.KeyFinished(task, result, finished, _total));
-            if (step.FailFast && result.Status is KeyStatus.Failure or KeyStatus.Error && !run.FailFastStopped)
+            if (_step.FailFast && result.Status is KeyStatus.Failure or KeyStatus.Error && !phase.FailFastStopped)
             {
-                run.FailFastStopped = true;
+                phase.FailFastStopped = true;
                 run.Events.On(new LogEvent(LogLevel.Warn, $"fail-fast: key {Printable.Escape(key.Key.Key)} failed; no new key starts, running keys finish"));
             }
         }

@@ -116,15 +116,9 @@ public static class TarExtractor
         foreach (var part in parts.AsSpan(0, parts.Length - 1))
         {
             path = Path.Combine(path, part);
-            switch (FileTree.KindOf(path))
+            if (!FileTree.IsOrBecomesDirectory(path))
             {
-                case EntryKind.Missing:
-                    Directory.CreateDirectory(path);
-                    break;
-                case EntryKind.Directory:
-                    break;
-                default:
-                    return null;
+                return null;
             }
         }
 
