@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Kubetest.Engine;
+namespace Kubetest.Runtime;
 
 /// <summary>
 /// A key's time limit, enforced inside its container: the key's command runs under a small
@@ -11,7 +11,7 @@ namespace Kubetest.Engine;
 /// the container stays for the next key. The engine also cancels the exec <see cref="Grace"/>
 /// after the limit, in case the image has no <c>sleep</c> or <c>/proc</c>.
 /// </summary>
-internal sealed class KeyTimeout(TimeSpan limit, TimeSpan grace)
+public sealed class KeyTimeout(TimeSpan limit, TimeSpan grace)
 {
     /// <summary>How long after the limit the engine cancels an exec the watchdog did not end.</summary>
     public static readonly TimeSpan DefaultGrace = TimeSpan.FromSeconds(10);

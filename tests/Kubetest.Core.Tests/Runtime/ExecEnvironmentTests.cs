@@ -1,7 +1,7 @@
 using System.Diagnostics;
-using Kubetest.Engine;
+using Kubetest.Runtime;
 
-namespace Kubetest.Core.Tests.Engine;
+namespace Kubetest.Core.Tests.Runtime;
 
 /// <summary>The sh wrapper that <c>IPod.ExecAsync</c> with env falls back to, run by a real sh.</summary>
 public sealed class ExecEnvironmentTests
