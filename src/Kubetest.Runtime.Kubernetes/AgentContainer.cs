@@ -42,6 +42,53 @@ internal sealed class AgentContainer(string pod, AgentEndpoint endpoint, AgentCl
         }
     }
 
+    /// <summary>
+    /// Runs a request as the original runs a command through its agent: the words as the argv, no <c>sh -c</c>
+    /// (<see cref="ShellCommand.AgentArgv"/>: the image may have no shell; <c>$TASK_KEY</c> in args is not
+    /// expanded), the environment in the agent's exec, and the time limit as the call's cancellation, which
+    /// the agent answers by killing the command and everything it started, so no watchdog runs in the container.
+    /// </summary>
+    public async Task<ExecOutcome> RunAsync(ExecRequest request, IOutputSink output, CancellationToken cancellationToken)
+    {
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        if (request.Timeout is { } timeout)
+        {
+            limit.CancelAfter(timeout.Limit);
+        }
+
+        try
+        {
+            if (request.JUnitDirectory is { } directory)
+            {
+                await PrepareDirectoryAsync(directory, limit.Token).ConfigureAwait(false);
+            }
+
+            var environment = request.EnvironmentWithJUnit;
+            return new ExecOutcome(await ExecAsync(ShellCommand.AgentArgv(request.Command), environment.Count == 0 ? null : environment, output, limit.Token).ConfigureAwait(false));
+        }
+        catch (OperationCanceledException) when (request.Timeout is not null && !cancellationToken.IsCancellationRequested)
+        {
+            return new ExecOutcome(KeyTimeout.ExitCode, TimedOut: true);
+        }
+    }
+
+    /// <summary>
+    /// What the <c>sh</c> wrapper's <c>mkdir -p</c> and <c>rm -f</c> do elsewhere: the directory exists and holds no
+    /// older file (it is replaced by an empty one: it is kubetest's own, and a worker's batches run one after another).
+    /// </summary>
+    private async Task PrepareDirectoryAsync(string containerPath, CancellationToken cancellationToken)
+    {
+        var empty = Directory.CreateTempSubdirectory("kubetest-junit-dir-");
+        try
+        {
+            await CopyToAsync(empty.FullName, containerPath, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            FileTree.Delete(empty.FullName);
+        }
+    }
+
     /// <param name="environment">Added to the container's env for this command (the agent's exec carries it: no shell needed).</param>
     public async Task<int> ExecAsync(IReadOnlyList<string> command, IReadOnlyDictionary<string, string>? environment, IOutputSink output, CancellationToken cancellationToken)
     {

@@ -20,11 +20,11 @@ internal sealed class KubernetesPod(
             ? agent.ExecAsync(command, null, output, cancellationToken)
             : exec.RunLinesAsync(podName, container, command, output, cancellationToken);
 
-    /// <summary>In an agent's container the environment travels in the agent's exec (no shell); elsewhere as every runtime does.</summary>
-    public Task<int> ExecAsync(string container, IReadOnlyList<string> command, IReadOnlyDictionary<string, string> environment, IOutputSink output, CancellationToken cancellationToken) =>
-        agents.TryGetValue(container, out var agent)
-            ? agent.ExecAsync(command, environment, output, cancellationToken)
-            : IPod.ExecThroughShellAsync(this, container, command, environment, output, cancellationToken);
+    /// <summary>In an agent's container without a shell (<see cref="AgentContainer.RunAsync"/>); elsewhere as every runtime does.</summary>
+    public Task<ExecOutcome> RunAsync(ExecRequest request, IOutputSink output, CancellationToken cancellationToken) =>
+        agents.TryGetValue(request.Container, out var agent)
+            ? agent.RunAsync(request, output, cancellationToken)
+            : ShellExec.RunAsync(this, request, output, cancellationToken);
 
     public async Task<bool> RemoveAsync(string container, string containerPath, CancellationToken cancellationToken)
     {
@@ -46,8 +46,6 @@ internal sealed class KubernetesPod(
         agents.TryGetValue(container, out var agent)
             ? agent.CopyToAsync(localPath, containerPath, cancellationToken)
             : new TarCopy(exec).CopyToAsync(podName, container, localPath, containerPath, cancellationToken);
-
-    public bool RunsAgent(string container) => agents.ContainsKey(container);
 
     /// <summary>
     /// Finishes each agent (it exits 0 and its container completes, where a wait loop would be

@@ -15,24 +15,6 @@ internal sealed partial class PodExecutor
     private static string JUnitPath(KeyBatch batch) => $"{JUnitDirectory}/{batch.Keys[0].Index}.xml";
 
     /// <summary>
-    /// In an agent's container, what <see cref="ExecEnvironment.WrapBatch"/> does in sh elsewhere: the JUnit
-    /// directory exists and holds no older file (it is replaced by an empty one; a worker's batches run one
-    /// after another, each one's file read and removed before the next).
-    /// </summary>
-    private static async Task PrepareJUnitAsync(IPod pod, string container, CancellationToken cancellationToken)
-    {
-        var empty = Directory.CreateTempSubdirectory("kubetest-junit-dir-");
-        try
-        {
-            await pod.CopyToAsync(container, empty.FullName, JUnitDirectory, cancellationToken).ConfigureAwait(false);
-        }
-        finally
-        {
-            FileTree.Delete(empty.FullName);
-        }
-    }
-
-    /// <summary>
     /// Runs a batch's command, then gives each of its keys a result (<see cref="BatchOutcome"/>): from the JUnit XML
     /// it wrote, else the batch's own when it passed. When the batch failed, the keys still without a result run
     /// again on the same worker (their next attempt, which does not use up <c>retest</c>), so the report names the

@@ -27,8 +27,6 @@ internal interface IWorkResults
 /// </summary>
 internal sealed partial class PodExecutor(IPodRuntime runtime, IRunObserver observer, ArtifactStore artifacts, PlanStep step, string? keyEnv = null, int? podIndex = null, KeyTimeout? timeout = null)
 {
-    private static readonly IReadOnlyDictionary<string, string> NoEnvironment = new Dictionary<string, string>();
-
     private const string StoppedWhileRunning = "the run was stopped while it was running";
 
     /// <summary>
@@ -159,65 +157,30 @@ internal sealed partial class PodExecutor(IPodRuntime runtime, IRunObserver obse
         observer.On(new TaskStarted(id, ShellCommand.Display(main), work is StepCommand ? null : keyEnv, work switch { KeyRun k => k.Key.Key, BatchRun b => b.Batch.Text, _ => null }));
         var watch = Stopwatch.StartNew();
         var limit = work is StepCommand ? null : timeout;
-
-        // Where cancelling the exec kills the command's whole tree (kubetest-agent), the limit is
-        // that cancellation; elsewhere a watchdog in the container enforces it (see KeyTimeout).
-        var agent = pod.RunsAgent(work.Container);
-        var byCancel = limit is not null && agent;
-        using var fallback = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        if (limit is not null)
-        {
-            fallback.CancelAfter(byCancel ? limit.Limit : limit.Limit + limit.Grace);
-        }
-
-        var sink = new TaskSink(observer, id, (work as StepCommand)?.Stdout, byCancel ? null : limit?.Marker);
         try
         {
-            var command = agent ? ShellCommand.AgentArgv(main) : ShellCommand.Argv(main);
+            var request = new ExecRequest(work.Container, ShellCommand.Words(main)) { Timeout = limit };
 
-            // A queue worker serves key after key: the key (or a batch of keys) travels in this exec's
-            // environment. kubetest-agent's exec carries it (no shell in the image needed); elsewhere a
-            // small sh wrapper exports it, inside the timeout's watchdog.
-            var environment = NoEnvironment;
-            if (keyEnv is { } env && work is BatchRun { Batch: var batch })
+            // A container that serves key after key gets the key (or a batch of keys) in this exec's environment.
+            var value = work switch { BatchRun b => b.Batch.Text, KeyRun { KeyInExec: true } k => k.Key.Key, _ => null };
+            if (keyEnv is { } variable && value is not null)
             {
-                if (agent)
+                request = request with
                 {
-                    await PrepareJUnitAsync(pod, work.Container, fallback.Token).ConfigureAwait(false);
-                    environment = new Dictionary<string, string>(StringComparer.Ordinal) { [env] = batch.Text, [ExecEnvironment.JUnitVariable] = JUnitPath(batch) };
-                }
-                else
-                {
-                    command = ExecEnvironment.WrapBatch(env, batch.Text, JUnitPath(batch), command);
-                }
-            }
-            else if (keyEnv is { } variable && work is KeyRun { KeyInExec: true, Key: var key })
-            {
-                if (agent)
-                {
-                    environment = new Dictionary<string, string>(StringComparer.Ordinal) { [variable] = key.Key };
-                }
-                else
-                {
-                    command = ExecEnvironment.Wrap(variable, key.Key, command);
-                }
+                    Environment = new Dictionary<string, string>(StringComparer.Ordinal) { [variable] = value },
+                    JUnitPath = work is BatchRun batch ? JUnitPath(batch.Batch) : null,
+                };
             }
 
-            var exitCode = await pod.ExecAsync(work.Container, limit is null || byCancel ? command : limit.Wrap(command), environment, sink, fallback.Token).ConfigureAwait(false);
-            return sink.TimedOut
+            var outcome = await pod.RunAsync(request, new TaskSink(observer, id, (work as StepCommand)?.Stdout), cancellationToken).ConfigureAwait(false);
+            if (outcome.Notice is { } notice)
+            {
+                observer.On(new LogEvent(LogLevel.Warn, $"{Printable.Escape(id.Name)}: {notice}"));
+            }
+
+            return outcome.TimedOut
                 ? new TaskResult(KeyStatus.Failure, KeyTimeout.ExitCode, watch.Elapsed, limit!.Message)
-                : new TaskResult(exitCode == 0 ? KeyStatus.Success : KeyStatus.Failure, exitCode, watch.Elapsed);
-        }
-        catch (OperationCanceledException) when (byCancel && !cancellationToken.IsCancellationRequested)
-        {
-            return new TaskResult(KeyStatus.Failure, KeyTimeout.ExitCode, watch.Elapsed, limit!.Message);
-        }
-        catch (OperationCanceledException) when (limit is not null && !cancellationToken.IsCancellationRequested)
-        {
-            // The watchdog in the container did not end it (no sleep or /proc in the image?): the
-            // exec is cancelled, which kills it on the local runtime but on Kubernetes only closes the stream.
-            observer.On(new LogEvent(LogLevel.Warn, $"{Printable.Escape(id.Name)}: the timeout's watchdog in container {work.Container} did not end the key within {Model.GoDuration.Format(limit.Grace)}; kubetest cancelled its exec (on Kubernetes its processes may still run until the pod is deleted)"));
-            return new TaskResult(KeyStatus.Failure, KeyTimeout.ExitCode, watch.Elapsed, limit.Message);
+                : new TaskResult(outcome.ExitCode == 0 ? KeyStatus.Success : KeyStatus.Failure, outcome.ExitCode, watch.Elapsed);
         }
         catch (PodFailedException ex) when (ex.CommandMayHaveRun && !cancellationToken.IsCancellationRequested)
         {
@@ -309,8 +272,8 @@ internal sealed partial class PodExecutor(IPodRuntime runtime, IRunObserver obse
             var watch = Stopwatch.StartNew();
             try
             {
-                var argv = pod.RunsAgent(container.Name) ? ShellCommand.AgentArgv(container) : ShellCommand.Argv(container);
-                var exitCode = await pod.ExecAsync(container.Name, argv, new TaskSink(observer, id, null), cancellationToken).ConfigureAwait(false);
+                var outcome = await pod.RunAsync(new ExecRequest(container.Name, ShellCommand.Words(container)), new TaskSink(observer, id, null), cancellationToken).ConfigureAwait(false);
+                var exitCode = outcome.ExitCode;
                 observer.On(new CommandFinished(id, new TaskResult(exitCode == 0 ? KeyStatus.Success : KeyStatus.Failure, exitCode, watch.Elapsed)));
                 if (exitCode != 0)
                 {
@@ -332,21 +295,11 @@ internal sealed partial class PodExecutor(IPodRuntime runtime, IRunObserver obse
         }
     }
 
-    /// <summary>Passes a command's lines on; the timeout watchdog's <paramref name="timeoutMarker"/> line is taken out and remembered.</summary>
-    private sealed class TaskSink(IRunObserver observer, TaskId id, OutputCapture? stdout, string? timeoutMarker = null) : IOutputSink
+    /// <summary>Passes a command's lines on as its task's output; standard output also to <paramref name="stdout"/> when given.</summary>
+    private sealed class TaskSink(IRunObserver observer, TaskId id, OutputCapture? stdout) : IOutputSink
     {
-        private volatile bool _timedOut;
-
-        public bool TimedOut => _timedOut;
-
         public void WriteLine(OutputStream stream, string line)
         {
-            if (stream == OutputStream.Stderr && timeoutMarker is not null && line == timeoutMarker)
-            {
-                _timedOut = true;
-                return;
-            }
-
             if (stream == OutputStream.Stdout)
             {
                 stdout?.Add(line);

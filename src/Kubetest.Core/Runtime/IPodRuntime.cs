@@ -52,29 +52,25 @@ public interface IPod : IAsyncDisposable
     Task<int> ExecAsync(string container, IReadOnlyList<string> command, IOutputSink output, CancellationToken cancellationToken);
 
     /// <summary>
-    /// <see cref="ExecAsync(string, IReadOnlyList{string}, IOutputSink, CancellationToken)"/> with
-    /// <paramref name="environment"/> added to the container's env for this command only (a queue worker's key).
-    /// By default a small <c>sh</c> wrapper exports it (<see cref="Engine.ExecEnvironment.Wrap(IReadOnlyDictionary{string, string}, IReadOnlyList{string})"/>);
-    /// a runtime whose exec carries env itself (kubetest-agent's) passes it along, so no shell is needed.
+    /// Runs <paramref name="request"/>'s command in a held container as this runtime runs commands: with its
+    /// environment, its JUnit path prepared, and within its time limit (a command past it ends timed out, with
+    /// everything it started). Output as <see cref="ExecAsync"/>'s; throws as it does. By default through
+    /// <c>sh</c> on top of <see cref="ExecAsync"/> (<see cref="ShellExec"/>); kubetest-agent needs no shell.
     /// </summary>
-    Task<int> ExecAsync(string container, IReadOnlyList<string> command, IReadOnlyDictionary<string, string> environment, IOutputSink output, CancellationToken cancellationToken) =>
-        ExecThroughShellAsync(this, container, command, environment, output, cancellationToken);
+    Task<ExecOutcome> RunAsync(ExecRequest request, IOutputSink output, CancellationToken cancellationToken) =>
+        ShellExec.RunAsync(this, request, output, cancellationToken);
 
     /// <summary>
     /// Removes <paramref name="containerPath"/> in a held container (a link itself, a directory with all below it;
     /// of a mount point only its contents). True when nothing is left there. By default <c>rm -rf</c> through
-    /// <c>sh</c> (<see cref="Engine.ExecEnvironment.Clear"/>); kubetest-agent does it without a shell.
+    /// <c>sh</c> (<see cref="ExecEnvironment.Clear"/>); kubetest-agent does it without a shell.
     /// </summary>
     Task<bool> RemoveAsync(string container, string containerPath, CancellationToken cancellationToken) =>
         RemoveThroughShellAsync(this, container, containerPath, cancellationToken);
 
-    /// <summary>The default of the environment <c>ExecAsync</c>, for a pod that passes env itself in some containers only.</summary>
-    static Task<int> ExecThroughShellAsync(IPod pod, string container, IReadOnlyList<string> command, IReadOnlyDictionary<string, string> environment, IOutputSink output, CancellationToken cancellationToken) =>
-        pod.ExecAsync(container, environment.Count == 0 ? command : Engine.ExecEnvironment.Wrap(environment, command), output, cancellationToken);
-
     /// <summary>The default of <see cref="RemoveAsync"/>, for a pod that removes paths itself in some containers only.</summary>
     static async Task<bool> RemoveThroughShellAsync(IPod pod, string container, string containerPath, CancellationToken cancellationToken) =>
-        await pod.ExecAsync(container, Engine.ExecEnvironment.Clear(containerPath), NullOutputSink.Instance, cancellationToken).ConfigureAwait(false) == 0;
+        await pod.ExecAsync(container, ExecEnvironment.Clear(containerPath), NullOutputSink.Instance, cancellationToken).ConfigureAwait(false) == 0;
 
     /// <summary>
     /// Copies the file, link or directory at <paramref name="containerPath"/> out of the container
@@ -91,14 +87,6 @@ public interface IPod : IAsyncDisposable
     /// leads nowhere the container could not write itself.
     /// </summary>
     Task CopyToAsync(string container, string localPath, string containerPath, CancellationToken cancellationToken);
-
-    /// <summary>
-    /// True when <paramref name="container"/> runs kubetest-agent. The engine then runs a command as
-    /// its argv, without <c>sh -c</c> (as the original does through the agent, so an image without a
-    /// shell works), and a key's time limit is the cancellation of its exec, which the agent answers
-    /// by killing the command and everything it started, so no watchdog runs in the container.
-    /// </summary>
-    bool RunsAgent(string container) => false;
 }
 
 /// <summary>

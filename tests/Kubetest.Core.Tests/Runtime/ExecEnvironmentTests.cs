@@ -1,9 +1,9 @@
 using System.Diagnostics;
-using Kubetest.Engine;
+using Kubetest.Runtime;
 
-namespace Kubetest.Core.Tests.Engine;
+namespace Kubetest.Core.Tests.Runtime;
 
-/// <summary>The sh wrapper that <c>IPod.ExecAsync</c> with env falls back to, run by a real sh.</summary>
+/// <summary>The sh wrapper <c>ShellExec</c> puts the environment in, run by a real sh.</summary>
 public sealed class ExecEnvironmentTests
 {
     [Fact]
@@ -14,6 +14,16 @@ public sealed class ExecEnvironmentTests
         var output = await RunAsync(ExecEnvironment.Wrap(environment, ["printenv", "TASK_KEY", "KUBETEST_JUNIT"]));
 
         Assert.Equal("a b $HOME 'q'\n/tmp/x;y.xml\n", output);
+    }
+
+    [Fact]
+    public async Task Ten_or_more_variables_each_get_their_own_value_not_the_first_ones_followed_by_a_digit()
+    {
+        var environment = Enumerable.Range(1, 11).ToDictionary(i => $"V{i}", i => $"value {i}");
+
+        var output = await RunAsync(ExecEnvironment.Wrap(environment, ["printenv", "V1", "V10", "V11"]));
+
+        Assert.Equal("value 1\nvalue 10\nvalue 11\n", output);
     }
 
     [Fact]

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text;
 using k8s.Models;
 
-namespace Kubetest.Engine;
+namespace Kubetest.Runtime;
 
 /// <summary>
 /// How a container's command runs, as in the original: through <c>sh -c</c>, each element of
@@ -20,14 +20,14 @@ namespace Kubetest.Engine;
 /// </remarks>
 public static class ShellCommand
 {
-    public static IReadOnlyList<string> Argv(V1Container container) => Shell(Words(container).ToList());
+    public static IReadOnlyList<string> Argv(V1Container container) => Shell(Words(container));
 
     /// <summary>
     /// How a command runs through kubetest-agent, as in the original: command and args as the argv,
     /// no shell (the image may have none); a container without a command gets the shell form.
     /// </summary>
-    public static IReadOnlyList<string> AgentArgv(V1Container container) =>
-        Words(container).ToList() is { Count: > 0 } argv ? argv : Argv(container);
+    public static IReadOnlyList<string> AgentArgv(IReadOnlyList<string> words) =>
+        words.Count > 0 ? words : Shell(words);
 
     /// <summary>Command and args joined by spaces: the line the original prints before the output.</summary>
     public static string Display(V1Container container) => string.Join(' ', Words(container));
@@ -60,6 +60,7 @@ public static class ShellCommand
         return ["sh", "-c", variables.Append(string.Join(' ', command)).ToString(), .. verbatim.Count > 0 ? ["sh", .. verbatim] : Array.Empty<string>()];
     }
 
-    private static IEnumerable<string> Words(V1Container container) =>
-        (container.Command ?? []).Concat(container.Args ?? []);
+    /// <summary>The container's command then its args, as the manifest gives them: what an <see cref="ExecRequest"/> carries.</summary>
+    public static IReadOnlyList<string> Words(V1Container container) =>
+        [.. container.Command ?? [], .. container.Args ?? []];
 }

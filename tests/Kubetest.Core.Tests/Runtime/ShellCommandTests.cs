@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using k8s.Models;
-using Kubetest.Engine;
+using Kubetest.Runtime;
 
-namespace Kubetest.Core.Tests.Engine;
+namespace Kubetest.Core.Tests.Runtime;
 
 /// <summary>The argv that ShellCommand builds, run by a real /bin/sh.</summary>
 public sealed class ShellCommandTests : IDisposable

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Kubetest.Engine;
+namespace Kubetest.Runtime;
 
 /// <summary>
 /// A key's time limit, enforced inside its container: the key's command runs under a small
@@ -8,12 +8,12 @@ namespace Kubetest.Engine;
 /// the command and every process below it (found through <c>/proc</c>, stopped before they are
 /// looked for so none can fork away) and kills them all. Ending the exec stream alone would not
 /// do: on Kubernetes a command whose exec connection closes keeps running in the container, and
-/// the container stays for the next key. The engine also cancels the exec <see cref="Grace"/>
+/// the container stays for the next key. <see cref="ShellExec"/> also cancels the exec <see cref="Grace"/>
 /// after the limit, in case the image has no <c>sleep</c> or <c>/proc</c>.
 /// </summary>
-internal sealed class KeyTimeout(TimeSpan limit, TimeSpan grace)
+public sealed class KeyTimeout(TimeSpan limit, TimeSpan grace)
 {
-    /// <summary>How long after the limit the engine cancels an exec the watchdog did not end.</summary>
+    /// <summary>How long after the limit <see cref="ShellExec"/> cancels an exec the watchdog did not end.</summary>
     public static readonly TimeSpan DefaultGrace = TimeSpan.FromSeconds(10);
 
     // POSIX sh (dash, bash). $1 seconds, $2 the marker, the rest the key's argv. Once it fires the

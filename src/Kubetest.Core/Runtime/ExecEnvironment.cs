@@ -1,0 +1,81 @@
+using Kubetest.Model;
+
+namespace Kubetest.Runtime;
+
+/// <summary>
+/// Commands for a <c>queue</c> mode worker container, which serves key after key: the key travels in
+/// each exec's environment, and the artifact paths are cleared between keys. Both are POSIX <c>sh</c>
+/// (the key's own command needs it already), so an image needs neither <c>env</c> nor anything else.
+/// A kubetest-agent container needs none of this: its exec carries the environment and it removes paths
+/// itself; these are what <see cref="ShellExec"/> and <see cref="IPod.RemoveAsync"/> do in every other container.
+/// </summary>
+public static class ExecEnvironment
+{
+    /// <summary>argv[0] of the wrapper script, how it shows in <c>ps</c>.</summary>
+    public const string WrapperName = "kubetest-key";
+
+    /// <summary>
+    /// <paramref name="command"/> with <paramref name="variable"/> set to <paramref name="value"/> in its
+    /// environment. The value is a positional argument, never part of the script, so no character of a key
+    /// is read by the shell; the variable's name is a valid env name (checked when the manifest is read).
+    /// Keys are not secret: they are on the command line of the exec as they are in a static pod's spec.
+    /// </summary>
+    public static IReadOnlyList<string> Wrap(string variable, string value, IReadOnlyList<string> command) =>
+        ["sh", "-c", $"{variable}=$1; export {variable}; shift; exec \"$@\"", WrapperName, value, .. command];
+
+    /// <summary>
+    /// <paramref name="command"/> with each of <paramref name="environment"/> set in its environment, as
+    /// <see cref="Wrap(string, string, IReadOnlyList{string})"/> does for one variable (values as positional
+    /// arguments, never part of the script). A name must be a valid env name: it is written into the script.
+    /// </summary>
+    public static IReadOnlyList<string> Wrap(IReadOnlyDictionary<string, string> environment, IReadOnlyList<string> command)
+    {
+        CheckNames(environment.Keys);
+        return environment.Count switch
+        {
+            0 => command,
+            1 when environment.Single() is var (variable, value) => Wrap(variable, value, command),
+            _ => Wrap([.. environment], string.Empty, command),
+        };
+    }
+
+    /// <summary>
+    /// <paramref name="command"/> with <paramref name="environment"/> set and <see cref="JUnitVariable"/> naming
+    /// <paramref name="junitPath"/> (absolute), whose directory exists and where no older file is left when the command starts.
+    /// </summary>
+    public static IReadOnlyList<string> Wrap(IReadOnlyDictionary<string, string> environment, string junitPath, IReadOnlyList<string> command)
+    {
+        CheckNames(environment.Keys);
+        var n = environment.Count(e => e.Key != JUnitVariable) + 1;
+        var prepare = $"mkdir -p -- \"${{{n}%/*}}\" && rm -f -- \"${{{n}}}\"; ";
+        return Wrap([.. environment.Where(e => e.Key != JUnitVariable), new(JUnitVariable, junitPath)], prepare, command);
+    }
+
+    private static void CheckNames(IEnumerable<string> names)
+    {
+        foreach (var name in names.Where(name => !IsName(name)))
+        {
+            throw new ArgumentException($"{Printable.Escape(name)} is not a valid environment variable name (letters, digits and _, not starting with a digit)", nameof(names));
+        }
+    }
+
+    private static IReadOnlyList<string> Wrap(IReadOnlyList<KeyValuePair<string, string>> environment, string prepare, IReadOnlyList<string> command)
+    {
+        var names = string.Join(' ', environment.Select(e => e.Key));
+        var assignments = string.Concat(environment.Select((e, i) => $"{e.Key}=${{{i + 1}}}; "));
+        return ["sh", "-c", $"{assignments}export {names}; {prepare}shift {environment.Count}; exec \"$@\"", WrapperName, .. environment.Select(e => e.Value), .. command];
+    }
+
+    private static bool IsName(string name) =>
+        name.Length > 0 && !char.IsAsciiDigit(name[0]) && name.All(c => char.IsAsciiLetterOrDigit(c) || c == '_');
+
+    /// <summary>
+    /// Removes <paramref name="path"/> (an artifact's path, absolute). When it
+    /// is a mount point only its contents can go, which is enough: the exit code is 0 when nothing is left.
+    /// </summary>
+    public static IReadOnlyList<string> Clear(string path) =>
+        ["sh", "-c", "rm -rf -- \"$1\" 2>/dev/null || [ -z \"$(ls -A -- \"$1\" 2>/dev/null)\" ]", "kubetest-clear", path];
+
+    /// <summary>The variable that tells a batch's command where to write its JUnit XML.</summary>
+    public const string JUnitVariable = "KUBETEST_JUNIT";
+}
