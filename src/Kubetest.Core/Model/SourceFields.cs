@@ -33,8 +33,8 @@ internal static class SourceFields
         Field("keyFile", new ObjectShape(Secret), "The secret holding the app's private key.", required: true));
 
     public static readonly FieldSet TokenValue = new("token source", typeof(TokenSource),
-        Field("githubApp", new ObjectShape(GitHubApp), "An installation token of a GitHub App."),
-        Field("githubToken", new ObjectShape(Secret), "A token kept in a Kubernetes secret."),
+        Field("githubApp", new ObjectShape(GitHubApp), "An installation token of a GitHub App.", property: nameof(TokenSource.GitHubApp)),
+        Field("githubToken", new ObjectShape(Secret), "A token kept in a Kubernetes secret.", property: nameof(TokenSource.GitHubToken)),
         Field("filePath", String(), "A token read from a file on the machine running kubetest."))
     {
         ExactlyOne = true,
