@@ -7,8 +7,6 @@ namespace Kubetest.Model;
 /// <summary>Pod templates: kubetest's additions are taken out, the rest is read as a <see cref="V1PodSpec"/>.</summary>
 internal sealed partial class ManifestReader
 {
-    private static readonly string[] KubetestVolumeKinds = ["repo", "artifact", "token", "log", "report"];
-
     private TestJobTemplate? Template(JsonObject? o, string path)
     {
         if (o is null)
@@ -16,41 +14,43 @@ internal sealed partial class ManifestReader
             return null;
         }
 
-        r.OnlyKnown(o, path, "metadata", "main", "spec");
-        var specPath = NodeReader.Child(path, "spec");
-        if (r.Object(o, "spec", path, required: true) is not JsonObject spec)
+        var f = TemplateFields.Template;
+        r.OnlyKnown(o, path, f);
+        var specPath = NodeReader.Child(path, f["spec"].Name);
+        if (r.Object(o, f["spec"], path) is not JsonObject spec)
         {
             return null;
         }
 
+        var own = TemplateFields.PodSpecAdditions;
         var rest = (JsonObject)spec.DeepClone();
-        foreach (var own in new[] { "containers", "initContainers", "finalizerContainer", "volumes", "artifacts" })
+        foreach (var name in own.Names)
         {
-            rest.Remove(own);
+            rest.Remove(name);
         }
 
         var pod = r.Kubernetes<V1PodSpec>(rest, specPath) ?? new V1PodSpec();
-        var containers = r.List(spec, "containers", specPath, Container);
-        if (spec["containers"] is null)
+        var containers = r.List(spec, own["containers"], specPath, Container);
+        if (spec[own["containers"].Name] is null)
         {
-            r.Problem(NodeReader.Child(specPath, "containers"), "is required: a step needs at least one container");
+            r.Problem(NodeReader.Child(specPath, own["containers"].Name), "is required: a step needs at least one container");
         }
 
-        var finalizerPath = NodeReader.Child(specPath, "finalizerContainer");
-        var finalizer = spec["finalizerContainer"] is null ? null : Container(spec["finalizerContainer"], finalizerPath);
+        var finalizerNode = spec[own["finalizerContainer"].Name];
+        var finalizer = finalizerNode is null ? null : Container(finalizerNode, NodeReader.Child(specPath, own["finalizerContainer"].Name));
         return new TestJobTemplate
         {
             Path = path,
-            Metadata = r.Kubernetes<V1ObjectMeta>(o["metadata"], NodeReader.Child(path, "metadata")) ?? new V1ObjectMeta(),
-            Main = r.String(o, "main", path),
+            Metadata = r.Kubernetes<V1ObjectMeta>(o[f["metadata"].Name], NodeReader.Child(path, f["metadata"].Name)) ?? new V1ObjectMeta(),
+            Main = r.String(o, f["main"], path),
             Spec = new TestJobPodSpec
             {
                 Pod = pod,
                 Containers = containers,
-                InitContainers = r.List(spec, "initContainers", specPath, Container),
+                InitContainers = r.List(spec, own["initContainers"], specPath, Container),
                 FinalizerContainer = finalizer,
-                Volumes = r.List(spec, "volumes", specPath, Volume),
-                Artifacts = r.List(spec, "artifacts", specPath, Artifact),
+                Volumes = r.List(spec, own["volumes"], specPath, Volume),
+                Artifacts = r.List(spec, own["artifacts"], specPath, Artifact),
             },
         };
     }
@@ -64,15 +64,17 @@ internal sealed partial class ManifestReader
 
         AgentSpec? agent = null;
         var rest = (JsonObject)o.DeepClone();
-        if (rest.Remove("agent") && r.Object(o, "agent", path) is JsonObject a)
+        var field = TemplateFields.ContainerAdditions["agent"];
+        if (rest.Remove(field.Name) && r.Object(o, field, path) is JsonObject a)
         {
-            var agentPath = NodeReader.Child(path, "agent");
-            r.OnlyKnown(a, agentPath, "installedPath", "timeout", "allocationStartPort", "excludePorts");
+            var f = TemplateFields.Agent;
+            var agentPath = NodeReader.Child(path, field.Name);
+            r.OnlyKnown(a, agentPath, f);
             agent = new AgentSpec(
-                r.String(a, "installedPath", agentPath, required: true) ?? "",
+                r.String(a, f["installedPath"], agentPath) ?? "",
                 AgentTimeout(a, agentPath),
-                (int?)r.Integer(a, "allocationStartPort", agentPath, 1, ushort.MaxValue),
-                r.List(a, "excludePorts", agentPath, (n, p) => Port(n, p)).Select(b => b.Value).ToList());
+                (int?)r.Integer(a, f["allocationStartPort"], agentPath, 1, ushort.MaxValue),
+                r.List(a, f["excludePorts"], agentPath, (n, p) => Port(n, p)).Select(b => b.Value).ToList());
         }
 
         var container = r.Kubernetes<V1Container>(rest, path);
@@ -87,8 +89,9 @@ internal sealed partial class ManifestReader
     /// <summary><c>agent.timeout</c>, checked here in the agent's grammar (the agent gets the text as written), so a mistake fails before any pod starts.</summary>
     private string? AgentTimeout(JsonObject agent, string agentPath)
     {
-        var text = r.String(agent, "timeout", agentPath);
-        var path = NodeReader.Child(agentPath, "timeout");
+        var field = TemplateFields.Agent["timeout"];
+        var text = r.String(agent, field, agentPath);
+        var path = NodeReader.Child(agentPath, field.Name);
         if (text is null)
         {
             return null;
@@ -124,15 +127,17 @@ internal sealed partial class ManifestReader
             return null;
         }
 
+        // The volume's name is Kubernetes' own field; kubetest's kinds stand in for its source.
         var name = r.String(o, "name", path, required: true) ?? "";
-        var kinds = KubetestVolumeKinds.Where(k => o[k] is not null).ToList();
+        var own = TemplateFields.VolumeAdditions.Names;
+        var kinds = own.Where(k => o[k] is not null).ToList();
         if (kinds.Count == 0)
         {
             var volume = r.Kubernetes<V1Volume>(o, path);
             return volume is null ? null : new TestJobVolume(volume, null);
         }
 
-        var others = o.Select(kv => kv.Key).Where(k => k != "name" && !KubetestVolumeKinds.Contains(k)).ToList();
+        var others = o.Select(kv => kv.Key).Where(k => k != "name" && !own.Contains(k)).ToList();
         if (kinds.Count > 1 || others.Count > 0)
         {
             r.Problem(path, $"must have exactly one volume source, found {string.Join(", ", kinds.Concat(others))}");
@@ -142,11 +147,13 @@ internal sealed partial class ManifestReader
         var kind = kinds[0];
         var sourcePath = NodeReader.Child(path, kind);
         var source = r.Object(o, kind, path);
+        // Unknown keys inside these sources were never warned about; kept so.
+        string SourceName(FieldSet set) => r.String(source!, set["name"], sourcePath) ?? "";
         KubetestVolumeSource? parsed = kind switch
         {
-            "repo" => source is null ? null : new RepoVolumeSource(r.String(source, "name", sourcePath, required: true) ?? ""),
-            "artifact" => source is null ? null : new ArtifactVolumeSource(r.String(source, "name", sourcePath, required: true) ?? ""),
-            "token" => source is null ? null : new TokenVolumeSource(r.String(source, "name", sourcePath, required: true) ?? ""),
+            "repo" => source is null ? null : new RepoVolumeSource(SourceName(TemplateFields.RepoVolume)),
+            "artifact" => source is null ? null : new ArtifactVolumeSource(SourceName(TemplateFields.ArtifactVolume)),
+            "token" => source is null ? null : new TokenVolumeSource(SourceName(TemplateFields.TokenVolume)),
             "log" => new LogVolumeSource(),
             _ => ReportSource(source, sourcePath),
         };
@@ -157,10 +164,11 @@ internal sealed partial class ManifestReader
 
     private ReportVolumeSource ReportSource(JsonObject? source, string path)
     {
-        var format = source is null ? null : r.String(source, "format", path);
+        var field = TemplateFields.ReportVolume["format"];
+        var format = source is null ? null : r.String(source, field, path);
         if (format is not null and not "json")
         {
-            r.Problem(NodeReader.Child(path, "format"), $"must be json, got \"{format}\"");
+            r.Problem(NodeReader.Child(path, field.Name), $"must be json, got \"{format}\"");
         }
 
         return new ReportVolumeSource(format ?? "json");
@@ -173,15 +181,17 @@ internal sealed partial class ManifestReader
             return null;
         }
 
-        r.OnlyKnown(o, path, "name", "container");
-        var name = r.String(o, "name", path, required: true) ?? "";
-        var containerPath = NodeReader.Child(path, "container");
-        if (r.Object(o, "container", path, required: true) is not JsonObject c)
+        var f = TemplateFields.Artifact;
+        r.OnlyKnown(o, path, f);
+        var name = r.String(o, f["name"], path) ?? "";
+        var containerPath = NodeReader.Child(path, f["container"].Name);
+        if (r.Object(o, f["container"], path) is not JsonObject c)
         {
             return null;
         }
 
-        r.OnlyKnown(c, containerPath, "name", "path");
-        return new ArtifactSpec(name, r.String(c, "name", containerPath, required: true) ?? "", r.String(c, "path", containerPath, required: true) ?? "");
+        var cf = TemplateFields.ArtifactContainer;
+        r.OnlyKnown(c, containerPath, cf);
+        return new ArtifactSpec(name, r.String(c, cf["name"], containerPath) ?? "", r.String(c, cf["path"], containerPath) ?? "");
     }
 }

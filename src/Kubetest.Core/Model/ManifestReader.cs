@@ -6,9 +6,6 @@ namespace Kubetest.Model;
 /// <summary>Binds the manifest tree to the TestJob model, collecting every shape problem on the way.</summary>
 internal sealed partial class ManifestReader(NodeReader r)
 {
-    /// <summary>The most a scheduler limit may be: far above any cluster, far below integer overflow in planning.</summary>
-    private const int MaxSchedulerLimit = 1_000_000;
-
     public TestJob? Read(JsonNode? root)
     {
         if (r.Object(root, "", required: true) is not JsonObject doc)
@@ -16,17 +13,20 @@ internal sealed partial class ManifestReader(NodeReader r)
             return null;
         }
 
-        r.OnlyKnown(doc, "", "apiVersion", "kind", "metadata", "spec", "status");
-        var apiVersion = r.String(doc, "apiVersion", "", required: true) ?? "";
-        var kind = r.String(doc, "kind", "", required: true) ?? "";
-        var metadata = r.Kubernetes<V1ObjectMeta>(doc["metadata"], "metadata") ?? new V1ObjectMeta();
-        if (r.Object(doc, "spec", "", required: true) is not JsonObject spec)
+        var f = ManifestFields.TestJob;
+        r.OnlyKnown(doc, "", f);
+        var apiVersion = r.String(doc, f["apiVersion"], "") ?? "";
+        var kind = r.String(doc, f["kind"], "") ?? "";
+        var metadata = r.Kubernetes<V1ObjectMeta>(doc[f["metadata"].Name], f["metadata"].Name) ?? new V1ObjectMeta();
+        if (r.Object(doc, f["spec"], "") is not JsonObject spec)
         {
             return null;
         }
 
-        r.OnlyKnown(spec, "spec", "repos", "tokens", "preSteps", "mainStep", "postSteps", "exportArtifacts", "log");
-        var mainStep = MainStep(r.Object(spec, "mainStep", "spec", required: true), "spec.mainStep");
+        var s = ManifestFields.Spec;
+        var specPath = f["spec"].Name;
+        r.OnlyKnown(spec, specPath, s);
+        var mainStep = MainStep(r.Object(spec, s["mainStep"], specPath), NodeReader.Child(specPath, s["mainStep"].Name));
         if (mainStep is null)
         {
             return null;
@@ -39,13 +39,13 @@ internal sealed partial class ManifestReader(NodeReader r)
             Metadata = metadata,
             Spec = new TestJobSpec
             {
-                Repos = r.List(spec, "repos", "spec", Repo),
-                Tokens = r.List(spec, "tokens", "spec", Token),
-                PreSteps = r.List(spec, "preSteps", "spec", (n, p) => Step(n, p, StepKind.PreStep)),
+                Repos = r.List(spec, s["repos"], specPath, Repo),
+                Tokens = r.List(spec, s["tokens"], specPath, Token),
+                PreSteps = r.List(spec, s["preSteps"], specPath, (n, p) => Step(n, p, StepKind.PreStep)),
                 MainStep = mainStep,
-                PostSteps = r.List(spec, "postSteps", "spec", (n, p) => Step(n, p, StepKind.PostStep)),
-                ExportArtifacts = r.List(spec, "exportArtifacts", "spec", Export),
-                Log = Log(r.Object(spec, "log", "spec"), "spec.log"),
+                PostSteps = r.List(spec, s["postSteps"], specPath, (n, p) => Step(n, p, StepKind.PostStep)),
+                ExportArtifacts = r.List(spec, s["exportArtifacts"], specPath, Export),
+                Log = Log(r.Object(spec, s["log"], specPath), NodeReader.Child(specPath, s["log"].Name)),
             },
         };
     }
@@ -57,24 +57,28 @@ internal sealed partial class ManifestReader(NodeReader r)
             return null;
         }
 
-        r.OnlyKnown(o, path, "name", "value");
-        var name = r.String(o, "name", path, required: true) ?? "";
-        if (r.Object(o, "value", path, required: true) is not JsonObject v)
+        var f = SourceFields.Repo;
+        r.OnlyKnown(o, path, f);
+        var name = r.String(o, f["name"], path) ?? "";
+        if (r.Object(o, f["value"], path) is not JsonObject v)
         {
             return null;
         }
 
-        var valuePath = NodeReader.Child(path, "value");
-        r.OnlyKnown(v, valuePath, "url", "branch", "rev", "token", "merge", "clonedPath");
-        var merge = r.Object(v, "merge", valuePath);
-        var mergeBase = merge is null ? null : r.String(merge, "base", NodeReader.Child(valuePath, "merge"), required: true);
+        var valuePath = NodeReader.Child(path, f["value"].Name);
+        var rv = SourceFields.RepoValue;
+        r.OnlyKnown(v, valuePath, rv);
+
+        // Unknown keys beside merge.base were never warned about; kept so.
+        var merge = r.Object(v, rv["merge"], valuePath);
+        var mergeBase = merge is null ? null : r.String(merge, SourceFields.Merge["base"], NodeReader.Child(valuePath, rv["merge"].Name));
         return new RepositorySpec(name, new Repository(
-            r.String(v, "url", valuePath, required: true) ?? "",
-            r.String(v, "branch", valuePath),
-            r.String(v, "rev", valuePath),
-            r.String(v, "token", valuePath),
+            r.String(v, rv["url"], valuePath) ?? "",
+            r.String(v, rv["branch"], valuePath),
+            r.String(v, rv["rev"], valuePath),
+            r.String(v, rv["token"], valuePath),
             mergeBase,
-            r.String(v, "clonedPath", valuePath)));
+            r.String(v, rv["clonedPath"], valuePath)));
     }
 
     private TokenSpec? Token(JsonNode? node, string path)
@@ -84,35 +88,39 @@ internal sealed partial class ManifestReader(NodeReader r)
             return null;
         }
 
-        r.OnlyKnown(o, path, "name", "value");
-        var name = r.String(o, "name", path, required: true) ?? "";
-        if (r.Object(o, "value", path, required: true) is not JsonObject v)
+        var f = SourceFields.Token;
+        r.OnlyKnown(o, path, f);
+        var name = r.String(o, f["name"], path) ?? "";
+        if (r.Object(o, f["value"], path) is not JsonObject v)
         {
             return null;
         }
 
-        var valuePath = NodeReader.Child(path, "value");
-        r.OnlyKnown(v, valuePath, "githubApp", "githubToken", "filePath");
+        var valuePath = NodeReader.Child(path, f["value"].Name);
+        var tv = SourceFields.TokenValue;
+        r.OnlyKnown(v, valuePath, tv);
         GitHubAppTokenSource? app = null;
-        if (r.Object(v, "githubApp", valuePath) is JsonObject a)
+        if (r.Object(v, tv["githubApp"], valuePath) is JsonObject a)
         {
-            var appPath = NodeReader.Child(valuePath, "githubApp");
-            r.OnlyKnown(a, appPath, "organization", "appId", "installationId", "keyFile");
+            var g = SourceFields.GitHubApp;
+            var appPath = NodeReader.Child(valuePath, tv["githubApp"].Name);
+            r.OnlyKnown(a, appPath, g);
+
+            // appId is required by the schema; a missing one is reported when the token is resolved.
             app = new GitHubAppTokenSource(
-                r.String(a, "organization", appPath),
-                r.Integer(a, "appId", appPath, min: 1) ?? 0,
-                r.Integer(a, "installationId", appPath, min: 1),
-                Secret(r.Object(a, "keyFile", appPath, required: true), NodeReader.Child(appPath, "keyFile")));
+                r.String(a, g["organization"], appPath),
+                r.Integer(a, g["appId"], appPath, min: 1) ?? 0,
+                r.Integer(a, g["installationId"], appPath, min: 1),
+                Secret(r.Object(a, g["keyFile"], appPath), NodeReader.Child(appPath, g["keyFile"].Name)));
         }
 
-        var github = Secret(r.Object(v, "githubToken", valuePath), NodeReader.Child(valuePath, "githubToken"));
-        var file = r.String(v, "filePath", valuePath);
+        var github = Secret(r.Object(v, tv["githubToken"], valuePath), NodeReader.Child(valuePath, tv["githubToken"].Name));
+        var file = r.String(v, tv["filePath"], valuePath);
         var sources = (app is null ? 0 : 1) + (github is null ? 0 : 1) + (file is null ? 0 : 1);
         if (sources != 1)
         {
-            r.Problem(valuePath, sources == 0
-                ? "needs one of githubApp, githubToken or filePath"
-                : "must set only one of githubApp, githubToken or filePath");
+            var names = $"{string.Join(", ", tv.Names[..^1])} or {tv.Names[^1]}";
+            r.Problem(valuePath, sources == 0 ? $"needs one of {names}" : $"must set only one of {names}");
         }
 
         return new TokenSpec(name, new TokenSource(app, github, file));
@@ -125,8 +133,9 @@ internal sealed partial class ManifestReader(NodeReader r)
             return null;
         }
 
-        r.OnlyKnown(o, path, "name", "key", "optional");
-        return new SecretKeySelector(r.String(o, "name", path, required: true) ?? "", r.String(o, "key", path, required: true) ?? "");
+        var f = SourceFields.Secret;
+        r.OnlyKnown(o, path, f);
+        return new SecretKeySelector(r.String(o, f["name"], path) ?? "", r.String(o, f["key"], path) ?? "");
     }
 
     private ExportArtifact? Export(JsonNode? node, string path)
@@ -136,8 +145,9 @@ internal sealed partial class ManifestReader(NodeReader r)
             return null;
         }
 
-        r.OnlyKnown(o, path, "name", "path");
-        return new ExportArtifact(r.String(o, "name", path, required: true) ?? "", r.String(o, "path", path, required: true) ?? "");
+        var f = SourceFields.Export;
+        r.OnlyKnown(o, path, f);
+        return new ExportArtifact(r.String(o, f["name"], path) ?? "", r.String(o, f["path"], path) ?? "");
     }
 
     private LogSpec Log(JsonObject? o, string path)
@@ -147,10 +157,11 @@ internal sealed partial class ManifestReader(NodeReader r)
             return new LogSpec();
         }
 
-        r.OnlyKnown(o, path, "level", "extParam");
+        var f = SourceFields.Log;
+        r.OnlyKnown(o, path, f);
         string? level = null;
-        var levelPath = NodeReader.Child(path, "level");
-        switch (o["level"])
+        var levelPath = NodeReader.Child(path, f["level"].Name);
+        switch (o[f["level"].Name])
         {
             case null:
                 break;
@@ -164,7 +175,7 @@ internal sealed partial class ManifestReader(NodeReader r)
 
                 break;
             default:
-                var text = r.String(o, "level", path);
+                var text = r.String(o, f["level"], path);
                 level = text?.ToLowerInvariant();
                 if (level is not null and not ("debug" or "info" or "warn" or "error"))
                 {
@@ -175,7 +186,7 @@ internal sealed partial class ManifestReader(NodeReader r)
                 break;
         }
 
-        return new LogSpec { Level = level, ExtParam = r.StringMap(o, "extParam", path) };
+        return new LogSpec { Level = level, ExtParam = r.StringMap(o, f["extParam"], path) };
     }
 
     private Step? Step(JsonNode? node, string path, StepKind kind)
@@ -185,10 +196,11 @@ internal sealed partial class ManifestReader(NodeReader r)
             return null;
         }
 
-        r.OnlyKnown(o, path, "name", "ttlSecondsAfterFinished", "template");
-        var name = r.String(o, "name", path, required: true) ?? "";
-        var ttl = (int?)r.Integer(o, "ttlSecondsAfterFinished", path, 0, int.MaxValue);
-        var template = Template(r.Object(o, "template", path, required: true), NodeReader.Child(path, "template"));
+        var f = TemplateFields.Step;
+        r.OnlyKnown(o, path, f);
+        var name = r.String(o, f["name"], path) ?? "";
+        var ttl = (int?)r.Integer(o, f["ttlSecondsAfterFinished"], path, 0, int.MaxValue);
+        var template = Template(r.Object(o, f["template"], path), NodeReader.Child(path, f["template"].Name));
         return template is null ? null : new Step(name, kind, ttl, template);
     }
 
@@ -199,16 +211,17 @@ internal sealed partial class ManifestReader(NodeReader r)
             return null;
         }
 
-        r.OnlyKnown(o, path, "strategy", "ttlSecondsAfterFinished", "template");
-        var template = Template(r.Object(o, "template", path, required: true), NodeReader.Child(path, "template"));
-        var strategy = Strategy(r.Object(o, "strategy", path), NodeReader.Child(path, "strategy"));
+        var f = ManifestFields.MainStep;
+        r.OnlyKnown(o, path, f);
+        var template = Template(r.Object(o, f["template"], path), NodeReader.Child(path, f["template"].Name));
+        var strategy = Strategy(r.Object(o, f["strategy"], path), NodeReader.Child(path, f["strategy"].Name));
         return template is null
             ? null
             : new MainStep
             {
                 Template = template,
                 Strategy = strategy,
-                TtlSecondsAfterFinished = (int?)r.Integer(o, "ttlSecondsAfterFinished", path, 0, int.MaxValue),
+                TtlSecondsAfterFinished = (int?)r.Integer(o, f["ttlSecondsAfterFinished"], path, 0, int.MaxValue),
             };
     }
 
@@ -219,39 +232,44 @@ internal sealed partial class ManifestReader(NodeReader r)
             return null;
         }
 
-        r.OnlyKnown(o, path, "key", "scheduler", "retest", "failFast", "batch");
-        var keyPath = NodeReader.Child(path, "key");
-        if (r.Object(o, "key", path, required: true) is not JsonObject key)
+        var f = ManifestFields.Strategy;
+        r.OnlyKnown(o, path, f);
+        var keyPath = NodeReader.Child(path, f["key"].Name);
+        if (r.Object(o, f["key"], path) is not JsonObject key)
         {
             return null;
         }
 
-        r.OnlyKnown(key, keyPath, "env", "source", "timeout");
-        var env = r.String(key, "env", keyPath, required: true) ?? "";
+        var k = ManifestFields.Key;
+        r.OnlyKnown(key, keyPath, k);
+        var env = r.String(key, k["env"], keyPath) ?? "";
         var timeout = Timeout(key, keyPath);
-        var sourcePath = NodeReader.Child(keyPath, "source");
+        var sourcePath = NodeReader.Child(keyPath, k["source"].Name);
         IReadOnlyList<string>? statics = null;
         DynamicKeySource? dynamic = null;
-        if (r.Object(key, "source", keyPath, required: true) is JsonObject source)
+        if (r.Object(key, k["source"], keyPath) is JsonObject source)
         {
-            r.OnlyKnown(source, sourcePath, "static", "dynamic");
-            if (source["static"] is not null)
+            var ks = ManifestFields.KeySource;
+            r.OnlyKnown(source, sourcePath, ks);
+            if (source[ks["static"].Name] is not null)
             {
-                statics = r.List(source, "static", sourcePath, (n, p) => r.String(n, p, required: true));
+                statics = r.List(source, ks["static"], sourcePath, (n, p) => r.String(n, p, required: true));
             }
 
-            dynamic = Dynamic(r.Object(source, "dynamic", sourcePath), NodeReader.Child(sourcePath, "dynamic"));
+            dynamic = Dynamic(r.Object(source, ks["dynamic"], sourcePath), NodeReader.Child(sourcePath, ks["dynamic"].Name));
         }
 
-        var schedulerPath = NodeReader.Child(path, "scheduler");
+        var schedulerPath = NodeReader.Child(path, f["scheduler"].Name);
         var scheduler = new Scheduler(0, 0, 0);
-        if (r.Object(o, "scheduler", path) is JsonObject s)
+        if (r.Object(o, f["scheduler"], path) is JsonObject s)
         {
-            r.OnlyKnown(s, schedulerPath, "maxPodNum", "maxContainersPerPod", "maxConcurrentNumPerPod", "mode");
+            var sf = ManifestFields.Scheduler;
+            const int max = ManifestFields.MaxSchedulerLimit;
+            r.OnlyKnown(s, schedulerPath, sf);
             scheduler = new Scheduler(
-                (int)(r.Integer(s, "maxPodNum", schedulerPath, 0, MaxSchedulerLimit) ?? 0),
-                (int)(r.Integer(s, "maxContainersPerPod", schedulerPath, 0, MaxSchedulerLimit) ?? 0),
-                (int)(r.Integer(s, "maxConcurrentNumPerPod", schedulerPath, 0, MaxSchedulerLimit) ?? 0),
+                (int)(r.Integer(s, sf["maxPodNum"], schedulerPath, 0, max) ?? 0),
+                (int)(r.Integer(s, sf["maxContainersPerPod"], schedulerPath, 0, max) ?? 0),
+                (int)(r.Integer(s, sf["maxConcurrentNumPerPod"], schedulerPath, 0, max) ?? 0),
                 Mode(s, schedulerPath));
         }
 
@@ -260,8 +278,8 @@ internal sealed partial class ManifestReader(NodeReader r)
             Key = new StrategyKey(env, new StrategyKeySource(statics, dynamic), timeout),
             Scheduler = scheduler,
             Reruns = Reruns(o, path),
-            FailFast = r.Boolean(o, "failFast", path),
-            Batch = Batch(r.Object(o, "batch", path), NodeReader.Child(path, "batch")),
+            FailFast = r.Boolean(o, f["failFast"], path),
+            Batch = Batch(r.Object(o, f["batch"], path), NodeReader.Child(path, f["batch"].Name)),
         };
     }
 
@@ -273,10 +291,11 @@ internal sealed partial class ManifestReader(NodeReader r)
             return null;
         }
 
-        r.OnlyKnown(o, path, "maxKeys", "targetSeconds", "delimiter");
-        var maxKeys = (int?)r.Integer(o, "maxKeys", path, 1, Model.Batch.MaxMaxKeys);
+        var f = ManifestFields.Batch;
+        r.OnlyKnown(o, path, f);
+        var maxKeys = (int?)r.Integer(o, f["maxKeys"], path, 1, Model.Batch.MaxMaxKeys);
         double? target = null;
-        if (o["targetSeconds"] is { } t)
+        if (o[f["targetSeconds"].Name] is { } t)
         {
             if (t is JsonValue v && v.GetValueKind() == System.Text.Json.JsonValueKind.Number && double.TryParse(v.ToJsonString(), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var seconds) && seconds > 0 && double.IsFinite(seconds))
             {
@@ -284,17 +303,17 @@ internal sealed partial class ManifestReader(NodeReader r)
             }
             else
             {
-                r.Problem(NodeReader.Child(path, "targetSeconds"), $"expected a number of seconds above 0, got {NodeReader.Describe(t)}");
+                r.Problem(NodeReader.Child(path, f["targetSeconds"].Name), $"expected a number of seconds above 0, got {NodeReader.Describe(t)}");
             }
         }
 
-        var delimiter = r.String(o, "delimiter", path);
+        var delimiter = r.String(o, f["delimiter"], path);
         if (delimiter is { Length: 0 })
         {
-            r.Problem(NodeReader.Child(path, "delimiter"), "must not be empty (leave it out for a space)");
+            r.Problem(NodeReader.Child(path, f["delimiter"].Name), "must not be empty (leave it out for a space)");
         }
 
-        if (maxKeys is null && target is null && o["maxKeys"] is null && o["targetSeconds"] is null)
+        if (maxKeys is null && target is null && o[f["maxKeys"].Name] is null && o[f["targetSeconds"].Name] is null)
         {
             r.Problem(path, "needs maxKeys or targetSeconds (or both)");
         }
@@ -305,14 +324,15 @@ internal sealed partial class ManifestReader(NodeReader r)
     /// <summary><c>scheduler.mode</c>: <c>static</c> (the default) or <c>queue</c>.</summary>
     private SchedulerMode Mode(JsonObject scheduler, string schedulerPath)
     {
-        switch (r.String(scheduler, "mode", schedulerPath))
+        var mode = ManifestFields.Scheduler["mode"];
+        switch (r.String(scheduler, mode, schedulerPath))
         {
             case null or "static":
                 return SchedulerMode.Static;
             case "queue":
                 return SchedulerMode.Queue;
             case var other:
-                r.Problem(NodeReader.Child(schedulerPath, "mode"), $"expected \"static\" or \"queue\", got \"{Printable.Escape(other)}\"");
+                r.Problem(NodeReader.Child(schedulerPath, mode.Name), $"expected \"static\" or \"queue\", got \"{Printable.Escape(other)}\"");
                 return SchedulerMode.Static;
         }
     }
@@ -320,37 +340,40 @@ internal sealed partial class ManifestReader(NodeReader r)
     /// <summary><c>retest</c>: true (one rerun, as the original), false, or a number of reruns.</summary>
     private int Reruns(JsonObject o, string path)
     {
-        if (o["retest"] is JsonValue v && v.GetValueKind() == System.Text.Json.JsonValueKind.Number)
+        var retest = ManifestFields.Strategy["retest"];
+        var node = o[retest.Name];
+        if (node is JsonValue v && v.GetValueKind() == System.Text.Json.JsonValueKind.Number)
         {
-            return (int)(r.Integer(o, "retest", path, 0, Model.Strategy.MaxReruns) ?? 0);
+            return (int)(r.Integer(o, retest, path, 0, Model.Strategy.MaxReruns) ?? 0);
         }
 
-        if (o["retest"] is null || o["retest"] is JsonValue { } b && b.GetValueKind() is System.Text.Json.JsonValueKind.True or System.Text.Json.JsonValueKind.False)
+        if (node is null || node is JsonValue { } b && b.GetValueKind() is System.Text.Json.JsonValueKind.True or System.Text.Json.JsonValueKind.False)
         {
-            return r.Boolean(o, "retest", path) ? 1 : 0;
+            return r.Boolean(o, retest, path) ? 1 : 0;
         }
 
-        r.Problem(NodeReader.Child(path, "retest"), $"expected true, false or a number of reruns (0 to {Model.Strategy.MaxReruns}), got {NodeReader.Describe(o["retest"])}");
+        r.Problem(NodeReader.Child(path, retest.Name), $"expected true, false or a number of reruns (0 to {Model.Strategy.MaxReruns}), got {NodeReader.Describe(node)}");
         return 0;
     }
 
     /// <summary><c>key.timeout</c>: a Go duration (<c>90s</c>, <c>1.5m</c>, <c>1h30m</c>) or whole seconds, at most <see cref="Model.Strategy.MaxKeyTimeout"/>; the watchdog counts whole seconds, so a part of one rounds up.</summary>
     private TimeSpan? Timeout(JsonObject key, string keyPath)
     {
-        if (r.String(key, "timeout", keyPath) is not { } text)
+        var field = ManifestFields.Key["timeout"];
+        if (r.String(key, field, keyPath) is not { } text)
         {
             return null;
         }
 
         if (!GoDuration.TryParse(text, out var timeout))
         {
-            r.Problem(NodeReader.Child(keyPath, "timeout"), GoDuration.Expected(text));
+            r.Problem(NodeReader.Child(keyPath, field.Name), GoDuration.Expected(text));
             return null;
         }
 
         if (timeout > Model.Strategy.MaxKeyTimeout)
         {
-            r.Problem(NodeReader.Child(keyPath, "timeout"), GoDuration.AtMost(Model.Strategy.MaxKeyTimeout, text));
+            r.Problem(NodeReader.Child(keyPath, field.Name), GoDuration.AtMost(Model.Strategy.MaxKeyTimeout, text));
             return null;
         }
 
@@ -364,12 +387,13 @@ internal sealed partial class ManifestReader(NodeReader r)
             return null;
         }
 
-        r.OnlyKnown(o, path, "template", "delimiter", "filter", "ttlSecondsAfterFinished");
-        var template = Template(r.Object(o, "template", path, required: true), NodeReader.Child(path, "template"));
-        var delimiter = r.String(o, "delimiter", path);
+        var f = ManifestFields.Dynamic;
+        r.OnlyKnown(o, path, f);
+        var template = Template(r.Object(o, f["template"], path), NodeReader.Child(path, f["template"].Name));
+        var delimiter = r.String(o, f["delimiter"], path);
         if (delimiter is { Length: 0 })
         {
-            r.Problem(NodeReader.Child(path, "delimiter"), "must not be empty (leave it out for a new line)");
+            r.Problem(NodeReader.Child(path, f["delimiter"].Name), "must not be empty (leave it out for a new line)");
         }
 
         return template is null
@@ -377,7 +401,7 @@ internal sealed partial class ManifestReader(NodeReader r)
             : new DynamicKeySource(
                 template,
                 string.IsNullOrEmpty(delimiter) ? "\n" : delimiter,
-                r.String(o, "filter", path),
-                (int?)r.Integer(o, "ttlSecondsAfterFinished", path, 0, int.MaxValue));
+                r.String(o, f["filter"], path),
+                (int?)r.Integer(o, f["ttlSecondsAfterFinished"], path, 0, int.MaxValue));
     }
 }

@@ -1,0 +1,24 @@
+using System.Text.Json.Nodes;
+
+namespace Kubetest.Model;
+
+/// <summary>Reads of declared fields (<see cref="ManifestFields"/>): the name and whether it is required come from the declaration.</summary>
+internal sealed partial class NodeReader
+{
+    /// <summary>Warns about every key of <paramref name="obj"/> that <paramref name="fields"/> does not declare.</summary>
+    public void OnlyKnown(JsonObject obj, string path, FieldSet fields) => OnlyKnown(obj, path, fields.Names);
+
+    public JsonObject? Object(JsonObject parent, ManifestField field, string path) => Object(parent, field.Name, path, field.Required);
+
+    public string? String(JsonObject parent, ManifestField field, string path) => String(parent, field.Name, path, field.Required);
+
+    public long? Integer(JsonObject parent, ManifestField field, string path, long min = long.MinValue, long max = long.MaxValue) =>
+        Integer(parent, field.Name, path, min, max);
+
+    public bool Boolean(JsonObject parent, ManifestField field, string path) => Boolean(parent, field.Name, path);
+
+    public List<T> List<T>(JsonObject parent, ManifestField field, string path, Func<JsonNode?, string, T?> item)
+        where T : class => List(parent, field.Name, path, item);
+
+    public Dictionary<string, string> StringMap(JsonObject parent, ManifestField field, string path) => StringMap(parent, field.Name, path);
+}
