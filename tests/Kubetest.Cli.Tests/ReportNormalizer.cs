@@ -34,7 +34,7 @@ internal static partial class ReportNormalizer
             report["details"] = new JsonArray([.. details.OrderBy(d => (string?)d["name"], StringComparer.Ordinal).Select(d => d.DeepClone())]);
         }
 
-        return Text(report.ToJsonString(Indented), root);
+        return Lines(Scrub(report.ToJsonString(Indented), root));
     }
 
     public static string JUnit(string xml, string root, bool sortKeys)
@@ -46,6 +46,16 @@ internal static partial class ReportNormalizer
             ReplaceAttribute(timed, "timestamp");
         }
 
+        foreach (var attribute in suite.DescendantsAndSelf().Attributes())
+        {
+            attribute.Value = Scrub(attribute.Value, root);
+        }
+
+        foreach (var text in suite.DescendantNodes().OfType<XText>())
+        {
+            text.Value = Scrub(text.Value, root);
+        }
+
         if (sortKeys)
         {
             var cases = suite.Elements("testcase").ToList();
@@ -53,7 +63,7 @@ internal static partial class ReportNormalizer
             suite.Add(cases.OrderBy(c => (string?)c.Attribute("name"), StringComparer.Ordinal));
         }
 
-        return Text(suite.ToString(), root);
+        return Lines(suite.ToString());
     }
 
     /// <summary>
@@ -61,9 +71,10 @@ internal static partial class ReportNormalizer
     /// local runtime, plus 5 more on Kubernetes (the Job's, then the pod's), from Kubernetes' alphabet without vowels, so
     /// that no word is taken for one. Both become <c>prefix-&lt;pod&gt;</c>, as which pod it was is a random name.
     /// </summary>
-    private static string Text(string text, string root) =>
-        PodSuffix().Replace(text.Replace(root, "<root>", StringComparison.Ordinal), "${prefix}<pod>")
-            .Replace("\r\n", "\n", StringComparison.Ordinal).TrimEnd() + "\n";
+    private static string Scrub(string text, string root) =>
+        PodSuffix().Replace(text.Replace(root, "<root>", StringComparison.Ordinal), "${prefix}<pod>");
+
+    private static string Lines(string text) => text.ReplaceLineEndings("\n").TrimEnd() + "\n";
 
     private static void ReplaceTimes(JsonObject node)
     {
