@@ -1,5 +1,6 @@
 using Kubetest.Model;
 using Kubetest.Planning;
+using Kubetest.Runtime;
 
 namespace Kubetest.Engine;
 
