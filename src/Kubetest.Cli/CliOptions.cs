@@ -1,6 +1,4 @@
 using System.CommandLine;
-using Kubetest.Reporting;
-using Kubetest.Runtime;
 
 namespace Kubetest.Cli;
 
@@ -66,11 +64,7 @@ public sealed class CliOptions
         DefaultValueFactory = _ => [],
     };
 
-    public Option<TimeSpan?> KeyTimeout { get; } = new("--key-timeout")
-    {
-        Description = $"the longest one run of a key may take, e.g. 90s, 10m, 1h30m, at most {Model.GoDuration.Format(Model.Strategy.MaxKeyTimeout)}, in whole seconds (a part of one rounds up) (replaces strategy.key.timeout); a key that takes longer is killed with everything it started and fails with exit code 124",
-        CustomParser = result => Durations.Parse(result, Model.Strategy.MaxKeyTimeout),
-    };
+    public Option<TimeSpan?> KeyTimeout { get; } = Duration("--key-timeout", $"the longest one run of a key may take, e.g. 90s, 10m, 1h30m, at most {Model.GoDuration.Format(Model.Strategy.MaxKeyTimeout)}, in whole seconds (a part of one rounds up) (replaces strategy.key.timeout); a key that takes longer is killed with everything it started and fails with exit code 124", max: Model.Strategy.MaxKeyTimeout);
 
     public Option<bool> FailFast { get; } = new("--fail-fast")
     {
@@ -82,17 +76,9 @@ public sealed class CliOptions
         Description = "a report of an earlier run: run only its keys that did not pass (failure, error, unknown) instead of the manifest's keys; none is an error unless --allow-empty",
     };
 
-    public Option<TimeSpan?> PendingTimeout { get; } = new("--pending-timeout")
-    {
-        Description = $"kubernetes runtime: how long a pod may stay Pending before the run gives up on it, e.g. 10m, 90s, or whole seconds (while it waits, an [INFO] line names the Pending pods and their reason) [default: {Model.GoDuration.Format(global::Kubetest.Runtime.Kubernetes.KubernetesRuntimeOptions.DefaultPendingTimeout)}]",
-        CustomParser = result => Durations.Parse(result),
-    };
+    public Option<TimeSpan?> PendingTimeout { get; } = Duration("--pending-timeout", "kubernetes runtime: how long a pod may stay Pending before the run gives up on it, e.g. 10m, 90s, or whole seconds (while it waits, an [INFO] line names the Pending pods and their reason)", defaultValue: global::Kubetest.Runtime.Kubernetes.KubernetesRuntimeOptions.DefaultPendingTimeout);
 
-    public Option<TimeSpan?> AgentReadyTimeout { get; } = new("--agent-ready-timeout")
-    {
-        Description = $"kubernetes runtime: how long a running pod's kubetest-agent may take to answer before the pod counts as failed, e.g. 2m, 90s [default: {Model.GoDuration.Format(global::Kubetest.Runtime.Kubernetes.KubernetesRuntimeOptions.DefaultAgentReadyTimeout)}]",
-        CustomParser = result => Durations.Parse(result),
-    };
+    public Option<TimeSpan?> AgentReadyTimeout { get; } = Duration("--agent-ready-timeout", "kubernetes runtime: how long a running pod's kubetest-agent may take to answer before the pod counts as failed, e.g. 2m, 90s", defaultValue: global::Kubetest.Runtime.Kubernetes.KubernetesRuntimeOptions.DefaultAgentReadyTimeout);
 
     public Option<string?> SecretsDir { get; } = new("--secrets-dir")
     {
@@ -111,17 +97,9 @@ public sealed class CliOptions
         Description = "succeed with totalNum 0 when the dynamic key command prints no keys or the filter matches none (otherwise exit 3)",
     };
 
-    public Option<TimeSpan?> MaxRunTime { get; } = new("--max-run-time")
-    {
-        Description = $"kubernetes runtime: the longest the run's pods may live, e.g. 6h, 90m, 45s; their Jobs' activeDeadlineSeconds (whole seconds, rounded up), so pods of a killed run end by themselves [default: {Model.GoDuration.Format(global::Kubetest.Runtime.JobLifecycle.DefaultMaxRunTime)}]",
-        CustomParser = result => Durations.Parse(result),
-    };
+    public Option<TimeSpan?> MaxRunTime { get; } = Duration("--max-run-time", "kubernetes runtime: the longest the run's pods may live, e.g. 6h, 90m, 45s; their Jobs' activeDeadlineSeconds (whole seconds, rounded up), so pods of a killed run end by themselves", defaultValue: global::Kubetest.Runtime.JobLifecycle.DefaultMaxRunTime);
 
-    public Option<TimeSpan?> CloneTimeout { get; } = new("--clone-timeout")
-    {
-        Description = $"the longest each git command of a repository checkout (ls-remote, clone, each fetch) may take, e.g. 10m, 90s, at most {Model.GoDuration.Format(MaxCloneTimeout)}; git is then stopped with everything it started and the run fails naming the repository [default: {Model.GoDuration.Format(global::Kubetest.Repositories.GitCheckout.DefaultCloneTimeout)}]",
-        CustomParser = result => Durations.Parse(result, MaxCloneTimeout),
-    };
+    public Option<TimeSpan?> CloneTimeout { get; } = Duration("--clone-timeout", $"the longest each git command of a repository checkout (ls-remote, clone, each fetch) may take, e.g. 10m, 90s, at most {Model.GoDuration.Format(MaxCloneTimeout)}; git is then stopped with everything it started and the run fails naming the repository", defaultValue: global::Kubetest.Repositories.GitCheckout.DefaultCloneTimeout, max: MaxCloneTimeout);
 
     /// <summary><c>kubetest gc</c>: its own options and command.</summary>
     public GcOptions Gc { get; } = new();
@@ -190,6 +168,13 @@ public sealed class CliOptions
         result.AddError($"--log-level expects debug, info, warn or error (in any case), got \"{Model.Printable.Escape(text)}\"");
         return null;
     }
+
+    /// <summary>An option that takes a duration (<see cref="Durations"/>), at most <paramref name="max"/>; its default, when it has one, ends its help as <c>[default: D]</c>.</summary>
+    private static Option<TimeSpan?> Duration(string name, string description, TimeSpan? defaultValue = null, TimeSpan? max = null) => new(name)
+    {
+        Description = defaultValue is { } value ? $"{description} [default: {Model.GoDuration.Format(value)}]" : description,
+        CustomParser = result => Durations.Parse(result, max),
+    };
 
     public static Reporting.LogLevel? ParseLevel(string? level) => level?.ToLowerInvariant() switch
     {

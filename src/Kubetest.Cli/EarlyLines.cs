@@ -1,5 +1,3 @@
-using Kubetest.Reporting;
-
 namespace Kubetest.Cli;
 
 /// <summary>

@@ -1,7 +1,5 @@
 using System.CommandLine;
 using k8s.Autorest;
-using Kubetest.Engine;
-using Kubetest.Runtime;
 using Kubetest.Runtime.Kubernetes;
 
 namespace Kubetest.Cli;

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using Kubetest.Runtime;
 
 namespace Kubetest.Cli;
 

@@ -1,11 +1,6 @@
 using System.CommandLine;
 using Kubetest.Cli.Progress;
 using Kubetest.DryRun;
-using Kubetest.Engine;
-using Kubetest.Model;
-using Kubetest.Planning;
-using Kubetest.Reporting;
-using Kubetest.Runtime;
 using Kubetest.Runtime.Kubernetes;
 
 namespace Kubetest.Cli;

@@ -1,9 +1,4 @@
 using System.CommandLine;
-using Kubetest.Engine;
-using Kubetest.Model;
-using Kubetest.Planning;
-using Kubetest.Reporting;
-using Kubetest.Runtime;
 using Kubetest.Runtime.Kubernetes;
 
 namespace Kubetest.Cli;

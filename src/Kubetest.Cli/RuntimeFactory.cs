@@ -1,6 +1,3 @@
-using Kubetest.Engine;
-using Kubetest.Reporting;
-using Kubetest.Runtime;
 using Kubetest.Runtime.Kubernetes;
 using Kubetest.Runtime.Local;
 using Kubetest.Tokens;

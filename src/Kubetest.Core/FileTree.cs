@@ -51,6 +51,26 @@ public static class FileTree
             : EntryKind.File;
     }
 
+    /// <summary>
+    /// Applies a <c>.</c> (nothing) or <c>..</c> (drops the last of <paramref name="parts"/>, never above the root) path segment;
+    /// false for any other segment, which the caller adds its own way.
+    /// </summary>
+    public static bool IsDotSegment(List<string> parts, string segment)
+    {
+        ArgumentNullException.ThrowIfNull(parts);
+        if (segment == "..")
+        {
+            if (parts.Count > 0)
+            {
+                parts.RemoveAt(parts.Count - 1);
+            }
+
+            return true;
+        }
+
+        return segment == ".";
+    }
+
     /// <summary>Creates <paramref name="path"/> when nothing is there; false when a link or a file is (never followed).</summary>
     public static bool IsOrBecomesDirectory(string path)
     {

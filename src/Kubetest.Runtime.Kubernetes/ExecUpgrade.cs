@@ -2,7 +2,6 @@ using System.Net;
 using System.Net.Http;
 using System.Net.Sockets;
 using System.Net.WebSockets;
-using k8s;
 
 namespace Kubetest.Runtime.Kubernetes;
 

@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Net;
-using k8s;
 using k8s.Autorest;
 using Polly;
 

@@ -1,4 +1,3 @@
-using k8s;
 using k8s.Autorest;
 using k8s.Exceptions;
 using k8s.KubeConfigModels;

@@ -1,4 +1,3 @@
-using k8s.Models;
 using Kubetest.Model;
 using Kubetest.Reporting;
 

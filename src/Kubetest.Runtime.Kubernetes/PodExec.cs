@@ -1,8 +1,6 @@
 using System.IO.Pipelines;
 using System.Net.WebSockets;
 using System.Text.Json;
-using k8s;
-using k8s.Models;
 using Polly;
 using Polly.Retry;
 

@@ -11,22 +11,10 @@ internal static class ContainerPaths
         var parts = new List<string>();
         foreach (var segment in path.Split('/', StringSplitOptions.RemoveEmptyEntries))
         {
-            if (segment == ".")
+            if (!FileTree.IsDotSegment(parts, segment))
             {
-                continue;
+                parts.Add(segment);
             }
-
-            if (segment == "..")
-            {
-                if (parts.Count > 0)
-                {
-                    parts.RemoveAt(parts.Count - 1);
-                }
-
-                continue;
-            }
-
-            parts.Add(segment);
         }
 
         return "/" + string.Join('/', parts);

@@ -26,7 +26,7 @@ public sealed class SecurityTests(AgentFixture fixture) : IClassFixture<AgentFix
         Expired,
         ForAnotherRun,
         WrongIssuer,
-        Unsigned,
+        NoSignature,
         Garbage,
     }
 
@@ -168,7 +168,7 @@ public sealed class SecurityTests(AgentFixture fixture) : IClassFixture<AgentFix
 
             case BadToken.WrongIssuer:
                 return $"Bearer {Sign(_runKey, "someone-else", audience, now, now.AddMinutes(5))}";
-            case BadToken.Unsigned:
+            case BadToken.NoSignature:
                 return $"Bearer {new JsonWebTokenHandler { SetDefaultTimesOnTokenCreation = false }.CreateToken(new SecurityTokenDescriptor { Issuer = AgentAuth.Issuer, Audience = audience, Expires = now.AddMinutes(5).UtcDateTime })}";
             default:
                 return "Bearer not.a.token";

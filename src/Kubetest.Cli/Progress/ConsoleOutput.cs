@@ -1,6 +1,3 @@
-using Kubetest.Engine;
-using Kubetest.Reporting;
-
 namespace Kubetest.Cli.Progress;
 
 /// <summary>The console of a run: the original's plain lines, and on an interactive terminal the live view below them.</summary>

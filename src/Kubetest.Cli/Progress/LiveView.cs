@@ -1,6 +1,4 @@
 using System.Globalization;
-using Kubetest.Model;
-using Kubetest.Reporting;
 
 namespace Kubetest.Cli.Progress;
 

@@ -1,6 +1,3 @@
-using Kubetest.Planning;
-using Kubetest.Reporting;
-
 namespace Kubetest.Cli.Progress;
 
 /// <summary>What the live view shows at one moment.</summary>

@@ -3,10 +3,6 @@ using System.Text;
 using k8s;
 using k8s.Models;
 using Kubetest.Engine;
-using Kubetest.Model;
-using Kubetest.Planning;
-using Kubetest.Reporting;
-using Kubetest.Runtime;
 
 namespace Kubetest.DryRun;
 

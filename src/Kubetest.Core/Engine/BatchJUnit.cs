@@ -1,6 +1,4 @@
 using System.Text;
-using Kubetest.Model;
-using Kubetest.Reporting;
 
 namespace Kubetest.Engine;
 

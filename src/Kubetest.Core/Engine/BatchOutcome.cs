@@ -1,9 +1,6 @@
 using System.Globalization;
 using System.Xml;
 using System.Xml.Linq;
-using Kubetest.Model;
-using Kubetest.Planning;
-using Kubetest.Reporting;
 
 namespace Kubetest.Engine;
 

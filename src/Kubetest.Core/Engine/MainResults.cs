@@ -1,5 +1,3 @@
-using Kubetest.Reporting;
-
 namespace Kubetest.Engine;
 
 /// <summary>The main step's keys and each one's latest result and attempt, in the order they first finished; keys are addressed by <see cref="Planning.PlannedKey.Index"/>.</summary>

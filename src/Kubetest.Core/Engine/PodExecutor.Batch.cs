@@ -1,8 +1,4 @@
 using System.Diagnostics;
-using Kubetest.Model;
-using Kubetest.Planning;
-using Kubetest.Reporting;
-using Kubetest.Runtime;
 
 namespace Kubetest.Engine;
 

@@ -1,9 +1,6 @@
 using System.Text.Json;
 using k8s;
 using k8s.Models;
-using Kubetest.Model;
-using Kubetest.Planning;
-using Kubetest.Runtime;
 
 namespace Kubetest.Engine;
 

@@ -1,5 +1,3 @@
-using Kubetest.Reporting;
-
 namespace Kubetest.Engine;
 
 /// <summary>What the command line adds to the manifest.</summary>

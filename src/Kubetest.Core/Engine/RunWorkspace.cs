@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Kubetest.Runtime;
 
 namespace Kubetest.Engine;
 

@@ -1,7 +1,3 @@
-using Kubetest.Model;
-using Kubetest.Planning;
-using Kubetest.Runtime;
-
 namespace Kubetest.Engine;
 
 /// <summary>What a step produced: whether it succeeded and, for the steps whose product a later step takes, that product.</summary>

@@ -1,5 +1,3 @@
-using Kubetest.Planning;
-using Kubetest.Reporting;
 using Kubetest.Repositories;
 using Kubetest.Tokens;
 

@@ -1,8 +1,3 @@
-using Kubetest.Model;
-using Kubetest.Planning;
-using Kubetest.Reporting;
-using Kubetest.Runtime;
-
 namespace Kubetest.Engine;
 
 /// <summary>The main step's keys: listing them (dynamic keys), running them over the plan's pods, the retest.</summary>

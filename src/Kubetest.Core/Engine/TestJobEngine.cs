@@ -1,8 +1,4 @@
 using System.Diagnostics;
-using Kubetest.Model;
-using Kubetest.Planning;
-using Kubetest.Reporting;
-using Kubetest.Runtime;
 using Kubetest.Tokens;
 
 namespace Kubetest.Engine;
@@ -193,7 +189,7 @@ public sealed partial class TestJobEngine(IPodRuntime runtime, IRunObserver obse
     }
 
     /// <summary>Exports artifacts in order; a signal stops it between two files and says what was and was not exported.</summary>
-    private bool Export(ExportStep step, RunContext run)
+    private static bool Export(ExportStep step, RunContext run)
     {
         var observer = run.Events;
         var cancellationToken = run.Cancellation;

@@ -1,5 +1,3 @@
-using Kubetest.Planning;
-
 namespace Kubetest.Engine;
 
 /// <summary>What a worker runs in one held container of its pod: a step's command, one run of a key, or one run of a batch of keys.</summary>

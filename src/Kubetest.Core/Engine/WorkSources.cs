@@ -1,6 +1,3 @@
-using Kubetest.Planning;
-using Kubetest.Runtime;
-
 namespace Kubetest.Engine;
 
 /// <summary>One pod a work source needs: its index in the key step and how many workers (held containers) serve its work at once.</summary>

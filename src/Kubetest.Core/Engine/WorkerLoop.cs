@@ -1,8 +1,3 @@
-using Kubetest.Model;
-using Kubetest.Planning;
-using Kubetest.Reporting;
-using Kubetest.Runtime;
-
 namespace Kubetest.Engine;
 
 /// <summary>

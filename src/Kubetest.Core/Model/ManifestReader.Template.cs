@@ -9,15 +9,8 @@ internal sealed partial class ManifestReader
 {
     private TestJobTemplate? Template(JsonObject? o, string path)
     {
-        if (o is null)
-        {
-            return null;
-        }
-
         var f = TemplateFields.Template;
-        r.OnlyKnown(o, path, f);
-        var specPath = NodeReader.Child(path, f["spec"].Name);
-        if (r.Object(o, f["spec"], path) is not JsonObject spec)
+        if (o is null || r.KnownWithChild(o, path, f, "spec") is not ({ } spec, { } specPath))
         {
             return null;
         }

@@ -50,24 +50,31 @@ internal sealed partial class ManifestReader(NodeReader r)
         };
     }
 
-    private RepositorySpec? Repo(JsonNode? node, string path)
+    /// <summary>A <c>{name, value: {…}}</c> entry (a repository, a token): its name, and its value checked against <paramref name="valueFields"/>.</summary>
+    private (string Name, JsonObject Value, string ValuePath)? NamedValue(JsonNode? node, string path, FieldSet fields, FieldSet valueFields)
     {
         if (r.Object(node, path) is not JsonObject o)
         {
             return null;
         }
 
-        var f = SourceFields.Repo;
-        r.OnlyKnown(o, path, f);
-        var name = r.String(o, f["name"], path) ?? "";
-        if (r.Object(o, f["value"], path) is not JsonObject v)
+        var name = r.String(o, fields["name"], path) ?? "";
+        if (r.KnownWithChild(o, path, fields, "value") is not ({ } value, { } valuePath))
         {
             return null;
         }
 
-        var valuePath = NodeReader.Child(path, f["value"].Name);
+        r.OnlyKnown(value, valuePath, valueFields);
+        return (name, value, valuePath);
+    }
+
+    private RepositorySpec? Repo(JsonNode? node, string path)
+    {
         var rv = SourceFields.RepoValue;
-        r.OnlyKnown(v, valuePath, rv);
+        if (NamedValue(node, path, SourceFields.Repo, rv) is not ({ } name, { } v, { } valuePath))
+        {
+            return null;
+        }
 
         // Unknown keys beside merge.base were never warned about; kept so.
         var merge = r.Object(v, rv["merge"], valuePath);
@@ -83,22 +90,11 @@ internal sealed partial class ManifestReader(NodeReader r)
 
     private TokenSpec? Token(JsonNode? node, string path)
     {
-        if (r.Object(node, path) is not JsonObject o)
-        {
-            return null;
-        }
-
-        var f = SourceFields.Token;
-        r.OnlyKnown(o, path, f);
-        var name = r.String(o, f["name"], path) ?? "";
-        if (r.Object(o, f["value"], path) is not JsonObject v)
-        {
-            return null;
-        }
-
-        var valuePath = NodeReader.Child(path, f["value"].Name);
         var tv = SourceFields.TokenValue;
-        r.OnlyKnown(v, valuePath, tv);
+        if (NamedValue(node, path, SourceFields.Token, tv) is not ({ } name, { } v, { } valuePath))
+        {
+            return null;
+        }
         GitHubAppTokenSource? app = null;
         if (r.Object(v, tv["githubApp"], valuePath) is JsonObject a)
         {
@@ -200,20 +196,34 @@ internal sealed partial class ManifestReader(NodeReader r)
         r.OnlyKnown(o, path, f);
         var name = r.String(o, f["name"], path) ?? "";
         var ttl = (int?)r.Integer(o, f["ttlSecondsAfterFinished"], path, 0, int.MaxValue);
-        var template = Template(r.Object(o, f["template"], path), NodeReader.Child(path, f["template"].Name));
+        var template = TemplateOf(o, f, path);
         return template is null ? null : new Step(name, kind, ttl, template);
     }
 
-    private MainStep? MainStep(JsonObject? o, string path)
+    /// <summary>The object with its keys checked against <paramref name="fields"/>; null when there is none.</summary>
+    private JsonObject? Known(JsonObject? o, string path, FieldSet fields)
     {
-        if (o is null)
+        if (o is not null)
+        {
+            r.OnlyKnown(o, path, fields);
+        }
+
+        return o;
+    }
+
+    /// <summary>The object's <c>template</c> field (a step's, the main step's, the dynamic keys').</summary>
+    private TestJobTemplate? TemplateOf(JsonObject o, FieldSet fields, string path) =>
+        Template(r.Object(o, fields["template"], path), NodeReader.Child(path, fields["template"].Name));
+
+    private MainStep? MainStep(JsonObject? node, string path)
+    {
+        var f = ManifestFields.MainStep;
+        if (Known(node, path, f) is not { } o)
         {
             return null;
         }
 
-        var f = ManifestFields.MainStep;
-        r.OnlyKnown(o, path, f);
-        var template = Template(r.Object(o, f["template"], path), NodeReader.Child(path, f["template"].Name));
+        var template = TemplateOf(o, f, path);
         var strategy = Strategy(r.Object(o, f["strategy"], path), NodeReader.Child(path, f["strategy"].Name));
         return template is null
             ? null
@@ -227,15 +237,8 @@ internal sealed partial class ManifestReader(NodeReader r)
 
     private Strategy? Strategy(JsonObject? o, string path)
     {
-        if (o is null)
-        {
-            return null;
-        }
-
         var f = ManifestFields.Strategy;
-        r.OnlyKnown(o, path, f);
-        var keyPath = NodeReader.Child(path, f["key"].Name);
-        if (r.Object(o, f["key"], path) is not JsonObject key)
+        if (o is null || r.KnownWithChild(o, path, f, "key") is not ({ } key, { } keyPath))
         {
             return null;
         }
@@ -380,16 +383,15 @@ internal sealed partial class ManifestReader(NodeReader r)
         return GoDuration.WholeSecondsUp(timeout);
     }
 
-    private DynamicKeySource? Dynamic(JsonObject? o, string path)
+    private DynamicKeySource? Dynamic(JsonObject? node, string path)
     {
-        if (o is null)
+        var f = ManifestFields.Dynamic;
+        if (Known(node, path, f) is not { } o)
         {
             return null;
         }
 
-        var f = ManifestFields.Dynamic;
-        r.OnlyKnown(o, path, f);
-        var template = Template(r.Object(o, f["template"], path), NodeReader.Child(path, f["template"].Name));
+        var template = TemplateOf(o, f, path);
         var delimiter = r.String(o, f["delimiter"], path);
         if (delimiter is { Length: 0 })
         {

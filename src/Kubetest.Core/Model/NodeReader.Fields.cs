@@ -10,6 +10,16 @@ internal sealed partial class NodeReader
 
     public JsonObject? Object(JsonObject parent, ManifestField field, string path) => Object(parent, field.Name, path, field.Required);
 
+    /// <summary>
+    /// Checks <paramref name="obj"/>'s keys against <paramref name="fields"/> and reads its object field <paramref name="child"/>:
+    /// that object and its path, or null (with the problem said) when it is missing and required, or not an object.
+    /// </summary>
+    public (JsonObject Child, string Path)? KnownWithChild(JsonObject obj, string path, FieldSet fields, string child)
+    {
+        OnlyKnown(obj, path, fields);
+        return Object(obj, fields[child], path) is JsonObject found ? (found, Child(path, fields[child].Name)) : null;
+    }
+
     public string? String(JsonObject parent, ManifestField field, string path) => String(parent, field.Name, path, field.Required);
 
     public long? Integer(JsonObject parent, ManifestField field, string path, long min = long.MinValue, long max = long.MaxValue) =>

@@ -1,5 +1,4 @@
 using System.Diagnostics.CodeAnalysis;
-using Kubetest.Model;
 
 namespace Kubetest.Planning;
 

@@ -1,5 +1,4 @@
 using Kubetest.Engine;
-using Kubetest.Model;
 
 namespace Kubetest.Planning;
 

@@ -1,6 +1,3 @@
-using Kubetest.Model;
-using Kubetest.Planning;
-
 namespace Kubetest.Reporting;
 
 /// <summary>Which tasks are the report's keys: the main step's keys, not preSteps, postSteps, finalizers or the dynamic key listing.</summary>

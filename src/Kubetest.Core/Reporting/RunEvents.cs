@@ -1,6 +1,3 @@
-using Kubetest.Planning;
-using Kubetest.Runtime;
-
 namespace Kubetest.Reporting;
 
 public enum LogLevel

@@ -1,6 +1,4 @@
 using System.Globalization;
-using Kubetest.Model;
-using Kubetest.Runtime;
 
 namespace Kubetest.Reporting;
 

@@ -1,5 +1,3 @@
-using Kubetest.Planning;
-
 namespace Kubetest.Reporting;
 
 /// <summary>

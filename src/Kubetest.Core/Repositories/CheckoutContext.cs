@@ -1,5 +1,3 @@
-using Kubetest.Model;
-
 namespace Kubetest.Repositories;
 
 /// <summary>One checkout's repository, its URL and git session, and how its failures read.</summary>

@@ -1,5 +1,3 @@
-using Kubetest.Model;
-
 namespace Kubetest.Repositories;
 
 /// <summary>A repository's <c>clonedPath</c>: a checkout made earlier (reused as it is), or where to make one.</summary>

@@ -1,7 +1,6 @@
 using System.ComponentModel;
 using System.Diagnostics;
 using Kubetest.Files;
-using Kubetest.Model;
 
 namespace Kubetest.Repositories;
 

@@ -1,5 +1,3 @@
-using Kubetest.Model;
-
 namespace Kubetest.Repositories;
 
 /// <summary>

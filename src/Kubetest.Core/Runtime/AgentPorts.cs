@@ -1,5 +1,4 @@
 using System.Globalization;
-using Kubetest.Model;
 
 namespace Kubetest.Runtime;
 

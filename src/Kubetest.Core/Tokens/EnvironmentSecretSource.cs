@@ -1,6 +1,5 @@
 using System.Collections;
 using System.Text;
-using Kubetest.Model;
 
 namespace Kubetest.Tokens;
 

@@ -17,18 +17,8 @@ internal static class RealPath
         var links = 0;
         while (pending.TryPop(out var component))
         {
-            if (component == ".")
+            if (FileTree.IsDotSegment(resolved, component))
             {
-                continue;
-            }
-
-            if (component == "..")
-            {
-                if (resolved.Count > 0)
-                {
-                    resolved.RemoveAt(resolved.Count - 1);
-                }
-
                 continue;
             }
 
