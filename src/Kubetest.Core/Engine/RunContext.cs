@@ -3,9 +3,10 @@ using System.Diagnostics;
 namespace Kubetest.Engine;
 
 /// <summary>
-/// One run's state while the engine executes its plan, all of it: the options, its workspace and what the steps put
-/// there (artifacts, checkouts, token files), where events go, the key results, and what the steps so far have decided
-/// (failed, keys found, the keys as planned). The engine keeps none of it, so it can run several TestJobs at once.
+/// One run's state while the engine executes its plan: the options, its workspace and what the steps put there
+/// (artifacts, checkouts, token files), where events go, and the key results. What the steps so far produced and
+/// decided (failed, the keys found, the key step as it ran) is the run's <see cref="StepFlow"/>. The engine keeps
+/// none of it, so it can run several TestJobs at once.
 /// </summary>
 internal sealed class RunContext
 {
