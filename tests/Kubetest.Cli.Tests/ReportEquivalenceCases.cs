@@ -110,19 +110,7 @@ internal static class ReportEquivalenceCases
     private static string[] PrivateRepository(CliRunner cli, Runtimes runtimes, RuntimeKind runtime)
     {
         var token = "ghs_" + Guid.NewGuid().ToString("N");
-        var args = new List<string> { "--template", $"repo={RepositoryTests.CreateRepository(cli.Root)}" };
-        if (runtime == RuntimeKind.Local)
-        {
-            var secrets = Directory.CreateDirectory(Path.Combine(cli.Root, "secrets", "github-token")).FullName;
-            File.WriteAllText(Path.Combine(secrets, "token"), token);
-            args.AddRange(["--secrets-dir", Path.GetDirectoryName(secrets)!]);
-        }
-        else
-        {
-            runtimes.Emulator.CreateSecret("default", "github-token", new Dictionary<string, string> { ["token"] = token });
-        }
-
-        return [.. args, CliRunner.Example("private-repo.yaml")];
+        return ["--template", $"repo={RepositoryTests.CreateRepository(cli.Root)}", .. RepositoryTests.GitHubTokenSecret(cli, runtimes, runtime, token), CliRunner.Example("private-repo.yaml")];
     }
 
     private static string Dynamic() => """

@@ -37,16 +37,7 @@ public sealed class RepositoryTests(Runtimes runtimes) : IClassFixture<Runtimes>
         var url = CreateRepository(cli.Root);
         var token = "ghs_" + Guid.NewGuid().ToString("N");
         var args = new List<string> { "--log-level=debug", "--template", $"repo={url}" };
-        if (runtime == RuntimeKind.Local)
-        {
-            var secrets = Directory.CreateDirectory(Path.Combine(cli.Root, "secrets", "github-token")).FullName;
-            File.WriteAllText(Path.Combine(secrets, "token"), token);
-            args.AddRange(["--secrets-dir", Path.GetDirectoryName(secrets)!]);
-        }
-        else
-        {
-            runtimes.Emulator.CreateSecret("default", "github-token", new Dictionary<string, string> { ["token"] = token });
-        }
+        args.AddRange(GitHubTokenSecret(cli, runtimes, runtime, token));
 
         var run = await cli.RunAsync([.. args, CliRunner.Example("private-repo.yaml")]);
 
@@ -56,6 +47,23 @@ public sealed class RepositoryTests(Runtimes runtimes) : IClassFixture<Runtimes>
         Assert.DoesNotContain(token, run.Stdout + run.Stderr, StringComparison.Ordinal);
         Assert.Empty(cli.Leftovers());
         Assert.Empty(runtimes.LeftInCluster(runtime));
+    }
+
+    /// <summary>
+    /// The private-repo example's Secret <c>github-token</c> holding <paramref name="token"/>: locally a file under a
+    /// secrets directory (the options that name it are returned), on the emulator a Secret (no option needed).
+    /// </summary>
+    internal static IReadOnlyList<string> GitHubTokenSecret(CliRunner cli, Runtimes runtimes, RuntimeKind runtime, string token)
+    {
+        if (runtime == RuntimeKind.Local)
+        {
+            var secrets = Directory.CreateDirectory(Path.Combine(cli.Root, "secrets", "github-token")).FullName;
+            File.WriteAllText(Path.Combine(secrets, "token"), token);
+            return ["--secrets-dir", Path.GetDirectoryName(secrets)!];
+        }
+
+        runtimes.Emulator.CreateSecret("default", "github-token", new Dictionary<string, string> { ["token"] = token });
+        return [];
     }
 
     [SkippableTheory]

@@ -281,25 +281,5 @@ public sealed class EngineInterruptTests : IDisposable
         }
     }
 
-    private static string Job(string keys, string scheduler, string strategy = "") => $$"""
-        apiVersion: kubetest.io/v1
-        kind: TestJob
-        metadata:
-          name: interrupt-test
-        spec:
-          mainStep:
-            strategy:
-              {{strategy}}
-              scheduler: {{{scheduler}}}
-              key:
-                env: TASK_KEY
-                source:
-                  static: {{keys}}
-            template:
-              spec:
-                containers:
-                  - name: test
-                    image: alpine
-                    command: [go, test, -run, $TASK_KEY]
-        """;
+    private static string Job(string keys, string scheduler, string strategy = "") => EngineManifests.StaticKeys(keys, scheduler, strategy);
 }

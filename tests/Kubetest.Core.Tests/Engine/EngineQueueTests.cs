@@ -224,7 +224,7 @@ public sealed class EngineQueueTests : IDisposable
                     HoldExec = e =>
                     {
                         var now = Interlocked.Increment(ref running);
-                        InterlockedMax(ref most, now);
+                        EngineManifests.InterlockedMax(ref most, now);
                         return Task.Delay(1);
                     },
                     OnExec = e =>
@@ -253,14 +253,6 @@ public sealed class EngineQueueTests : IDisposable
                 }
             },
             iter: 60);
-    }
-
-    private static void InterlockedMax(ref int target, int value)
-    {
-        int seen;
-        while ((seen = Volatile.Read(ref target)) < value && Interlocked.CompareExchange(ref target, value, seen) != seen)
-        {
-        }
     }
 
     private Task<RunResult> RunAsync(FakePodRuntime runtime, string manifest, RunOptions? options = null, RecordingObserver? observer = null)

@@ -145,7 +145,7 @@ public sealed class EngineStaticBatchTests : IDisposable
 
                 // a and b alone counted apart: other commands run two at once, a and b alone never do.
                 var kind = e.Key is "a" or "b" ? 1 : 0;
-                InterlockedMax(ref most[kind], Interlocked.Increment(ref running[kind]));
+                EngineManifests.InterlockedMax(ref most[kind], Interlocked.Increment(ref running[kind]));
                 return Task.Delay(50).ContinueWith(_ => Interlocked.Decrement(ref running[kind]), TaskScheduler.Default);
             },
         };
@@ -161,14 +161,6 @@ public sealed class EngineStaticBatchTests : IDisposable
         Assert.Equal(["a", "b"], KeyExecs(runtime).Where(e => e.Pod == retest.Name).Select(e => e.Key));
         Assert.All(result.Report.Details.Where(d => d.Name is "a" or "b"), d => Assert.Equal((KeyStatus.Success, 3, true), (d.Status, d.Attempts, d.Flaky)));
         Assert.Equal((4, 4), (result.Report.TotalNum, result.Report.SuccessNum));
-    }
-
-    private static void InterlockedMax(ref int target, int value)
-    {
-        int seen;
-        while ((seen = Volatile.Read(ref target)) < value && Interlocked.CompareExchange(ref target, value, seen) != seen)
-        {
-        }
     }
 
     [Fact]

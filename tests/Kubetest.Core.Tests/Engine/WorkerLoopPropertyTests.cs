@@ -58,7 +58,7 @@ public sealed class WorkerLoopPropertyTests : IDisposable
                 {
                     HoldExec = e =>
                     {
-                        InterlockedMax(ref most, running.AddOrUpdate(e.Pod, 1, (_, n) => n + 1));
+                        EngineManifests.InterlockedMax(ref most, running.AddOrUpdate(e.Pod, 1, (_, n) => n + 1));
                         return Task.Delay(1);
                     },
                     OnExec = e =>
@@ -139,14 +139,6 @@ public sealed class WorkerLoopPropertyTests : IDisposable
         Assert.All(runtime.Pods, p => Assert.True(p.Disposed));
     }
 
-    private static void InterlockedMax(ref int target, int value)
-    {
-        int seen;
-        while ((seen = Volatile.Read(ref target)) < value && Interlocked.CompareExchange(ref target, value, seen) != seen)
-        {
-        }
-    }
-
     private RunResult Run(FakePodRuntime runtime, RecordingObserver observer, string manifest)
     {
         using var workspace = RunWorkspace.Create(_root, RunOwner.Current());
@@ -156,27 +148,6 @@ public sealed class WorkerLoopPropertyTests : IDisposable
 
     private static TestJob Load(string manifest) => ManifestLoader.Load(manifest, "test.yaml", new Dictionary<string, string>()).Job;
 
-    private static string Job(IReadOnlyList<string> keys, string scheduler, string strategy, string name = "loop-test") => $$"""
-        apiVersion: kubetest.io/v1
-        kind: TestJob
-        metadata:
-          name: {{name}}
-        spec:
-          mainStep:
-            strategy:
-              {{strategy}}
-              scheduler: {{{scheduler}}}
-              key:
-                env: TASK_KEY
-                source:
-                  static: [{{string.Join(", ", keys)}}]
-            template:
-              metadata:
-                generateName: loop-
-              spec:
-                containers:
-                  - name: test
-                    image: alpine
-                    command: [go, test, -run, $TASK_KEY]
-        """;
+    private static string Job(IReadOnlyList<string> keys, string scheduler, string strategy, string name = "loop-test") =>
+        EngineManifests.StaticKeys($"[{string.Join(", ", keys)}]", scheduler, strategy, name);
 }
