@@ -41,6 +41,7 @@ internal static class Discovery
             GroupVersion = "v1",
             Resources =
             [
+                Resource("configmaps", "configmap", "ConfigMap", ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"], ["cm"]),
                 Resource("pods", "pod", "Pod", ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"], ["po"], ["all"]),
                 Resource("pods/exec", string.Empty, "PodExecOptions", ["create", "get"]),
                 Resource("pods/log", string.Empty, "Pod", ["get"]),

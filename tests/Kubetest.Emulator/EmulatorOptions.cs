@@ -18,6 +18,13 @@ public sealed class EmulatorOptions
     public FaultOptions Faults { get; set; } = new();
 
     /// <summary>
+    /// Rights the kubetest identity loses from the Role of deploy/rbac.yaml, as "verb resource" (e.g.
+    /// <c>update configmaps</c>), to see a client in a namespace whose Role is older or narrower.
+    /// Live: read on every request (lock the set to change it while requests are served).
+    /// </summary>
+    public HashSet<string> RevokedVerbs { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>
     /// Programs "installed in the image": a container whose command starts with a key here runs the
     /// value (a host command line, e.g. <c>[dotnet, …/kubetest-agent.dll]</c>) followed by the rest of
     /// its command. Containers have no images here and the host's directories are read-only inside

@@ -25,11 +25,12 @@ public sealed class KubeEmulator : IAsyncDisposable
     private readonly System.Collections.Concurrent.ConcurrentQueue<ExecRecord> _execs = new();
     private long _injected500;
     private long _injected429;
+    private long _conflicts;
 
     private KubeEmulator(EmulatorOptions options)
     {
         Options = options;
-        Identities = Rbac.CreateIdentities();
+        Identities = Rbac.CreateIdentities(options.RevokedVerbs);
         _ownsStateDirectory = options.StateDirectory is null;
         _stateDirectory = options.StateDirectory ?? Directory.CreateTempSubdirectory("kubetest-emulator-").FullName;
         _store = new Store(options.WatchHistory);
@@ -59,6 +60,7 @@ public sealed class KubeEmulator : IAsyncDisposable
         Logs.Map(_app, _store, _controller);
         Exec.Map(_app, _store, _controller, this);
         Secrets.Map(_app, _store);
+        ConfigMaps.Map(_app, _store);
         _app.MapFallback((HttpContext c) => Api.WriteAsync(c, Statuses.Failure(404, "NotFound", "the server could not find the requested resource"), 404));
     }
 
@@ -78,6 +80,9 @@ public sealed class KubeEmulator : IAsyncDisposable
     public long Injected500Count => Interlocked.Read(ref _injected500);
 
     public long Injected429Count => Interlocked.Read(ref _injected429);
+
+    /// <summary>Writes refused with 409 Conflict because they were based on an old resourceVersion.</summary>
+    public long ConflictCount => Interlocked.Read(ref _conflicts);
 
     internal IReadOnlyList<Identity> Identities { get; }
 
@@ -103,6 +108,9 @@ public sealed class KubeEmulator : IAsyncDisposable
 
     /// <summary>The jobs stored now (copies).</summary>
     public IReadOnlyList<V1Job> StoredJobs() => _store.ListJobs(null).Items;
+
+    /// <summary>The ConfigMaps stored now in <paramref name="ns"/> (copies).</summary>
+    public IReadOnlyList<V1ConfigMap> StoredConfigMaps(string ns) => _store.ListConfigMaps(ns).Items;
 
     /// <summary>Creates an Opaque Secret as an admin would (its values never pass through a command line).</summary>
     public void CreateSecret(string ns, string name, IReadOnlyDictionary<string, string> data) => _store.PutSecret(new V1Secret
@@ -138,6 +146,8 @@ public sealed class KubeEmulator : IAsyncDisposable
         var key = $"{context.Request.Method} {route}{(Api.QueryFlag(context, "watch") ? "?watch" : string.Empty)}";
         _requestCounts.AddOrUpdate(key, 1, (_, n) => n + 1);
     }
+
+    internal void CountConflict() => Interlocked.Increment(ref _conflicts);
 
     internal void CountFault(int code) => Interlocked.Increment(ref code == 500 ? ref _injected500 : ref _injected429);
 

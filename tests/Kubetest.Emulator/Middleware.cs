@@ -15,6 +15,11 @@ internal static class Middleware
             }
             catch (StatusException e) when (!context.Response.HasStarted)
             {
+                if (e.Status.Reason == "Conflict")
+                {
+                    emulator.CountConflict();
+                }
+
                 await Api.WriteAsync(context, e.Status, e.Code);
             }
             catch (BadHttpRequestException e) when (!context.Response.HasStarted)

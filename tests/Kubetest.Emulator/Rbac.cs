@@ -3,10 +3,23 @@ using k8s.Models;
 namespace Kubetest.Emulator;
 
 /// <summary>Who a bearer token stands for, and what they may do.</summary>
-internal sealed record Identity(string Name, string UserName, string Token, IReadOnlyList<PolicyRule>? Rules)
+internal sealed record Identity(string Name, string UserName, string Token, IReadOnlyList<PolicyRule>? Rules, ISet<string>? Revoked = null)
 {
     public bool Allows(string verb, string group, string resource) =>
-        Rules is null || Rules.Any(r => r.Groups.Contains(group) && r.Resources.Contains(resource) && r.Verbs.Contains(verb));
+        Rules is null || (Rules.Any(r => r.Groups.Contains(group) && r.Resources.Contains(resource) && r.Verbs.Contains(verb)) && !IsRevoked(verb, resource));
+
+    private bool IsRevoked(string verb, string resource)
+    {
+        if (Revoked is null)
+        {
+            return false;
+        }
+
+        lock (Revoked)
+        {
+            return Revoked.Contains(verb + " " + resource);
+        }
+    }
 }
 
 internal sealed record PolicyRule(string[] Groups, string[] Resources, string[] Verbs);
@@ -22,12 +35,14 @@ internal static class Rbac
         new([""], ["pods/log"], ["get", "watch"]),
         new([""], ["pods/exec"], ["create"]),
         new([""], ["secrets"], ["get"]),
+        new([""], ["configmaps"], ["get", "create", "update"]),
     ];
 
-    public static Identity[] CreateIdentities() =>
+    /// <param name="revoked">Live: what the kubetest identity may no longer do, as "verb resource".</param>
+    public static Identity[] CreateIdentities(ISet<string> revoked) =>
     [
         new("admin", "kubernetes-admin", NewToken(), null),
-        new("kubetest", "system:serviceaccount:default:kubetest", NewToken(), KubetestRole),
+        new("kubetest", "system:serviceaccount:default:kubetest", NewToken(), KubetestRole, revoked),
     ];
 
     private static string NewToken() => Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(24)).ToLowerInvariant();

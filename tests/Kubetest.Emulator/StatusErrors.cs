@@ -48,6 +48,10 @@ internal static class Statuses
     public static StatusException AlreadyExists(string resource, string name, string? group = null) =>
         new(Failure(409, "AlreadyExists", $"{Qualified(resource, group)} \"{name}\" already exists", new V1StatusDetails { Name = name, Kind = resource, Group = group }));
 
+    /// <summary>A write based on an old resourceVersion, worded as the API server's.</summary>
+    public static StatusException Conflict(string resource, string name, string? group = null) =>
+        new(Failure(409, "Conflict", $"Operation cannot be fulfilled on {Qualified(resource, group)} \"{name}\": the object has been modified; please apply your changes to the latest version and try again", new V1StatusDetails { Name = name, Kind = resource, Group = group }));
+
     public static StatusException BadRequest(string message) => new(Failure(400, "BadRequest", message));
 
     public static StatusException Gone(string message) => new(Failure(410, "Expired", message));

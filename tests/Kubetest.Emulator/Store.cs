@@ -8,10 +8,10 @@ namespace Kubetest.Emulator;
 internal sealed record PodEvent(long ResourceVersion, string Type, V1Pod Pod);
 
 /// <summary>
-/// The emulator's etcd: jobs, pods and secrets under one lock, one resourceVersion counter for
+/// The emulator's etcd: jobs, pods, secrets and configmaps under one lock, one resourceVersion counter for
 /// everything, and a bounded history of pod events so that watches can resume.
 /// </summary>
-internal sealed class Store
+internal sealed partial class Store
 {
     private readonly Lock _lock = new();
     private readonly Dictionary<string, V1Job> _jobs = new(StringComparer.Ordinal);
