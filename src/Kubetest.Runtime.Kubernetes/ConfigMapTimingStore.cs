@@ -67,8 +67,8 @@ public sealed class ConfigMapTimingStore(IKubernetes client, string @namespace, 
                 }
             }
 
-            // Runs that collided once should not collide again in lockstep.
-            await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(20, 120) * attempt), cancellationToken).ConfigureAwait(false);
+            // Full jitter that doubles (up to 0.1, 0.2, 0.4, 0.8 s): runs that collided spread out instead of colliding again in lockstep.
+            await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(0, 100 << (attempt - 1))), cancellationToken).ConfigureAwait(false);
         }
     }
 

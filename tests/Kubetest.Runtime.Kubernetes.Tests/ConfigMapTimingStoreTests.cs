@@ -1,0 +1,257 @@
+using System.Net;
+using k8s;
+using k8s.Autorest;
+using k8s.Models;
+using Kubetest.Emulator;
+using Kubetest.Reporting;
+
+namespace Kubetest.Runtime.Kubernetes.Tests;
+
+/// <summary>The timing store on the API emulator as the kubetest service account: reads, read-modify-write, conflicts, RBAC.</summary>
+public sealed class ConfigMapTimingStoreTests : IAsyncLifetime
+{
+    private const string Ns = "default";
+    private readonly EmulatorOptions _options = new();
+    private readonly string _root = Directory.CreateTempSubdirectory("kubetest-timings-").FullName;
+    private readonly List<k8s.Kubernetes> _clients = [];
+    private KubeEmulator _emulator = null!;
+
+    private string KubeconfigPath => Path.Combine(_root, "kubeconfig");
+
+    public async Task InitializeAsync()
+    {
+        _emulator = await KubeEmulator.StartAsync(_options);
+        _emulator.WriteKubeconfig(KubeconfigPath);
+    }
+
+    public async Task DisposeAsync()
+    {
+        _clients.ForEach(c => c.Dispose());
+        await _emulator.DisposeAsync();
+        Directory.Delete(_root, recursive: true);
+    }
+
+    [Fact]
+    public async Task Reading_a_store_that_was_never_written_gives_null_and_creates_nothing()
+    {
+        var store = Store("myjob");
+
+        Assert.Null(await store.ReadAsync(CancellationToken.None));
+        Assert.Empty(_emulator.StoredConfigMaps(Ns));
+        Assert.Equal("ConfigMap default/kubetest-timings-myjob", store.Name);
+    }
+
+    [Fact]
+    public async Task An_update_creates_the_configmap_and_the_next_update_and_read_see_its_document()
+    {
+        var store = Store("myjob");
+        string? seen = "unset";
+
+        await store.UpdateAsync(_ => "{\"a\":1}", CancellationToken.None);
+        await store.UpdateAsync(current => { seen = current; return current + "+"; }, CancellationToken.None);
+
+        Assert.Equal("{\"a\":1}", seen);
+        Assert.Equal("{\"a\":1}+", await store.ReadAsync(CancellationToken.None));
+        var configMap = Assert.Single(_emulator.StoredConfigMaps(Ns));
+        Assert.Equal("kubetest-timings-myjob", configMap.Name());
+        Assert.Equal(["timings.json"], configMap.Data.Keys);
+    }
+
+    [Fact]
+    public async Task The_configmap_says_kubetest_owns_it_without_the_label_kubetest_gc_deletes_by()
+    {
+        await Store("myjob").UpdateAsync(_ => "{}", CancellationToken.None);
+
+        var labels = Assert.Single(_emulator.StoredConfigMaps(Ns)).Labels();
+        Assert.Equal("kubetest", labels["app.kubernetes.io/managed-by"]);
+        Assert.Equal("timings", labels["kubetest.io/store"]);
+        Assert.DoesNotContain(JobLifecycle.TestJobLabel, labels.Keys);
+        Assert.DoesNotContain(JobLifecycle.RunLabel, labels.Keys);
+    }
+
+    [Fact]
+    public async Task An_update_keeps_the_other_keys_and_labels_someone_put_in_the_configmap()
+    {
+        var admin = Client("admin");
+        await admin.CoreV1.CreateNamespacedConfigMapAsync(
+            new V1ConfigMap
+            {
+                Metadata = new V1ObjectMeta { Name = "kubetest-timings-myjob", Labels = new Dictionary<string, string> { ["team"] = "ci" } },
+                Data = new Dictionary<string, string> { ["notes"] = "kept" },
+            },
+            Ns);
+
+        await Store("myjob").UpdateAsync(current => current ?? "fresh", CancellationToken.None);
+
+        var configMap = Assert.Single(_emulator.StoredConfigMaps(Ns));
+        Assert.Equal("kept", configMap.Data["notes"]);
+        Assert.Equal("fresh", configMap.Data["timings.json"]);
+        Assert.Equal("ci", configMap.Labels()["team"]);
+    }
+
+    [Fact]
+    public async Task Eight_runs_updating_at_once_from_the_same_version_all_land_after_retrying_their_conflicts()
+    {
+        await Store("myjob").UpdateAsync(_ => string.Empty, CancellationToken.None);
+        var gate = new ReadGate(8);
+        var store = Store("myjob", Client("kubetest", gate));
+
+        await Task.WhenAll(Enumerable.Range(0, 8).Select(i => Task.Run(() => store.UpdateAsync(current => current + $"run{i};", CancellationToken.None))));
+
+        var lines = (await Store("myjob").ReadAsync(CancellationToken.None))!.Split(';', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(Enumerable.Range(0, 8).Select(i => $"run{i}").Order(), lines.Order());
+        Assert.True(_emulator.ConflictCount >= 7, $"the first round of 8 writes on one resourceVersion should give 7 conflicts, saw {_emulator.ConflictCount}");
+    }
+
+    [Fact]
+    public async Task Two_runs_that_both_find_no_configmap_both_land_when_one_create_meets_the_other()
+    {
+        var gate = new ReadGate(2);
+        var store = Store("myjob", Client("kubetest", gate));
+
+        await Task.WhenAll(Task.Run(() => store.UpdateAsync(current => current + "a;", CancellationToken.None)), Task.Run(() => store.UpdateAsync(current => current + "b;", CancellationToken.None)));
+
+        var document = await store.ReadAsync(CancellationToken.None);
+        Assert.True(document is "a;b;" or "b;a;", document);
+    }
+
+    [Fact]
+    public async Task Without_configmap_rights_reading_fails_with_one_line_naming_the_configmap_and_the_verb_and_no_token()
+    {
+        Revoke("get configmaps", "create configmaps", "update configmaps");
+
+        var ex = await Assert.ThrowsAsync<TimingStoreException>(() => Store("myjob").ReadAsync(CancellationToken.None));
+
+        Assert.Equal("ConfigMap default/kubetest-timings-myjob: cannot get configmaps in namespace default: forbidden (the Role needs get, create, update on configmaps; see deploy/rbac.yaml)", ex.Message);
+        Assert.All(Tokens(), token => Assert.DoesNotContain(token, ex.ToString(), StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_role_that_may_read_but_not_create_fails_the_first_update_naming_create_and_stores_nothing()
+    {
+        Revoke("create configmaps");
+
+        var ex = await Assert.ThrowsAsync<TimingStoreException>(() => Store("myjob").UpdateAsync(_ => "{}", CancellationToken.None));
+
+        Assert.Equal("ConfigMap default/kubetest-timings-myjob: cannot create configmaps in namespace default: forbidden (the Role needs get, create, update on configmaps; see deploy/rbac.yaml)", ex.Message);
+        Assert.Empty(_emulator.StoredConfigMaps(Ns));
+    }
+
+    [Fact]
+    public async Task A_role_that_may_not_update_fails_the_second_update_naming_update_and_keeps_the_first_document()
+    {
+        var store = Store("myjob");
+        await store.UpdateAsync(_ => "first", CancellationToken.None);
+        Revoke("update configmaps");
+
+        var ex = await Assert.ThrowsAsync<TimingStoreException>(() => store.UpdateAsync(_ => "second", CancellationToken.None));
+
+        Assert.Contains("cannot update configmaps in namespace default: forbidden", ex.Message, StringComparison.Ordinal);
+        Assert.Equal("first", await store.ReadAsync(CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task A_document_over_the_configmap_size_limit_fails_with_the_api_servers_reason()
+    {
+        var ex = await Assert.ThrowsAsync<TimingStoreException>(() => Store("myjob").UpdateAsync(_ => new string('x', (1024 * 1024) + 1), CancellationToken.None));
+
+        Assert.StartsWith("ConfigMap default/kubetest-timings-myjob: cannot create it: the API server answered 422 ", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("Too long: must have at most 1048576 bytes", ex.Message, StringComparison.Ordinal);
+        Assert.Empty(_emulator.StoredConfigMaps(Ns));
+    }
+
+    [Fact]
+    public async Task An_unreachable_api_server_fails_with_one_line_naming_the_configmap()
+    {
+        var config = KubernetesClientConfiguration.BuildConfigFromConfigFile(KubeconfigPath);
+        config.Host = "https://127.0.0.1:1";
+        using var client = new k8s.Kubernetes(config);
+
+        var ex = await Assert.ThrowsAsync<TimingStoreException>(() => new ConfigMapTimingStore(client, Ns, "myjob").ReadAsync(CancellationToken.None));
+
+        Assert.StartsWith("ConfigMap default/kubetest-timings-myjob: cannot get it: the API server did not answer (", ex.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain('\n', ex.Message);
+    }
+
+    [Theory]
+    [InlineData("MyJob")]
+    [InlineData("my_job with spaces/../../etc")]
+    [InlineData("ünïcödé-jöb")]
+    [InlineData("")]
+    public async Task A_testjob_name_that_is_no_valid_object_name_still_gets_a_store_of_its_own(string testJobName)
+    {
+        var store = Store(testJobName);
+
+        await store.UpdateAsync(_ => testJobName + "!", CancellationToken.None);
+        await Store("myjob").UpdateAsync(_ => "other", CancellationToken.None);
+
+        Assert.Equal(testJobName + "!", await store.ReadAsync(CancellationToken.None));
+        Assert.Equal(testJobName, _emulator.StoredConfigMaps(Ns).Single(m => m.Name() != "kubetest-timings-myjob").Annotations()["kubetest.io/timings-of"]);
+    }
+
+    [Fact]
+    public async Task A_replace_that_names_a_resource_version_already_replaced_is_refused_with_409_conflict()
+    {
+        var client = Client("kubetest");
+        await client.CoreV1.CreateNamespacedConfigMapAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { Name = "x" }, Data = new Dictionary<string, string> { ["k"] = "1" } }, Ns);
+        var read = await client.CoreV1.ReadNamespacedConfigMapAsync("x", Ns);
+        read.Data["k"] = "2";
+        var replaced = await client.CoreV1.ReplaceNamespacedConfigMapAsync(read, "x", Ns);
+
+        read.Data["k"] = "3";
+        var ex = await Assert.ThrowsAsync<HttpOperationException>(() => client.CoreV1.ReplaceNamespacedConfigMapAsync(read, "x", Ns));
+
+        Assert.NotEqual(read.ResourceVersion(), replaced.ResourceVersion());
+        Assert.Equal(HttpStatusCode.Conflict, ex.Response.StatusCode);
+        var status = KubernetesJson.Deserialize<V1Status>(ex.Response.Content);
+        Assert.Equal("Conflict", status.Reason);
+        Assert.Equal("Operation cannot be fulfilled on configmaps \"x\": the object has been modified; please apply your changes to the latest version and try again", status.Message);
+        Assert.Equal("2", (await client.CoreV1.ReadNamespacedConfigMapAsync("x", Ns)).Data["k"]);
+    }
+
+    private ConfigMapTimingStore Store(string testJobName, k8s.Kubernetes? client = null) => new(client ?? Client("kubetest"), Ns, testJobName);
+
+    private k8s.Kubernetes Client(string context, params DelegatingHandler[] handlers)
+    {
+        var client = new k8s.Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(KubeconfigPath, currentContext: context), handlers);
+        _clients.Add(client);
+        return client;
+    }
+
+    private void Revoke(params string[] rights)
+    {
+        lock (_options.RevokedVerbs)
+        {
+            _options.RevokedVerbs.UnionWith(rights);
+        }
+    }
+
+    private string[] Tokens() => [.. File.ReadAllLines(KubeconfigPath).Select(l => l.Trim()).Where(l => l.StartsWith("token: ", StringComparison.Ordinal)).Select(l => l["token: ".Length..])];
+
+    /// <summary>Holds the first <paramref name="readers"/> ConfigMap reads until all have been answered, so that many updaters start from one resourceVersion.</summary>
+    private sealed class ReadGate(int readers) : DelegatingHandler
+    {
+        private readonly TaskCompletionSource _all = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private int _reads;
+
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            var response = await base.SendAsync(request, cancellationToken);
+            if (request.Method == HttpMethod.Get && request.RequestUri!.AbsolutePath.Contains("/configmaps/", StringComparison.Ordinal))
+            {
+                var n = Interlocked.Increment(ref _reads);
+                if (n == readers)
+                {
+                    _all.TrySetResult();
+                }
+
+                if (n <= readers)
+                {
+                    await _all.Task.WaitAsync(TimeSpan.FromSeconds(60), cancellationToken);
+                }
+            }
+
+            return response;
+        }
+    }
+}
