@@ -21,6 +21,12 @@ internal static class Api
 
     public static async Task<T> ReadAsync<T>(HttpContext context)
     {
+        // kubectl's typed generators (create configmap, create secret) send protobuf, which only a real API server reads.
+        if (context.Request.ContentType?.Contains("protobuf", StringComparison.OrdinalIgnoreCase) == true)
+        {
+            throw new StatusException(Statuses.Failure(415, "UnsupportedMediaType", $"the emulator reads JSON bodies only, not {context.Request.ContentType} (use kubectl create -f with a manifest)"));
+        }
+
         using var reader = new StreamReader(context.Request.Body, Encoding.UTF8);
         var body = await reader.ReadToEndAsync(context.RequestAborted);
         if (string.IsNullOrWhiteSpace(body))
