@@ -116,6 +116,19 @@ public sealed class ConfigMapTimingStoreTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_transient_server_error_on_the_write_is_retried_and_the_update_lands_once()
+    {
+        var store = Store("myjob");
+        await store.UpdateAsync(_ => "a;", CancellationToken.None);
+        var flaky = new FailFirstWrite();
+
+        await Store("myjob", Client("kubetest", flaky)).UpdateAsync(current => current + "b;", CancellationToken.None);
+
+        Assert.Equal(1, flaky.Failed);
+        Assert.Equal("a;b;", await store.ReadAsync(CancellationToken.None));
+    }
+
+    [Fact]
     public async Task Without_configmap_rights_reading_fails_with_one_line_naming_the_configmap_and_the_verb_and_no_token()
     {
         Revoke("get configmaps", "create configmaps", "update configmaps");
@@ -253,5 +266,18 @@ public sealed class ConfigMapTimingStoreTests : IAsyncLifetime
 
             return response;
         }
+    }
+
+    /// <summary>Answers the first PUT 503 without passing it on, as a busy API server would.</summary>
+    private sealed class FailFirstWrite : DelegatingHandler
+    {
+        private int _failed;
+
+        public int Failed => Volatile.Read(ref _failed);
+
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
+            request.Method == HttpMethod.Put && Interlocked.CompareExchange(ref _failed, 1, 0) == 0
+                ? Task.FromResult(new HttpResponseMessage(HttpStatusCode.ServiceUnavailable) { Content = new StringContent("{\"kind\":\"Status\",\"status\":\"Failure\",\"code\":503}") })
+                : base.SendAsync(request, cancellationToken);
     }
 }
