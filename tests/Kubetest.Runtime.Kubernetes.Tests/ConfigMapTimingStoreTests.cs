@@ -129,6 +129,19 @@ public sealed class ConfigMapTimingStoreTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_update_that_meets_a_conflict_every_time_gives_up_after_five_rounds_with_one_line()
+    {
+        await Store("myjob").UpdateAsync(_ => "a;", CancellationToken.None);
+        var calls = 0;
+
+        var ex = await Assert.ThrowsAsync<TimingStoreException>(() => Store("myjob", Client("kubetest", new AlwaysConflict())).UpdateAsync(current => { calls++; return current + "b;"; }, CancellationToken.None));
+
+        Assert.Equal("ConfigMap default/kubetest-timings-myjob: cannot update it: other runs changed it 5 times while this one tried to write it", ex.Message);
+        Assert.Equal(ConfigMapTimingStore.Attempts, calls);
+        Assert.Equal("a;", await Store("myjob").ReadAsync(CancellationToken.None));
+    }
+
+    [Fact]
     public async Task Without_configmap_rights_reading_fails_with_one_line_naming_the_configmap_and_the_verb_and_no_token()
     {
         Revoke("get configmaps", "create configmaps", "update configmaps");
@@ -278,6 +291,15 @@ public sealed class ConfigMapTimingStoreTests : IAsyncLifetime
         protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
             request.Method == HttpMethod.Put && Interlocked.CompareExchange(ref _failed, 1, 0) == 0
                 ? Task.FromResult(new HttpResponseMessage(HttpStatusCode.ServiceUnavailable) { Content = new StringContent("{\"kind\":\"Status\",\"status\":\"Failure\",\"code\":503}") })
+                : base.SendAsync(request, cancellationToken);
+    }
+
+    /// <summary>Answers every PUT 409 Conflict without passing it on, as if another run always wrote first.</summary>
+    private sealed class AlwaysConflict : DelegatingHandler
+    {
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
+            request.Method == HttpMethod.Put
+                ? Task.FromResult(new HttpResponseMessage(HttpStatusCode.Conflict) { Content = new StringContent("{\"kind\":\"Status\",\"status\":\"Failure\",\"reason\":\"Conflict\",\"code\":409}") })
                 : base.SendAsync(request, cancellationToken);
     }
 }
