@@ -18,8 +18,9 @@ public static class PastRuns
     /// and to the key named like its <c>classname</c> (a module, a file, a class run as one key),
     /// summed over the testcases of the file. A key that is some testcase's name takes only the time of
     /// the testcases so named: in kubetest's own JUnit every classname is the TestJob's name, so a key
-    /// named like its TestJob keeps its own time instead of the whole run's. Last, a key named by neither
-    /// takes the time of the testcases whose id holds it as whole dotted components
+    /// named like its TestJob keeps its own time instead of the whole run's. Then a key that is a test id takes
+    /// the time of the testcases with that id (<see cref="JUnitNames.TestIdOf"/>, looked up as
+    /// <see cref="JUnitNames.Normalize"/> writes the key). Last, a key named by none of these takes the time of the testcases whose id holds it as whole dotted components
     /// (<see cref="JUnitNames"/>: <c>test_os</c> for CPython's <c>test.test_os.FileTests.test_x</c>).
     /// In a file that says its names are escaped keys (kubetest's own), each name is unescaped first.
     /// </summary>
@@ -99,6 +100,7 @@ public static class PastRuns
     {
         var durations = new Dictionary<string, double>(StringComparer.Ordinal);
         var byClassname = new Dictionary<string, double>(StringComparer.Ordinal);
+        var byTestId = new Dictionary<string, double>(StringComparer.Ordinal);
         var byScope = new Dictionary<string, double>(StringComparer.Ordinal);
         try
         {
@@ -141,6 +143,15 @@ public static class PastRuns
                     byClassname[classname] = byClassname.GetValueOrDefault(classname) + seconds;
                 }
 
+                if (JUnitNames.TestIdOf(name, classname) is { } id)
+                {
+                    foreach (var form in id.Forms())
+                    {
+                        var key = id.Id[form];
+                        byTestId[key] = byTestId.GetValueOrDefault(key) + seconds;
+                    }
+                }
+
                 foreach (var scope in JUnitNames.Scopes(name, classname))
                 {
                     byScope[scope] = byScope.GetValueOrDefault(scope) + seconds;
@@ -150,6 +161,11 @@ public static class PastRuns
             foreach (var (classname, seconds) in byClassname)
             {
                 durations.TryAdd(classname, seconds);
+            }
+
+            foreach (var (id, seconds) in byTestId)
+            {
+                durations.TryAdd(id, seconds);
             }
 
             foreach (var (scope, seconds) in byScope)
