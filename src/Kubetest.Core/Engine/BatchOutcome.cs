@@ -69,7 +69,8 @@ internal static class BatchOutcome
     {
         var byName = cases.Where(c => c.Name is not null).ToLookup(c => c.Name!, StringComparer.Ordinal);
         var byClassname = cases.Where(c => c.Classname is not null).ToLookup(c => c.Classname!, StringComparer.Ordinal);
-        var byTestId = ByOwner(keys.Count, cases, TestIdOwners(keys, cases));
+        var named = keys.Select(key => byName.Contains(key.Key) || byClassname.Contains(key.Key)).ToArray();
+        var byTestId = ByOwner(keys.Count, cases, TestIdOwners(keys, named, cases));
         var byScope = ByOwner(keys.Count, cases, ScopeOwners(keys, cases));
         return [.. keys.Select((key, i) => new[] { byName[key.Key], byClassname[key.Key], byTestId[i], byScope[i] }
             .Select(rule => rule.ToList())
@@ -92,14 +93,18 @@ internal static class BatchOutcome
 
     /// <summary>
     /// For each testcase, the batch key (its index) whose test id is the longest form of the testcase's
-    /// (<see cref="TestId.Forms"/>; the first such key of the batch), or -1.
+    /// (<see cref="TestId.Forms"/>; the first such key of the batch), or -1. Keys that have testcases by name or
+    /// classname are left out: they take no other.
     /// </summary>
-    private static int[] TestIdOwners(IReadOnlyList<KeyId> keys, List<Testcase> cases)
+    private static int[] TestIdOwners(IReadOnlyList<KeyId> keys, bool[] named, List<Testcase> cases)
     {
         var byId = new Dictionary<string, int>(StringComparer.Ordinal);
         for (var i = keys.Count - 1; i >= 0; i--)
         {
-            byId[JUnitNames.Normalize(keys[i].Key)] = i;
+            if (!named[i])
+            {
+                byId[JUnitNames.Normalize(keys[i].Key)] = i;
+            }
         }
 
         byId.Remove("");
