@@ -151,10 +151,10 @@ public class BatchOutcomeTestIdTests
             </testsuite>
             """;
 
-        // "pkg.TestA" is the second testcase's name (rule 1) and the first's test id (rule 3): the name wins.
-        var results = Resolve(["pkg.TestA", "pkg/TestA"], Xml);
+        // "pkg.TestA" is the second testcase's name (rule 1) and both testcases' test id (rule 3): the name wins.
+        var results = Resolve(["pkg.TestA"], Xml, new TaskResult(KeyStatus.Failure, 1, TimeSpan.FromSeconds(2)));
 
-        Assert.Equal([KeyStatus.Failure, KeyStatus.Success], results.Select(r => r!.Status));
+        Assert.Equal((KeyStatus.Failure, 2.0), (results[0]!.Status, results[0]!.Elapsed.TotalSeconds));
     }
 
     [Fact]

@@ -13,7 +13,7 @@ public class PastRunsTestIdTests
     {
         var xml = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Engine", "JUnit", "pytest.xml"))
             .Replace("name=\"test_y[p1]\" time=\"0.001\"", "name=\"test_y[p1]\" time=\"4\"", StringComparison.Ordinal)
-            .Replace("name=\"test_y[a.b/c::d]\" time=\"0.000\"", "name=\"test_y[a.b/c::d]\" time=\"6\"", StringComparison.Ordinal);
+            .Replace("name=\"test_y[a.b/c::d]\" time=\"0.005\"", "name=\"test_y[a.b/c::d]\" time=\"6\"", StringComparison.Ordinal);
         var estimate = Estimator(xml);
 
         Assert.Equal(4, estimate("tests/test_a.py::TestX::test_y[p1]"));
@@ -33,7 +33,10 @@ public class PastRunsTestIdTests
             """;
         var estimate = Estimator(Xml);
 
-        Assert.Equal([3.0, 3.0, 3.0, 5.0], new[] { "TestX/sub_case", "./pkg/foo:TestX/sub_case", "com.example.FooTest#testBar", "Ns.CalcTests.Adds" }.Select(estimate));
+        Assert.Equal(3, estimate("TestX/sub_case"));
+        Assert.Equal(3, estimate("./pkg/foo:TestX/sub_case"));
+        Assert.Equal(3, estimate("com.example.FooTest#testBar"));
+        Assert.Equal(5, estimate("Ns.CalcTests.Adds"));
     }
 
     [Fact]
