@@ -14,7 +14,7 @@ public sealed class TestIdKeyTests(Runtimes runtimes) : IClassFixture<Runtimes>
     [MemberData(nameof(Runtimes.Both), MemberType = typeof(Runtimes))]
     public async Task Each_pytest_node_id_of_a_batch_has_its_own_status_and_time_and_only_the_failing_one_fails(RuntimeKind runtime)
     {
-        Skip.IfNot(PytestInstalled(), "python3-pytest is not installed");
+        Skip.IfNot(PytestInstalled(), "pytest is not on PATH (Debian: python3-pytest)");
         using var cli = runtimes.Cli(runtime);
         var project = Directory.CreateDirectory(Path.Combine(cli.Root, "project", "tests")).Parent!.FullName;
         for (var m = 0; m < 10; m++)
@@ -46,8 +46,69 @@ public sealed class TestIdKeyTests(Runtimes runtimes) : IClassFixture<Runtimes>
         Assert.Empty(runtimes.LeftInCluster(runtime));
     }
 
-    private static bool PytestInstalled() => File.Exists("/usr/bin/python3")
-        && Directory.EnumerateDirectories("/usr/lib/python3/dist-packages", "_pytest").Any();
+    [SkippableTheory]
+    [MemberData(nameof(Runtimes.Both), MemberType = typeof(Runtimes))]
+    public async Task The_pytest_ids_example_reports_each_node_id_as_a_key_of_its_own(RuntimeKind runtime)
+    {
+        Skip.IfNot(PytestInstalled(), "pytest is not on PATH (Debian: python3-pytest)");
+        using var cli = runtimes.Cli(runtime);
+
+        var run = await cli.RunAsync("--template", $"project={CliRunner.Example("pytest-ids")}", CliRunner.Example("pytest-ids.yaml"));
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Equal(
+            [
+                "tests/test_calc.py::TestAdd::test_sum[1.5/2::floats]:success:1", "tests/test_calc.py::TestAdd::test_sum[ints]:success:1",
+                "tests/test_calc.py::test_divide:success:1", "tests/test_text.py::test_upper[key]:success:1",
+                "tests/test_text.py::test_upper[kube]:success:1", "tests/test_text.py::test_upper[test]:success:1",
+            ],
+            run.Report.GetProperty("details").EnumerateArray()
+                .Select(d => $"{d.GetProperty("name").GetString()}:{d.GetProperty("status").GetString()}:{d.GetProperty("attempts").GetInt32()}")
+                .Order(StringComparer.Ordinal));
+        Assert.Empty(runtimes.LeftInCluster(runtime));
+    }
+
+    [SkippableTheory]
+    [MemberData(nameof(Runtimes.Both), MemberType = typeof(Runtimes))]
+    public async Task Each_go_test_of_a_batch_keyed_by_package_has_its_own_status_and_only_the_failing_one_fails(RuntimeKind runtime)
+    {
+        Skip.IfNot(OnPath("go") && OnPath("gotestsum"), "go and gotestsum are not on PATH (Debian: golang-go, gotestsum)");
+        using var cli = runtimes.Cli(runtime);
+        var project = Path.Combine(cli.Root, "gomod");
+        Directory.CreateDirectory(project);
+        File.WriteAllText(Path.Combine(project, "go.mod"), "module example.com/gen\n\ngo 1.19\n");
+        foreach (var (package, title) in new[] { ("alpha", "Alpha"), ("beta", "Beta") })
+        {
+            Directory.CreateDirectory(Path.Combine(project, package));
+            var tests = Enumerable.Range(0, 100).Select(i => $$$"""
+                func Test{{{title}}}{{{i}}}(t *testing.T) {
+                	for _, name := range []string{"one", "two"} {
+                		t.Run(name, func(t *testing.T) {
+                			if {{{(package == "beta" && i == 42 ? "name == \"two\"" : "false")}}} {
+                				t.Fatal("two is out")
+                			}
+                		})
+                	}
+                }
+                """);
+            File.WriteAllText(Path.Combine(project, package, "gen_test.go"), $"package {package}\n\nimport \"testing\"\n\n{string.Join("\n", tests)}\n");
+        }
+
+        var run = await cli.RunAsync("--template", $"project={project}", CliRunner.Example("go-tests.yaml"));
+
+        Assert.True(run.ExitCode == 1, run.ToString());
+        var details = run.Report.GetProperty("details").EnumerateArray().ToList();
+        Assert.Equal(200, details.Count);
+        var failed = Assert.Single(details, d => d.GetProperty("status").GetString() != "success");
+        Assert.Equal(("./beta:TestBeta42", "failure"), (failed.GetProperty("name").GetString(), failed.GetProperty("status").GetString()));
+        Assert.Contains("[WARN] ./beta:TestBeta42: failed: its JUnit testcase \"TestBeta42\" has a failure", run.StderrLines);
+        Assert.All(details, d => Assert.Equal(1, d.GetProperty("attempts").GetInt32()));
+        Assert.Empty(runtimes.LeftInCluster(runtime));
+    }
+
+    private static bool OnPath(string command) => (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Any(d => File.Exists(Path.Combine(d, command)));
+
+    private static bool PytestInstalled() => OnPath("pytest");
 
     private static string Manifest(string project) => $$"""
         apiVersion: kubetest.io/v1
@@ -65,14 +126,17 @@ public sealed class TestIdKeyTests(Runtimes runtimes) : IClassFixture<Runtimes>
                       metadata:
                         generateName: pytest-ids-list-
                       spec:
-                        volumes: [{name: project, hostPath: {path: {{JsonSerializer.Serialize(project)}}}}]
+                        volumes:
+                          - name: project
+                            hostPath:
+                              path: {{JsonSerializer.Serialize(project)}}
                         containers:
                           - name: list
                             image: python
                             workingDir: /project
                             env: [{name: PYTHONDONTWRITEBYTECODE, value: "1"}]
                             volumeMounts: [{name: project, mountPath: /project, readOnly: true}]
-                            command: ["sh", "-c", "python3 -m pytest -p no:cacheprovider --collect-only -q | grep '::'"]
+                            command: ["sh", "-c", "pytest -p no:cacheprovider --collect-only -q | grep '::'"]
               scheduler:
                 mode: queue
                 maxPodNum: 1
@@ -83,13 +147,16 @@ public sealed class TestIdKeyTests(Runtimes runtimes) : IClassFixture<Runtimes>
               metadata:
                 generateName: pytest-ids-
               spec:
-                volumes: [{name: project, hostPath: {path: {{JsonSerializer.Serialize(project)}}}}]
+                volumes:
+                  - name: project
+                    hostPath:
+                      path: {{JsonSerializer.Serialize(project)}}
                 containers:
                   - name: test
                     image: python
                     workingDir: /project
                     env: [{name: PYTHONDONTWRITEBYTECODE, value: "1"}]
                     volumeMounts: [{name: project, mountPath: /project, readOnly: true}]
-                    command: ["sh", "-c", "set -f; python3 -m pytest -p no:cacheprovider -q --junitxml=\"$KUBETEST_JUNIT\" $TESTS"]
+                    command: ["sh", "-c", "set -f; pytest -p no:cacheprovider -q --junitxml=\"$KUBETEST_JUNIT\" $TESTS"]
         """;
 }
