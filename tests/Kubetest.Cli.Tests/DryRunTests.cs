@@ -15,6 +15,9 @@ public sealed class DryRunTests(Runtimes runtimes) : IClassFixture<Runtimes>
     /// <summary>The repository examples take their URL as a parameter; the others ignore it. A dry run clones nothing.</summary>
     private const string RepoParameter = "repo=file:///nowhere/kubetest-example.git";
 
+    /// <summary>The pytest example takes its project's directory as a parameter; a dry run reads no file of it.</summary>
+    private const string ProjectParameter = "project=/nowhere/project";
+
     public static TheoryData<string> Examples => new(Directory.GetFiles(Path.GetDirectoryName(CliRunner.Example("simple.yaml"))!, "*.yaml").Select(Path.GetFileName).Order(StringComparer.Ordinal)!);
 
     [Theory]
@@ -23,7 +26,7 @@ public sealed class DryRunTests(Runtimes runtimes) : IClassFixture<Runtimes>
     {
         using var cli = runtimes.Cli(RuntimeKind.Local);
 
-        var run = await cli.RunAsync("--dry-run", "--template", RepoParameter, CliRunner.Example(example));
+        var run = await cli.RunAsync("--dry-run", "--template", RepoParameter, "--template", ProjectParameter, CliRunner.Example(example));
 
         Assert.True(run.ExitCode == 0, run.ToString());
         var jobs = KubernetesYaml.LoadAllFromString(run.Stdout).Cast<V1Job>().ToList();
@@ -122,7 +125,7 @@ public sealed class DryRunTests(Runtimes runtimes) : IClassFixture<Runtimes>
     public async Task Kubectl_apply_dry_run_client_accepts_the_jobs_of_every_example(string example)
     {
         using var cli = runtimes.Cli(RuntimeKind.Local);
-        var run = await cli.RunAsync("--dry-run", "--template", RepoParameter, CliRunner.Example(example));
+        var run = await cli.RunAsync("--dry-run", "--template", RepoParameter, "--template", ProjectParameter, CliRunner.Example(example));
         Assert.True(run.ExitCode == 0, run.ToString());
 
         // As a person would, with their own rights (apply reads the Job first; the kubetest Role may not).

@@ -5,10 +5,12 @@ using System.Xml.Linq;
 namespace Kubetest.Engine;
 
 /// <summary>
-/// Each key's result after a batch ran. From the batch's JUnit XML (<c>KUBETEST_JUNIT</c>) a testcase counts
-/// for the key equal to its <c>name</c> or, when no testcase is so named, to its <c>classname</c> (as
-/// <c>--timings</c> reads JUnit), and when neither, to the testcases whose dotted id holds the key as whole components
-/// (<see cref="JUnitNames"/>; a testcase that holds two of the batch's keys goes to the longer): the key failed when any of its testcases has a <c>failure</c> or <c>error</c>,
+/// Each key's result after a batch ran. From the batch's JUnit XML (<c>KUBETEST_JUNIT</c>) a key takes, by the first
+/// of these rules that gives it any, the testcases named like it, those with it as their classname, those whose test id is
+/// the key's (<see cref="JUnitNames.TestIdOf"/>: <c>tests/test_a.py::TestX::test_y[p1]</c>, <c>TestX/sub</c>,
+/// <c>com.example.FooTest#testBar</c>; a testcase goes to the key with its longest form), and those whose dotted id holds the
+/// key as whole components (<see cref="JUnitNames.Scopes"/>; a testcase that holds two of the batch's keys goes to the
+/// longer), as <c>--timings</c> reads JUnit: the key failed when any of its testcases has a <c>failure</c> or <c>error</c>,
 /// and its time is their summed <c>time</c>. A key the file does not name (or every key, without a file) is
 /// left null when the batch failed (the caller reruns it alone), and when the batch passed it passed.
 /// Times: the batch's time that no testcase accounts for (the runner's start-up, a module's import and set-up,
@@ -27,21 +29,10 @@ internal static class BatchOutcome
         var cases = junitXml is null ? [] : Testcases(junitXml);
         var results = new TaskResult?[keys.Count];
         var covered = new double[keys.Count];
-        var scoped = ScopeOwners(keys, cases);
+        var owned = Owned(keys, cases);
         for (var i = 0; i < keys.Count; i++)
         {
-            var own = cases.Where(c => c.Name == keys[i].Key).ToList();
-            if (own.Count == 0)
-            {
-                own = [.. cases.Where(c => c.Classname == keys[i].Key)];
-            }
-
-            if (own.Count == 0)
-            {
-                var index = i;
-                own = [.. cases.Where((_, c) => scoped[c] == index)];
-            }
-
+            var own = owned[i];
             if (own.Count > 0)
             {
                 covered[i] = own.Sum(c => c.Seconds);
@@ -68,6 +59,59 @@ internal static class BatchOutcome
         }
 
         return results;
+    }
+
+    /// <summary>
+    /// Each key's testcases by the first rule that gives it any: named like it, with it as their classname, their test id
+    /// is the key's, whole components of their id hold it. Dictionaries throughout, so the cost grows with testcases plus keys.
+    /// </summary>
+    private static List<Testcase>[] Owned(IReadOnlyList<KeyId> keys, List<Testcase> cases)
+    {
+        var byName = cases.Where(c => c.Name is not null).ToLookup(c => c.Name!, StringComparer.Ordinal);
+        var byClassname = cases.Where(c => c.Classname is not null).ToLookup(c => c.Classname!, StringComparer.Ordinal);
+        var named = keys.Select(key => byName.Contains(key.Key) || byClassname.Contains(key.Key)).ToArray();
+        var byTestId = ByOwner(keys.Count, cases, TestIdOwners(keys, named, cases));
+        var byScope = ByOwner(keys.Count, cases, ScopeOwners(keys, cases));
+        return [.. keys.Select((key, i) => new[] { byName[key.Key], byClassname[key.Key], byTestId[i], byScope[i] }
+            .Select(rule => rule.ToList())
+            .FirstOrDefault(rule => rule.Count > 0) ?? [])];
+    }
+
+    private static List<Testcase>[] ByOwner(int keyCount, List<Testcase> cases, int[] owners)
+    {
+        var owned = Enumerable.Range(0, keyCount).Select(_ => new List<Testcase>()).ToArray();
+        for (var c = 0; c < cases.Count; c++)
+        {
+            if (owners[c] >= 0)
+            {
+                owned[owners[c]].Add(cases[c]);
+            }
+        }
+
+        return owned;
+    }
+
+    /// <summary>
+    /// For each testcase, the batch key (its index) whose test id is the longest form of the testcase's
+    /// (<see cref="TestId.Forms"/>; the first such key of the batch), or -1. Keys that have testcases by name or
+    /// classname are left out: they take no other.
+    /// </summary>
+    private static int[] TestIdOwners(IReadOnlyList<KeyId> keys, bool[] named, List<Testcase> cases)
+    {
+        var byId = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (var i = keys.Count - 1; i >= 0; i--)
+        {
+            if (!named[i])
+            {
+                byId[JUnitNames.Normalize(keys[i].Key)] = i;
+            }
+        }
+
+        byId.Remove("");
+        var lookup = byId.GetAlternateLookup<ReadOnlySpan<char>>();
+        return [.. cases.Select(c => JUnitNames.TestIdOf(c.Name, c.Classname) is { } id
+            ? id.Forms().Select(form => lookup.TryGetValue(id.Id.AsSpan()[form], out var key) ? key : -1).FirstOrDefault(key => key >= 0, -1)
+            : -1)];
     }
 
     /// <summary>For each testcase, the batch key (its index) that holds the most components of its id, or -1.</summary>

@@ -16,22 +16,14 @@ public static partial class JUnitNames
     internal const int MaxScopeComponents = 8;
 
     /// <summary>
-    /// A key as a dotted id: pytest's <c>::</c> and a path's <c>/</c> become dots, a <c>.py</c> file
-    /// suffix and a leading <c>./</c> are dropped (<c>tests/test_a.py::TestX</c> → <c>tests.test_a.TestX</c>).
+    /// A key as a dotted id (<see cref="Canonical"/>): pytest's <c>::</c>, a path's <c>/</c>, Surefire's <c>#</c> become dots,
+    /// a <c>.py</c> file suffix and a leading <c>./</c> are dropped, parameters are kept as written
+    /// (<c>tests/test_a.py::TestX::test_y[a/b]</c> → <c>tests.test_a.TestX.test_y[a/b]</c>).
     /// </summary>
     public static string Normalize(string key)
     {
         ArgumentNullException.ThrowIfNull(key);
-        var id = key.StartsWith("./", StringComparison.Ordinal) ? key[2..] : key;
-        var cut = id.IndexOf("::", StringComparison.Ordinal);
-        var file = cut >= 0 ? id[..cut] : id;
-        var rest = cut >= 0 ? id[cut..] : "";
-        if (file.EndsWith(".py", StringComparison.Ordinal))
-        {
-            file = file[..^3];
-        }
-
-        return (file + rest).Replace("::", ".", StringComparison.Ordinal).Replace('/', '.');
+        return Canonical(key).Id;
     }
 
     /// <summary>

@@ -18,8 +18,10 @@ public static class PastRuns
     /// and to the key named like its <c>classname</c> (a module, a file, a class run as one key),
     /// summed over the testcases of the file. A key that is some testcase's name takes only the time of
     /// the testcases so named: in kubetest's own JUnit every classname is the TestJob's name, so a key
-    /// named like its TestJob keeps its own time instead of the whole run's. Last, a key named by neither
-    /// takes the time of the testcases whose id holds it as whole dotted components
+    /// named like its TestJob keeps its own time instead of the whole run's. Then a key that is a test id takes
+    /// the time of the testcases with that id (<see cref="JUnitNames.TestIdOf"/>, looked up as
+    /// <see cref="JUnitNames.Normalize"/> writes the key; they answer lookups, see <see cref="TestIdDurations"/>). Last, a key
+    /// named by none of these takes the time of the testcases whose id holds it as whole dotted components
     /// (<see cref="JUnitNames"/>: <c>test_os</c> for CPython's <c>test.test_os.FileTests.test_x</c>).
     /// In a file that says its names are escaped keys (kubetest's own), each name is unescaped first.
     /// </summary>
@@ -38,11 +40,14 @@ public static class PastRuns
             return sources[0];
         }
 
-        return sources
-            .SelectMany(s => s)
-            .GroupBy(kv => kv.Key, StringComparer.Ordinal)
-            .ToDictionary(g => g.Key, g => g.Average(kv => kv.Value), StringComparer.Ordinal);
+        var listed = Mean(sources.SelectMany(s => s));
+        var byTestId = Mean(sources.OfType<TestIdDurations>().SelectMany(s => s.ByTestId));
+        return byTestId.Count == 0 ? listed : new TestIdDurations(listed, byTestId);
     }
+
+    private static Dictionary<string, double> Mean(IEnumerable<KeyValuePair<string, double>> durations) => durations
+        .GroupBy(kv => kv.Key, StringComparer.Ordinal)
+        .ToDictionary(g => g.Key, g => g.Average(kv => kv.Value), StringComparer.Ordinal);
 
     /// <summary>
     /// The keys of a report that did not pass: status <c>failure</c>, <c>error</c> and <c>unknown</c>
@@ -95,10 +100,11 @@ public static class PastRuns
         }
     }
 
-    private static Dictionary<string, double> ReadJUnit(string xml, string file)
+    private static IReadOnlyDictionary<string, double> ReadJUnit(string xml, string file)
     {
         var durations = new Dictionary<string, double>(StringComparer.Ordinal);
         var byClassname = new Dictionary<string, double>(StringComparer.Ordinal);
+        var byTestId = new Dictionary<string, double>(StringComparer.Ordinal);
         var byScope = new Dictionary<string, double>(StringComparer.Ordinal);
         try
         {
@@ -141,6 +147,15 @@ public static class PastRuns
                     byClassname[classname] = byClassname.GetValueOrDefault(classname) + seconds;
                 }
 
+                if (JUnitNames.TestIdOf(name, classname) is { } id)
+                {
+                    foreach (var form in id.Forms())
+                    {
+                        var key = id.Id[form];
+                        byTestId[key] = byTestId.GetValueOrDefault(key) + seconds;
+                    }
+                }
+
                 foreach (var scope in JUnitNames.Scopes(name, classname))
                 {
                     byScope[scope] = byScope.GetValueOrDefault(scope) + seconds;
@@ -152,12 +167,19 @@ public static class PastRuns
                 durations.TryAdd(classname, seconds);
             }
 
+            // A test id that is also a scope is listed with the test id's time (the rules' order); the rest of the
+            // test ids answer lookups only, as every testcase has several forms (TestIdDurations).
+            foreach (var (id, seconds) in byTestId.Where(entry => byScope.ContainsKey(entry.Key)))
+            {
+                durations.TryAdd(id, seconds);
+            }
+
             foreach (var (scope, seconds) in byScope)
             {
                 durations.TryAdd(scope, seconds);
             }
 
-            return durations;
+            return byTestId.Count == 0 ? durations : new TestIdDurations(durations, byTestId);
         }
         catch (XmlException ex)
         {
