@@ -213,7 +213,7 @@ public static class DryRunRenderer
     /// <summary><c>strategy.batch</c>: the limits, and the batches workers would take in turn.</summary>
     private static void Batches(StringBuilder text, KeysStep step, QueuePlan queue, Batch batch)
     {
-        var batches = new BatchCutter(queue.Order, batch, queue.WorkerCount, step.Durations).All();
+        var batches = new BatchCutter(queue.Order, batch, step.KeyEnv, queue.WorkerCount, step.Durations).All();
         text.Append(CultureInfo.InvariantCulture, $"   batches: {BatchLimits(step, batch)}, each at most a worker's share of the work left, cut from the queue's head as workers ask; ${E(step.KeyEnv)} holds a batch's keys joined by \"{E(batch.Delimiter)}\", ${ExecEnvironment.JUnitVariable} a path for its JUnit XML (a failed batch's keys it does not decide run again: together first when it names a failed key, else one by one)\n");
         text.Append(CultureInfo.InvariantCulture, $"   {batches.Count} batch{(batches.Count == 1 ? "" : "es")} if workers take them in turn: ")
             .AppendJoin(", ", batches.Take(10).Select(b => "[" + string.Join(" ", b.Select(k => E(k.Key))) + "]"))

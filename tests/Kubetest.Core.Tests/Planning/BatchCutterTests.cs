@@ -22,7 +22,7 @@ public class BatchCutterTests
         var durations = new Dictionary<string, double> { ["big"] = 50, ["a"] = 4, ["b"] = 4, ["c"] = 4, ["d"] = 4, ["e"] = 4, ["f"] = 4 };
         var order = durations.Keys.Select((k, i) => new KeyId(k, i)).ToList();
 
-        var batches = new BatchCutter(order, new Batch(null, 10), 2, durations).All();
+        var batches = new BatchCutter(order, new Batch(null, 10), "KEYS", 2, durations).All();
 
         // 2 workers. After big, 24 s are left (share 12): a + b fit 10 s, c would not; then 16 s (share 8): c + d; then 8 s (share 4): one each.
         Assert.Equal(["big", "a b", "c d", "e", "f"], batches.Select(b => string.Join(" ", b.Select(k => k.Key))));
@@ -60,7 +60,7 @@ public class BatchCutterTests
         var random = new Random(7);
         var durations = Enumerable.Range(0, 200).ToDictionary(i => $"k{i}", _ => Math.Exp(random.NextDouble() * 4));
         var order = durations.Keys.Select((k, i) => new KeyId(k, i)).ToList();
-        var cutter = new BatchCutter(order, new Batch(50, 100), 3, durations);
+        var cutter = new BatchCutter(order, new Batch(50, 100), "KEYS", 3, durations);
 
         var left = durations.Values.Sum();
         foreach (var batch in cutter.All())
@@ -74,5 +74,5 @@ public class BatchCutterTests
     private static List<KeyId> Keys(int count) => [.. Enumerable.Range(0, count).Select(i => new KeyId($"k{i}", i))];
 
     private static List<int> Sizes(List<KeyId> order, Batch batch, int workers, IReadOnlyDictionary<string, double>? durations) =>
-        [.. new BatchCutter(order, batch, workers, durations).All().Select(b => b.Count)];
+        [.. new BatchCutter(order, batch, "KEYS", workers, durations).All().Select(b => b.Count)];
 }
