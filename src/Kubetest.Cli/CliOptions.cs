@@ -156,7 +156,11 @@ public sealed class CliOptions
             }
 
             // The answer is a line of the dry run's plan, computed from past durations: a run has nothing to do with it.
-            if (result.GetValue(TargetTime) is not null && !result.GetValue(DryRun))
+            if (result.GetValue(TargetTime) is { } target && target <= TimeSpan.Zero)
+            {
+                result.AddError($"--target-time must be above 0, got {Model.GoDuration.Format(target)}");
+            }
+            else if (result.GetValue(TargetTime) is not null && !result.GetValue(DryRun))
             {
                 result.AddError("--target-time only sizes the fleet in the dry run's plan: pass --dry-run (a run does not use it)");
             }

@@ -225,7 +225,7 @@ public static class DryRunRenderer
     /// <summary>The fleet sizing table (<see cref="FleetSizing"/>) and the answer to <c>--target-time</c>.</summary>
     private static void Sizing(StringBuilder text, KeysStep step, int planned, TimeSpan? targetTime)
     {
-        var slots = step.Scheduler.MaxConcurrentNumPerPod > 0 ? $"{step.Scheduler.MaxConcurrentNumPerPod} slots per pod" : "every key of a pod at once";
+        var slots = step.Scheduler.MaxConcurrentNumPerPod > 0 ? $"{Count(step.Scheduler.MaxConcurrentNumPerPod, "slot")} per pod" : "every key of a pod at once";
         text.Append(CultureInfo.InvariantCulture, $"   fleet sizing: expected makespan by pod count, {slots} as planned, start-up costs left out:\n");
         foreach (var row in FleetSizing.Table(step, planned))
         {
