@@ -64,7 +64,20 @@ public sealed class CliOptions
         DefaultValueFactory = _ => [],
     };
 
-    public Option<TimeSpan?> TargetTime { get; } = Duration("--target-time", "with --dry-run and --timings: also print the smallest pod count whose expected makespan is at most this, e.g. 20m, 1h30m, or whole seconds (the dry run's fleet sizing table shows the makespan for other counts)");
+    public Option<TimeSpan?> TargetTime { get; } = new("--target-time")
+    {
+        Description = "with --dry-run and --timings: also print the smallest pod count whose expected makespan is at most this, e.g. 20m, 1h30m, or whole seconds (the dry run's fleet sizing table shows the makespan for other counts)",
+        CustomParser = result =>
+        {
+            var target = Durations.Parse(result);
+            if (target <= TimeSpan.Zero && result.Tokens.Count > 0 && Model.GoDuration.TryParse(result.Tokens[0].Value, out _))
+            {
+                result.AddError($"--target-time must be above 0, got {Model.GoDuration.Format(target)}");
+            }
+
+            return target;
+        },
+    };
 
     public Option<TimeSpan?> KeyTimeout { get; } = Duration("--key-timeout", $"the longest one run of a key may take, e.g. 90s, 10m, 1h30m, at most {Model.GoDuration.Format(Model.Strategy.MaxKeyTimeout)}, in whole seconds (a part of one rounds up) (replaces strategy.key.timeout); a key that takes longer is killed with everything it started and fails with exit code 124", max: Model.Strategy.MaxKeyTimeout);
 
@@ -156,15 +169,13 @@ public sealed class CliOptions
             }
 
             // The answer is a line of the dry run's plan, computed from past durations: a run has nothing to do with it.
-            if (result.GetValue(TargetTime) is { } target && target <= TimeSpan.Zero)
-            {
-                result.AddError($"--target-time must be above 0, got {Model.GoDuration.Format(target)}");
-            }
-            else if (result.GetValue(TargetTime) is not null && !result.GetValue(DryRun))
+            // Only whether it was given: its value is checked by its own parser (GetValue would throw on a bad one).
+            var target = result.GetResult(TargetTime) is { Implicit: false };
+            if (target && !result.GetValue(DryRun))
             {
                 result.AddError("--target-time only sizes the fleet in the dry run's plan: pass --dry-run (a run does not use it)");
             }
-            else if (result.GetValue(TargetTime) is not null && (result.GetValue(Timings) ?? []).Length == 0)
+            else if (target && (result.GetValue(Timings) ?? []).Length == 0)
             {
                 result.AddError("--target-time needs past durations to size the fleet: pass --timings FILE (a report or JUnit XML of an earlier run)");
             }

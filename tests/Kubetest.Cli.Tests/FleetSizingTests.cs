@@ -33,7 +33,7 @@ public sealed class FleetSizingTests(Runtimes runtimes) : IClassFixture<Runtimes
 
     [Theory]
     [InlineData("35s", "--target-time 35s: 3 pods (expected makespan 30.0 s; planned: 2)")]
-    [InlineData("1m", "--target-time 1m0s: 1 pod (expected makespan 60.0 s; planned: 2)")]
+    [InlineData("1m", "--target-time 1m: 1 pod (expected makespan 60.0 s; planned: 2)")]
     [InlineData("29s", "--target-time 29s: not reached: even 4 pods take 30.0 s (the longest key alone takes 30.0 s)")]
     public async Task Target_time_gives_the_smallest_pod_count_that_reaches_it_or_says_none_does(string target, string expected)
     {
@@ -74,6 +74,7 @@ public sealed class FleetSizingTests(Runtimes runtimes) : IClassFixture<Runtimes
     [Theory]
     [InlineData("soon")]
     [InlineData("10 minutes")]
+    [InlineData("0s")]
     public async Task A_bad_target_time_is_refused_naming_the_option(string value)
     {
         using var cli = runtimes.Cli(RuntimeKind.Local);
