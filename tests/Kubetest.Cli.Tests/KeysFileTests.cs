@@ -31,6 +31,36 @@ public sealed class KeysFileTests(Runtimes runtimes) : IClassFixture<Runtimes>
         Assert.Empty(runtimes.LeftInCluster(runtime));
     }
 
+    [SkippableTheory]
+    [MemberData(nameof(Runtimes.Both), MemberType = typeof(Runtimes))]
+    public async Task Static_batches_of_the_same_keys_are_cut_the_same_way_and_read_the_same_file(RuntimeKind runtime)
+    {
+        using var cli = runtimes.Cli(runtime, sharesHostFiles: true);
+        var (manifest, state) = Write(cli, extraContainer: "", scheduler: "maxPodNum: 1\nmaxConcurrentNumPerPod: 1");
+
+        var run = await cli.RunAsync(manifest);
+
+        Assert.True(run.ExitCode == 0, run.ToString()[..Math.Min(run.ToString().Length, 5000)]);
+        Assert.Equal(["1216 same", "1216 same", "1216 same", "1216 same", "136 same"], File.ReadAllLines(Path.Combine(state, "batches")));
+        Assert.Equal(ManyKeys, File.ReadAllLines(Path.Combine(state, "keys")));
+        Assert.Equal(5000, run.Report.GetProperty("successNum").GetInt32());
+        Assert.Empty(runtimes.LeftInCluster(runtime));
+    }
+
+    [Fact]
+    public async Task The_static_dry_run_says_the_same_and_shows_five_batches()
+    {
+        using var cli = runtimes.Cli(RuntimeKind.Local);
+        var (manifest, _) = Write(cli, extraContainer: "", scheduler: "maxPodNum: 1\nmaxConcurrentNumPerPod: 1");
+
+        var run = await cli.RunAsync("--dry-run", manifest);
+
+        Assert.True(run.ExitCode == 0, run.ToString()[..Math.Min(run.ToString().Length, 5000)]);
+        var lines = run.StderrLines.Select(l => l.Trim()).ToList();
+        Assert.Contains("batches are also cut to keep $TASK_KEY under 120 KiB (the kernel's 128 KiB limit per variable)", lines);
+        Assert.Contains(lines, l => l.StartsWith("pod 0: 5000 keys in 5 batches, at most 1 at once, ", StringComparison.Ordinal));
+    }
+
     [SkippableFact]
     public async Task Through_kubetest_agent_the_keys_file_is_copied_in_and_holds_the_batchs_keys()
     {
@@ -74,13 +104,13 @@ public sealed class KeysFileTests(Runtimes runtimes) : IClassFixture<Runtimes>
         Assert.Contains(run.StderrLines, l => l.Trim() == "2 batches if workers take them in turn: [k1 k2], [k3]");
     }
 
-    private static (string Manifest, string State) Write(CliRunner cli, string extraContainer)
+    private static (string Manifest, string State) Write(CliRunner cli, string extraContainer, string scheduler = "mode: queue\nmaxPodNum: 1\nmaxConcurrentNumPerPod: 1")
     {
         var state = Directory.CreateDirectory(Path.Combine(cli.Root, "state")).FullName;
         var manifest = cli.Write("many.yaml", Manifests.Strategy(
             ManyKeys,
             Script,
-            scheduler: "mode: queue\nmaxPodNum: 1\nmaxConcurrentNumPerPod: 1",
+            scheduler,
             extraStrategy: "batch:\n  maxKeys: 10000",
             extraPodSpec: $"volumes:\n  - name: state\n    hostPath:\n      path: {state}",
             extraContainer: $"volumeMounts:\n  - name: state\n    mountPath: /state\n{extraContainer}"));
