@@ -87,6 +87,7 @@ internal sealed partial class PodExecutor
         if (undecided.Count > 1 && explained)
         {
             observer.On(new LogEvent(LogLevel.Info, $"batch of {keyCount} keys failed and its JUnit XML names the keys that failed: the {undecided.Count} keys it does not name run again together"));
+            // A subset of the batch in its order: fewer keys and delimiters, so its variable stays within BatchCutter.MaxVariableBytes too.
             var again = new BatchRun(batch.Batch.Subset(undecided), batch.Container, batch.Attempt + 1, RunsAfterBatch: 1);
             runs(again.Batch.Keys.Select(again.RunOf));
             (undecided, _, broke) = await RunBatchCommandAsync(pod, template, id with { Name = again.Batch.Text, Attempt = again.Attempt }, again, onFinished, cancellationToken).ConfigureAwait(false);
