@@ -64,6 +64,21 @@ public sealed class CliOptions
         DefaultValueFactory = _ => [],
     };
 
+    public Option<TimeSpan?> TargetTime { get; } = new("--target-time")
+    {
+        Description = "with --dry-run and --timings: also print the smallest pod count whose expected makespan is at most this, e.g. 20m, 1h30m, or whole seconds (the dry run's fleet sizing table shows the makespan for other counts)",
+        CustomParser = result =>
+        {
+            var target = Durations.Parse(result);
+            if (target <= TimeSpan.Zero && result.Tokens.Count > 0 && Model.GoDuration.TryParse(result.Tokens[0].Value, out _))
+            {
+                result.AddError($"--target-time must be above 0, got {Model.GoDuration.Format(target)}");
+            }
+
+            return target;
+        },
+    };
+
     public Option<TimeSpan?> KeyTimeout { get; } = Duration("--key-timeout", $"the longest one run of a key may take, e.g. 90s, 10m, 1h30m, at most {Model.GoDuration.Format(Model.Strategy.MaxKeyTimeout)}, in whole seconds (a part of one rounds up) (replaces strategy.key.timeout); a key that takes longer is killed with everything it started and fails with exit code 124", max: Model.Strategy.MaxKeyTimeout);
 
     public Option<bool> FailFast { get; } = new("--fail-fast")
@@ -143,7 +158,7 @@ public sealed class CliOptions
         });
         var root = new RootCommand("Runs a TestJob: splits a long task into keys and runs them in parallel across pods.")
         {
-            new Command(GcOptions.Name, GcOptions.Description), new Command(SchemaName, SchemaDescription), File, Namespace, Context, InCluster, Config, List, LogLevel, DryRun, Template, Output, JUnit, Html, Runtime, PendingTimeout, AgentReadyTimeout, MaxRunTime, CloneTimeout, Timings, KeyTimeout, FailFast, RerunFailed, Live, AllowEmpty, SecretsDir, GitHubApiUrl,
+            new Command(GcOptions.Name, GcOptions.Description), new Command(SchemaName, SchemaDescription), File, Namespace, Context, InCluster, Config, List, LogLevel, DryRun, Template, Output, JUnit, Html, Runtime, PendingTimeout, AgentReadyTimeout, MaxRunTime, CloneTimeout, Timings, TargetTime, KeyTimeout, FailFast, RerunFailed, Live, AllowEmpty, SecretsDir, GitHubApiUrl,
         };
         root.Validators.Add(result =>
         {
@@ -151,6 +166,18 @@ public sealed class CliOptions
             if (toStdout.Count > 1)
             {
                 result.AddError($"{string.Join(", ", toStdout[..^1])} and {toStdout[^1]} {(toStdout.Count == 2 ? "both" : "all")} write to stdout (-); at most one of -o, --junit and --html may be -");
+            }
+
+            // The answer is a line of the dry run's plan, computed from past durations: a run has nothing to do with it.
+            // Only whether it was given: its value is checked by its own parser (GetValue would throw on a bad one).
+            var target = result.GetResult(TargetTime) is { Implicit: false };
+            if (target && !result.GetValue(DryRun))
+            {
+                result.AddError("--target-time only sizes the fleet in the dry run's plan: pass --dry-run (a run does not use it)");
+            }
+            else if (target && (result.GetValue(Timings) ?? []).Length == 0)
+            {
+                result.AddError("--target-time needs past durations to size the fleet: pass --timings FILE (a report or JUnit XML of an earlier run)");
             }
         });
         return root;

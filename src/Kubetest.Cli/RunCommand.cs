@@ -60,7 +60,7 @@ public static class RunCommand
         if (request.DryRun)
         {
             lines.PrintTo(streams.Error);
-            var rendered = DryRunRenderer.Render(RunPlan.Build(job, runOptions), runtime.Namespace, JobLifecycle.For(RunOwner.Current(), runtime.MaxRunTime), runtime.Kind);
+            var rendered = DryRunRenderer.Render(RunPlan.Build(job, runOptions), runtime.Namespace, JobLifecycle.For(RunOwner.Current(), runtime.MaxRunTime), runtime.Kind, request.TargetTime);
             await streams.Output.WriteAsync(rendered.Objects).ConfigureAwait(false);
             await streams.Error.WriteAsync(rendered.Plan).ConfigureAwait(false);
             return ExitCodes.Success;

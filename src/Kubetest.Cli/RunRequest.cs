@@ -22,6 +22,9 @@ internal sealed record RunRequest(
     string? JUnitPath,
     string? HtmlPath)
 {
+    /// <summary><c>--target-time</c> (only with <c>--dry-run</c> and <c>--timings</c>), or null.</summary>
+    public TimeSpan? TargetTime { get; init; }
+
     /// <summary>
     /// Reads and checks everything a run needs; a user mistake throws <see cref="UserInputException"/>.
     /// What it has to say (manifest warnings, options the runtime ignores) goes to <paramref name="lines"/>, in order.
@@ -89,7 +92,10 @@ internal sealed record RunRequest(
         }
 
         var runtime = ChooseRuntime(kind, options, parseResult, job, dryRun, lines);
-        return new RunRequest(file, job, runOptions, runtime, dryRun, parseResult.GetValue(options.Output), parseResult.GetValue(options.JUnit), parseResult.GetValue(options.Html));
+        return new RunRequest(file, job, runOptions, runtime, dryRun, parseResult.GetValue(options.Output), parseResult.GetValue(options.JUnit), parseResult.GetValue(options.Html))
+        {
+            TargetTime = parseResult.GetValue(options.TargetTime),
+        };
     }
 
     /// <summary>The keys of <c>--list</c> or <c>--rerun-failed</c>, or null when neither gives them.</summary>

@@ -63,7 +63,12 @@ internal sealed class AgentContainer(string pod, AgentEndpoint endpoint, AgentCl
                 await PrepareDirectoryAsync(directory, limit.Token).ConfigureAwait(false);
             }
 
-            var environment = request.EnvironmentWithJUnit;
+            if (request.KeysFile is { } keys)
+            {
+                await WriteKeysAsync(keys, limit.Token).ConfigureAwait(false);
+            }
+
+            var environment = request.EnvironmentWithFiles;
             return new ExecOutcome(await ExecAsync(ShellCommand.AgentArgv(request.Command), environment.Count == 0 ? null : environment, output, limit.Token).ConfigureAwait(false));
         }
         catch (OperationCanceledException) when (request.Timeout is not null && !cancellationToken.IsCancellationRequested)
@@ -86,6 +91,26 @@ internal sealed class AgentContainer(string pod, AgentEndpoint endpoint, AgentCl
         finally
         {
             FileTree.Delete(empty.FullName);
+        }
+    }
+
+    /// <summary>
+    /// What the <c>sh</c> wrapper's <c>printf</c> does elsewhere: the batch's keys, one per line, in a directory of their own
+    /// that replaces the older one (one call to the agent at the pod's IP, not through the API server; no shell needed).
+    /// </summary>
+    private async Task WriteKeysAsync(KeysFile keys, CancellationToken cancellationToken)
+    {
+        var slash = keys.Path.LastIndexOf('/');
+        var local = Directory.CreateTempSubdirectory("kubetest-keys-");
+        try
+        {
+            var file = Path.Combine(local.FullName, keys.Path[(slash + 1)..]);
+            await File.WriteAllTextAsync(file, string.Concat(keys.Keys.Select(k => k + "\n")), cancellationToken).ConfigureAwait(false);
+            await CopyToAsync(local.FullName, slash == 0 ? "/" : keys.Path[..slash], cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            FileTree.Delete(local.FullName);
         }
     }
 

@@ -120,7 +120,7 @@ public sealed class BatchTests(Runtimes runtimes) : IClassFixture<Runtimes>
         var run = await cli.RunAsync("--dry-run", manifest);
 
         Assert.True(run.ExitCode == 0, run.ToString());
-        Assert.Contains(run.StderrLines, l => l.StartsWith("   batches: at most 3 keys, each at most a worker's share of the work left", StringComparison.Ordinal) && l.Contains("$TASK_KEY holds a batch's keys joined by \" \", $KUBETEST_JUNIT", StringComparison.Ordinal));
+        Assert.Contains(run.StderrLines, l => l.StartsWith("   batches: at most 3 keys, each at most a worker's share of the work left", StringComparison.Ordinal) && l.Contains("$TASK_KEY holds a batch's keys joined by \" \", $KUBETEST_KEYS_FILE names a file with them one per line, $KUBETEST_JUNIT", StringComparison.Ordinal));
         Assert.Contains("   2 batches if workers take them in turn: [k1 k2 k3], [k4 k5 k6]", run.StderrLines);
     }
 

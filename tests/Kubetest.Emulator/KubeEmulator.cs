@@ -50,7 +50,14 @@ public sealed class KubeEmulator : IAsyncDisposable
             builder.Logging.ClearProviders();
         }
 
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0, listen => listen.UseHttps(certificate)));
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            // An exec's command travels in its URL: the API server (Go's net/http) takes request lines and headers up to
+            // 1 MiB together, Kestrel only 8 KiB by default, which a batch's keys would pass.
+            kestrel.Limits.MaxRequestLineSize = 1024 * 1024;
+            kestrel.Limits.MaxRequestHeadersTotalSize = 1024 * 1024;
+            kestrel.Listen(IPAddress.Loopback, 0, listen => listen.UseHttps(certificate));
+        });
         _app = builder.Build();
         _app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(30) });
         Middleware.Use(_app, this, options);

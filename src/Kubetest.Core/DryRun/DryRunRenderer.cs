@@ -17,14 +17,15 @@ public sealed record DryRunOutput(string Plan, string Objects);
 /// </summary>
 public static class DryRunRenderer
 {
-    public static DryRunOutput Render(RunPlan plan, string @namespace, JobLifecycle lifecycle, RuntimeKind runtime)
+    /// <param name="targetTime"><c>--target-time</c>: with known durations, the smallest pod count expected to finish within it is printed; null for none.</param>
+    public static DryRunOutput Render(RunPlan plan, string @namespace, JobLifecycle lifecycle, RuntimeKind runtime, TimeSpan? targetTime)
     {
         ArgumentNullException.ThrowIfNull(plan);
         ArgumentNullException.ThrowIfNull(lifecycle);
 
         // Only the identity of a placed file's source shows in the Jobs (one entry of the pre-init's stream per source), not its local path.
         var builder = new PodRequestBuilder(plan.TestJobName, source => $"/{source}");
-        var context = new Context(builder, @namespace, lifecycle, new StringBuilder(), new StringBuilder());
+        var context = new Context(builder, @namespace, lifecycle, new StringBuilder(), new StringBuilder()) { TargetTime = targetTime };
         var text = context.Plan;
         text.Append(CultureInfo.InvariantCulture, $"dry run of {E(plan.TestJobName)}: nothing runs and nothing is created; the Jobs a run creates are printed on stdout\n");
         if (runtime != RuntimeKind.Kubernetes)
@@ -52,6 +53,9 @@ public static class DryRunRenderer
 
         /// <summary>The key step runs <c>static</c> batches: a container serves its batch's keys, artifacts in a directory per key.</summary>
         public bool StaticBatched { get; set; }
+
+        /// <summary><c>--target-time</c>, or null.</summary>
+        public TimeSpan? TargetTime { get; init; }
     }
 
     private static void Step(PlanStep step, Context context)
@@ -74,11 +78,13 @@ public static class DryRunRenderer
                 text.Append(CultureInfo.InvariantCulture, $"mainStep: queue mode: worker containers take the keys from one shared queue at run time, ${E(keys.KeyEnv)} set to the key in each exec's environment; pods are planned once the keys are known\n");
                 KeyLimits(text, keys);
                 Command(text, "   ", keys.Template.MainContainer.Container, $"[{E(keys.KeyEnv)}:<key>] ");
+                UnknownKeysSizing(text, context);
                 break;
             case KeysStep { Keys: null } keys:
                 text.Append(CultureInfo.InvariantCulture, $"mainStep: {(keys.Batch is null ? "each key runs in a container of its own" : "each pod's keys are cut into batches, each batch one command in a container of its own")}, ${E(keys.KeyEnv)} set to the key{(keys.Batch is null ? "" : "s")}; pods are planned once the keys are known\n");
                 KeyLimits(text, keys);
                 Command(text, "   ", keys.Template.MainContainer.Container, $"[{E(keys.KeyEnv)}:<key>] ");
+                UnknownKeysSizing(text, context);
                 break;
             case KeysStep { Queue: { } queue } keys:
                 Queue(keys, queue, context);
@@ -154,7 +160,11 @@ public static class DryRunRenderer
         KeyLimits(text, step);
         if (step.Batch is { } limits)
         {
-            text.Append(CultureInfo.InvariantCulture, $"   batches: {BatchLimits(step, limits)}, each at most a slot's share of its pod's work left, cut per pod in its planned order; ${ExecEnvironment.JUnitVariable} holds a path for a batch's JUnit XML (a failed batch's keys it does not decide run again in its container: together first when it names a failed key, else one by one)\n");
+            text.Append(CultureInfo.InvariantCulture, $"   batches: {BatchLimits(step, limits)}, each at most a slot's share of its pod's work left, cut per pod in its planned order; ${ExecEnvironment.KeysFileVariable} names a file with a batch's keys one per line, ${ExecEnvironment.JUnitVariable} a path for its JUnit XML (a failed batch's keys it does not decide run again in its container: together first when it names a failed key, else one by one)\n");
+            if (pods.Any(pod => CutByBytes(step, limits, StaticBatches.Containers(pod))))
+            {
+                BytesNotice(text, step);
+            }
         }
 
         var estimate = step.Durations is { Count: > 0 } durations ? Planner.Estimator(durations, pods.SelectMany(p => p.Keys).Select(k => k.Key)) : null;
@@ -175,6 +185,7 @@ public static class DryRunRenderer
             var bound = Math.Max(all.Sum() / slots, all.Max());
             var ratio = bound > 0 ? $" ({(makespan / bound).ToString("F2", CultureInfo.InvariantCulture)} x)" : "";
             text.Append(CultureInfo.InvariantCulture, $"   expected makespan {Seconds(makespan)}{ratio}, lower bound {Seconds(bound)} = max(total {Seconds(all.Sum())} / {slots} slots, longest key {Seconds(all.Max())}); from --timings, a key without a past time counts as their median\n");
+            Sizing(text, step, pods.Count, context.TargetTime);
         }
     }
 
@@ -207,18 +218,89 @@ public static class DryRunRenderer
             var bound = Math.Max(all.Sum() / queue.WorkerCount, all.Max());
             var ratio = bound > 0 ? $" ({(makespan / bound).ToString("F2", CultureInfo.InvariantCulture)} x)" : "";
             text.Append(CultureInfo.InvariantCulture, $"   expected makespan {Seconds(makespan)}{ratio}, lower bound {Seconds(bound)} = max(total {Seconds(all.Sum())} / {queue.WorkerCount} workers, longest key {Seconds(all.Max())}); from --timings, a key without a past time counts as their median\n");
+            Sizing(text, step, queue.Workers.Count, context.TargetTime);
         }
     }
+
+    /// <summary>The fleet sizing table (<see cref="FleetSizing"/>) and the answer to <c>--target-time</c>.</summary>
+    private static void Sizing(StringBuilder text, KeysStep step, int planned, TimeSpan? targetTime)
+    {
+        var slots = step.Scheduler.MaxConcurrentNumPerPod > 0 ? $"{Count(step.Scheduler.MaxConcurrentNumPerPod, "slot")} per pod" : "every key of a pod at once";
+        text.Append(CultureInfo.InvariantCulture, $"   fleet sizing: expected makespan by pod count, {slots} as planned, start-up costs left out:\n");
+        foreach (var row in FleetSizing.Table(step, planned))
+        {
+            text.Append(CultureInfo.InvariantCulture, $"     {Count(row.Pods, "pod"),-10} {Seconds(row.Makespan)}{(row.Planned ? "  <- planned" : "")}\n");
+        }
+
+        if (targetTime is { } target)
+        {
+            var answer = FleetSizing.Smallest(step, target.TotalSeconds);
+            var wanted = GoDuration.Format(target);
+            var line = answer.Pods is { } pods
+                ? $"{Count(pods, "pod")} (expected makespan {Seconds(answer.Makespan)}; planned: {planned})"
+                : $"not reached: even {Count(Math.Min(step.Keys!.Count, FleetSizing.MaxPods), "pod")} take {Seconds(answer.Makespan)} (the longest key alone takes {Seconds(answer.LongestKey)})";
+            text.Append(CultureInfo.InvariantCulture, $"   --target-time {wanted}: {line}\n");
+        }
+    }
+
+    /// <summary>Keys known only at run time: nothing to size yet.</summary>
+    private static void UnknownKeysSizing(StringBuilder text, Context context)
+    {
+        if (context.TargetTime is { } target)
+        {
+            text.Append(CultureInfo.InvariantCulture, $"   --target-time {GoDuration.Format(target)}: the keys are known only at run time; give them with --list FILE to size the fleet\n");
+        }
+    }
+
+    /// <summary>Whether a pod's batches (its containers in order) were cut short of their key limit by the key variable's byte bound.</summary>
+    private static bool CutByBytes(KeysStep step, Batch batch, IReadOnlyList<IReadOnlyList<PlannedKey>> containers)
+    {
+        for (var i = 0; i + 1 < containers.Count; i++)
+        {
+            var keys = containers[i].Select(k => k.Key);
+            if (containers[i].Count < (batch.MaxKeys ?? int.MaxValue)
+                && BatchCutter.VariableBytes(step.KeyEnv, keys.Append(containers[i + 1][0].Key), batch.Delimiter) > BatchCutter.MaxVariableBytes)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static void BytesNotice(StringBuilder text, KeysStep step) =>
+        text.Append(CultureInfo.InvariantCulture, $"   batches are also cut to keep ${E(step.KeyEnv)} under {BatchCutter.MaxVariableBytes / 1024} KiB (the kernel's {BatchCutter.KernelVariableBytes / 1024} KiB limit per variable)\n");
 
     /// <summary><c>strategy.batch</c>: the limits, and the batches workers would take in turn.</summary>
     private static void Batches(StringBuilder text, KeysStep step, QueuePlan queue, Batch batch)
     {
-        var batches = new BatchCutter(queue.Order, batch, queue.WorkerCount, step.Durations).All();
-        text.Append(CultureInfo.InvariantCulture, $"   batches: {BatchLimits(step, batch)}, each at most a worker's share of the work left, cut from the queue's head as workers ask; ${E(step.KeyEnv)} holds a batch's keys joined by \"{E(batch.Delimiter)}\", ${ExecEnvironment.JUnitVariable} a path for its JUnit XML (a failed batch's keys it does not decide run again: together first when it names a failed key, else one by one)\n");
+        var cutter = new BatchCutter(queue.Order, batch, step.KeyEnv, queue.WorkerCount, step.Durations);
+        var batches = cutter.All();
+        text.Append(CultureInfo.InvariantCulture, $"   batches: {BatchLimits(step, batch)}, each at most a worker's share of the work left, cut from the queue's head as workers ask; ${E(step.KeyEnv)} holds a batch's keys joined by \"{E(batch.Delimiter)}\", ${ExecEnvironment.KeysFileVariable} names a file with them one per line, ${ExecEnvironment.JUnitVariable} a path for its JUnit XML (a failed batch's keys it does not decide run again: together first when it names a failed key, else one by one)\n");
+        if (cutter.AnyCutByBytes())
+        {
+            BytesNotice(text, step);
+        }
+
         text.Append(CultureInfo.InvariantCulture, $"   {batches.Count} batch{(batches.Count == 1 ? "" : "es")} if workers take them in turn: ")
-            .AppendJoin(", ", batches.Take(10).Select(b => "[" + string.Join(" ", b.Select(k => E(k.Key))) + "]"))
+            .AppendJoin(", ", batches.Take(10).Select(b => BatchText(step, batch, b)))
             .Append(batches.Count > 10 ? $", … ({batches.Count - 10} more)\n" : "\n");
     }
+
+    /// <summary>A batch as the plan shows it: its keys, or past <see cref="ShownBatchKeys"/> the first and last ones with its size.</summary>
+    private static string BatchText(KeysStep step, Batch batch, IReadOnlyList<KeyId> keys)
+    {
+        if (keys.Count <= ShownBatchKeys)
+        {
+            return "[" + string.Join(" ", keys.Select(k => E(k.Key))) + "]";
+        }
+
+        var bytes = BatchCutter.VariableBytes(step.KeyEnv, keys.Select(k => k.Key), batch.Delimiter);
+        var size = (bytes / 1024.0).ToString("0.0", CultureInfo.InvariantCulture);
+        return $"[{E(keys[0].Key)} … {E(keys[^1].Key)}: {keys.Count} keys, ${E(step.KeyEnv)} {size} KiB]";
+    }
+
+    private const int ShownBatchKeys = 20;
 
     /// <summary>A batch's limits as people read them.</summary>
     private static string BatchLimits(KeysStep step, Batch batch)

@@ -10,6 +10,11 @@ internal sealed partial class PodExecutor
 
     private static string JUnitPath(KeyBatch batch) => $"{JUnitDirectory}/{batch.Keys[0].Index}.xml";
 
+    /// <summary>Where a batch's keys are written in its container, one per line (<c>KUBETEST_KEYS_FILE</c>): a file per batch, written afresh before each of its commands.</summary>
+    public const string KeysDirectory = "/tmp/kubetest-keys";
+
+    private static KeysFile KeysFile(KeyBatch batch) => new($"{KeysDirectory}/{batch.Keys[0].Index}.txt", [.. batch.Keys.Select(k => k.Key)]);
+
     /// <summary>
     /// Runs a batch's command, then gives each of its keys a result (<see cref="BatchOutcome"/>): from the JUnit XML
     /// it wrote, else the batch's own when it passed. When the batch failed, the keys still without a result run
@@ -82,6 +87,7 @@ internal sealed partial class PodExecutor
         if (undecided.Count > 1 && explained)
         {
             observer.On(new LogEvent(LogLevel.Info, $"batch of {keyCount} keys failed and its JUnit XML names the keys that failed: the {undecided.Count} keys it does not name run again together"));
+            // A subset of the batch in its order: fewer keys and delimiters, so its variable stays within BatchCutter.MaxVariableBytes too.
             var again = new BatchRun(batch.Batch.Subset(undecided), batch.Container, batch.Attempt + 1, RunsAfterBatch: 1);
             runs(again.Batch.Keys.Select(again.RunOf));
             (undecided, _, broke) = await RunBatchCommandAsync(pod, template, id with { Name = again.Batch.Text, Attempt = again.Attempt }, again, onFinished, cancellationToken).ConfigureAwait(false);

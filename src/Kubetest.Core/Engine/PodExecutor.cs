@@ -165,6 +165,7 @@ internal sealed partial class PodExecutor(IPodRuntime runtime, IRunObserver obse
                 {
                     Environment = new Dictionary<string, string>(StringComparer.Ordinal) { [variable] = value },
                     JUnitPath = work is BatchRun batch ? JUnitPath(batch.Batch) : null,
+                    KeysFile = work is BatchRun run ? KeysFile(run.Batch) : null,
                 };
             }
 

@@ -169,7 +169,7 @@ internal sealed class QueueSource : IWorkSource
 
         // Keys that never ran go in batches; a rerun runs alone (a failed batch's keys already did).
         var firstRun = plan.Order.All(k => results.AttemptsOf(k.Index) == 0);
-        _cutter = step.Batch is { } batch && firstRun ? new BatchCutter(plan.Order, batch, plan.WorkerCount, step.Durations) : null;
+        _cutter = step.Batch is { } batch && firstRun ? new BatchCutter(plan.Order, batch, step.KeyEnv, plan.WorkerCount, step.Durations) : null;
         Pods = [.. plan.Workers.Select((workers, podIndex) => new WorkerPod(podIndex, workers))];
     }
 

@@ -11,13 +11,14 @@ namespace Kubetest.Planning;
 public static class StaticBatches
 {
     /// <summary>The pods of <paramref name="pods"/> with each pod's keys cut into batches, one container each.</summary>
-    public static IReadOnlyList<PlannedPod> Cut(IReadOnlyList<PlannedPod> pods, Batch batch, IReadOnlyDictionary<string, double>? durations)
+    /// <param name="variable">The key variable's name: a batch's keys joined in it stay within <see cref="BatchCutter.MaxVariableBytes"/>.</param>
+    public static IReadOnlyList<PlannedPod> Cut(IReadOnlyList<PlannedPod> pods, Batch batch, string variable, IReadOnlyDictionary<string, double>? durations)
     {
         ArgumentNullException.ThrowIfNull(pods);
         ArgumentNullException.ThrowIfNull(batch);
         return pods.Select(pod =>
         {
-            var batches = new BatchCutter([.. pod.Keys.Select(k => k.Id)], batch, pod.MaxConcurrent, durations).All();
+            var batches = new BatchCutter([.. pod.Keys.Select(k => k.Id)], batch, variable, pod.MaxConcurrent, durations).All();
             var keys = batches.SelectMany((keys, container) => keys.Select(k => new PlannedKey(k.Key, k.Index, pod.PodIndex, container))).ToList();
             return pod with { Keys = keys, MaxConcurrent = Math.Min(pod.MaxConcurrent, batches.Count) };
         }).ToList();

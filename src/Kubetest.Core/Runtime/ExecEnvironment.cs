@@ -1,3 +1,6 @@
+using System.Globalization;
+using System.Text;
+
 namespace Kubetest.Runtime;
 
 /// <summary>
@@ -38,15 +41,40 @@ public static class ExecEnvironment
     }
 
     /// <summary>
-    /// <paramref name="command"/> with <paramref name="environment"/> set and <see cref="JUnitVariable"/> naming
-    /// <paramref name="junitPath"/> (absolute), whose directory exists and where no older file is left when the command starts.
+    /// <paramref name="command"/> with <paramref name="environment"/> set and, when given, <see cref="JUnitVariable"/> naming
+    /// <paramref name="junitPath"/> (absolute), whose directory exists and where no older file is left when the command starts,
+    /// and <see cref="KeysFileVariable"/> naming <paramref name="keysFile"/>'s path, written before the command starts.
     /// </summary>
-    public static IReadOnlyList<string> Wrap(IReadOnlyDictionary<string, string> environment, string junitPath, IReadOnlyList<string> command)
+    /// <remarks>
+    /// The keys travel as positional arguments after the command's words, each its own argv string (no single string
+    /// grows with the batch, and the key variable's own bound keeps the total far below ARG_MAX); a subshell drops the
+    /// command's words and <c>printf '%s\n' "$@"</c> writes the rest verbatim (never <c>echo</c>: a key may start with
+    /// <c>-</c> or hold <c>\</c>). The command then runs as its numbered words, so the keys never reach it as arguments.
+    /// </remarks>
+    public static IReadOnlyList<string> Wrap(IReadOnlyDictionary<string, string> environment, string? junitPath, KeysFile? keysFile, IReadOnlyList<string> command)
     {
         CheckNames(environment.Keys);
-        var n = environment.Count(e => e.Key != JUnitVariable) + 1;
-        var prepare = $"mkdir -p -- \"${{{n}%/*}}\" && rm -f -- \"${{{n}}}\"; ";
-        return Wrap([.. environment.Where(e => e.Key != JUnitVariable), new(JUnitVariable, junitPath)], prepare, command);
+        var variables = environment.Where(e => e.Key is not JUnitVariable and not KeysFileVariable).ToList();
+        var prepare = new StringBuilder();
+        if (junitPath is not null)
+        {
+            variables.Add(new(JUnitVariable, junitPath));
+            prepare.Append(CultureInfo.InvariantCulture, $"mkdir -p -- \"${{{variables.Count}%/*}}\" && rm -f -- \"${{{variables.Count}}}\"; ");
+        }
+
+        if (keysFile is null)
+        {
+            return Wrap(variables, prepare.ToString(), command);
+        }
+
+        variables.Add(new(KeysFileVariable, keysFile.Path));
+        var write = keysFile.Keys.Count == 0 ? ":" : $"shift {command.Count}; printf '%s\\n' \"$@\"";
+        var names = string.Join(' ', variables.Select(e => e.Key));
+        var assignments = string.Concat(variables.Select((e, i) => $"{e.Key}=${{{i + 1}}}; "));
+        var words = string.Join(' ', Enumerable.Range(1, command.Count).Select(i => $"\"${{{i}}}\""));
+        var script = $"{assignments}export {names}; {prepare}shift {variables.Count}; "
+            + $"{{ mkdir -p -- \"${{{KeysFileVariable}%/*}}\" && ({write}) > \"${KeysFileVariable}\"; }} || {{ echo \"kubetest: could not write the batch's keys to ${KeysFileVariable}\" >&2; exit 125; }}; exec {words}";
+        return ["sh", "-c", script, WrapperName, .. variables.Select(e => e.Value), .. command, .. keysFile.Keys];
     }
 
     private static void CheckNames(IEnumerable<string> names)
@@ -76,4 +104,10 @@ public static class ExecEnvironment
 
     /// <summary>The variable that tells a batch's command where to write its JUnit XML.</summary>
     public const string JUnitVariable = "KUBETEST_JUNIT";
+
+    /// <summary>The variable that names the file holding a batch's keys, one per line.</summary>
+    public const string KeysFileVariable = "KUBETEST_KEYS_FILE";
 }
+
+/// <summary>A batch's keys as a file in its container: <paramref name="Path"/> (absolute) holds <paramref name="Keys"/>, one per line.</summary>
+public sealed record KeysFile(string Path, IReadOnlyList<string> Keys);

@@ -28,9 +28,42 @@ public sealed record ExecRequest(string Container, IReadOnlyList<string> Command
             : throw new ArgumentException($"a JUnit path must be an absolute file path, not {Model.Printable.Escape(value)}", nameof(value));
     }
 
-    /// <summary><see cref="Environment"/> with <see cref="ExecEnvironment.JUnitVariable"/> set when there is a JUnit path.</summary>
-    public IReadOnlyDictionary<string, string> EnvironmentWithJUnit =>
-        JUnitPath is null ? Environment : new Dictionary<string, string>(Environment, StringComparer.Ordinal) { [ExecEnvironment.JUnitVariable] = JUnitPath };
+    /// <summary>
+    /// A batch's keys, which the runtime writes to this file (absolute path, replacing an older one) before the command starts,
+    /// and names in <see cref="ExecEnvironment.KeysFileVariable"/>; null for none.
+    /// </summary>
+    public KeysFile? KeysFile
+    {
+        get;
+        init => field = value is null || (value.Path.StartsWith('/') && !value.Path.EndsWith('/') && !value.Path.Contains('\0', StringComparison.Ordinal))
+            ? value
+            : throw new ArgumentException($"a keys file must be an absolute file path, not {Model.Printable.Escape(value.Path)}", nameof(value));
+    }
+
+    /// <summary><see cref="Environment"/> with <see cref="ExecEnvironment.JUnitVariable"/> and <see cref="ExecEnvironment.KeysFileVariable"/> set when there are such files.</summary>
+    public IReadOnlyDictionary<string, string> EnvironmentWithFiles
+    {
+        get
+        {
+            if (JUnitPath is null && KeysFile is null)
+            {
+                return Environment;
+            }
+
+            var environment = new Dictionary<string, string>(Environment, StringComparer.Ordinal);
+            if (JUnitPath is not null)
+            {
+                environment[ExecEnvironment.JUnitVariable] = JUnitPath;
+            }
+
+            if (KeysFile is not null)
+            {
+                environment[ExecEnvironment.KeysFileVariable] = KeysFile.Path;
+            }
+
+            return environment;
+        }
+    }
 
     /// <summary>The directory <see cref="JUnitPath"/> is in.</summary>
     public string? JUnitDirectory => JUnitPath is null ? null : JUnitPath[..Math.Max(1, JUnitPath.LastIndexOf('/'))];

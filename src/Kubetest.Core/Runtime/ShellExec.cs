@@ -2,7 +2,7 @@ namespace Kubetest.Runtime;
 
 /// <summary>
 /// How a request runs on a runtime whose exec only takes an argv (<see cref="IPod.ExecAsync"/>): through
-/// <c>sh -c</c> (<see cref="ShellCommand"/>), the environment and the JUnit directory by a small <c>sh</c>
+/// <c>sh -c</c> (<see cref="ShellCommand"/>), the environment, the JUnit directory and a batch's keys file by a small <c>sh</c>
 /// wrapper (<see cref="ExecEnvironment"/>), the time limit by a watchdog in the container (<see cref="KeyTimeout"/>)
 /// whose marker line is taken out of the output, and the exec cancelled <see cref="KeyTimeout.Grace"/> after the
 /// limit in case the watchdog could not end the command (no <c>sleep</c> or <c>/proc</c> in the image).
@@ -12,9 +12,9 @@ public static class ShellExec
     public static async Task<ExecOutcome> RunAsync(IPod pod, ExecRequest request, IOutputSink output, CancellationToken cancellationToken)
     {
         var command = ShellCommand.Shell(request.Command);
-        if (request.JUnitPath is { } junit)
+        if (request.JUnitPath is not null || request.KeysFile is not null)
         {
-            command = ExecEnvironment.Wrap(request.Environment, junit, command);
+            command = ExecEnvironment.Wrap(request.Environment, request.JUnitPath, request.KeysFile, command);
         }
         else if (request.Environment.Count > 0)
         {

@@ -35,8 +35,8 @@ public sealed class EngineBatchTests : IDisposable
         Assert.Equal(["k1 k2 k3", "k4 k5 k6"], KeyExecs(runtime).Select(e => e.Key));
         var exec = KeyExecs(runtime)[0];
         Assert.Equal(["sh", "-c"], exec.Command.Take(2));
-        Assert.Equal(["kubetest-key", "k1 k2 k3", "/tmp/kubetest-junit/0.xml", "sh", "-c", "go test -run $TASK_KEY"], exec.Command.Skip(3));
-        Assert.Contains("export TASK_KEY KUBETEST_JUNIT", exec.Command[2], StringComparison.Ordinal);
+        Assert.Equal(["kubetest-key", "k1 k2 k3", "/tmp/kubetest-junit/0.xml", "/tmp/kubetest-keys/0.txt", "sh", "-c", "go test -run $TASK_KEY", "k1", "k2", "k3"], exec.Command.Skip(3));
+        Assert.Contains("export TASK_KEY KUBETEST_JUNIT KUBETEST_KEYS_FILE", exec.Command[2], StringComparison.Ordinal);
         Assert.True(result.Report.Succeeded);
         Assert.Equal(["k1", "k2", "k3", "k4", "k5", "k6"], result.Report.Details.Select(d => d.Name).Order(StringComparer.Ordinal));
         Assert.Equal((6, 6), (result.Report.TotalNum, result.Report.SuccessNum));

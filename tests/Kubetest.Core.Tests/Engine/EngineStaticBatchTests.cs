@@ -40,8 +40,8 @@ public sealed class EngineStaticBatchTests : IDisposable
         Assert.Equal([("test0-0", "k1 k3 k5"), ("test1-0", "k2 k4 k6")], containers);
         Assert.Equal(["k1 k3 k5", "k2 k4 k6"], KeyExecs(runtime).Select(e => e.Key).Order(StringComparer.Ordinal));
         var exec = KeyExecs(runtime).Single(e => e.Container == "test0-0");
-        Assert.Equal(["kubetest-key", "k1 k3 k5", "/tmp/kubetest-junit/0.xml", "sh", "-c", "go test -run $TASK_KEY"], exec.Command.Skip(3));
-        Assert.Contains("export TASK_KEY KUBETEST_JUNIT", exec.Command[2], StringComparison.Ordinal);
+        Assert.Equal(["kubetest-key", "k1 k3 k5", "/tmp/kubetest-junit/0.xml", "/tmp/kubetest-keys/0.txt", "sh", "-c", "go test -run $TASK_KEY", "k1", "k3", "k5"], exec.Command.Skip(3));
+        Assert.Contains("export TASK_KEY KUBETEST_JUNIT KUBETEST_KEYS_FILE", exec.Command[2], StringComparison.Ordinal);
         Assert.True(result.Report.Succeeded);
         Assert.Equal(["k1", "k2", "k3", "k4", "k5", "k6"], result.Report.Details.Select(d => d.Name).Order(StringComparer.Ordinal));
         Assert.All(result.Report.Details, d => Assert.Equal(1, d.Attempts));

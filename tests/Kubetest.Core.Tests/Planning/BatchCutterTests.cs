@@ -22,7 +22,7 @@ public class BatchCutterTests
         var durations = new Dictionary<string, double> { ["big"] = 50, ["a"] = 4, ["b"] = 4, ["c"] = 4, ["d"] = 4, ["e"] = 4, ["f"] = 4 };
         var order = durations.Keys.Select((k, i) => new KeyId(k, i)).ToList();
 
-        var batches = new BatchCutter(order, new Batch(null, 10), 2, durations).All();
+        var batches = new BatchCutter(order, new Batch(null, 10), "KEYS", 2, durations).All();
 
         // 2 workers. After big, 24 s are left (share 12): a + b fit 10 s, c would not; then 16 s (share 8): c + d; then 8 s (share 4): one each.
         Assert.Equal(["big", "a b", "c d", "e", "f"], batches.Select(b => string.Join(" ", b.Select(k => k.Key))));
@@ -60,7 +60,7 @@ public class BatchCutterTests
         var random = new Random(7);
         var durations = Enumerable.Range(0, 200).ToDictionary(i => $"k{i}", _ => Math.Exp(random.NextDouble() * 4));
         var order = durations.Keys.Select((k, i) => new KeyId(k, i)).ToList();
-        var cutter = new BatchCutter(order, new Batch(50, 100), 3, durations);
+        var cutter = new BatchCutter(order, new Batch(50, 100), "KEYS", 3, durations);
 
         var left = durations.Values.Sum();
         foreach (var batch in cutter.All())
@@ -73,6 +73,68 @@ public class BatchCutterTests
 
     private static List<KeyId> Keys(int count) => [.. Enumerable.Range(0, count).Select(i => new KeyId($"k{i}", i))];
 
+    [Fact]
+    public void A_batch_stops_before_its_variable_passes_120_KiB_counting_UTF8_bytes_not_characters()
+    {
+        // "KEYS=" and the NUL are 6 bytes; a key 3000 bytes and a space 1: 40 keys take 120,045 bytes, 41 would take 123,046.
+        var ascii = Sizes(Keys(100, new string('a', 3000)), new Batch(10_000, null), workers: 1, durations: null);
+        var euro = Sizes(Keys(100, new string('€', 1000)), new Batch(10_000, null), workers: 1, durations: null);
+
+        Assert.Equal([40, 40, 20], ascii);
+        Assert.Equal(ascii, euro);
+    }
+
+    [Fact]
+    public void The_delimiters_bytes_count_too()
+    {
+        // Keys of 2000 bytes: joined by one byte, 61 fit (122,066 bytes with "KEYS=" and the NUL); by 1000 bytes, 41 (122,006 bytes).
+        Assert.Equal([61, 39], Sizes(Keys(100, new string('k', 2000)), new Batch(10_000, null, " "), workers: 1, durations: null));
+        Assert.Equal([41, 41, 18], Sizes(Keys(100, new string('k', 2000)), new Batch(10_000, null, new string('-', 1000)), workers: 1, durations: null));
+    }
+
+    [Fact]
+    public void A_variable_of_exactly_120_KiB_is_one_batch_and_one_byte_more_is_two()
+    {
+        // 3 + 61,438 + 1 + 61,438 = 122,880 bytes.
+        var exact = new[] { new KeyId(new string('x', 61_438), 0), new KeyId(new string('y', 61_438), 1) };
+        var over = new[] { exact[0], new KeyId(new string('y', 61_439), 1) };
+
+        var fits = new BatchCutter(exact, new Batch(10, null), "K", 1, null);
+        var cut = new BatchCutter(over, new Batch(10, null), "K", 1, null);
+
+        Assert.Equal(BatchCutter.MaxVariableBytes, BatchCutter.VariableBytes("K", exact.Select(k => k.Key), " "));
+        Assert.Equal([2], fits.All().Select(b => b.Count));
+        Assert.False(fits.AnyCutByBytes());
+        Assert.Equal([1, 1], cut.All().Select(b => b.Count));
+        Assert.True(cut.AnyCutByBytes());
+    }
+
+    [Fact]
+    public void A_key_longer_than_the_bound_is_a_batch_of_its_own_and_the_others_are_batched_around_it()
+    {
+        var order = new[] { new KeyId("a", 0), new KeyId(new string('h', 130_000), 1), new KeyId("b", 2), new KeyId("c", 3) };
+
+        var batches = new BatchCutter(order, new Batch(10, null), "K", 1, null).All();
+
+        Assert.Equal([1, 1, 2], batches.Select(b => b.Count));
+        Assert.Equal(["b", "c"], batches[2].Select(k => k.Key));
+    }
+
+    [Fact]
+    public void Static_batches_are_cut_by_the_same_byte_bound_per_pod()
+    {
+        var keys = Enumerable.Range(0, 100).Select(i => $"{i:D3}{new string('s', 2997)}").ToList();
+        var planned = Planner.Plan(keys, new Scheduler(1, 0, 1));
+
+        var pod = Assert.Single(StaticBatches.Cut(planned, new Batch(10_000, null), "K", null));
+
+        Assert.Equal([40, 40, 20], StaticBatches.Containers(pod).Select(c => c.Count));
+        Assert.All(StaticBatches.Containers(pod), c => Assert.True(BatchCutter.VariableBytes("K", c.Select(k => k.Key), " ") <= BatchCutter.MaxVariableBytes));
+    }
+
+    private static List<KeyId> Keys(int count, string body) =>
+        [.. Enumerable.Range(0, count).Select(i => new KeyId(body, i))];
+
     private static List<int> Sizes(List<KeyId> order, Batch batch, int workers, IReadOnlyDictionary<string, double>? durations) =>
-        [.. new BatchCutter(order, batch, workers, durations).All().Select(b => b.Count)];
+        [.. new BatchCutter(order, batch, "KEYS", workers, durations).All().Select(b => b.Count)];
 }

@@ -12,7 +12,7 @@ public class StaticBatchesTests
         var keys = Enumerable.Range(0, 12).Select(i => $"k{i}").ToList();
         var planned = Planner.Plan(keys, new Scheduler(2, 0, 2));
 
-        var pods = StaticBatches.Cut(planned, new Batch(10, null), null);
+        var pods = StaticBatches.Cut(planned, new Batch(10, null), "KEYS", null);
 
         // 6 keys a pod, 2 slots: a share of 3 keys, then 3 left (1.5), 2 left (1), 1 left.
         Assert.All(pods, pod => Assert.Equal([3, 1, 1, 1], StaticBatches.Containers(pod).Select(c => c.Count)));
@@ -28,7 +28,7 @@ public class StaticBatchesTests
         var durations = new Dictionary<string, double> { ["big"] = 30, ["a"] = 3, ["b"] = 3, ["c"] = 3, ["d"] = 3, ["e"] = 3, ["f"] = 3, ["g"] = 3, ["h"] = 3 };
         var planned = Planner.Plan([.. durations.Keys.Order(StringComparer.Ordinal)], new Scheduler(1, 0, 2), durations);
 
-        var pod = Assert.Single(StaticBatches.Cut(planned, new Batch(null, 10), durations));
+        var pod = Assert.Single(StaticBatches.Cut(planned, new Batch(null, 10), "KEYS", durations));
 
         Assert.Equal(["big", "a b c", "d e", "f", "g", "h"], StaticBatches.Containers(pod).Select(c => string.Join(" ", c.Select(k => k.Key))));
     }
@@ -46,7 +46,7 @@ public class StaticBatchesTests
     [Fact]
     public void Fewer_batches_than_slots_cap_the_pods_concurrency()
     {
-        var pod = Assert.Single(StaticBatches.Cut(Planner.Plan(["a", "b", "c"], new Scheduler(1, 0, 1)), new Batch(3, null), null));
+        var pod = Assert.Single(StaticBatches.Cut(Planner.Plan(["a", "b", "c"], new Scheduler(1, 0, 1)), new Batch(3, null), "KEYS", null));
 
         Assert.Equal((1, 1), (StaticBatches.Containers(pod).Count, pod.MaxConcurrent));
     }
@@ -63,7 +63,7 @@ public class StaticBatchesTests
         var durations = random.Next(2) == 0 ? null : keys.ToDictionary(k => k, _ => random.NextDouble() * 10);
         var planned = Planner.Plan(keys, new Scheduler(podNum, 0, slots), durations);
 
-        var pods = StaticBatches.Cut(planned, new Batch(maxKeys, 5), durations);
+        var pods = StaticBatches.Cut(planned, new Batch(maxKeys, 5), "KEYS", durations);
 
         Assert.Equal(Enumerable.Range(0, keyCount), pods.SelectMany(p => p.Keys).Select(k => k.Index).Order());
         for (var p = 0; p < pods.Count; p++)

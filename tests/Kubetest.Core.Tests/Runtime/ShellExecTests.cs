@@ -62,6 +62,49 @@ public sealed class ShellExecTests : IDisposable
     }
 
     [Fact]
+    public async Task A_batchs_keys_are_written_verbatim_one_per_line_to_KUBETEST_KEYS_FILE_and_never_reach_the_command_as_arguments()
+    {
+        string[] keys = ["-n", "-e \\t", "%s%d %%", "back\\slash\\n", "it's \"quoted\"", "a b  c", "$(touch pwned)", "`id`", "$HOME", "zwölf €"];
+        var path = Path.Combine(_workDir, "keys", "deeper", "0.txt");
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        await File.WriteAllTextAsync(path, "an older batch's keys\n");
+        var output = new Lines();
+        var request = new ExecRequest("main", ["sh", "-c", "printf '%s|%s|%s\\n' \"$KUBETEST_KEYS_FILE\" \"$#\" \"$TASK_KEY\""])
+        {
+            Environment = new Dictionary<string, string> { ["TASK_KEY"] = string.Join(' ', keys) },
+            JUnitPath = Path.Combine(_workDir, "junit", "0.xml"),
+            KeysFile = new KeysFile(path, keys),
+        };
+
+        var outcome = await Pod(new ShPod(_workDir)).RunAsync(request, output, default);
+        var bare = await Pod(new ShPod(_workDir)).RunAsync(request with { Command = ["echo", "args:$#"] }, output, default);
+
+        Assert.Equal((0, 0), (outcome.ExitCode, bare.ExitCode));
+        Assert.Equal([$"{path}|0|{string.Join(' ', keys)}", "args:0"], output.Stdout);
+        Assert.Equal(string.Concat(keys.Select(k => k + "\n")), await File.ReadAllTextAsync(path));
+        Assert.False(File.Exists(Path.Combine(_workDir, "pwned")));
+    }
+
+    [Fact]
+    public async Task A_keys_file_that_cannot_be_written_fails_the_command_before_it_starts_and_says_why()
+    {
+        var blocker = Path.Combine(_workDir, "not-a-directory");
+        await File.WriteAllTextAsync(blocker, "");
+        var output = new Lines();
+        var request = new ExecRequest("main", ["echo", "ran"])
+        {
+            Environment = new Dictionary<string, string> { ["TASK_KEY"] = "k1" },
+            KeysFile = new KeysFile(Path.Combine(blocker, "0.txt"), ["k1"]),
+        };
+
+        var outcome = await Pod(new ShPod(_workDir)).RunAsync(request, output, default);
+
+        Assert.Equal(125, outcome.ExitCode);
+        Assert.Empty(output.Stdout);
+        Assert.Contains((OutputStream.Stderr, "kubetest: could not write the batch's keys to " + Path.Combine(blocker, "0.txt")), output.All);
+    }
+
+    [Fact]
     public async Task The_watchdogs_marker_is_taken_out_of_the_output_and_the_command_ends_timed_out()
     {
         var timeout = new KeyTimeout(TimeSpan.FromMinutes(5), TimeSpan.FromMinutes(1));
