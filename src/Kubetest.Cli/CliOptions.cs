@@ -64,6 +64,12 @@ public sealed class CliOptions
         DefaultValueFactory = _ => [],
     };
 
+    public Option<string?> TimingsStore { get; } = new("--timings-store")
+    {
+        Description = "where past durations are kept between runs, read before planning and merged with this run's at its end: none, cluster (a ConfigMap in the run's namespace; the default on the kubernetes runtime) or a FILE (the default on the local runtime: $XDG_CACHE_HOME/kubetest/NAMESPACE/NAME.json, ~/.cache without XDG_CACHE_HOME); --timings replaces what it holds for the run's plan",
+        HelpName = "none|cluster|FILE",
+    };
+
     public Option<TimeSpan?> KeyTimeout { get; } = Duration("--key-timeout", $"the longest one run of a key may take, e.g. 90s, 10m, 1h30m, at most {Model.GoDuration.Format(Model.Strategy.MaxKeyTimeout)}, in whole seconds (a part of one rounds up) (replaces strategy.key.timeout); a key that takes longer is killed with everything it started and fails with exit code 124", max: Model.Strategy.MaxKeyTimeout);
 
     public Option<bool> FailFast { get; } = new("--fail-fast")
@@ -143,7 +149,7 @@ public sealed class CliOptions
         });
         var root = new RootCommand("Runs a TestJob: splits a long task into keys and runs them in parallel across pods.")
         {
-            new Command(GcOptions.Name, GcOptions.Description), new Command(SchemaName, SchemaDescription), File, Namespace, Context, InCluster, Config, List, LogLevel, DryRun, Template, Output, JUnit, Html, Runtime, PendingTimeout, AgentReadyTimeout, MaxRunTime, CloneTimeout, Timings, KeyTimeout, FailFast, RerunFailed, Live, AllowEmpty, SecretsDir, GitHubApiUrl,
+            new Command(GcOptions.Name, GcOptions.Description), new Command(SchemaName, SchemaDescription), File, Namespace, Context, InCluster, Config, List, LogLevel, DryRun, Template, Output, JUnit, Html, Runtime, PendingTimeout, AgentReadyTimeout, MaxRunTime, CloneTimeout, Timings, TimingsStore, KeyTimeout, FailFast, RerunFailed, Live, AllowEmpty, SecretsDir, GitHubApiUrl,
         };
         root.Validators.Add(result =>
         {
