@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 
@@ -7,8 +8,8 @@ namespace Kubetest.Reporting;
 public sealed record TimingEntry(double Seconds, long Seen);
 
 /// <summary>
-/// What a timing store holds, <c>{"version":1,"runs":N,"keys":{"KEY":{"seconds":S,"seen":R}}}</c>: each key's
-/// duration in its latest run, and the run counter of that run. Merging a run replaces the durations of its keys,
+/// What a timing store holds, <c>{"version":1,"runs":N,"keys":{"KEY":[SECONDS,SEEN]}}</c>: each key's
+/// duration in its latest run, and the run counter of that run (a pair, not an object: the bytes go to keys). Merging a run replaces the durations of its keys,
 /// keeps the others and drops those not seen for <see cref="MaxAge"/> runs; the document stays within
 /// <see cref="MaxKeys"/> keys and <see cref="MaxBytes"/> bytes (below a ConfigMap's 1 MiB), the keys seen longest ago dropped first.
 /// </summary>
@@ -27,8 +28,8 @@ public sealed class TimingDocument
     /// <summary>A longer key is not stored: a few such keys would push out thousands of ordinary ones.</summary>
     public const int MaxKeyChars = 1024;
 
-    // An entry's bytes besides its key: {"seconds":1.7976931348623157E+308,"seen":9223372036854775807}, plus quotes and commas.
-    private const int EntryOverhead = 72;
+    // An entry's bytes besides its key and numbers: "":[,], and a margin for how a double is written.
+    private const int EntryOverhead = 8;
     private const int DocumentOverhead = 64;
 
     private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
@@ -80,8 +81,13 @@ public sealed class TimingDocument
             var keys = new Dictionary<string, TimingEntry>(StringComparer.Ordinal);
             foreach (var key in root.GetProperty("keys").EnumerateObject())
             {
-                var seconds = key.Value.GetProperty("seconds").GetDouble();
-                var seen = key.Value.GetProperty("seen").GetInt64();
+                if (key.Value.ValueKind != JsonValueKind.Array || key.Value.GetArrayLength() != 2)
+                {
+                    return (null, $"the key \"{Printable.Escape(Truncated(key.Name))}\" is not [seconds, run]");
+                }
+
+                var seconds = key.Value[0].GetDouble();
+                var seen = key.Value[1].GetInt64();
                 if (runs < 0 || seen < 0 || seen > runs || seconds < 0 || !double.IsFinite(seconds) || key.Name.Length > MaxKeyChars || keys.Count >= MaxKeys)
                 {
                     return (null, $"the key \"{Printable.Escape(Truncated(key.Name))}\" or its values are out of bounds");
@@ -128,7 +134,8 @@ public sealed class TimingDocument
         long bytes = DocumentOverhead;
         foreach (var (key, entry) in merged.OrderByDescending(kv => kv.Value.Seen).ThenBy(kv => kv.Key.Length).ThenBy(kv => kv.Key, StringComparer.Ordinal))
         {
-            bytes += JsonEncodedText.Encode(key, WriterOptions.Encoder).EncodedUtf8Bytes.Length + EntryOverhead;
+            bytes += JsonEncodedText.Encode(key, WriterOptions.Encoder).EncodedUtf8Bytes.Length + EntryOverhead
+                + Written(entry.Seconds).Length + entry.Seen.ToString(CultureInfo.InvariantCulture).Length;
             if (kept.Count >= MaxKeys || bytes > MaxBytes)
             {
                 break;
@@ -152,10 +159,10 @@ public sealed class TimingDocument
             w.WriteStartObject("keys");
             foreach (var (key, entry) in Keys.OrderBy(kv => kv.Key, StringComparer.Ordinal))
             {
-                w.WriteStartObject(key);
-                w.WriteNumber("seconds", Math.Round(entry.Seconds, 3));
-                w.WriteNumber("seen", entry.Seen);
-                w.WriteEndObject();
+                w.WriteStartArray(key);
+                w.WriteNumberValue(Math.Round(entry.Seconds, 3));
+                w.WriteNumberValue(entry.Seen);
+                w.WriteEndArray();
             }
 
             w.WriteEndObject();
@@ -164,6 +171,8 @@ public sealed class TimingDocument
 
         return System.Text.Encoding.UTF8.GetString(stream.ToArray());
     }
+
+    private static string Written(double seconds) => Math.Round(seconds, 3).ToString("R", CultureInfo.InvariantCulture);
 
     private static string Truncated(string key) => key.Length > 80 ? key[..80] + "…" : key;
 }
