@@ -36,6 +36,8 @@ public sealed class FileTimingStore(string path, TimeProvider timeProvider, Time
         ArgumentNullException.ThrowIfNull(update);
         try
         {
+            // Refused before anything is created beside it (a lock file next to /dev/null).
+            _ = IsFile();
             var directory = Path.GetDirectoryName(_path)!;
             CreatePrivateDirectory(directory);
             await using var held = await LockAsync(cancellationToken).ConfigureAwait(false);
@@ -66,14 +68,9 @@ public sealed class FileTimingStore(string path, TimeProvider timeProvider, Time
 
     private async Task<string?> ReadCurrentAsync(CancellationToken cancellationToken)
     {
-        switch (FileTree.KindOf(_path))
+        if (!IsFile())
         {
-            case EntryKind.Missing:
-                return null;
-            case EntryKind.Link:
-                throw new TimingStoreException("it is a symbolic link, and kubetest never follows links");
-            case EntryKind.Directory:
-                throw new TimingStoreException("it is a directory");
+            return null;
         }
 
         // One byte more than a document may have is enough to tell it is too big.
@@ -84,6 +81,29 @@ public sealed class FileTimingStore(string path, TimeProvider timeProvider, Time
             var read = await stream.ReadAtLeastAsync(buffer, buffer.Length, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
             return Encoding.UTF8.GetString(buffer, 0, read);
         }
+    }
+
+    /// <summary>False when nothing is there yet; throws for anything but a regular file with content.</summary>
+    private bool IsFile()
+    {
+        switch (FileTree.KindOf(_path))
+        {
+            case EntryKind.Missing:
+                return false;
+            case EntryKind.Link:
+                throw new TimingStoreException("it is a symbolic link, and kubetest never follows links");
+            case EntryKind.Directory:
+                throw new TimingStoreException("it is a directory");
+        }
+
+        // kubetest never writes an empty store, and .NET tells a device or a pipe (which a read would block on,
+        // and a rename would replace: --timings-store /dev/null) from a file only by its size of 0.
+        if (new FileInfo(_path).Length == 0)
+        {
+            throw new TimingStoreException("it is empty or not a regular file (a device, a pipe), which kubetest neither reads nor replaces");
+        }
+
+        return true;
     }
 
     private async Task<FileStream> LockAsync(CancellationToken cancellationToken)

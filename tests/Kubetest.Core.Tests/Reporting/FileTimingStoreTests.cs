@@ -104,4 +104,30 @@ public sealed class FileTimingStoreTests : IDisposable
         Assert.Equal(TimingDocument.MaxBytes + 1, text!.Length);
         Assert.Contains("larger than", TimingDocument.Parse(text).Problem, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task A_pipe_at_the_path_is_refused_without_blocking_and_left_in_place()
+    {
+        var path = Path.Combine(_root, "job.json");
+        using (var mkfifo = System.Diagnostics.Process.Start("mkfifo", [path]))
+        {
+            await mkfifo.WaitForExitAsync();
+        }
+
+        var read = await Assert.ThrowsAsync<TimingStoreException>(() => Store(path).ReadAsync(CancellationToken.None));
+        await Assert.ThrowsAsync<TimingStoreException>(() => Store(path).UpdateAsync(_ => "x", CancellationToken.None));
+
+        Assert.Contains("not a regular file", read.Message, StringComparison.Ordinal);
+        Assert.Equal(EntryKind.File, FileTree.KindOf(path));
+        Assert.Equal(0, new FileInfo(path).Length);
+    }
+
+    [Fact]
+    public async Task A_character_device_is_never_replaced_nor_given_a_lock_file()
+    {
+        await Assert.ThrowsAsync<TimingStoreException>(() => Store("/dev/null").UpdateAsync(_ => "x", CancellationToken.None));
+
+        Assert.Equal(0, new FileInfo("/dev/null").Length);
+        Assert.False(File.Exists("/dev/null.lock"));
+    }
 }
