@@ -170,4 +170,46 @@ public sealed class TimingStoreTests(Runtimes runtimes) : IClassFixture<Runtimes
         Assert.Contains($"[INFO] timings: saved 1 keys to {saved} (run 1)", run.StderrLines);
         Assert.Empty(Directory.GetFileSystemEntries(cli.Root, "escape*", SearchOption.AllDirectories));
     }
+
+    [Fact]
+    public async Task A_run_stopped_by_a_signal_saves_nothing_since_its_keys_have_only_parts_of_their_times()
+    {
+        using var cli = runtimes.Cli(RuntimeKind.Local);
+        var manifest = cli.Write("job.yaml", Manifests.Strategy(
+            ["quick", "slow"],
+            "if [ $TASK_KEY = slow ]; then sleep 617; fi; echo done $TASK_KEY",
+            scheduler: "maxContainersPerPod: 2"));
+
+        var run = await cli.RunAndSignalAsync("INT", "1/2", manifest);
+
+        Assert.True(run.ExitCode == 4, run.ToString());
+        Assert.False(File.Exists(DefaultStore(cli)), run.ToString());
+        Assert.DoesNotContain("timings: saved", run.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_dry_run_on_kubernetes_contacts_no_cluster_so_it_says_the_configmap_store_is_not_read()
+    {
+        using var cli = runtimes.Cli(RuntimeKind.Kubernetes);
+        var manifest = cli.Write("job.yaml", QueueOf("a", "b"));
+
+        var run = await cli.RunAsync("--dry-run", manifest);
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Contains("[INFO] timings: a dry run contacts no cluster, so it does not read the timing store (--timings-store cluster); the plan is unbalanced", run.StderrLines);
+        Assert.False(Directory.Exists(cli.CacheDirectory));
+    }
+
+    [Fact]
+    public async Task A_dry_run_reads_the_file_store_but_never_writes_it()
+    {
+        using var cli = runtimes.Cli(RuntimeKind.Local);
+        var manifest = cli.Write("job.yaml", QueueOf("a", "b"));
+
+        var run = await cli.RunAsync("--dry-run", manifest);
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Contains($"[INFO] timings: none stored yet in {DefaultStore(cli)}; the plan is unbalanced", run.StderrLines);
+        Assert.False(Directory.Exists(cli.CacheDirectory));
+    }
 }
