@@ -116,6 +116,12 @@ internal sealed class TimingStoreSession(ITimingStore store, TimeProvider timePr
                 },
                 cancellationToken).ConfigureAwait(false);
         }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // A signal while saving: the report still comes, the store keeps what it had (the rename is all or nothing).
+            lines.On(new LogEvent(LogLevel.Warn, $"timings: stopped while saving to the timing store {store.Name}; it keeps what it held before"));
+            return;
+        }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             lines.On(new LogEvent(LogLevel.Warn, $"timings: cannot save to the timing store {store.Name}: {Reason(ex)}; the next run plans with what it held before"));
