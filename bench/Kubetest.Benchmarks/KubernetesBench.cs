@@ -140,7 +140,7 @@ internal static class KubernetesBench
     }
 
     /// <summary>
-    /// One run of the real CLI, <c>kubetest --runtime kubernetes -c KUBECONFIG bench.yaml</c>, as a child process
+    /// One run of the real CLI, <c>kubetest --runtime kubernetes -c KUBECONFIG --timings-store none bench.yaml</c>, as a child process
     /// under GNU time: its wall time (start-up included), its peak RSS (wait4's rusage of the child: the CLI's own,
     /// since on this runtime it starts no processes of its own; the pods run in this process's emulator), and how
     /// many keys its report says succeeded.
@@ -156,7 +156,8 @@ internal static class KubernetesBench
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var arg in (string[])["-f", "%M", "-o", rssPath, "dotnet", cli, "--runtime", "kubernetes", "-c", kubeconfig, "-n", Namespace, manifestPath])
+        // No timing store: each run is measured in manifest order, as the engine in this process runs it, not balanced by the one before.
+        foreach (var arg in (string[])["-f", "%M", "-o", rssPath, "dotnet", cli, "--runtime", "kubernetes", "-c", kubeconfig, "-n", Namespace, "--timings-store", "none", manifestPath])
         {
             start.ArgumentList.Add(arg);
         }

@@ -66,7 +66,7 @@ public sealed class CliOptions
 
     public Option<TimeSpan?> TargetTime { get; } = new("--target-time")
     {
-        Description = "with --dry-run and --timings: also print the smallest pod count whose expected makespan is at most this, e.g. 20m, 1h30m, or whole seconds (the dry run's fleet sizing table shows the makespan for other counts)",
+        Description = "with --dry-run and past durations (--timings or the timing store): also print the smallest pod count whose expected makespan is at most this, e.g. 20m, 1h30m, or whole seconds (the dry run's fleet sizing table shows the makespan for other counts)",
         CustomParser = result =>
         {
             var target = Durations.Parse(result);
@@ -77,6 +77,12 @@ public sealed class CliOptions
 
             return target;
         },
+    };
+
+    public Option<string?> TimingsStore { get; } = new("--timings-store")
+    {
+        Description = "where past durations are kept between runs, read before planning and merged with this run's at its end: none, cluster (a ConfigMap in the run's namespace; the default on the kubernetes runtime) or a FILE (the default on the local runtime: $XDG_CACHE_HOME/kubetest/NAMESPACE/NAME.json, ~/.cache without XDG_CACHE_HOME); --timings replaces what it holds for the run's plan",
+        HelpName = "none|cluster|FILE",
     };
 
     public Option<TimeSpan?> KeyTimeout { get; } = Duration("--key-timeout", $"the longest one run of a key may take, e.g. 90s, 10m, 1h30m, at most {Model.GoDuration.Format(Model.Strategy.MaxKeyTimeout)}, in whole seconds (a part of one rounds up) (replaces strategy.key.timeout); a key that takes longer is killed with everything it started and fails with exit code 124", max: Model.Strategy.MaxKeyTimeout);
@@ -158,7 +164,7 @@ public sealed class CliOptions
         });
         var root = new RootCommand("Runs a TestJob: splits a long task into keys and runs them in parallel across pods.")
         {
-            new Command(GcOptions.Name, GcOptions.Description), new Command(SchemaName, SchemaDescription), File, Namespace, Context, InCluster, Config, List, LogLevel, DryRun, Template, Output, JUnit, Html, Runtime, PendingTimeout, AgentReadyTimeout, MaxRunTime, CloneTimeout, Timings, TargetTime, KeyTimeout, FailFast, RerunFailed, Live, AllowEmpty, SecretsDir, GitHubApiUrl,
+            new Command(GcOptions.Name, GcOptions.Description), new Command(SchemaName, SchemaDescription), File, Namespace, Context, InCluster, Config, List, LogLevel, DryRun, Template, Output, JUnit, Html, Runtime, PendingTimeout, AgentReadyTimeout, MaxRunTime, CloneTimeout, Timings, TimingsStore, TargetTime, KeyTimeout, FailFast, RerunFailed, Live, AllowEmpty, SecretsDir, GitHubApiUrl,
         };
         root.Validators.Add(result =>
         {
@@ -175,9 +181,9 @@ public sealed class CliOptions
             {
                 result.AddError("--target-time only sizes the fleet in the dry run's plan: pass --dry-run (a run does not use it)");
             }
-            else if (target && (result.GetValue(Timings) ?? []).Length == 0)
+            else if (target && (result.GetValue(Timings) ?? []).Length == 0 && result.GetValue(TimingsStore) == TimingStoreChoice.NoneValue)
             {
-                result.AddError("--target-time needs past durations to size the fleet: pass --timings FILE (a report or JUnit XML of an earlier run)");
+                result.AddError("--target-time needs past durations to size the fleet: pass --timings FILE (a report or JUnit XML of an earlier run), or keep the timing store (not --timings-store none)");
             }
         });
         return root;

@@ -59,6 +59,7 @@ public static class RunCommand
         var (job, runOptions, runtime) = (request.Job, request.Options, request.Runtime);
         if (request.DryRun)
         {
+            runOptions = runOptions with { Durations = await DryRunDurationsAsync(request, lines, cancellationToken).ConfigureAwait(false) };
             lines.PrintTo(streams.Error);
             var rendered = DryRunRenderer.Render(RunPlan.Build(job, runOptions), runtime.Namespace, JobLifecycle.For(RunOwner.Current(), runtime.MaxRunTime), runtime.Kind, request.TargetTime);
             await streams.Output.WriteAsync(rendered.Objects).ConfigureAwait(false);
@@ -71,7 +72,7 @@ public static class RunCommand
         var junit = junitPath is null ? null : new JUnitCollector(TimeProvider.System);
         var timeline = htmlPath is null ? null : new TimelineCollector(TimeProvider.System);
         IRunObserver[] collectors = [.. new IRunObserver?[] { junit, timeline }.OfType<IRunObserver>()];
-        var (result, leftBehind) = await ExecuteAsync(streams, job, runOptions, runtime, lines, collectors, cancellationToken).ConfigureAwait(false);
+        var (result, leftBehind) = await ExecuteAsync(streams, request, lines, collectors, cancellationToken).ConfigureAwait(false);
         // stdout carries one document: the JSON report, unless --junit - or --html - takes its place.
         var json = result.Report.ToJson();
         if (junitPath != OutputPaths.Stdout && htmlPath != OutputPaths.Stdout)
@@ -106,8 +107,9 @@ public static class RunCommand
     /// warning, and <c>LeftBehind</c> makes the exit code 1, but the report is always returned.
     /// The run reports <paramref name="lines"/> first, with what setting up its runtime said.
     /// </summary>
-    private static async Task<(RunResult Result, bool LeftBehind)> ExecuteAsync(Streams streams, TestJob job, RunOptions runOptions, RuntimeChoice choice, EarlyLines lines, IReadOnlyList<IRunObserver> collectors, CancellationToken cancellationToken)
+    private static async Task<(RunResult Result, bool LeftBehind)> ExecuteAsync(Streams streams, RunRequest request, EarlyLines lines, IReadOnlyList<IRunObserver> collectors, CancellationToken cancellationToken)
     {
+        var (job, runOptions, choice) = (request.Job, request.Options, request.Runtime);
         var owner = RunOwner.Current();
         var stale = RunWorkspace.RemoveStale(Path.GetTempPath());
         var workspace = RunWorkspace.Create(Path.GetTempPath(), owner);
@@ -123,13 +125,20 @@ public static class RunCommand
                     : new LogEvent(LogLevel.Warn, $"could not remove {path}, the directory of a kubetest run that is gone: {error}"));
             }
 
-            var (runtime, secrets) = await RuntimeFactory.CreateAsync(choice, owner, workspace, lines, console, cancellationToken).ConfigureAwait(false);
+            var (runtime, secrets, client) = await RuntimeFactory.CreateAsync(choice, owner, workspace, lines, console, cancellationToken).ConfigureAwait(false);
             RunResult result;
             var leftBehind = false;
             try
             {
+                var timings = request.TimingStore.Open(client, choice.Namespace, job.Metadata.Name ?? "testjob") is { } store ? new TimingStoreSession(store, TimeProvider.System) : null;
+                var durations = await TimingStoreSession.PlanDurationsAsync(timings, runOptions.Durations, lines, dryRun: false, cancellationToken).ConfigureAwait(false);
                 var engine = new TestJobEngine(runtime, collectors.Count == 0 ? console : new Observers([console, .. collectors]), TimeProvider.System, secrets);
-                result = await engine.RunAsync(job, workspace, runOptions with { Notices = lines.Take() }, cancellationToken).ConfigureAwait(false);
+                result = await engine.RunAsync(job, workspace, runOptions with { Durations = durations, Notices = lines.Take() }, cancellationToken).ConfigureAwait(false);
+                if (timings is not null && !result.Interrupted && !result.BadInput)
+                {
+                    // After the report, failed runs too: a stopped run's keys have only parts of their times.
+                    await timings.SaveAsync(result.Report, console, cancellationToken).ConfigureAwait(false);
+                }
             }
             finally
             {
@@ -147,6 +156,22 @@ public static class RunCommand
         }
 
         return outcome;
+    }
+
+    /// <summary>
+    /// A dry run plans with the store too, reading only; it contacts no cluster, so the ConfigMap store is not read.
+    /// </summary>
+    private static async Task<IReadOnlyDictionary<string, double>?> DryRunDurationsAsync(RunRequest request, EarlyLines lines, CancellationToken cancellationToken)
+    {
+        var choice = request.TimingStore;
+        if (choice.Cluster && request.Options.Durations is null)
+        {
+            lines.Add(LogLevel.Info, "timings: a dry run contacts no cluster, so it does not read the timing store (--timings-store cluster); the plan is unbalanced");
+        }
+
+        var store = choice.Open(client: null, request.Runtime.Namespace, request.Job.Metadata.Name ?? "testjob");
+        var session = store is null ? null : new TimingStoreSession(store, TimeProvider.System);
+        return await TimingStoreSession.PlanDurationsAsync(session, request.Options.Durations, lines, dryRun: true, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Disposes the runtime without letting anything escape; true when something may be left behind.</summary>

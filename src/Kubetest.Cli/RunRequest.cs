@@ -12,6 +12,7 @@ namespace Kubetest.Cli;
 /// <param name="ReportPath"><c>-o</c>; <c>-</c> is stdout.</param>
 /// <param name="JUnitPath"><c>--junit</c>; <c>-</c> writes it to stdout instead of the JSON report.</param>
 /// <param name="HtmlPath"><c>--html</c>; <c>-</c> writes it to stdout instead of the JSON report.</param>
+/// <param name="TimingStore"><c>--timings-store</c>, or its default for the runtime; none for a TestJob without keys.</param>
 internal sealed record RunRequest(
     string File,
     TestJob Job,
@@ -20,7 +21,8 @@ internal sealed record RunRequest(
     bool DryRun,
     string? ReportPath,
     string? JUnitPath,
-    string? HtmlPath)
+    string? HtmlPath,
+    TimingStoreChoice TimingStore)
 {
     /// <summary><c>--target-time</c> (only with <c>--dry-run</c> and <c>--timings</c>), or null.</summary>
     public TimeSpan? TargetTime { get; init; }
@@ -92,7 +94,14 @@ internal sealed record RunRequest(
         }
 
         var runtime = ChooseRuntime(kind, options, parseResult, job, dryRun, lines);
-        return new RunRequest(file, job, runOptions, runtime, dryRun, parseResult.GetValue(options.Output), parseResult.GetValue(options.JUnit), parseResult.GetValue(options.Html))
+        var store = TimingStoreChoice.Parse(parseResult.GetValue(options.TimingsStore), kind, runtime.Namespace, job.Metadata.Name ?? "testjob", lines);
+        if (job.Spec.MainStep.Strategy is null)
+        {
+            // Without keys there is nothing to balance, and nothing to keep.
+            store = TimingStoreChoice.None;
+        }
+
+        return new RunRequest(file, job, runOptions, runtime, dryRun, parseResult.GetValue(options.Output), parseResult.GetValue(options.JUnit), parseResult.GetValue(options.Html), store)
         {
             TargetTime = parseResult.GetValue(options.TargetTime),
         };

@@ -25,8 +25,8 @@ public enum SandboxChoice
     None,
 }
 
-/// <summary>A runtime and where its runs' secrets come from.</summary>
-public sealed record RuntimeSetup(IPodRuntime Runtime, ISecretSource Secrets);
+/// <summary>A runtime and where its runs' secrets come from; <paramref name="Client"/>: the kubernetes runtime's client, for the ConfigMap timing store.</summary>
+public sealed record RuntimeSetup(IPodRuntime Runtime, ISecretSource Secrets, k8s.IKubernetes? Client = null);
 
 /// <summary>Builds the pod runtime chosen with <c>--runtime</c>.</summary>
 public static class RuntimeFactory
@@ -52,7 +52,8 @@ public static class RuntimeFactory
         var options = new KubernetesRuntimeOptions(choice.Namespace, choice.PendingTimeout, JobLifecycle.For(owner, choice.MaxRunTime), choice.AgentReadyTimeout);
         return new RuntimeSetup(
             new KubernetesPodRuntime(client, options, TimeProvider.System, message => outsideRun.On(new LogEvent(LogLevel.Warn, message))),
-            new KubernetesSecretSource(client, choice.Namespace, TimeProvider.System));
+            new KubernetesSecretSource(client, choice.Namespace, TimeProvider.System),
+            client);
     }
 
     /// <summary>

@@ -39,6 +39,9 @@ public sealed partial class CliRunner : IDisposable
 
     public string TempDirectory => Path.Combine(Root, "tmp");
 
+    /// <summary>The CLI's XDG_CACHE_HOME, where its default timing store is (unless <see cref="Environment"/> says otherwise).</summary>
+    public string CacheDirectory => Path.Combine(Root, "cache");
+
     public static string RepositoryRoot { get; } = FindRepositoryRoot();
 
     /// <summary>What the CLI left in its temp directory: run workspaces must all be gone.</summary>
@@ -155,6 +158,8 @@ public sealed partial class CliRunner : IDisposable
         }
 
         info.Environment["TMPDIR"] = TempDirectory;
+        // The local runtime's default timing store lives here: a test's runs never plan with another test's times.
+        info.Environment["XDG_CACHE_HOME"] = CacheDirectory;
         foreach (var (name, value) in Environment)
         {
             info.Environment[name] = value;

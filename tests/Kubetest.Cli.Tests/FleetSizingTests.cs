@@ -60,15 +60,28 @@ public sealed class FleetSizingTests(Runtimes runtimes) : IClassFixture<Runtimes
     }
 
     [Fact]
-    public async Task Target_time_without_timings_is_a_usage_error_that_asks_for_them()
+    public async Task Target_time_without_timings_and_without_a_timing_store_is_a_usage_error_that_asks_for_them()
+    {
+        using var cli = runtimes.Cli(RuntimeKind.Local);
+        var (manifest, _) = Write(cli);
+
+        var run = await cli.RunAsync("--dry-run", "--timings-store", "none", "--target-time", "10m", manifest);
+
+        Assert.True(run.ExitCode == 2, run.ToString());
+        Assert.Contains("--target-time needs past durations to size the fleet: pass --timings FILE", run.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Target_time_with_an_empty_timing_store_says_the_fleet_cannot_be_sized_yet()
     {
         using var cli = runtimes.Cli(RuntimeKind.Local);
         var (manifest, _) = Write(cli);
 
         var run = await cli.RunAsync("--dry-run", "--target-time", "10m", manifest);
 
-        Assert.True(run.ExitCode == 2, run.ToString());
-        Assert.Contains("--target-time needs past durations to size the fleet: pass --timings FILE", run.Stderr, StringComparison.Ordinal);
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Contains("--target-time 10m: no past durations are known (none from --timings or the timing store), so the fleet cannot be sized yet", run.StderrLines.Select(l => l.Trim()));
+        Assert.DoesNotContain("fleet sizing:", run.Stderr, StringComparison.Ordinal);
     }
 
     [Theory]

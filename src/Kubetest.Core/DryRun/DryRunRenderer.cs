@@ -184,8 +184,12 @@ public static class DryRunRenderer
             var makespan = pods.Max(p => Planner.BusyTime(p, estimate));
             var bound = Math.Max(all.Sum() / slots, all.Max());
             var ratio = bound > 0 ? $" ({(makespan / bound).ToString("F2", CultureInfo.InvariantCulture)} x)" : "";
-            text.Append(CultureInfo.InvariantCulture, $"   expected makespan {Seconds(makespan)}{ratio}, lower bound {Seconds(bound)} = max(total {Seconds(all.Sum())} / {slots} slots, longest key {Seconds(all.Max())}); from --timings, a key without a past time counts as their median\n");
+            text.Append(CultureInfo.InvariantCulture, $"   expected makespan {Seconds(makespan)}{ratio}, lower bound {Seconds(bound)} = max(total {Seconds(all.Sum())} / {slots} slots, longest key {Seconds(all.Max())}); from past durations (--timings or the timing store), a key without one counts as their median\n");
             Sizing(text, step, pods.Count, context.TargetTime);
+        }
+        else
+        {
+            NoDurationsSizing(text, context);
         }
     }
 
@@ -193,7 +197,7 @@ public static class DryRunRenderer
     private static void Queue(KeysStep step, QueuePlan queue, Context context)
     {
         var text = context.Plan;
-        var order = step.Durations is { Count: > 0 } ? "longest first by --timings (a key without a past time counts as their median)" : "in the keys' own order";
+        var order = step.Durations is { Count: > 0 } ? "longest first by past durations (--timings or the timing store; a key without one counts as their median)" : "in the keys' own order";
         text.Append(CultureInfo.InvariantCulture, $"mainStep: queue mode: {Count(queue.Order.Count, "key")} over {Count(queue.Workers.Count, "pod")}, {Count(queue.WorkerCount, "worker container")} in all; every free worker of any pod takes the next key from one shared queue at run time, {order}, ${E(step.KeyEnv)} set to the key in the exec's environment; a worker serves key after key, its artifact paths cleared between keys\n");
         KeyLimits(text, step);
         for (var podIndex = 0; podIndex < queue.Workers.Count; podIndex++)
@@ -217,8 +221,12 @@ public static class DryRunRenderer
             var makespan = queue.Makespan(estimate);
             var bound = Math.Max(all.Sum() / queue.WorkerCount, all.Max());
             var ratio = bound > 0 ? $" ({(makespan / bound).ToString("F2", CultureInfo.InvariantCulture)} x)" : "";
-            text.Append(CultureInfo.InvariantCulture, $"   expected makespan {Seconds(makespan)}{ratio}, lower bound {Seconds(bound)} = max(total {Seconds(all.Sum())} / {queue.WorkerCount} workers, longest key {Seconds(all.Max())}); from --timings, a key without a past time counts as their median\n");
+            text.Append(CultureInfo.InvariantCulture, $"   expected makespan {Seconds(makespan)}{ratio}, lower bound {Seconds(bound)} = max(total {Seconds(all.Sum())} / {queue.WorkerCount} workers, longest key {Seconds(all.Max())}); from past durations (--timings or the timing store), a key without one counts as their median\n");
             Sizing(text, step, queue.Workers.Count, context.TargetTime);
+        }
+        else
+        {
+            NoDurationsSizing(text, context);
         }
     }
 
@@ -240,6 +248,15 @@ public static class DryRunRenderer
                 ? $"{Count(pods, "pod")} (expected makespan {Seconds(answer.Makespan)}; planned: {planned})"
                 : $"not reached: even {Count(Math.Min(step.Keys!.Count, FleetSizing.MaxPods), "pod")} take {Seconds(answer.Makespan)} (the longest key alone takes {Seconds(answer.LongestKey)})";
             text.Append(CultureInfo.InvariantCulture, $"   --target-time {wanted}: {line}\n");
+        }
+    }
+
+    /// <summary>No past durations (the timing store holds none yet): nothing to size by.</summary>
+    private static void NoDurationsSizing(StringBuilder text, Context context)
+    {
+        if (context.TargetTime is { } target)
+        {
+            text.Append(CultureInfo.InvariantCulture, $"   --target-time {GoDuration.Format(target)}: no past durations are known (none from --timings or the timing store), so the fleet cannot be sized yet\n");
         }
     }
 
@@ -313,7 +330,7 @@ public static class DryRunRenderer
 
         if (batch.TargetSeconds is { } target)
         {
-            limits.Add(step.Durations is { Count: > 0 } ? $"up to {Seconds(target)} of known durations" : $"targetSeconds {Seconds(target)} unused without --timings");
+            limits.Add(step.Durations is { Count: > 0 } ? $"up to {Seconds(target)} of known durations" : $"targetSeconds {Seconds(target)} unused without past durations");
         }
 
         return string.Join(", ", limits);
