@@ -166,7 +166,7 @@ public static class RunCommand
         var choice = request.TimingStore;
         if (choice.Cluster && request.Options.Durations is null)
         {
-            lines.Add(LogLevel.Info, "timings: a dry run contacts no cluster, so it does not read the timing store (--timings-store cluster); the plan is unbalanced");
+            lines.Add(LogLevel.Debug, "timings: a dry run contacts no cluster, so it does not read the timing store (--timings-store cluster); the plan is unbalanced");
         }
 
         var store = choice.Open(client: null, request.Runtime.Namespace, request.Job.Metadata.Name ?? "testjob");

@@ -25,7 +25,8 @@ public sealed partial class LiveScreenTests
     {
         using var cli = new CliRunner();
         var manifest = cli.Write("keys.yaml", Manifests.Strategy(Keys, Script, scheduler: "maxContainersPerPod: 10\nmaxConcurrentNumPerPod: 1"));
-        string[] args = ["--runtime", "local", manifest];
+        // No timing store: the second run would start its keys longest-first and print them in another order.
+        string[] args = ["--runtime", "local", "--timings-store", "none", manifest];
 
         var (plainExit, plain) = await InTmuxAsync(cli, "plain", ci: "true", resize: false, args);
         var (liveExit, live) = await InTmuxAsync(cli, "live", ci: "", resize, args);
@@ -58,7 +59,7 @@ public sealed partial class LiveScreenTests
         var capture = Path.Combine(cli.Root, name + ".capture");
         var exit = Path.Combine(cli.Root, name + ".exit");
         var command = string.Join("\n", [
-            $"export CI={Quote(ci)} NO_COLOR= TMPDIR={Quote(cli.TempDirectory)}",
+            $"export CI={Quote(ci)} NO_COLOR= TMPDIR={Quote(cli.TempDirectory)} XDG_CACHE_HOME={Quote(cli.CacheDirectory)}",
             resize ? "(sleep 3; tmux resize-window -t \"$TMUX_PANE\" -x 60 -y 24) &" : "",
             "dotnet " + string.Join(' ', new[] { dll }.Concat(args).Select(Quote)),
             $"echo $? > {Quote(exit)}",

@@ -53,6 +53,7 @@ public sealed partial class LiveTerminalTests
         }
 
         info.Environment["TMPDIR"] = cli.TempDirectory;
+        info.Environment["XDG_CACHE_HOME"] = cli.CacheDirectory;
         info.Environment["TERM"] = "xterm-256color";
         info.Environment["CI"] = ci;
         info.Environment["NO_COLOR"] = "";

@@ -73,11 +73,20 @@ public sealed class Runtimes : IAsyncLifetime
     {
         Skip.If(runtime == RuntimeKind.Cluster && ClusterKubeconfig is null, $"{ClusterVariable} is not set: no real cluster to run this case on");
         Skip.If(runtime == RuntimeKind.Cluster && sharesHostFiles, "this case shares files with the test through hostPath volumes, which a real cluster's nodes do not have");
+        if (runtime == RuntimeKind.Kubernetes)
+        {
+            // Each runner starts with no timing store, as a local runner does with its own XDG_CACHE_HOME: the tests of a
+            // class share one emulator and one TestJob name, and an earlier test's durations would reorder a later one's keys.
+            Emulator.DeleteConfigMaps("default");
+        }
+
         return new(runtime switch
         {
             RuntimeKind.Local => ["--runtime", "local"],
             RuntimeKind.Kubernetes => ["--runtime", "kubernetes", "-c", Kubeconfig],
-            _ => ["--runtime", "kubernetes", "-c", ClusterKubeconfig!],
+            // A real cluster keeps its ConfigMaps from one test (and one test run) to the next: its cases run without
+            // the store, whose cluster behaviour the emulator's cases check.
+            _ => ["--runtime", "kubernetes", "-c", ClusterKubeconfig!, "--timings-store", "none"],
         });
     }
 

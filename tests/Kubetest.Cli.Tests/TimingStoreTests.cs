@@ -193,10 +193,10 @@ public sealed class TimingStoreTests(Runtimes runtimes) : IClassFixture<Runtimes
         using var cli = runtimes.Cli(RuntimeKind.Kubernetes);
         var manifest = cli.Write("job.yaml", QueueOf("a", "b"));
 
-        var run = await cli.RunAsync("--dry-run", manifest);
+        var run = await cli.RunAsync("--dry-run", "--log-level", "debug", manifest);
 
         Assert.True(run.ExitCode == 0, run.ToString());
-        Assert.Contains("[INFO] timings: a dry run contacts no cluster, so it does not read the timing store (--timings-store cluster); the plan is unbalanced", run.StderrLines);
+        Assert.Contains("[DEBUG] timings: a dry run contacts no cluster, so it does not read the timing store (--timings-store cluster); the plan is unbalanced", run.StderrLines);
         Assert.False(Directory.Exists(cli.CacheDirectory));
     }
 

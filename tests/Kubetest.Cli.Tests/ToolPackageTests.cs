@@ -109,6 +109,7 @@ public sealed class ToolPackageTests : IDisposable
         info.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
         info.Environment["DOTNET_NOLOGO"] = "1";
         info.Environment["TMPDIR"] = Directory.CreateDirectory(Path.Combine(_root, "tmp")).FullName;
+        info.Environment["XDG_CACHE_HOME"] = Path.Combine(_root, "cache");
 
         // The tool's launcher finds the runtime this test runs on.
         info.Environment["DOTNET_ROOT"] = Path.GetFullPath(Path.Combine(RuntimeEnvironment.GetRuntimeDirectory(), "..", "..", ".."));

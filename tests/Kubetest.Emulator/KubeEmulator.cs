@@ -119,6 +119,15 @@ public sealed class KubeEmulator : IAsyncDisposable
     /// <summary>The ConfigMaps stored now in <paramref name="ns"/> (copies).</summary>
     public IReadOnlyList<V1ConfigMap> StoredConfigMaps(string ns) => _store.ListConfigMaps(ns).Items;
 
+    /// <summary>Deletes every ConfigMap of <paramref name="ns"/> as an admin would, so that the next client starts with none (a test's own timing store).</summary>
+    public void DeleteConfigMaps(string ns)
+    {
+        foreach (var map in _store.ListConfigMaps(ns).Items)
+        {
+            _store.RemoveConfigMap(ns, map.Metadata.Name);
+        }
+    }
+
     /// <summary>Creates an Opaque Secret as an admin would (its values never pass through a command line).</summary>
     public void CreateSecret(string ns, string name, IReadOnlyDictionary<string, string> data) => _store.PutSecret(new V1Secret
     {

@@ -14,7 +14,7 @@ public class ManifestSchemaTests
 {
     private static readonly Lazy<JsonSchema> Schema = new(() => JsonSchema.FromText(ManifestSchema.Json()));
 
-    private static readonly Dictionary<string, string> Parameters = new() { ["repo"] = "https://github.com/goccy/kubetest.git" };
+    private static readonly Dictionary<string, string> Parameters = new() { ["repo"] = "https://github.com/goccy/kubetest.git", ["project"] = "/nowhere/project" };
 
     public static TheoryData<string> Valid()
     {
