@@ -38,12 +38,12 @@ spec:
 YAML
 
 # 1. The durations (a run at 4 pods; its report is the --timings of the rest).
-$kubetest --runtime local --timings-store none --template pods=4 -o first.json job.yaml 2> first.err
+$kubetest --runtime local --timings-store none --template pods=4 -o first.json job.yaml > /dev/null 2> first.err
 # 2. The prediction, planned at 2 pods: the table goes up to 8.
 $kubetest --runtime local --timings-store none --template pods=2 --timings first.json --dry-run job.yaml 2> plan.err > /dev/null
 grep -A5 'fleet sizing:' plan.err
 # 3. Real runs with the same timings.
 for pods in 2 4; do
-  $kubetest --runtime local --timings-store none --template pods=$pods --timings first.json -o run$pods.json job.yaml 2> run$pods.err
+  $kubetest --runtime local --timings-store none --template pods=$pods --timings first.json -o run$pods.json job.yaml > /dev/null 2> run$pods.err
   python3 -c "import json,sys; print('real run at $pods pods: elapsedTimeSec', json.load(open('run$pods.json'))['elapsedTimeSec'])"
 done
