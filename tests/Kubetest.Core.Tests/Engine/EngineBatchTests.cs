@@ -299,25 +299,6 @@ public sealed class EngineBatchTests : IDisposable
         return engine.RunAsync(job, _workspace, options ?? new RunOptions(), CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30), CancellationToken.None);
     }
 
-    private static string Job(string keys, string limits, string strategy) => $$"""
-        apiVersion: kubetest.io/v1
-        kind: TestJob
-        metadata:
-          name: batch-test
-        spec:
-          mainStep:
-            strategy:
-              {{strategy}}
-              scheduler: {mode: queue, {{limits}}}
-              key:
-                env: TASK_KEY
-                source:
-                  static: {{keys}}
-            template:
-              spec:
-                containers:
-                  - name: test
-                    image: alpine
-                    command: [go, test, -run, $TASK_KEY]
-        """;
+    private static string Job(string keys, string limits, string strategy) =>
+        EngineManifests.StaticKeys(keys, "mode: queue, " + limits, strategy, name: "batch-test");
 }
