@@ -13,9 +13,10 @@ public sealed record QueuePlan(IReadOnlyList<KeyId> Order, IReadOnlyList<int> Wo
 
     /// <summary>
     /// Builds the queue: by <paramref name="durations"/> (the median for a key without one) when any are known,
-    /// longest-first refined by <see cref="TimedQueueOrder"/>; else in the keys' own order.
+    /// longest-first refined by <see cref="TimedQueueOrder"/>, or for keys taken in batches (<paramref name="batched"/>)
+    /// the long keys first and the rest in their own order (<see cref="BatchedQueueOrder"/>); else in the keys' own order.
     /// </summary>
-    public static QueuePlan Build(IReadOnlyList<string> keys, Scheduler scheduler, IReadOnlyDictionary<string, double>? durations)
+    public static QueuePlan Build(IReadOnlyList<string> keys, Scheduler scheduler, IReadOnlyDictionary<string, double>? durations, bool batched = false)
     {
         ArgumentNullException.ThrowIfNull(keys);
         ArgumentNullException.ThrowIfNull(scheduler);
@@ -23,10 +24,14 @@ public sealed record QueuePlan(IReadOnlyList<KeyId> Order, IReadOnlyList<int> Wo
         if (durations is { Count: > 0 })
         {
             var estimate = Planner.Estimator(durations, keys);
+            var workers = WorkersFor(keys.Count, scheduler);
+            if (batched)
+            {
+                return new QueuePlan(BatchedQueueOrder.Order(order, estimate, workers.Sum()), workers);
+            }
 
             // OrderBy is stable: keys of equal estimate keep their own order.
             order = [.. order.OrderByDescending(k => estimate(k.Key))];
-            var workers = WorkersFor(keys.Count, scheduler);
             return new QueuePlan(TimedQueueOrder.Order(order, estimate, workers.Sum()), workers);
         }
 

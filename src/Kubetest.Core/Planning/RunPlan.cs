@@ -140,7 +140,7 @@ public sealed record KeysStep(
 
     /// <summary>The step with its keys known and planned: each key's identity is fixed here for the rest of the run.</summary>
     public KeysStep WithKeys(IReadOnlyList<string> keys) => Queued
-        ? this with { Keys = keys, Queue = QueuePlan.Build(keys, Scheduler, Durations) }
+        ? this with { Keys = keys, Queue = QueuePlan.Build(keys, Scheduler, Durations, Batch is not null) }
         : this with { Keys = keys, Pods = Batch is { } batch ? StaticBatches.Cut(Planner.Plan(keys, Scheduler, Durations), batch, KeyEnv, Durations) : Planner.Plan(keys, Scheduler, Durations) };
 
     /// <summary>What the key variable holds for keys run in one command: the key, or a batch's keys joined by its delimiter.</summary>

@@ -65,4 +65,49 @@ public class QueuePlanTests
         Assert.Equal(2, queue.Remaining);
         Assert.Equal(["b", "c"], queue.Untaken().Select(k => k.Key));
     }
+
+    [Fact]
+    public void With_batches_and_timings_only_the_long_keys_go_first_and_the_rest_keep_their_listing_order()
+    {
+        // a.py's and c.py's slow tests are over 5 % of a worker's share (149.4 s of work, 2 workers: 3.7 s); b.py::mid (3 s) is not.
+        var durations = new Dictionary<string, double> { ["a.py::slow"] = 30, ["b.py::mid"] = 3, ["c.py::slow"] = 20 };
+        var keys = new List<string> { "a.py::t0", "a.py::slow", "a.py::t1", "b.py::t0", "b.py::mid", "b.py::t1", "c.py::slow" };
+        foreach (var key in keys.Where(k => !durations.ContainsKey(k)))
+        {
+            durations[key] = 0.1;
+        }
+
+        keys.AddRange(Enumerable.Range(0, 40).Select(i => $"d.py::t{i}"));
+        foreach (var key in keys.Where(k => k.StartsWith("d.py", StringComparison.Ordinal)))
+        {
+            durations[key] = 2.4;
+        }
+
+        var scheduler = new Scheduler(1, 0, 2, SchedulerMode.Queue);
+        var batched = QueuePlan.Build(keys, scheduler, durations, batched: true).Order.Select(k => k.Key).ToList();
+        var alone = QueuePlan.Build(keys, scheduler, durations).Order.Select(k => k.Key).ToList();
+
+        Assert.Equal(["a.py::slow", "c.py::slow", "a.py::t0", "a.py::t1", "b.py::t0", "b.py::mid", "b.py::t1", .. keys.Skip(7)], batched);
+
+        // Without batches a key runs alone whatever its neighbours, and the order stays by duration.
+        Assert.Equal(["a.py::slow", "c.py::slow", "b.py::mid"], alone.Take(3));
+    }
+
+    [Fact]
+    public void With_batches_every_key_is_in_the_queue_once_and_the_short_ones_in_listing_order()
+    {
+        Gen.Select(Gen.Double[0.01, 100].Array[1, 200], Gen.Int[1, 16]).Sample((seconds, slots) =>
+        {
+            var keys = seconds.Select((_, i) => $"k{i}").ToList();
+            var durations = keys.Select((k, i) => (k, i)).ToDictionary(p => p.k, p => seconds[p.i]);
+            var plan = QueuePlan.Build(keys, new Scheduler(1, 0, slots, SchedulerMode.Queue), durations, batched: true);
+            var order = plan.Order;
+            var threshold = seconds.Sum() / plan.WorkerCount * BatchedQueueOrder.LongKeyShare;
+
+            Assert.Equal(Enumerable.Range(0, keys.Count), order.Select(k => k.Index).Order());
+            var longCount = seconds.Count(s => s > threshold);
+            Assert.All(order.Take(longCount), k => Assert.True(seconds[k.Index] > threshold));
+            Assert.Equal(order.Skip(longCount).Select(k => k.Index).Order(), order.Skip(longCount).Select(k => k.Index));
+        });
+    }
 }
