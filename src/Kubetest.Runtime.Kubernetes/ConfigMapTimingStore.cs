@@ -8,8 +8,8 @@ namespace Kubetest.Runtime.Kubernetes;
 /// <summary>
 /// The timing store of a TestJob on a cluster: the gzip-compressed JSON under the binaryData key
 /// <c>timings.json.gz</c> of the ConfigMap <c>kubetest-timings-&lt;testjob&gt;</c> in the run's namespace,
-/// so that every CI machine that runs there shares it (compressed, a test-level suite fits in the 1 MiB). Runs that end together are expected: an update is a read, the caller's change,
-/// and a replace that names the resourceVersion it read; the API server refuses it (409) when
+/// so that every CI machine that runs there shares it (compressed, a test-level suite fits in the 1 MiB).
+/// Runs that end together are expected: an update is a read, the caller's change, and a replace that names the resourceVersion it read; the API server refuses it (409) when
 /// another run wrote in between, and it starts over from a fresh read.
 /// </summary>
 public sealed partial class ConfigMapTimingStore(IKubernetes client, string @namespace, string testJobName) : ITimingStore
