@@ -42,9 +42,16 @@ internal sealed class TimingStoreSession(ITimingStore store, TimeProvider timePr
     {
         var then = dryRun ? "the plan is unbalanced" : "this run is unbalanced";
         string? text;
+        string? problem = null;
         try
         {
             text = await WithTimeoutAsync(token => store.ReadAsync(token), cancellationToken).ConfigureAwait(false);
+        }
+        catch (UnreadableTimingDocumentException ex)
+        {
+            // Read, but no text: like a corrupt document, the save replaces it.
+            text = null;
+            problem = ex.Message;
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -54,7 +61,8 @@ internal sealed class TimingStoreSession(ITimingStore store, TimeProvider timePr
             return null;
         }
 
-        var (document, problem) = TimingDocument.Parse(text);
+        var (document, parseProblem) = TimingDocument.Parse(text, store.Limits);
+        problem ??= parseProblem;
         var saves = dryRun ? "" : ", and its durations replace what is there";
         if (problem is not null)
         {
@@ -105,10 +113,10 @@ internal sealed class TimingStoreSession(ITimingStore store, TimeProvider timePr
                 async token =>
                 {
                     await store.UpdateAsync(
-                        current =>
+                        (current, limits) =>
                         {
                             // An unreadable document was said at the start; here it is simply replaced.
-                            saved = (TimingDocument.Parse(current).Document ?? TimingDocument.Empty).Merge(durations);
+                            saved = (TimingDocument.Parse(current, limits).Document ?? TimingDocument.Empty).Merge(durations, limits);
                             return saved.ToJson();
                         },
                         token).ConfigureAwait(false);
@@ -129,6 +137,10 @@ internal sealed class TimingStoreSession(ITimingStore store, TimeProvider timePr
         }
 
         lines.On(new LogEvent(LogLevel.Info, $"timings: saved {saved!.Keys.Count} keys to {store.Name} (run {saved.Runs})"));
+        if (saved.DroppedForSize > 0)
+        {
+            lines.On(new LogEvent(LogLevel.Info, $"timings: {saved.DroppedForSize} keys seen longest ago were not saved: they did not fit in the size bound of {store.Name}"));
+        }
     }
 
     /// <summary>A store's own failure says why; anything else it let through is named by its type, and still never fails the run.</summary>

@@ -6,15 +6,18 @@ using Polly;
 namespace Kubetest.Runtime.Kubernetes;
 
 /// <summary>
-/// The timing store of a TestJob on a cluster: the key <c>timings.json</c> of the ConfigMap
-/// <c>kubetest-timings-&lt;testjob&gt;</c> in the run's namespace, so that every CI machine that runs
-/// there shares it. Runs that end together are expected: an update is a read, the caller's change,
-/// and a replace that names the resourceVersion it read; the API server refuses it (409) when
+/// The timing store of a TestJob on a cluster: the gzip-compressed JSON under the binaryData key
+/// <c>timings.json.gz</c> of the ConfigMap <c>kubetest-timings-&lt;testjob&gt;</c> in the run's namespace,
+/// so that every CI machine that runs there shares it (compressed, a test-level suite fits in the 1 MiB).
+/// Runs that end together are expected: an update is a read, the caller's change, and a replace that names the resourceVersion it read; the API server refuses it (409) when
 /// another run wrote in between, and it starts over from a fresh read.
 /// </summary>
-public sealed class ConfigMapTimingStore(IKubernetes client, string @namespace, string testJobName) : ITimingStore
+public sealed partial class ConfigMapTimingStore(IKubernetes client, string @namespace, string testJobName) : ITimingStore
 {
-    public const string DataKey = "timings.json";
+    public const string BinaryDataKey = "timings.json.gz";
+
+    /// <summary>Where a kubetest before compression kept the plain JSON: still read, and replaced by the next write.</summary>
+    public const string OldDataKey = "timings.json";
 
     /// <summary>Read-modify-write rounds before giving up on a ConfigMap that other runs keep changing.</summary>
     public const int Attempts = 5;
@@ -33,16 +36,29 @@ public sealed class ConfigMapTimingStore(IKubernetes client, string @namespace, 
 
     public string Name => $"ConfigMap {@namespace}/{ConfigMapName}";
 
+    public TimingLimits Limits => ConfigMapLimits;
+
     public async Task<string?> ReadAsync(CancellationToken cancellationToken) =>
         Document(await GetAsync(cancellationToken).ConfigureAwait(false));
 
-    public async Task UpdateAsync(Func<string?, string> update, CancellationToken cancellationToken)
+    public async Task UpdateAsync(Func<string?, TimingLimits, string> update, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(update);
         for (var attempt = 1; ; attempt++)
         {
             var current = await GetAsync(cancellationToken).ConfigureAwait(false);
-            var document = update(Document(current));
+            string? text;
+            try
+            {
+                text = Document(current);
+            }
+            catch (UnreadableTimingDocumentException)
+            {
+                // The read before the run warned about it already; the write replaces it.
+                text = null;
+            }
+
+            var document = Compressed(text, update);
             try
             {
                 if (current is null)
@@ -52,7 +68,12 @@ public sealed class ConfigMapTimingStore(IKubernetes client, string @namespace, 
                 else
                 {
                     // current still holds the resourceVersion it was read at: that makes the replace conditional.
-                    current.Data = new Dictionary<string, string>(current.Data ?? new Dictionary<string, string>(), StringComparer.Ordinal) { [DataKey] = document };
+                    current.BinaryData = new Dictionary<string, byte[]>(current.BinaryData ?? new Dictionary<string, byte[]>(), StringComparer.Ordinal) { [BinaryDataKey] = document };
+                    if (current.Data?.Remove(OldDataKey) == true && current.Data.Count == 0)
+                    {
+                        current.Data = null;
+                    }
+
                     current.Metadata.Labels = WithOwnLabels(current.Metadata.Labels);
                     await CallAsync("update", ct => client.CoreV1.ReplaceNamespacedConfigMapAsync(current, ConfigMapName, @namespace, cancellationToken: ct), cancellationToken).ConfigureAwait(false);
                 }
@@ -72,9 +93,6 @@ public sealed class ConfigMapTimingStore(IKubernetes client, string @namespace, 
         }
     }
 
-    private static string? Document(V1ConfigMap? configMap) =>
-        configMap?.Data is { } data && data.TryGetValue(DataKey, out var text) ? text : null;
-
     private async Task<V1ConfigMap?> GetAsync(CancellationToken cancellationToken)
     {
         try
@@ -87,7 +105,7 @@ public sealed class ConfigMapTimingStore(IKubernetes client, string @namespace, 
         }
     }
 
-    private V1ConfigMap New(string document) => new()
+    private V1ConfigMap New(byte[] document) => new()
     {
         ApiVersion = "v1",
         Kind = "ConfigMap",
@@ -98,7 +116,7 @@ public sealed class ConfigMapTimingStore(IKubernetes client, string @namespace, 
             Labels = WithOwnLabels(null),
             Annotations = new Dictionary<string, string>(StringComparer.Ordinal) { [TestJobAnnotation] = testJobName },
         },
-        Data = new Dictionary<string, string>(StringComparer.Ordinal) { [DataKey] = document },
+        BinaryData = new Dictionary<string, byte[]>(StringComparer.Ordinal) { [BinaryDataKey] = document },
     };
 
     private static Dictionary<string, string> WithOwnLabels(IDictionary<string, string>? labels) =>

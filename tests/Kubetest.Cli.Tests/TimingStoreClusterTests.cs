@@ -1,4 +1,8 @@
+using System.IO.Compression;
+using System.Text;
 using System.Text.Json;
+using k8s;
+using k8s.Models;
 
 namespace Kubetest.Cli.Tests;
 
@@ -14,10 +18,25 @@ public sealed class TimingStoreClusterTests(Runtimes runtimes) : IClassFixture<R
         "case $TASK_KEY in slow*) sleep 3;; esac; echo done $TASK_KEY",
         scheduler: "mode: queue\nmaxPodNum: 1\nmaxConcurrentNumPerPod: 1").Replace("name: e2e", $"name: {name}", StringComparison.Ordinal);
 
+    /// <summary>1 GiB of zeros in under 1 MiB: 64 gzip members of 16 MiB each, one after the other, as gzip allows.</summary>
+    private static byte[] GzipBomb()
+    {
+        using var packed = new MemoryStream();
+        using (var zip = new GZipStream(packed, CompressionLevel.SmallestSize))
+        {
+            zip.Write(new byte[16 * 1024 * 1024]);
+        }
+
+        var bomb = Enumerable.Repeat(packed.ToArray(), 64).SelectMany(m => m).ToArray();
+        Assert.True(bomb.Length < 1024 * 1024, $"{bomb.Length} bytes");
+        return bomb;
+    }
+
     private Dictionary<string, JsonElement> StoredKeys(string testJob)
     {
         var map = Assert.Single(runtimes.Emulator.StoredConfigMaps("default"), m => m.Metadata.Name == $"kubetest-timings-{testJob}");
-        return JsonDocument.Parse(map.Data["timings.json"]).RootElement.GetProperty("keys").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.Clone());
+        using var json = new GZipStream(new MemoryStream(map.BinaryData["timings.json.gz"]), CompressionMode.Decompress);
+        return JsonDocument.Parse(json).RootElement.GetProperty("keys").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.Clone());
     }
 
     [Fact]
@@ -42,6 +61,32 @@ public sealed class TimingStoreClusterTests(Runtimes runtimes) : IClassFixture<R
         var done = second.StderrLines.Where(l => l.StartsWith("done ", StringComparison.Ordinal)).ToList();
         Assert.True(done.Count == 2 && done[0] == "done slow", second.ToString());
         Assert.Empty(runtimes.LeftInCluster(RuntimeKind.Kubernetes));
+    }
+
+    [Theory]
+    [InlineData("bomb", "its binaryData timings.json.gz unpacks to more than 16777216 bytes")]
+    [InlineData("plain", "its binaryData timings.json.gz is not gzip-compressed UTF-8 text")]
+    public async Task A_configmap_whose_binary_data_cannot_be_unpacked_gives_one_warning_a_normal_run_and_is_replaced(string kind, string reason)
+    {
+        using var cli = runtimes.Cli(RuntimeKind.Kubernetes);
+        var testJob = $"unpack-{kind}";
+        var content = kind == "bomb" ? GzipBomb() : Encoding.UTF8.GetBytes("""{"version":1,"runs":1,"keys":{}}""");
+        var config = KubernetesClientConfiguration.BuildConfigFromConfigFile(cli.Write("admin.kubeconfig", runtimes.Emulator.AdminKubeconfig));
+        using (var admin = new k8s.Kubernetes(config))
+        {
+            await admin.CoreV1.CreateNamespacedConfigMapAsync(
+                new V1ConfigMap { Metadata = new V1ObjectMeta { Name = $"kubetest-timings-{testJob}" }, BinaryData = new Dictionary<string, byte[]> { ["timings.json.gz"] = content } },
+                "default");
+        }
+
+        var run = await cli.RunAsync(cli.Write("job.yaml", QueueOf(testJob, "a", "b")));
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        var warning = Assert.Single(run.StderrLines, l => l.StartsWith("[WARN]", StringComparison.Ordinal));
+        Assert.Equal($"[WARN] timings: the timing store ConfigMap default/kubetest-timings-{testJob} is unusable ({reason}); this run is unbalanced, and its durations replace what is there", warning);
+        Assert.Contains($"[INFO] timings: saved 2 keys to ConfigMap default/kubetest-timings-{testJob} (run 1)", run.StderrLines);
+        Assert.Equal(2, run.Report.GetProperty("successNum").GetInt32());
+        Assert.Equal(["a", "b"], StoredKeys(testJob).Keys.Order(StringComparer.Ordinal));
     }
 
     [Fact]

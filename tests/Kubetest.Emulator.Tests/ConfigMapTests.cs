@@ -104,6 +104,24 @@ public class ConfigMapTests : EmulatorTestBase
         Assert.Equal(1024 * 1024 / 2, (await Client.CoreV1.ReadNamespacedConfigMapAsync("timings", Ns)).Data["b"].Length);
     }
 
+    [Fact]
+    public async Task Binary_data_reads_back_byte_for_byte_and_counts_with_data_towards_the_mebibyte()
+    {
+        var bytes = Enumerable.Range(0, 600 * 1024).Select(i => (byte)(i * 7)).ToArray();
+        await Client.CoreV1.CreateNamespacedConfigMapAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { Name = "timings" }, BinaryData = new Dictionary<string, byte[]> { ["timings.json.gz"] = bytes } }, Ns);
+
+        var read = await Client.CoreV1.ReadNamespacedConfigMapAsync("timings", Ns);
+        read.Data = new Dictionary<string, string> { ["notes"] = new string('n', 500 * 1024) };
+        var over = await FailsAsync(() => Client.CoreV1.ReplaceNamespacedConfigMapAsync(read, "timings", Ns), (HttpStatusCode)422);
+        read.Data = new Dictionary<string, string> { ["timings.json.gz"] = "same key" };
+        var duplicate = await FailsAsync(() => Client.CoreV1.ReplaceNamespacedConfigMapAsync(read, "timings", Ns), (HttpStatusCode)422);
+
+        Assert.Equal(bytes, read.BinaryData["timings.json.gz"]);
+        Assert.Equal("ConfigMap \"timings\" is invalid: []: Too long: must have at most 1048576 bytes", over.Message);
+        Assert.Contains("duplicate of key present in binaryData", duplicate.Message, StringComparison.Ordinal);
+        Assert.Null(Assert.Single(Emulator.StoredConfigMaps(Ns)).Data);
+    }
+
     [Theory]
     [InlineData("Bad_Name")]
     [InlineData("-leading-dash")]

@@ -58,6 +58,22 @@ public class KubectlConfigMapTests : EmulatorTestBase
     }
 
     [Fact]
+    public async Task Kubectl_shows_binary_data_as_base64_in_yaml_and_creates_it_from_base64()
+    {
+        var manifest = Path.Combine(Directory, "configmap.yaml");
+        var bytes = new byte[] { 0x1F, 0x8B, 0x08, 0x00, 0xFF, 0x00, 0x7B };
+        await File.WriteAllTextAsync(manifest, $"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: timings\nbinaryData:\n  timings.json.gz: {Convert.ToBase64String(bytes)}\n");
+
+        var create = await Run("create", "--validate=false", "-f", manifest);
+        var yaml = await Run("get", "configmap", "timings", "-o", "yaml");
+
+        Assert.True(create.ExitCode == 0, create.Stderr);
+        Assert.True(yaml.ExitCode == 0, yaml.Stderr);
+        Assert.Contains($"binaryData:\n  timings.json.gz: {Convert.ToBase64String(bytes)}\n", yaml.Stdout, StringComparison.Ordinal);
+        Assert.Equal(bytes, Assert.Single(Emulator.StoredConfigMaps(Ns)).BinaryData["timings.json.gz"]);
+    }
+
+    [Fact]
     public async Task Kubectl_lists_configmaps_by_name_and_a_protobuf_body_from_its_generator_gets_a_clear_refusal()
     {
         var manifest = Path.Combine(Directory, "configmap.yaml");

@@ -1,4 +1,7 @@
+using System.IO.Compression;
 using System.Net;
+using System.Security.Cryptography;
+using System.Text;
 using k8s;
 using k8s.Autorest;
 using k8s.Models;
@@ -47,20 +50,22 @@ public sealed class ConfigMapTimingStoreTests : IAsyncLifetime
         var store = Store("myjob");
         string? seen = "unset";
 
-        await store.UpdateAsync(_ => "{\"a\":1}", CancellationToken.None);
-        await store.UpdateAsync(current => { seen = current; return current + "+"; }, CancellationToken.None);
+        await store.UpdateAsync((_, _) => "{\"a\":1}", CancellationToken.None);
+        await store.UpdateAsync((current, _) => { seen = current; return current + "+"; }, CancellationToken.None);
 
         Assert.Equal("{\"a\":1}", seen);
         Assert.Equal("{\"a\":1}+", await store.ReadAsync(CancellationToken.None));
         var configMap = Assert.Single(_emulator.StoredConfigMaps(Ns));
         Assert.Equal("kubetest-timings-myjob", configMap.Name());
-        Assert.Equal(["timings.json"], configMap.Data.Keys);
+        Assert.Equal(["timings.json.gz"], configMap.BinaryData.Keys);
+        Assert.Equal("{\"a\":1}+", Gunzip(configMap.BinaryData["timings.json.gz"]));
+        Assert.True(configMap.Data is null or { Count: 0 });
     }
 
     [Fact]
     public async Task The_configmap_says_kubetest_owns_it_without_the_label_kubetest_gc_deletes_by()
     {
-        await Store("myjob").UpdateAsync(_ => "{}", CancellationToken.None);
+        await Store("myjob").UpdateAsync((_, _) => "{}", CancellationToken.None);
 
         var labels = Assert.Single(_emulator.StoredConfigMaps(Ns)).Labels();
         Assert.Equal("kubetest", labels["app.kubernetes.io/managed-by"]);
@@ -81,22 +86,22 @@ public sealed class ConfigMapTimingStoreTests : IAsyncLifetime
             },
             Ns);
 
-        await Store("myjob").UpdateAsync(current => current ?? "fresh", CancellationToken.None);
+        await Store("myjob").UpdateAsync((current, _) => current ?? "fresh", CancellationToken.None);
 
         var configMap = Assert.Single(_emulator.StoredConfigMaps(Ns));
         Assert.Equal("kept", configMap.Data["notes"]);
-        Assert.Equal("fresh", configMap.Data["timings.json"]);
+        Assert.Equal("fresh", Gunzip(configMap.BinaryData["timings.json.gz"]));
         Assert.Equal("ci", configMap.Labels()["team"]);
     }
 
     [Fact]
     public async Task Eight_runs_updating_at_once_from_the_same_version_all_land_after_retrying_their_conflicts()
     {
-        await Store("myjob").UpdateAsync(_ => string.Empty, CancellationToken.None);
+        await Store("myjob").UpdateAsync((_, _) => string.Empty, CancellationToken.None);
         var gate = new ReadGate(8);
         var store = Store("myjob", Client("kubetest", gate));
 
-        await Task.WhenAll(Enumerable.Range(0, 8).Select(i => Task.Run(() => store.UpdateAsync(current => current + $"run{i};", CancellationToken.None))));
+        await Task.WhenAll(Enumerable.Range(0, 8).Select(i => Task.Run(() => store.UpdateAsync((current, _) => current + $"run{i};", CancellationToken.None))));
 
         var lines = (await Store("myjob").ReadAsync(CancellationToken.None))!.Split(';', StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal(Enumerable.Range(0, 8).Select(i => $"run{i}").Order(), lines.Order());
@@ -109,7 +114,7 @@ public sealed class ConfigMapTimingStoreTests : IAsyncLifetime
         var gate = new ReadGate(2);
         var store = Store("myjob", Client("kubetest", gate));
 
-        await Task.WhenAll(Task.Run(() => store.UpdateAsync(current => current + "a;", CancellationToken.None)), Task.Run(() => store.UpdateAsync(current => current + "b;", CancellationToken.None)));
+        await Task.WhenAll(Task.Run(() => store.UpdateAsync((current, _) => current + "a;", CancellationToken.None)), Task.Run(() => store.UpdateAsync((current, _) => current + "b;", CancellationToken.None)));
 
         var document = await store.ReadAsync(CancellationToken.None);
         Assert.True(document is "a;b;" or "b;a;", document);
@@ -119,10 +124,10 @@ public sealed class ConfigMapTimingStoreTests : IAsyncLifetime
     public async Task A_transient_server_error_on_the_write_is_retried_and_the_update_lands_once()
     {
         var store = Store("myjob");
-        await store.UpdateAsync(_ => "a;", CancellationToken.None);
+        await store.UpdateAsync((_, _) => "a;", CancellationToken.None);
         var flaky = new FailFirstWrite();
 
-        await Store("myjob", Client("kubetest", flaky)).UpdateAsync(current => current + "b;", CancellationToken.None);
+        await Store("myjob", Client("kubetest", flaky)).UpdateAsync((current, _) => current + "b;", CancellationToken.None);
 
         Assert.Equal(1, flaky.Failed);
         Assert.Equal("a;b;", await store.ReadAsync(CancellationToken.None));
@@ -131,10 +136,10 @@ public sealed class ConfigMapTimingStoreTests : IAsyncLifetime
     [Fact]
     public async Task An_update_that_meets_a_conflict_every_time_gives_up_after_five_rounds_with_one_line()
     {
-        await Store("myjob").UpdateAsync(_ => "a;", CancellationToken.None);
+        await Store("myjob").UpdateAsync((_, _) => "a;", CancellationToken.None);
         var calls = 0;
 
-        var ex = await Assert.ThrowsAsync<TimingStoreException>(() => Store("myjob", Client("kubetest", new AlwaysConflict())).UpdateAsync(current => { calls++; return current + "b;"; }, CancellationToken.None));
+        var ex = await Assert.ThrowsAsync<TimingStoreException>(() => Store("myjob", Client("kubetest", new AlwaysConflict())).UpdateAsync((current, _) => { calls++; return current + "b;"; }, CancellationToken.None));
 
         Assert.Equal("ConfigMap default/kubetest-timings-myjob: cannot update it: other runs changed it 5 times while this one tried to write it", ex.Message);
         Assert.Equal(ConfigMapTimingStore.Attempts, calls);
@@ -157,7 +162,7 @@ public sealed class ConfigMapTimingStoreTests : IAsyncLifetime
     {
         Revoke("create configmaps");
 
-        var ex = await Assert.ThrowsAsync<TimingStoreException>(() => Store("myjob").UpdateAsync(_ => "{}", CancellationToken.None));
+        var ex = await Assert.ThrowsAsync<TimingStoreException>(() => Store("myjob").UpdateAsync((_, _) => "{}", CancellationToken.None));
 
         Assert.Equal("ConfigMap default/kubetest-timings-myjob: cannot create configmaps in namespace default: forbidden (the Role needs get, create, update on configmaps; see deploy/rbac.yaml)", ex.Message);
         Assert.Empty(_emulator.StoredConfigMaps(Ns));
@@ -167,22 +172,39 @@ public sealed class ConfigMapTimingStoreTests : IAsyncLifetime
     public async Task A_role_that_may_not_update_fails_the_second_update_naming_update_and_keeps_the_first_document()
     {
         var store = Store("myjob");
-        await store.UpdateAsync(_ => "first", CancellationToken.None);
+        await store.UpdateAsync((_, _) => "first", CancellationToken.None);
         Revoke("update configmaps");
 
-        var ex = await Assert.ThrowsAsync<TimingStoreException>(() => store.UpdateAsync(_ => "second", CancellationToken.None));
+        var ex = await Assert.ThrowsAsync<TimingStoreException>(() => store.UpdateAsync((_, _) => "second", CancellationToken.None));
 
         Assert.Contains("cannot update configmaps in namespace default: forbidden", ex.Message, StringComparison.Ordinal);
         Assert.Equal("first", await store.ReadAsync(CancellationToken.None));
     }
 
     [Fact]
-    public async Task A_document_over_the_configmap_size_limit_fails_with_the_api_servers_reason()
+    public async Task A_document_that_other_keys_push_over_the_configmap_size_limit_fails_with_the_api_servers_reason()
     {
-        var ex = await Assert.ThrowsAsync<TimingStoreException>(() => Store("myjob").UpdateAsync(_ => new string('x', (1024 * 1024) + 1), CancellationToken.None));
+        await Client("admin").CoreV1.CreateNamespacedConfigMapAsync(
+            new V1ConfigMap { Metadata = new V1ObjectMeta { Name = "kubetest-timings-myjob" }, Data = new Dictionary<string, string> { ["notes"] = new string('n', 1000 * 1000) } },
+            Ns);
 
-        Assert.StartsWith("ConfigMap default/kubetest-timings-myjob: cannot create it: the API server answered 422 ", ex.Message, StringComparison.Ordinal);
+        var ex = await Assert.ThrowsAsync<TimingStoreException>(() => Store("myjob").UpdateAsync((_, _) => Incompressible(100_000), CancellationToken.None));
+
+        Assert.StartsWith("ConfigMap default/kubetest-timings-myjob: cannot update it: the API server answered 422 ", ex.Message, StringComparison.Ordinal);
         Assert.Contains("Too long: must have at most 1048576 bytes", ex.Message, StringComparison.Ordinal);
+        Assert.Null(Assert.Single(_emulator.StoredConfigMaps(Ns)).BinaryData);
+    }
+
+    [Fact]
+    public async Task A_document_that_ignores_its_byte_budget_is_refused_after_the_last_round_and_nothing_is_written()
+    {
+        var calls = 0;
+
+        var ex = await Assert.ThrowsAsync<TimingStoreException>(() => Store("myjob").UpdateAsync((_, _) => { calls++; return Incompressible(1_300_000); }, CancellationToken.None));
+
+        Assert.StartsWith("ConfigMap default/kubetest-timings-myjob: cannot update it: its document is ", ex.Message, StringComparison.Ordinal);
+        Assert.EndsWith(" bytes compressed, more than 900000", ex.Message, StringComparison.Ordinal);
+        Assert.Equal(ConfigMapTimingStore.SizeRounds, calls);
         Assert.Empty(_emulator.StoredConfigMaps(Ns));
     }
 
@@ -199,6 +221,91 @@ public sealed class ConfigMapTimingStoreTests : IAsyncLifetime
         Assert.DoesNotContain('\n', ex.Message);
     }
 
+    [Fact]
+    public async Task Thirty_thousand_test_ids_of_eighty_characters_are_all_saved_compressed_and_read_back()
+    {
+        var durations = Enumerable.Range(0, 30_000).ToDictionary(NodeId, i => i / 1000.0, StringComparer.Ordinal);
+        TimingDocument? saved = null;
+
+        await Store("myjob").UpdateAsync((current, limits) => (saved = TimingDocument.Empty.Merge(durations, limits)).ToJson(), CancellationToken.None);
+        var (read, problem) = TimingDocument.Parse(await Store("myjob").ReadAsync(CancellationToken.None), ConfigMapTimingStore.ConfigMapLimits);
+
+        Assert.Null(problem);
+        Assert.Equal(0, saved!.DroppedForSize);
+        Assert.Equal(80, NodeId(29_999).Length);
+        Assert.Equal(durations, read!.Durations());
+        var gzip = Assert.Single(_emulator.StoredConfigMaps(Ns)).BinaryData["timings.json.gz"];
+        Assert.True(gzip.Length < ConfigMapTimingStore.MaxCompressedBytes, $"{gzip.Length} bytes compressed");
+        Assert.True(Encoding.UTF8.GetByteCount(Gunzip(gzip)) > 1024 * 1024, "uncompressed it would not fit in a ConfigMap");
+    }
+
+    [Fact]
+    public async Task A_document_too_big_compressed_keeps_the_keys_seen_last_and_stays_under_the_bound()
+    {
+        var old = Enumerable.Range(0, 8_000).ToDictionary(_ => Incompressible(80), _ => 1.0, StringComparer.Ordinal);
+        var recent = Enumerable.Range(0, 10_000).ToDictionary(_ => Incompressible(80), _ => 2.0, StringComparer.Ordinal);
+        TimingDocument? saved = null;
+        Func<string?, TimingLimits, string> Merging(Dictionary<string, double> durations) =>
+            (current, limits) => (saved = (TimingDocument.Parse(current, limits).Document ?? TimingDocument.Empty).Merge(durations, limits)).ToJson();
+
+        await Store("myjob").UpdateAsync(Merging(old), CancellationToken.None);
+        Assert.Equal(0, saved!.DroppedForSize);
+        await Store("myjob").UpdateAsync(Merging(recent), CancellationToken.None);
+
+        var gzip = Assert.Single(_emulator.StoredConfigMaps(Ns)).BinaryData["timings.json.gz"];
+        var read = TimingDocument.Parse(Gunzip(gzip), ConfigMapTimingStore.ConfigMapLimits).Document!;
+        Assert.True(gzip.Length <= ConfigMapTimingStore.MaxCompressedBytes, $"{gzip.Length} bytes compressed");
+        Assert.All(recent.Keys, key => Assert.Contains(key, read.Keys.Keys));
+        var oldKept = read.Keys.Keys.Count(old.ContainsKey);
+        Assert.InRange(oldKept, 1, old.Count - 1);
+        Assert.Equal(old.Count - oldKept, saved!.DroppedForSize);
+        Assert.Equal(recent.Count + oldKept, read.Keys.Count);
+    }
+
+    [Fact]
+    public async Task A_configmap_an_older_kubetest_wrote_as_plain_json_is_read_and_the_next_update_rewrites_it_compressed()
+    {
+        await Client("admin").CoreV1.CreateNamespacedConfigMapAsync(
+            new V1ConfigMap { Metadata = new V1ObjectMeta { Name = "kubetest-timings-myjob" }, Data = new Dictionary<string, string> { ["timings.json"] = "old;", ["notes"] = "kept" } },
+            Ns);
+        var store = Store("myjob");
+
+        var read = await store.ReadAsync(CancellationToken.None);
+        await store.UpdateAsync((current, _) => current + "new;", CancellationToken.None);
+
+        Assert.Equal("old;", read);
+        var configMap = Assert.Single(_emulator.StoredConfigMaps(Ns));
+        Assert.Equal("old;new;", Gunzip(configMap.BinaryData["timings.json.gz"]));
+        Assert.Equal(["notes"], configMap.Data.Keys);
+        Assert.Equal("old;new;", await store.ReadAsync(CancellationToken.None));
+    }
+
+    [Theory]
+    [InlineData("bomb", "its binaryData timings.json.gz unpacks to more than 16777216 bytes")]
+    [InlineData("not gzip", "its binaryData timings.json.gz is not gzip-compressed UTF-8 text")]
+    [InlineData("latin-1", "its binaryData timings.json.gz is not gzip-compressed UTF-8 text")]
+    public async Task Binary_data_kubetest_cannot_unpack_is_unreadable_with_its_reason_and_the_next_update_replaces_it(string kind, string reason)
+    {
+        var bytes = kind switch
+        {
+            "bomb" => GzipBomb(),
+            "latin-1" => Gzip([0x7B, 0xE9, 0x7D]),
+            _ => Encoding.UTF8.GetBytes("{\"version\":1}"),
+        };
+        await Client("admin").CoreV1.CreateNamespacedConfigMapAsync(
+            new V1ConfigMap { Metadata = new V1ObjectMeta { Name = "kubetest-timings-myjob" }, BinaryData = new Dictionary<string, byte[]> { ["timings.json.gz"] = bytes } },
+            Ns);
+        var store = Store("myjob");
+        string? seen = "unset";
+
+        var ex = await Assert.ThrowsAsync<UnreadableTimingDocumentException>(() => store.ReadAsync(CancellationToken.None));
+        await store.UpdateAsync((current, _) => { seen = current; return "fresh"; }, CancellationToken.None);
+
+        Assert.Equal(reason, ex.Message);
+        Assert.Null(seen);
+        Assert.Equal("fresh", await store.ReadAsync(CancellationToken.None));
+    }
+
     [Theory]
     [InlineData("MyJob")]
     [InlineData("my_job with spaces/../../etc")]
@@ -208,8 +315,8 @@ public sealed class ConfigMapTimingStoreTests : IAsyncLifetime
     {
         var store = Store(testJobName);
 
-        await store.UpdateAsync(_ => testJobName + "!", CancellationToken.None);
-        await Store("myjob").UpdateAsync(_ => "other", CancellationToken.None);
+        await store.UpdateAsync((_, _) => testJobName + "!", CancellationToken.None);
+        await Store("myjob").UpdateAsync((_, _) => "other", CancellationToken.None);
 
         Assert.Equal(testJobName + "!", await store.ReadAsync(CancellationToken.None));
         Assert.Equal(testJobName, _emulator.StoredConfigMaps(Ns).Single(m => m.Name() != "kubetest-timings-myjob").Annotations()["kubetest.io/timings-of"]);
@@ -234,6 +341,39 @@ public sealed class ConfigMapTimingStoreTests : IAsyncLifetime
         Assert.Equal("Operation cannot be fulfilled on configmaps \"x\": the object has been modified; please apply your changes to the latest version and try again", status.Message);
         Assert.Equal("2", (await client.CoreV1.ReadNamespacedConfigMapAsync("x", Ns)).Data["k"]);
     }
+
+    private static string Gunzip(byte[] gzip)
+    {
+        using var unzip = new GZipStream(new MemoryStream(gzip), CompressionMode.Decompress);
+        using var reader = new StreamReader(unzip, Encoding.UTF8);
+        return reader.ReadToEnd();
+    }
+
+    private static byte[] Gzip(byte[] bytes)
+    {
+        using var packed = new MemoryStream();
+        using (var zip = new GZipStream(packed, CompressionLevel.SmallestSize))
+        {
+            zip.Write(bytes);
+        }
+
+        return packed.ToArray();
+    }
+
+    /// <summary>1 GiB of zeros in under 1 MiB: 64 gzip members of 16 MiB each, one after the other, as gzip allows.</summary>
+    private static byte[] GzipBomb()
+    {
+        var member = Gzip(new byte[16 * 1024 * 1024]);
+        var bomb = Enumerable.Repeat(member, 64).SelectMany(m => m).ToArray();
+        Assert.True(bomb.Length < 1024 * 1024, $"{bomb.Length} bytes");
+        return bomb;
+    }
+
+    /// <summary>Pytest node ids of 80 characters that share their module and class prefixes, as a test-level suite's keys do.</summary>
+    private static string NodeId(int i) => $"numpy/_core/tests/test_multiarray.py::TestMethods{i / 500:D3}::test_sort_{i:D6}[float64-".PadRight(79, 'x') + "]";
+
+    /// <summary>Random base64 text: gzip cannot shrink it below three quarters of its size.</summary>
+    private static string Incompressible(int chars) => Convert.ToBase64String(RandomNumberGenerator.GetBytes(chars))[..chars];
 
     private ConfigMapTimingStore Store(string testJobName, k8s.Kubernetes? client = null) => new(client ?? Client("kubetest"), Ns, testJobName);
 

@@ -13,11 +13,19 @@ public sealed class FileTimingStore(string path, TimeProvider timeProvider, Time
 {
     public static readonly TimeSpan DefaultLockTimeout = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// What makes sense on disk and in memory, not a ConfigMap's 1 MiB: a test-level suite of a few hundred thousand
+    /// ids fits, and a read still never takes more than 64 MiB from the file.
+    /// </summary>
+    public static readonly TimingLimits FileLimits = new(MaxKeys: 1_000_000, MaxBytes: 64 * 1024 * 1024);
+
     private static readonly TimeSpan LockRetry = TimeSpan.FromMilliseconds(20);
 
     private readonly string _path = Path.GetFullPath(path);
 
     public string Name => _path;
+
+    public TimingLimits Limits => FileLimits;
 
     public async Task<string?> ReadAsync(CancellationToken cancellationToken)
     {
@@ -31,7 +39,7 @@ public sealed class FileTimingStore(string path, TimeProvider timeProvider, Time
         }
     }
 
-    public async Task UpdateAsync(Func<string?, string> update, CancellationToken cancellationToken)
+    public async Task UpdateAsync(Func<string?, TimingLimits, string> update, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(update);
         try
@@ -41,7 +49,7 @@ public sealed class FileTimingStore(string path, TimeProvider timeProvider, Time
             var directory = Path.GetDirectoryName(_path)!;
             CreatePrivateDirectory(directory);
             await using var held = await LockAsync(cancellationToken).ConfigureAwait(false);
-            var text = update(await ReadCurrentAsync(cancellationToken).ConfigureAwait(false));
+            var text = update(await ReadCurrentAsync(cancellationToken).ConfigureAwait(false), FileLimits);
             var temporary = Path.Combine(directory, $".{Path.GetFileName(_path)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
             try
             {
@@ -73,11 +81,11 @@ public sealed class FileTimingStore(string path, TimeProvider timeProvider, Time
             return null;
         }
 
-        // One byte more than a document may have is enough to tell it is too big.
-        var buffer = new byte[TimingDocument.MaxBytes + 1];
         var stream = new FileStream(_path, new FileStreamOptions { Mode = FileMode.Open, Access = FileAccess.Read, Share = FileShare.ReadWrite, Options = FileOptions.Asynchronous });
         await using (stream.ConfigureAwait(false))
         {
+            // One byte more than a document may have is enough to tell it is too big; a small file gets a small buffer.
+            var buffer = new byte[Math.Min(stream.Length, FileLimits.MaxBytes) + 1];
             var read = await stream.ReadAtLeastAsync(buffer, buffer.Length, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
             return Encoding.UTF8.GetString(buffer, 0, read);
         }

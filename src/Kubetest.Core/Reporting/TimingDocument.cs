@@ -11,7 +11,7 @@ public sealed record TimingEntry(double Seconds, long Seen);
 /// What a timing store holds, <c>{"version":1,"runs":N,"keys":{"KEY":[SECONDS,SEEN]}}</c>: each key's
 /// duration in its latest run, and the run counter of that run (a pair, not an object: the bytes go to keys). Merging a run replaces the durations of its keys,
 /// keeps the others and drops those not seen for <see cref="MaxAge"/> runs; the document stays within
-/// <see cref="MaxKeys"/> keys and <see cref="MaxBytes"/> bytes (below a ConfigMap's 1 MiB), the keys seen longest ago dropped first.
+/// the store's <see cref="TimingLimits"/>, the keys seen longest ago dropped first.
 /// </summary>
 public sealed class TimingDocument
 {
@@ -19,11 +19,6 @@ public sealed class TimingDocument
 
     /// <summary>A key not seen in this many runs is dropped: it was renamed or deleted.</summary>
     public const int MaxAge = 10;
-
-    public const int MaxKeys = 50_000;
-
-    /// <summary>The JSON's UTF-8 size: below a ConfigMap's 1 MiB with room for its metadata.</summary>
-    public const int MaxBytes = 900_000;
 
     /// <summary>A longer key is not stored: a few such keys would push out thousands of ordinary ones.</summary>
     public const int MaxKeyChars = 1024;
@@ -34,7 +29,8 @@ public sealed class TimingDocument
 
     private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
-    private TimingDocument(long runs, IReadOnlyDictionary<string, TimingEntry> keys) => (Runs, Keys) = (runs, keys);
+    private TimingDocument(long runs, IReadOnlyDictionary<string, TimingEntry> keys, int droppedForSize = 0) =>
+        (Runs, Keys, DroppedForSize) = (runs, keys, droppedForSize);
 
     /// <summary>Nothing stored yet.</summary>
     public static TimingDocument Empty { get; } = new(0, new Dictionary<string, TimingEntry>(StringComparer.Ordinal));
@@ -44,6 +40,9 @@ public sealed class TimingDocument
 
     public IReadOnlyDictionary<string, TimingEntry> Keys { get; }
 
+    /// <summary>How many keys the merge that made this document left out to stay within its limits (not those too old or too long).</summary>
+    public int DroppedForSize { get; }
+
     /// <summary>The durations by key, as <c>--timings</c> gives them to the planner.</summary>
     public IReadOnlyDictionary<string, double> Durations() => Keys.ToDictionary(kv => kv.Key, kv => kv.Value.Seconds, StringComparer.Ordinal);
 
@@ -51,16 +50,17 @@ public sealed class TimingDocument
     /// The stored text read, or why it cannot be (null text: nothing stored): corrupt JSON, another version,
     /// too big, a key or a value out of bounds. The caller warns and goes on with <see cref="Empty"/>.
     /// </summary>
-    public static (TimingDocument? Document, string? Problem) Parse(string? text)
+    public static (TimingDocument? Document, string? Problem) Parse(string? text, TimingLimits limits)
     {
+        ArgumentNullException.ThrowIfNull(limits);
         if (text is null)
         {
             return (null, null);
         }
 
-        if (text.Length > MaxBytes || System.Text.Encoding.UTF8.GetByteCount(text) > MaxBytes)
+        if (text.Length > limits.MaxBytes || System.Text.Encoding.UTF8.GetByteCount(text) > limits.MaxBytes)
         {
-            return (null, $"it is larger than {MaxBytes} bytes");
+            return (null, $"it is larger than {limits.MaxBytes} bytes");
         }
 
         try
@@ -88,7 +88,7 @@ public sealed class TimingDocument
 
                 var seconds = key.Value[0].GetDouble();
                 var seen = key.Value[1].GetInt64();
-                if (runs < 0 || seen < 0 || seen > runs || seconds < 0 || !double.IsFinite(seconds) || key.Name.Length > MaxKeyChars || keys.Count >= MaxKeys)
+                if (runs < 0 || seen < 0 || seen > runs || seconds < 0 || !double.IsFinite(seconds) || key.Name.Length > MaxKeyChars || keys.Count >= limits.MaxKeys)
                 {
                     return (null, $"the key \"{Printable.Escape(Truncated(key.Name))}\" or its values are out of bounds");
                 }
@@ -106,12 +106,14 @@ public sealed class TimingDocument
 
     /// <summary>
     /// This document with one more run: the run's durations replace those stored for its keys, keys not seen
-    /// for <see cref="MaxAge"/> runs are dropped, then the oldest seen (and among them the longest names) until the bounds hold.
-    /// A key longer than <see cref="MaxKeyChars"/>, a negative or not finite duration is not stored.
+    /// for <see cref="MaxAge"/> runs are dropped, then the oldest seen (and among them the longest names) until
+    /// <paramref name="limits"/> hold (<see cref="DroppedForSize"/> counts those). A key longer than
+    /// <see cref="MaxKeyChars"/>, a negative or not finite duration is not stored.
     /// </summary>
-    public TimingDocument Merge(IReadOnlyDictionary<string, double> durations)
+    public TimingDocument Merge(IReadOnlyDictionary<string, double> durations, TimingLimits limits)
     {
         ArgumentNullException.ThrowIfNull(durations);
+        ArgumentNullException.ThrowIfNull(limits);
         var run = Runs + 1;
         var merged = new Dictionary<string, TimingEntry>(StringComparer.Ordinal);
         foreach (var (key, entry) in Keys)
@@ -136,7 +138,7 @@ public sealed class TimingDocument
         {
             bytes += JsonEncodedText.Encode(key, WriterOptions.Encoder).EncodedUtf8Bytes.Length + EntryOverhead
                 + Written(entry.Seconds).Length + entry.Seen.ToString(CultureInfo.InvariantCulture).Length;
-            if (kept.Count >= MaxKeys || bytes > MaxBytes)
+            if (kept.Count >= limits.MaxKeys || bytes > limits.MaxBytes)
             {
                 break;
             }
@@ -144,7 +146,7 @@ public sealed class TimingDocument
             kept[key] = entry;
         }
 
-        return new TimingDocument(run, kept);
+        return new TimingDocument(run, kept, merged.Count - kept.Count);
     }
 
     /// <summary>The JSON a store keeps, keys in ordinal order so two writes of one document are the same text.</summary>

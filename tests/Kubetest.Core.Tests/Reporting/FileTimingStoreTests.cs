@@ -11,8 +11,11 @@ public sealed class FileTimingStoreTests : IDisposable
 
     private FileTimingStore Store(string path) => new(path, TimeProvider.System, FileTimingStore.DefaultLockTimeout);
 
-    private static Func<string?, string> Adding(string key) =>
-        current => (TimingDocument.Parse(current).Document ?? TimingDocument.Empty).Merge(new Dictionary<string, double> { [key] = 1 }).ToJson();
+    private static Func<string?, TimingLimits, string> Adding(string key) =>
+        (current, limits) => (TimingDocument.Parse(current, limits).Document ?? TimingDocument.Empty).Merge(new Dictionary<string, double> { [key] = 1 }, limits).ToJson();
+
+    /// <summary>Pytest node ids of 80 characters that share their module and class prefixes, as a test-level suite's keys do.</summary>
+    private static string NodeId(int i) => $"numpy/_core/tests/test_multiarray.py::TestMethods{i / 500:D3}::test_sort_{i:D6}[float64-".PadRight(79, 'x') + "]";
 
     [Fact]
     public async Task Nothing_is_read_before_the_first_write_and_the_written_text_after_it()
@@ -20,7 +23,7 @@ public sealed class FileTimingStoreTests : IDisposable
         var store = Store(Path.Combine(_root, "ns", "job.json"));
 
         Assert.Null(await store.ReadAsync(CancellationToken.None));
-        await store.UpdateAsync(current => $"was {current ?? "nothing"}", CancellationToken.None);
+        await store.UpdateAsync((current, _) => $"was {current ?? "nothing"}", CancellationToken.None);
 
         Assert.Equal("was nothing", await store.ReadAsync(CancellationToken.None));
     }
@@ -34,7 +37,7 @@ public sealed class FileTimingStoreTests : IDisposable
 
         await Task.WhenAll(updates);
 
-        var document = TimingDocument.Parse(await Store(path).ReadAsync(CancellationToken.None)).Document!;
+        var document = TimingDocument.Parse(await Store(path).ReadAsync(CancellationToken.None), FileTimingStore.FileLimits).Document!;
         Assert.Equal(8, document.Runs);
         Assert.Equal(Enumerable.Range(0, 8).Select(i => $"key{i}").Order(StringComparer.Ordinal), document.Keys.Keys.Order(StringComparer.Ordinal));
         Assert.Equal(["job.json", "job.json.lock"], Directory.GetFiles(_root).Select(Path.GetFileName).Order(StringComparer.Ordinal));
@@ -49,7 +52,7 @@ public sealed class FileTimingStoreTests : IDisposable
         File.CreateSymbolicLink(path, target);
 
         var read = await Assert.ThrowsAsync<TimingStoreException>(() => Store(path).ReadAsync(CancellationToken.None));
-        var write = await Assert.ThrowsAsync<TimingStoreException>(() => Store(path).UpdateAsync(_ => "overwritten", CancellationToken.None));
+        var write = await Assert.ThrowsAsync<TimingStoreException>(() => Store(path).UpdateAsync((_, _) => "overwritten", CancellationToken.None));
 
         Assert.Contains("symbolic link", read.Message, StringComparison.Ordinal);
         Assert.Contains("symbolic link", write.Message, StringComparison.Ordinal);
@@ -65,7 +68,7 @@ public sealed class FileTimingStoreTests : IDisposable
         var path = Path.Combine(_root, "job.json");
         File.CreateSymbolicLink(path + ".lock", target);
 
-        await Assert.ThrowsAsync<TimingStoreException>(() => Store(path).UpdateAsync(_ => "x", CancellationToken.None));
+        await Assert.ThrowsAsync<TimingStoreException>(() => Store(path).UpdateAsync((_, _) => "x", CancellationToken.None));
 
         Assert.False(File.Exists(path));
     }
@@ -76,7 +79,7 @@ public sealed class FileTimingStoreTests : IDisposable
     {
         var path = Path.Combine(_root, "cache", "kubetest", "ns", "job.json");
 
-        await Store(path).UpdateAsync(_ => "{}", CancellationToken.None);
+        await Store(path).UpdateAsync((_, _) => "{}", CancellationToken.None);
 
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(Path.GetDirectoryName(path)!));
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(path));
@@ -88,7 +91,7 @@ public sealed class FileTimingStoreTests : IDisposable
         var blocker = Path.Combine(_root, "file");
         await File.WriteAllTextAsync(blocker, "");
 
-        var ex = await Assert.ThrowsAsync<TimingStoreException>(() => Store(Path.Combine(blocker, "job.json")).UpdateAsync(_ => "x", CancellationToken.None));
+        var ex = await Assert.ThrowsAsync<TimingStoreException>(() => Store(Path.Combine(blocker, "job.json")).UpdateAsync((_, _) => "x", CancellationToken.None));
 
         Assert.Contains("cannot write it", ex.Message, StringComparison.Ordinal);
     }
@@ -97,12 +100,33 @@ public sealed class FileTimingStoreTests : IDisposable
     public async Task A_huge_file_is_read_only_up_to_one_byte_past_the_bound()
     {
         var path = Path.Combine(_root, "job.json");
-        await File.WriteAllTextAsync(path, new string('x', TimingDocument.MaxBytes * 3));
+        await using (var huge = File.Create(path))
+        {
+            // Sparse: three times the bound on disk costs nothing, and a read that ignored the bound would take it all.
+            huge.SetLength(3L * FileTimingStore.FileLimits.MaxBytes);
+        }
 
         var text = await Store(path).ReadAsync(CancellationToken.None);
 
-        Assert.Equal(TimingDocument.MaxBytes + 1, text!.Length);
-        Assert.Contains("larger than", TimingDocument.Parse(text).Problem, StringComparison.Ordinal);
+        Assert.Equal(FileTimingStore.FileLimits.MaxBytes + 1, text!.Length);
+        Assert.Contains("larger than 67108864 bytes", TimingDocument.Parse(text, FileTimingStore.FileLimits).Problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Thirty_thousand_test_ids_of_eighty_characters_are_all_saved_and_read_back()
+    {
+        var path = Path.Combine(_root, "job.json");
+        var durations = Enumerable.Range(0, 30_000).ToDictionary(NodeId, i => i / 1000.0, StringComparer.Ordinal);
+        TimingDocument? saved = null;
+
+        await Store(path).UpdateAsync((current, limits) => (saved = TimingDocument.Empty.Merge(durations, limits)).ToJson(), CancellationToken.None);
+        var (read, problem) = TimingDocument.Parse(await Store(path).ReadAsync(CancellationToken.None), FileTimingStore.FileLimits);
+
+        Assert.Null(problem);
+        Assert.Equal(0, saved!.DroppedForSize);
+        Assert.Equal(80, NodeId(29_999).Length);
+        Assert.True(new FileInfo(path).Length > 2_000_000, $"{new FileInfo(path).Length} bytes: more than a ConfigMap holds uncompressed");
+        Assert.Equal(durations, read!.Durations());
     }
 
     [Fact]
@@ -115,7 +139,7 @@ public sealed class FileTimingStoreTests : IDisposable
         }
 
         var read = await Assert.ThrowsAsync<TimingStoreException>(() => Store(path).ReadAsync(CancellationToken.None));
-        await Assert.ThrowsAsync<TimingStoreException>(() => Store(path).UpdateAsync(_ => "x", CancellationToken.None));
+        await Assert.ThrowsAsync<TimingStoreException>(() => Store(path).UpdateAsync((_, _) => "x", CancellationToken.None));
 
         Assert.Contains("not a regular file", read.Message, StringComparison.Ordinal);
         Assert.Equal(EntryKind.File, FileTree.KindOf(path));
@@ -125,7 +149,7 @@ public sealed class FileTimingStoreTests : IDisposable
     [Fact]
     public async Task A_character_device_is_never_replaced_nor_given_a_lock_file()
     {
-        await Assert.ThrowsAsync<TimingStoreException>(() => Store("/dev/null").UpdateAsync(_ => "x", CancellationToken.None));
+        await Assert.ThrowsAsync<TimingStoreException>(() => Store("/dev/null").UpdateAsync((_, _) => "x", CancellationToken.None));
 
         Assert.Equal(0, new FileInfo("/dev/null").Length);
         Assert.False(File.Exists("/dev/null.lock"));

@@ -7,12 +7,15 @@ namespace Kubetest.Core.Tests.Reporting;
 /// <summary>What a timing store keeps: merged runs, aged and bounded keys, documents it cannot read.</summary>
 public class TimingDocumentTests
 {
+    // What the ConfigMap store held before it compressed: the bounds these tests were written for.
+    private static readonly TimingLimits Limits = new(MaxKeys: 50_000, MaxBytes: 900_000);
+
     private static TimingDocument Run(TimingDocument document, params (string Key, double Seconds)[] durations) =>
-        document.Merge(durations.ToDictionary(d => d.Key, d => d.Seconds, StringComparer.Ordinal));
+        document.Merge(durations.ToDictionary(d => d.Key, d => d.Seconds, StringComparer.Ordinal), Limits);
 
     private static TimingDocument Reread(TimingDocument document)
     {
-        var (read, problem) = TimingDocument.Parse(document.ToJson());
+        var (read, problem) = TimingDocument.Parse(document.ToJson(), Limits);
         Assert.Null(problem);
         return read!;
     }
@@ -75,20 +78,46 @@ public class TimingDocumentTests
         var merged = Run(old, huge);
         var bytes = Encoding.UTF8.GetByteCount(merged.ToJson());
 
-        Assert.True(bytes <= TimingDocument.MaxBytes, $"{bytes} bytes");
+        Assert.True(bytes <= Limits.MaxBytes, $"{bytes} bytes");
         Assert.DoesNotContain(merged.Keys.Keys, k => k.StartsWith("old-", StringComparison.Ordinal));
         Assert.True(merged.Keys.Count > 100, $"{merged.Keys.Count} keys kept");
-        Assert.Null(TimingDocument.Parse(merged.ToJson()).Problem);
+        Assert.Null(TimingDocument.Parse(merged.ToJson(), Limits).Problem);
     }
 
     [Fact]
     public void At_most_fifty_thousand_keys_are_kept_the_newest_first()
     {
         var old = Run(TimingDocument.Empty, [.. Enumerable.Range(0, 10).Select(i => ($"old{i}", 1.0))]);
-        var merged = Run(old, [.. Enumerable.Range(0, TimingDocument.MaxKeys).Select(i => ($"{i}", 1.0))]);
+        var merged = Run(old, [.. Enumerable.Range(0, Limits.MaxKeys).Select(i => ($"{i}", 1.0))]);
 
-        Assert.Equal(TimingDocument.MaxKeys, merged.Keys.Count);
+        Assert.Equal(Limits.MaxKeys, merged.Keys.Count);
         Assert.DoesNotContain(merged.Keys.Keys, k => k.StartsWith("old", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void The_keys_a_bound_drops_are_counted_and_those_too_old_or_too_long_are_not()
+    {
+        var old = Run(TimingDocument.Empty, ("aged", 1));
+        for (var run = 2; run <= TimingDocument.MaxAge; run++)
+        {
+            old = Run(old, [.. Enumerable.Range(0, 5).Select(i => ($"old{i}", 1.0))]);
+        }
+
+        var merged = old.Merge(new Dictionary<string, double> { ["new0"] = 1, ["new1"] = 1, [new string('k', TimingDocument.MaxKeyChars + 1)] = 1 }, new TimingLimits(MaxKeys: 4, MaxBytes: 900_000));
+
+        Assert.DoesNotContain("aged", merged.Keys.Keys);
+        Assert.Equal(["new0", "new1", "old0", "old1"], merged.Keys.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(3, merged.DroppedForSize);
+        Assert.Equal(0, Run(TimingDocument.Empty, ("a", 1)).DroppedForSize);
+    }
+
+    [Fact]
+    public void A_document_with_more_keys_than_the_readers_limit_is_refused()
+    {
+        var text = Run(TimingDocument.Empty, ("a", 1), ("b", 1), ("c", 1)).ToJson();
+
+        Assert.Contains("out of bounds", TimingDocument.Parse(text, new TimingLimits(MaxKeys: 2, MaxBytes: 900_000)).Problem, StringComparison.Ordinal);
+        Assert.Null(TimingDocument.Parse(text, new TimingLimits(MaxKeys: 3, MaxBytes: 900_000)).Problem);
     }
 
     [Theory]
@@ -104,7 +133,7 @@ public class TimingDocumentTests
     [InlineData("""{"version": 1, "runs": 1, "keys": {"a": [1, [[[1]]]]}}""", "not valid")]
     public void A_document_kubetest_cannot_read_gives_its_reason_and_no_durations(string text, string reason)
     {
-        var (document, problem) = TimingDocument.Parse(text);
+        var (document, problem) = TimingDocument.Parse(text, Limits);
 
         Assert.Null(document);
         Assert.Contains(reason, problem, StringComparison.Ordinal);
@@ -113,20 +142,20 @@ public class TimingDocumentTests
     [Fact]
     public void A_document_over_the_byte_bound_is_refused_without_being_parsed()
     {
-        var text = """{"version": 1, "runs": 1, "keys": {}}""" + new string(' ', TimingDocument.MaxBytes);
+        var text = """{"version": 1, "runs": 1, "keys": {}}""" + new string(' ', Limits.MaxBytes);
 
-        Assert.Contains("larger than", TimingDocument.Parse(text).Problem, StringComparison.Ordinal);
+        Assert.Contains("larger than", TimingDocument.Parse(text, Limits).Problem, StringComparison.Ordinal);
     }
 
     [Fact]
-    public void Nothing_stored_is_neither_a_document_nor_a_problem() => Assert.Equal((null, null), TimingDocument.Parse(null));
+    public void Nothing_stored_is_neither_a_document_nor_a_problem() => Assert.Equal((null, null), TimingDocument.Parse(null, Limits));
 
     [Fact]
     public void An_unreadable_document_merged_as_empty_is_overwritten_by_a_valid_one()
     {
-        var (document, _) = TimingDocument.Parse("{corrupt");
-        var written = (document ?? TimingDocument.Empty).Merge(new Dictionary<string, double> { ["a"] = 1 }).ToJson();
+        var (document, _) = TimingDocument.Parse("{corrupt", Limits);
+        var written = (document ?? TimingDocument.Empty).Merge(new Dictionary<string, double> { ["a"] = 1 }, Limits).ToJson();
 
-        Assert.Equal(new Dictionary<string, double> { ["a"] = 1 }, TimingDocument.Parse(written).Document!.Durations());
+        Assert.Equal(new Dictionary<string, double> { ["a"] = 1 }, TimingDocument.Parse(written, Limits).Document!.Durations());
     }
 }
