@@ -37,7 +37,8 @@ internal sealed class ProgressState(TimeProvider time) : IRunObserver
                     break;
                 case TaskStarted { Task.Step: KeysStep step, Key: { } key } started:
                     _step = step;
-                    _running[started.Task] = (key, time.GetUtcNow());
+                    // A batch shows as its label, not its thousands of keys.
+                    _running[started.Task] = (started.Label ?? key, time.GetUtcNow());
                     if (!_pods.Contains(started.Task.Pod))
                     {
                         _pods.Add(started.Task.Pod);
