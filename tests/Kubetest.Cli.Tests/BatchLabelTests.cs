@@ -79,8 +79,8 @@ public sealed class BatchLabelTests(Runtimes runtimes) : IClassFixture<Runtimes>
 
         Assert.True(run.ExitCode == 1, Head(run.ToString()));
         Assert.DoesNotContain('\u001b', run.Stderr);
-        var shown = $"x\\x1b[2J{new string('a', 191)}… \\u202e{new string('z', 193)}… (2 keys)";
-        Assert.Contains($"[TASK_KEY:{shown}] sh -c exit 1", run.StderrLines);
+        var shown = $"x\\x1b[2J{new string('a', 191)}… … \\u202e{new string('z', 193)}… (2 keys)";
+        Assert.Equal($"[TASK_KEY:{shown}] sh -c exit 1", run.StderrLines.First(l => l.StartsWith("[TASK_KEY:", StringComparison.Ordinal)));
         Assert.Contains($"[WARN] {shown}: exit code 1", run.StderrLines);
         Assert.Equal([first, last], run.Report.GetProperty("details").EnumerateArray().Select(d => d.GetProperty("name").GetString()).Order(StringComparer.Ordinal));
     }
