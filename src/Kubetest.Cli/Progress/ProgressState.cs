@@ -45,6 +45,10 @@ internal sealed class ProgressState(TimeProvider time) : IRunObserver
                     }
 
                     break;
+                case CommandFinished { Task.Step: KeysStep } batch:
+                    // A batch's own command: its keys then finish one by one, each under a task of its own.
+                    _running.Remove(batch.Task);
+                    break;
                 case KeyFinished { Task.Step: KeysStep } finished:
                     // A key whose pod could not start ends without having started: done all the same.
                     _latest[finished.Task.Name] = finished.Result.Status;
