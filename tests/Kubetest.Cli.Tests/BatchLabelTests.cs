@@ -25,7 +25,8 @@ public sealed class BatchLabelTests(Runtimes runtimes) : IClassFixture<Runtimes>
         var junit = Path.Combine(cli.Root, "junit.xml");
         var manifest = cli.Write("batch.yaml", Manifest(ThousandsOfKeys, FailingBatch, ThousandsOfKeys[1234]));
 
-        var run = await cli.RunAsync(live ? ["--live", "--junit", junit, manifest] : ["--junit", junit, manifest]);
+        var html = Path.Combine(cli.Root, "report.html");
+        var run = await cli.RunAsync(live ? ["--live", "--junit", junit, "--html", html, manifest] : ["--junit", junit, "--html", html, manifest]);
 
         Assert.True(run.ExitCode == 1, Head(run.ToString()));
         var shown = $"{ThousandsOfKeys[0]} … {ThousandsOfKeys[^1]} (3000 keys)";
@@ -36,6 +37,8 @@ public sealed class BatchLabelTests(Runtimes runtimes) : IClassFixture<Runtimes>
         Assert.Contains($"[WARN] {ThousandsOfKeys[1234]}: failed: its JUnit testcase \"{ThousandsOfKeys[1234]}\" has a failure", run.StderrLines);
         var details = run.Report.GetProperty("details").EnumerateArray().ToList();
         Assert.Equal(ThousandsOfKeys, details.Select(d => d.GetProperty("name").GetString()).Order(StringComparer.Ordinal));
+        Assert.Contains($"<span class=\"name\">{shown}</span>", File.ReadAllText(html), StringComparison.Ordinal);
+        Assert.DoesNotContain($"{ThousandsOfKeys[0]} {ThousandsOfKeys[1]}", File.ReadAllText(html), StringComparison.Ordinal);
         Assert.Equal(ThousandsOfKeys, XDocument.Load(junit).Descendants("testcase").Select(t => (string?)t.Attribute("name")).Order(StringComparer.Ordinal));
     }
 
