@@ -223,6 +223,25 @@ public sealed class LiveProgressTests : IDisposable
         Assert.Equal((3, 1, 1, 0), (state.Snapshot().Total, state.Snapshot().Done, state.Snapshot().Failed, state.Snapshot().RunningCount));
     }
 
+    [Fact]
+    public void A_batch_runs_in_the_panel_under_its_label_and_no_longer_once_its_command_finished()
+    {
+        var state = new ProgressState(new ManualClock(T0));
+        var step = Step(durations: null);
+        state.On(new KeysFound(3, false));
+        var batch = new TaskId(step, "a [red]b[/] c\nd", 1, "pod-x", "main0-0");
+        state.On(new TaskStarted(batch, "sh -c run", "TASK_KEY", "a [red]b[/] c\nd", "a … c\\nd (3 keys)"));
+        Assert.Equal(["a … c\\nd (3 keys)"], Assert.Single(state.Snapshot().Running).Keys);
+
+        state.On(new CommandFinished(batch, new TaskResult(KeyStatus.Success, 0, TimeSpan.FromSeconds(1))));
+        foreach (var key in step.Keys!)
+        {
+            state.On(new KeyFinished(batch with { Name = key }, new TaskResult(KeyStatus.Success, 0, TimeSpan.FromSeconds(1)), 1, 3));
+        }
+
+        Assert.Equal((3, 0, 0), (state.Snapshot().Done, state.Snapshot().RunningCount, state.Snapshot().Running.Count));
+    }
+
     [Theory]
     [InlineData(42, "42s")]
     [InlineData(125, "2m 05s")]

@@ -37,12 +37,17 @@ internal sealed class ProgressState(TimeProvider time) : IRunObserver
                     break;
                 case TaskStarted { Task.Step: KeysStep step, Key: { } key } started:
                     _step = step;
-                    _running[started.Task] = (key, time.GetUtcNow());
+                    // A batch shows as its label, not its thousands of keys.
+                    _running[started.Task] = (started.Label ?? key, time.GetUtcNow());
                     if (!_pods.Contains(started.Task.Pod))
                     {
                         _pods.Add(started.Task.Pod);
                     }
 
+                    break;
+                case CommandFinished { Task.Step: KeysStep } batch:
+                    // A batch's own command: its keys then finish one by one, each under a task of its own.
+                    _running.Remove(batch.Task);
                     break;
                 case KeyFinished { Task.Step: KeysStep } finished:
                     // A key whose pod could not start ends without having started: done all the same.

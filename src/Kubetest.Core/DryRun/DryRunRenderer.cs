@@ -175,7 +175,7 @@ public static class DryRunRenderer
             var batches = step.Batch is null ? "" : containers.Count == 1 ? " in 1 batch" : $" in {containers.Count} batches";
             var header = $"pod {pod.PodIndex}: {Count(pod.Keys.Count, "key")}{batches}, at most {pod.MaxConcurrent} at once{busy}";
             var request = context.Builder.ForKeys(step, pod);
-            Pod(context, "mainStep " + header, header + ", ", step.Template, request, containers.Select(keys => (step.ContainerOf(keys[0]), $"[{E(step.KeyEnv)}:{E(step.KeyText(keys))}] ")).ToList());
+            Pod(context, "mainStep " + header, header + ", ", step.Template, request, containers.Select(keys => (step.ContainerOf(keys[0]), $"[{E(step.KeyEnv)}:{BatchLabel.Of([.. keys.Select(k => k.Key)], step.Batch?.Delimiter ?? " ")}] ")).ToList());
         }
 
         if (estimate is not null && keyCount > 0)
@@ -304,17 +304,17 @@ public static class DryRunRenderer
             .Append(batches.Count > 10 ? $", … ({batches.Count - 10} more)\n" : "\n");
     }
 
-    /// <summary>A batch as the plan shows it: its keys, or past <see cref="ShownBatchKeys"/> the first and last ones with its size.</summary>
+    /// <summary>A batch as the plan shows it: its keys, or past <see cref="ShownBatchKeys"/> the first and last ones with its size; each key cut as a run's batch label cuts it.</summary>
     private static string BatchText(KeysStep step, Batch batch, IReadOnlyList<KeyId> keys)
     {
         if (keys.Count <= ShownBatchKeys)
         {
-            return "[" + string.Join(" ", keys.Select(k => E(k.Key))) + "]";
+            return "[" + string.Join(" ", keys.Select(k => BatchLabel.Key(k.Key))) + "]";
         }
 
         var bytes = BatchCutter.VariableBytes(step.KeyEnv, keys.Select(k => k.Key), batch.Delimiter);
         var size = (bytes / 1024.0).ToString("0.0", CultureInfo.InvariantCulture);
-        return $"[{E(keys[0].Key)} … {E(keys[^1].Key)}: {keys.Count} keys, ${E(step.KeyEnv)} {size} KiB]";
+        return $"[{BatchLabel.Key(keys[0].Key)} … {BatchLabel.Key(keys[^1].Key)}: {keys.Count} keys, ${E(step.KeyEnv)} {size} KiB]";
     }
 
     private const int ShownBatchKeys = 20;

@@ -152,7 +152,7 @@ internal sealed partial class PodExecutor
         {
             result = await ExecAsync(pod, id, batch, main, cancellationToken).ConfigureAwait(false);
             await CollectAsync(pod, template, main.Name, batch.Container, keys[0], cancellationToken).ConfigureAwait(false);
-            junit = result.Status is KeyStatus.Success or KeyStatus.Failure ? await ReadJUnitAsync(pod, id, batch, cancellationToken).ConfigureAwait(false) : null;
+            junit = result.Status is KeyStatus.Success or KeyStatus.Failure ? await ReadJUnitAsync(pod, batch, cancellationToken).ConfigureAwait(false) : null;
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -198,7 +198,7 @@ internal sealed partial class PodExecutor
     }
 
     /// <summary>Copies the batch's JUnit XML out of its container and removes it there; null when there is none, or with a warning when it cannot be read (<see cref="BatchJUnit"/>).</summary>
-    private async Task<string?> ReadJUnitAsync(IPod pod, TaskId id, BatchRun batch, CancellationToken cancellationToken)
+    private async Task<string?> ReadJUnitAsync(IPod pod, BatchRun batch, CancellationToken cancellationToken)
     {
         var directory = Directory.CreateTempSubdirectory("kubetest-junit-");
         try
@@ -210,7 +210,7 @@ internal sealed partial class PodExecutor
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or PodFailedException)
             {
-                observer.On(new LogEvent(LogLevel.Debug, $"{Printable.Escape(id.Name)}: no JUnit XML at {JUnitPath(batch.Batch)}: {ex.Message}"));
+                observer.On(new LogEvent(LogLevel.Debug, $"{batch.Batch.Label}: no JUnit XML at {JUnitPath(batch.Batch)}: {ex.Message}"));
                 return null;
             }
 
@@ -221,7 +221,7 @@ internal sealed partial class PodExecutor
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or PodFailedException)
             {
-                observer.On(new LogEvent(LogLevel.Debug, $"{Printable.Escape(id.Name)}: could not remove {JUnitPath(batch.Batch)}: {ex.Message}"));
+                observer.On(new LogEvent(LogLevel.Debug, $"{batch.Batch.Label}: could not remove {JUnitPath(batch.Batch)}: {ex.Message}"));
             }
 
             var (xml, problem) = await BatchJUnit.ReadAsync(local, cancellationToken).ConfigureAwait(false);
@@ -231,7 +231,7 @@ internal sealed partial class PodExecutor
                 // else a garbled file would pass a batch's keys without a word.
                 var keys = batch.Batch.Keys.Count;
                 observer.On(new LogEvent(LogLevel.Warn,
-                    $"batch of {keys} keys starting with {Printable.Escape(batch.Batch.Keys[0].Key)}: its JUnit XML {JUnitPath(batch.Batch)} is not read: {problem} (its keys are decided as without one)"));
+                    $"batch of {keys} keys starting with {BatchLabel.Key(batch.Batch.Keys[0].Key)}: its JUnit XML {JUnitPath(batch.Batch)} is not read: {problem} (its keys are decided as without one)"));
             }
 
             return xml;

@@ -150,7 +150,7 @@ internal sealed partial class PodExecutor(IPodRuntime runtime, IRunObserver obse
     /// <summary>Runs the command of <paramref name="work"/> in its container and says how it ended; its output goes to the events under <paramref name="id"/>.</summary>
     private async Task<TaskResult> ExecAsync(IPod pod, TaskId id, Work work, k8s.Models.V1Container main, CancellationToken cancellationToken)
     {
-        observer.On(new TaskStarted(id, ShellCommand.Display(main), work is StepCommand ? null : keyEnv, work switch { KeyRun k => k.Key.Key, BatchRun b => b.Batch.Text, _ => null }));
+        observer.On(new TaskStarted(id, ShellCommand.Display(main), work is StepCommand ? null : keyEnv, work switch { KeyRun k => k.Key.Key, BatchRun b => b.Batch.Text, _ => null }, (work as BatchRun)?.Batch.Label));
         var watch = Stopwatch.StartNew();
         var limit = work is StepCommand ? null : timeout;
         try
@@ -172,7 +172,7 @@ internal sealed partial class PodExecutor(IPodRuntime runtime, IRunObserver obse
             var outcome = await pod.RunAsync(request, new TaskSink(observer, id, (work as StepCommand)?.Stdout), cancellationToken).ConfigureAwait(false);
             if (outcome.Notice is { } notice)
             {
-                observer.On(new LogEvent(LogLevel.Warn, $"{Printable.Escape(id.Name)}: {notice}"));
+                observer.On(new LogEvent(LogLevel.Warn, $"{(work as BatchRun)?.Batch.Label ?? Printable.Escape(id.Name)}: {notice}"));
             }
 
             return outcome.TimedOut

@@ -37,6 +37,9 @@ internal sealed record KeyBatch(IReadOnlyList<KeyId> Keys, IReadOnlyList<double>
 {
     public string Text { get; } = string.Join(Delimiter, Keys.Select(k => k.Key));
 
+    /// <summary>What people read for it: <see cref="Text"/> while short, else its first and last key and its size (<see cref="BatchLabel"/>).</summary>
+    public string Label => BatchLabel.Of([.. Keys.Select(k => k.Key)], Delimiter);
+
     /// <summary>Some of its keys (in their batch order) with their estimates: a batch to run again.</summary>
     public KeyBatch Subset(IEnumerable<KeyId> keys)
     {

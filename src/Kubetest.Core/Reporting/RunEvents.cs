@@ -24,8 +24,10 @@ public sealed record KeysFound(int Count, bool Dynamic) : RunEvent;
 /// <summary>
 /// A command started in a container. <see cref="KeyEnv"/>/<see cref="Key"/> are set for strategy
 /// keys; <see cref="DisplayCommand"/> is the command and args joined as the original prints them.
+/// <see cref="Label"/> is what people read for a batch's keys (<see cref="BatchLabel"/>: escaped and bounded);
+/// null when <see cref="Key"/> is one key, which reads as it is.
 /// </summary>
-public sealed record TaskStarted(TaskId Task, string DisplayCommand, string? KeyEnv, string? Key) : RunEvent;
+public sealed record TaskStarted(TaskId Task, string DisplayCommand, string? KeyEnv, string? Key, string? Label = null) : RunEvent;
 
 public sealed record TaskOutput(TaskId Task, OutputStream Stream, string Line) : RunEvent;
 

@@ -47,9 +47,15 @@ public sealed class TextReporter(TextWriter console, LogLevel level, bool live, 
                 break;
             case TaskStarted started:
                 // Keys are escaped (a key holding "\n[INFO] …" must not forge a line); the report keeps them as they are.
-                var key = Printable.Escape(started.Key ?? "");
+                // A long batch reads as its label (BatchLabel): its whole list, once, only at debug level.
+                var key = started.Label ?? Printable.Escape(started.Key ?? "");
                 var header = started.KeyEnv is null ? started.DisplayCommand : $"[{started.KeyEnv}:{key}] {started.DisplayCommand}";
-                _blocks[started.Task] = new Block(header, started.KeyEnv is null ? "" : $"[{started.KeyEnv}:{key}]", new OutputSpool(spoolDirectory));
+                _blocks[started.Task] = new Block(header, started.KeyEnv is null ? "" : $"[{started.KeyEnv}:{key}]", new OutputSpool(spoolDirectory), started.Label);
+                if (started is { Label: { } label, Key: { } keys } && label != Printable.Escape(keys))
+                {
+                    Log(LogLevel.Debug, $"[{started.KeyEnv}:{label}] holds: {Printable.Escape(keys)}");
+                }
+
                 if (live && level <= LogLevel.Info)
                 {
                     Write(header);
@@ -121,15 +127,16 @@ public sealed class TextReporter(TextWriter console, LogLevel level, bool live, 
         _blocks.Remove(task, out var block);
         using var spool = block?.Lines;
         var failed = result.Status != KeyStatus.Success;
-        if (key is not null && KeyTasks.KeyOf(task, task.Name) is { } name)
+        var name = block?.Label ?? Printable.Escape(task.Name);
+        if (key is not null && KeyTasks.KeyOf(task, task.Name) is { } ran)
         {
             if (result.Interrupted)
             {
-                _interrupted.Add(name);
+                _interrupted.Add(ran);
             }
             else
             {
-                _interrupted.Remove(name);
+                _interrupted.Remove(ran);
             }
         }
         if (block is not null && (level <= LogLevel.Info || failed))
@@ -152,12 +159,12 @@ public sealed class TextReporter(TextWriter console, LogLevel level, bool live, 
         else if (result is { Status: KeyStatus.Failure, ExitCode: null, Message: { } failedBy })
         {
             // Failed by what its batch's JUnit says, not by an exit code of its own.
-            Log(LogLevel.Warn, $"{Printable.Escape(task.Name)}: failed: {failedBy}");
+            Log(LogLevel.Warn, $"{name}: failed: {failedBy}");
         }
         else if (result.Status == KeyStatus.Failure)
         {
             var why = result.Message is null ? "" : $"{result.Message}, ";
-            Log(LogLevel.Warn, $"{Printable.Escape(task.Name)}: {why}exit code {result.ExitCode}");
+            Log(LogLevel.Warn, $"{name}: {why}exit code {result.ExitCode}");
         }
 
         var prefix = task.Step.Announced ? $"{Printable.Escape(task.Step.Name)}: " : "";
@@ -214,6 +221,6 @@ public sealed class TextReporter(TextWriter console, LogLevel level, bool live, 
         batch.Clear();
     }
 
-    /// <summary>A command's buffered output; <see cref="Prefix"/> is <c>[ENV:key]</c> for strategy keys.</summary>
-    private sealed record Block(string Header, string Prefix, OutputSpool Lines);
+    /// <summary>A command's buffered output; <see cref="Prefix"/> is <c>[ENV:key]</c> for strategy keys, <see cref="Label"/> a batch's label.</summary>
+    private sealed record Block(string Header, string Prefix, OutputSpool Lines, string? Label);
 }

@@ -39,7 +39,7 @@ public sealed class TimelineCollector(TimeProvider time) : IRunObserver
             switch (runEvent)
             {
                 case TaskStarted started when KeyTasks.KeyOf(started.Task, started.Key) is { } key:
-                    _running[started.Task] = (key, time.GetUtcNow(), new OutputTail());
+                    _running[started.Task] = (started.Label ?? key, time.GetUtcNow(), new OutputTail());
                     Slots = Math.Max(Slots, SlotsOf(started.Task.Step));
                     break;
                 case TaskOutput output when _running.TryGetValue(output.Task, out var running):
