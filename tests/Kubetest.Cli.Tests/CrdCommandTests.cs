@@ -140,14 +140,18 @@ public sealed class CrdCommandTests : IDisposable
         Assert.True(JsonNode.DeepEquals(Schema(await File.ReadAllTextAsync(crd)), Schema(await stdout)), "kubectl read a different schema");
     }
 
-    [Fact]
-    public async Task Crd_with_an_argument_is_a_usage_error()
+    [Theory]
+    [InlineData("kubetest: crd takes no arguments, got 'examples/simple.yaml'", "crd", "examples/simple.yaml")]
+    [InlineData("kubetest: unknown option '--namespace'", "crd", "--namespace", "ci")]
+    [InlineData("kubetest: crd takes no arguments, got '\\x1b]0;x\\x07'", "crd", "\u001b]0;x\u0007")]
+    [InlineData("kubetest: crd is a command only as the first word", "--dry-run", "crd")]
+    public async Task Crd_with_anything_more_is_a_usage_error_that_prints_nothing_on_stdout(string expected, params string[] args)
     {
-        var run = await _cli.RunAsync("crd", "examples/simple.yaml");
+        var run = await _cli.RunAsync(args);
 
         Assert.Equal(2, run.ExitCode);
         Assert.Equal("", run.Stdout);
-        Assert.Contains("kubetest: crd takes no arguments, got 'examples/simple.yaml'", run.Stderr, StringComparison.Ordinal);
+        Assert.Contains(expected, run.Stderr, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -70,7 +70,6 @@ public static class StructuralSchema
                 break;
             case "enum":
                 result["enum"] = new JsonArray([.. value!.AsArray().Where(v => v is not null).Select(v => v!.DeepClone())]); // null is pruned
-
                 break;
             case "properties":
                 result["properties"] = new JsonObject(value!.AsObject().Select(p => KeyValuePair.Create(p.Key, (JsonNode?)Convert(p.Value))));
