@@ -136,14 +136,22 @@ public sealed class CliOptions
     /// <summary><c>kubetest schema</c>, which takes nothing.</summary>
     public Command Schema { get; } = new(SchemaName, SchemaDescription);
 
+    /// <summary>The first word that prints the TestJob CustomResourceDefinition; a manifest file called crd runs as <c>kubetest ./crd</c>.</summary>
+    public const string CrdName = "crd";
+
+    private const string CrdDescription = "Prints the YAML of the TestJob CustomResourceDefinition (testjobs.kubetest.io, v1), its schema generated from the same declarations as kubetest schema: kubetest crd | kubectl apply -f - (deploy/crd.yaml holds the same). A manifest file called crd runs as: kubetest ./crd";
+
+    /// <summary><c>kubetest crd</c>, which takes nothing.</summary>
+    public Command Crd { get; } = new(CrdName, CrdDescription);
+
     /// <summary>The report options whose value <c>-</c> means stdout; at most one may take it.</summary>
     public IEnumerable<(string Flag, Option<string?> Option)> Reports => [("-o", Output), ("--junit", JUnit), ("--html", Html)];
 
     /// <summary>
-    /// <c>kubetest gc …</c> and <c>kubetest schema</c>, chosen by the first word only: under a root of
+    /// <c>kubetest gc …</c>, <c>kubetest schema</c> and <c>kubetest crd</c>, chosen by the first word only: under a root of
     /// their own, without the run's FILE, so their help reads <c>Usage: kubetest gc [options]</c>.
     /// </summary>
-    public RootCommand CreateCommandsRoot() => new("kubetest's commands") { GcCommand, Schema };
+    public RootCommand CreateCommandsRoot() => new("kubetest's commands") { GcCommand, Schema, Crd };
 
     /// <summary>
     /// The run's command. <c>gc</c> and <c>schema</c> appear in it only so that <c>--help</c> lists them
@@ -164,7 +172,7 @@ public sealed class CliOptions
         });
         var root = new RootCommand("Runs a TestJob: splits a long task into keys and runs them in parallel across pods.")
         {
-            new Command(GcOptions.Name, GcOptions.Description), new Command(SchemaName, SchemaDescription), File, Namespace, Context, InCluster, Config, List, LogLevel, DryRun, Template, Output, JUnit, Html, Runtime, PendingTimeout, AgentReadyTimeout, MaxRunTime, CloneTimeout, Timings, TimingsStore, TargetTime, KeyTimeout, FailFast, RerunFailed, Live, AllowEmpty, SecretsDir, GitHubApiUrl,
+            new Command(GcOptions.Name, GcOptions.Description), new Command(SchemaName, SchemaDescription), new Command(CrdName, CrdDescription), File, Namespace, Context, InCluster, Config, List, LogLevel, DryRun, Template, Output, JUnit, Html, Runtime, PendingTimeout, AgentReadyTimeout, MaxRunTime, CloneTimeout, Timings, TimingsStore, TargetTime, KeyTimeout, FailFast, RerunFailed, Live, AllowEmpty, SecretsDir, GitHubApiUrl,
         };
         root.Validators.Add(result =>
         {

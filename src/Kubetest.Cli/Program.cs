@@ -27,14 +27,19 @@ public static class Program
     {
         var options = new CliOptions();
         var streams = new RunCommand.Streams(output, error, interactive);
-        // `kubetest gc …` and `kubetest schema` are chosen by their first word only: `kubetest FILE`
+        // `kubetest gc …`, `kubetest schema` and `kubetest crd` are chosen by their first word only: `kubetest FILE`
         // stays exactly as it was, and a manifest file called gc runs as `kubetest ./gc`.
-        var root = args is [GcOptions.Name or CliOptions.SchemaName, ..] ? options.CreateCommandsRoot() : options.CreateRootCommand();
+        var root = args is [GcOptions.Name or CliOptions.SchemaName or CliOptions.CrdName, ..] ? options.CreateCommandsRoot() : options.CreateRootCommand();
         root.SetAction((parseResult, ct) => RunCommand.HandleAsync(streams, options, parseResult, ct));
         options.GcCommand.SetAction((parseResult, ct) => GcCommand.HandleAsync(streams, options.Gc, parseResult, ct));
         options.Schema.SetAction(async (_, _) =>
         {
             await output.WriteLineAsync(Model.ManifestSchema.Json()).ConfigureAwait(false);
+            return ExitCodes.Success;
+        });
+        options.Crd.SetAction(async (_, _) =>
+        {
+            await output.WriteAsync(Model.TestJobCrd.Yaml()).ConfigureAwait(false);
             return ExitCodes.Success;
         });
 
@@ -46,8 +51,8 @@ public static class Program
             ? [$"{command.Name} is a command only as the first word; a manifest file called {command.Name} runs as: kubetest ./{command.Name}"]
             : unknown.Count > 0
                 ? unknown.Select(u => $"unknown option '{u}'") // else taken for FILE and blamed on the real file
-                : command == options.Schema && parseResult.UnmatchedTokens.Count > 0
-                    ? [$"schema takes no arguments, got '{Model.Printable.Escape(parseResult.UnmatchedTokens[0])}'"]
+                : (command == options.Schema || command == options.Crd) && parseResult.UnmatchedTokens.Count > 0
+                    ? [$"{command.Name} takes no arguments, got '{Model.Printable.Escape(parseResult.UnmatchedTokens[0])}'"]
                     : parseResult.Errors.Select(e => e.Message);
         var problems = messages.ToList();
         if (problems.Count > 0)

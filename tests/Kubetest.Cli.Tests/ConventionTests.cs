@@ -11,24 +11,28 @@ namespace Kubetest.Cli.Tests;
 public sealed partial class ConventionTests(Runtimes runtimes) : IClassFixture<Runtimes>
 {
     [Fact]
-    public async Task Help_lists_gc_and_schema_under_commands_and_each_has_its_own_usage()
+    public async Task Help_lists_gc_schema_and_crd_under_commands_and_each_has_its_own_usage()
     {
         using var cli = runtimes.Cli(RuntimeKind.Local);
 
         var help = await cli.RunWithoutRuntimeAsync("--help");
         var gc = await cli.RunWithoutRuntimeAsync("gc", "--help");
         var schema = await cli.RunWithoutRuntimeAsync("schema", "--help");
+        var crd = await cli.RunWithoutRuntimeAsync("crd", "--help");
 
         Assert.True(help.ExitCode == 0, help.ToString());
         var commands = help.Stdout[help.Stdout.IndexOf("Commands:", StringComparison.Ordinal)..];
         Assert.Matches(@"\n  gc +Deletes what kubetest runs", commands);
         Assert.Matches(@"\n  schema +Prints the JSON Schema", commands);
+        Assert.Matches(@"\n  crd +Prints the YAML of the TestJob CustomResourceDefinition", commands);
         Assert.True(gc.ExitCode == 0, gc.ToString());
         Assert.Contains("Usage:\n  kubetest gc [options]\n", gc.Stdout, StringComparison.Ordinal);
         Assert.Contains("--older-than", gc.Stdout, StringComparison.Ordinal);
         Assert.DoesNotContain("<FILE>", gc.Stdout, StringComparison.Ordinal);
         Assert.True(schema.ExitCode == 0, schema.ToString());
         Assert.Contains("Usage:\n  kubetest schema [options]\n", schema.Stdout, StringComparison.Ordinal);
+        Assert.True(crd.ExitCode == 0, crd.ToString());
+        Assert.Contains("Usage:\n  kubetest crd [options]\n", crd.Stdout, StringComparison.Ordinal);
     }
 
     [Fact]
