@@ -84,30 +84,32 @@ public static class Program
         // One slot: nothing overlaps, so wall time per key is the whole cost of one key.
         const int serialKeys = 200;
         var serial = Strategy(Enumerable.Range(0, serialKeys).Select(i => $"k{i}"), "true", $"maxContainersPerPod: {serialKeys}", "maxConcurrentNumPerPod: 1");
-        var serialWalls = new List<double>();
-        for (var i = 0; i < repeats; i++)
-        {
-            var (wall, _, report) = await RunAsync(serial, mode, null);
-            Check(report, serialKeys);
-            serialWalls.Add(wall.TotalMilliseconds);
-        }
+        var serialWalls = await WallsAsync(serial, serialKeys, mode, repeats);
 
         Console.WriteLine($"overhead: {serialKeys} keys of `true`, 1 pod x 1 slot (one key at a time), {repeats} runs");
         Console.WriteLine($"  wall time per key, median:            {Median(serialWalls) / serialKeys:F2} ms");
 
         // Queue mode: 16 worker containers each serve key after key, where a held container's one sandbox pays off.
         var queue = Strategy(Enumerable.Range(0, keys).Select(i => $"k{i}"), "true", "mode: queue\n        maxPodNum: 4", $"maxConcurrentNumPerPod: {slots / 4}");
-        var queueWalls = new List<double>();
-        for (var i = 0; i < repeats; i++)
-        {
-            var (wall, _, report) = await RunAsync(queue, mode, null);
-            Check(report, keys);
-            queueWalls.Add(wall.TotalMilliseconds);
-        }
+        var queueWalls = await WallsAsync(queue, keys, mode, repeats);
 
         Console.WriteLine($"overhead: {keys} keys of `true`, queue mode, 4 pods x {slots / 4} workers, {repeats} runs");
         Console.WriteLine($"  wall time, median:                    {Median(queueWalls):F0} ms");
         Console.WriteLine($"  wall time per key (wall/keys):        {Median(queueWalls) / keys:F2} ms");
+    }
+
+    /// <summary>The wall times in milliseconds of <paramref name="repeats"/> runs of <paramref name="manifest"/>, each checked to pass all its keys.</summary>
+    private static async Task<List<double>> WallsAsync(string manifest, int keys, SandboxMode mode, int repeats)
+    {
+        var walls = new List<double>();
+        for (var i = 0; i < repeats; i++)
+        {
+            var (wall, _, report) = await RunAsync(manifest, mode, null);
+            Check(report, keys);
+            walls.Add(wall.TotalMilliseconds);
+        }
+
+        return walls;
     }
 
     private static async Task MakespanAsync(SandboxMode mode, int repeats)

@@ -11,8 +11,6 @@ namespace Kubetest.Cli.Tests;
 /// </summary>
 public sealed partial class CrdExampleTests : IDisposable
 {
-    private static readonly string CheckDirectory = Path.Combine(CliRunner.RepositoryRoot, "tests", "editor-check");
-
     private static readonly Dictionary<string, string> Parameters = new() { ["repo"] = "https://github.com/goccy/kubetest.git", ["project"] = "/nowhere/project" };
 
     private readonly CliRunner _cli = new();
@@ -94,24 +92,7 @@ public sealed partial class CrdExampleTests : IDisposable
         var crd = await _cli.RunAsync("crd");
         Assert.True(crd.ExitCode == 0, crd.ToString());
         var crdPath = _cli.Write("crd.yaml", crd.Stdout);
-        Assert.True(
-            File.Exists(Path.Combine(CheckDirectory, "node_modules", "ajv-draft-04", "package.json")),
-            $"ajv-draft-04 is not installed in {CheckDirectory}: run `npm ci` there (the test build does when npm is available)");
-
-        var info = new ProcessStartInfo("node") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = CheckDirectory };
-        foreach (var argument in new[] { "check-crd.mjs", crdPath }.Concat(files))
-        {
-            info.ArgumentList.Add(argument);
-        }
-
-        using var node = Process.Start(info) ?? throw new InvalidOperationException("could not start node");
-        var stdout = node.StandardOutput.ReadToEndAsync();
-        var stderr = node.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        await node.WaitForExitAsync(timeout.Token);
-        Assert.True(node.ExitCode == 0, $"check-crd.mjs exited with {node.ExitCode}: {await stderr}");
-
-        using var document = JsonDocument.Parse(await stdout);
+        using var document = await EditorCheck.RunAsync("check-crd.mjs", "ajv-draft-04", [crdPath, .. files], TimeSpan.FromMinutes(2));
         return document.RootElement.EnumerateObject().ToDictionary(
             file => file.Name,
             file => file.Value.EnumerateArray().Select(e => e.GetString()!).ToList(),

@@ -11,7 +11,6 @@ namespace Kubetest.Cli.Tests;
 /// </summary>
 public sealed class ExampleSchemaTests : IDisposable
 {
-    private static readonly string CheckDirectory = Path.Combine(CliRunner.RepositoryRoot, "tests", "editor-check");
     private readonly CliRunner _cli = new();
 
     [Fact]
@@ -58,24 +57,7 @@ public sealed class ExampleSchemaTests : IDisposable
         var schema = await _cli.RunAsync("schema");
         Assert.True(schema.ExitCode == 0, schema.ToString());
         var schemaPath = _cli.Write("schema.json", schema.Stdout);
-        Assert.True(
-            File.Exists(Path.Combine(CheckDirectory, "node_modules", "yaml-language-server", "package.json")),
-            $"yaml-language-server is not installed in {CheckDirectory}: run `npm ci` there (the test build does when npm is available)");
-
-        var info = new ProcessStartInfo("node") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = CheckDirectory };
-        foreach (var argument in new[] { "check-yaml.mjs", schemaPath }.Concat(files))
-        {
-            info.ArgumentList.Add(argument);
-        }
-
-        using var node = Process.Start(info) ?? throw new InvalidOperationException("could not start node");
-        var stdout = node.StandardOutput.ReadToEndAsync();
-        var stderr = node.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
-        await node.WaitForExitAsync(timeout.Token);
-        Assert.True(node.ExitCode == 0, $"check-yaml.mjs exited with {node.ExitCode}: {await stderr}");
-
-        using var document = JsonDocument.Parse(await stdout);
+        using var document = await EditorCheck.RunAsync("check-yaml.mjs", "yaml-language-server", [schemaPath, .. files], TimeSpan.FromMinutes(3));
         return document.RootElement.EnumerateObject().ToDictionary(
             file => file.Name,
             file => ((IReadOnlyList<string>)[.. file.Value.GetProperty("diagnostics").EnumerateArray().Select(d => $"line {d.GetProperty("line").GetInt32()}: {d.GetProperty("message").GetString()}")],
