@@ -193,11 +193,4 @@ public class ConfigMapTests : EmulatorTestBase
         },
         Data = data.ToDictionary(d => d.Key, d => d.Value),
     };
-
-    private static async Task<V1Status> FailsAsync<T>(Func<Task<T>> call, HttpStatusCode expected)
-    {
-        var ex = await Assert.ThrowsAsync<HttpOperationException>(call);
-        Assert.Equal(expected, ex.Response.StatusCode);
-        return KubernetesJson.Deserialize<V1Status>(ex.Response.Content);
-    }
 }

@@ -97,6 +97,18 @@ public abstract class EmulatorTestBase : IAsyncLifetime
         return pod;
     }
 
+    /// <summary>Awaits a call that the emulator must refuse with <paramref name="expected"/>, and returns its Status.</summary>
+    protected static async Task<V1Status> FailsAsync<T>(Func<Task<T>> call, System.Net.HttpStatusCode expected)
+    {
+        var ex = await Assert.ThrowsAsync<k8s.Autorest.HttpOperationException>(call);
+        Assert.Equal(expected, ex.Response.StatusCode);
+        return KubernetesJson.Deserialize<V1Status>(ex.Response.Content);
+    }
+
+    /// <summary>A client with the given identity of the kubeconfig (kubetest, admin, controller).</summary>
+    protected Kubernetes ClientAs(string identity) =>
+        new(KubernetesClientConfiguration.BuildConfigFromConfigFile(KubeconfigPath, currentContext: identity));
+
     /// <summary>A raw HTTPS client for the emulator (trusting its certificate) with the given identity's token.</summary>
     protected HttpClient RawClient(string identity = "kubetest")
     {

@@ -25,16 +25,12 @@ internal static class Discovery
             Versions = ["v1"],
             ServerAddressByClientCIDRs = [new V1ServerAddressByClientCIDR { ClientCIDR = "0.0.0.0/0", ServerAddress = c.Request.Host.Value ?? "127.0.0.1" }],
         }));
-        app.MapGet("/apis", (HttpContext c) =>
+        app.MapGet("/apis", (HttpContext c) => Api.WriteAsync(c, new V1APIGroupList
         {
-            var batch = new V1GroupVersionForDiscovery { GroupVersion = "batch/v1", Version = "v1" };
-            return Api.WriteAsync(c, new V1APIGroupList
-            {
-                Kind = "APIGroupList",
-                ApiVersion = "v1",
-                Groups = [new V1APIGroup { Name = "batch", Versions = [batch], PreferredVersion = batch }],
-            });
-        });
+            Kind = "APIGroupList",
+            ApiVersion = "v1",
+            Groups = [Group("batch"), Group("coordination.k8s.io")],
+        }));
         app.MapGet("/api/v1", (HttpContext c) => Api.WriteAsync(c, new V1APIResourceList
         {
             Kind = "APIResourceList",
@@ -42,6 +38,7 @@ internal static class Discovery
             Resources =
             [
                 Resource("configmaps", "configmap", "ConfigMap", ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"], ["cm"]),
+                Resource("events", "event", "Event", ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"], ["ev"]),
                 Resource("pods", "pod", "Pod", ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"], ["po"], ["all"]),
                 Resource("pods/exec", string.Empty, "PodExecOptions", ["create", "get"]),
                 Resource("pods/log", string.Empty, "Pod", ["get"]),
@@ -49,11 +46,8 @@ internal static class Discovery
                 Resource("secrets", "secret", "Secret", ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"]),
             ],
         }));
-        app.MapGet("/apis/batch", (HttpContext c) =>
-        {
-            var batch = new V1GroupVersionForDiscovery { GroupVersion = "batch/v1", Version = "v1" };
-            return Api.WriteAsync(c, new V1APIGroup { Kind = "APIGroup", ApiVersion = "v1", Name = "batch", Versions = [batch], PreferredVersion = batch });
-        });
+        app.MapGet("/apis/batch", (HttpContext c) => Api.WriteAsync(c, Group("batch")));
+        app.MapGet("/apis/coordination.k8s.io", (HttpContext c) => Api.WriteAsync(c, Group("coordination.k8s.io")));
         app.MapGet("/apis/batch/v1", (HttpContext c) => Api.WriteAsync(c, new V1APIResourceList
         {
             Kind = "APIResourceList",
@@ -65,6 +59,19 @@ internal static class Discovery
                 Resource("jobs/status", string.Empty, "Job", ["get", "patch", "update"]),
             ],
         }));
+        app.MapGet("/apis/coordination.k8s.io/v1", (HttpContext c) => Api.WriteAsync(c, new V1APIResourceList
+        {
+            Kind = "APIResourceList",
+            ApiVersion = "v1",
+            GroupVersion = "coordination.k8s.io/v1",
+            Resources = [Resource("leases", "lease", "Lease", ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"])],
+        }));
+    }
+
+    private static V1APIGroup Group(string name)
+    {
+        var version = new V1GroupVersionForDiscovery { GroupVersion = name + "/v1", Version = "v1" };
+        return new V1APIGroup { Kind = "APIGroup", ApiVersion = "v1", Name = name, Versions = [version], PreferredVersion = version };
     }
 
     private static V1APIResource Resource(string name, string singular, string kind, string[] verbs, string[]? shortNames = null, string[]? categories = null) => new()

@@ -15,11 +15,14 @@ public sealed class EmulatorOptions
     /// <summary>Pod events kept for watches that resume; older resourceVersions get 410 Gone.</summary>
     public int WatchHistory { get; set; } = 10_000;
 
+    /// <summary>Events kept per namespace; the oldest is dropped for a new one beyond this.</summary>
+    public int EventsPerNamespace { get; set; } = 1000;
+
     public FaultOptions Faults { get; set; } = new();
 
     /// <summary>
-    /// Rights the kubetest identity loses from the Role of deploy/rbac.yaml, as "verb resource" (e.g.
-    /// <c>update configmaps</c>), to see a client in a namespace whose Role is older or narrower.
+    /// Rights the kubetest identity loses from the Role of deploy/rbac.yaml (and the controller identity
+    /// from its Role), as "verb resource" (e.g. <c>update configmaps</c>, <c>update leases</c>), to see a client in a namespace whose Role is older or narrower.
     /// Live: read on every request (lock the set to change it while requests are served).
     /// </summary>
     public HashSet<string> RevokedVerbs { get; } = new(StringComparer.Ordinal);

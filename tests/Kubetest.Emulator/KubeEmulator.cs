@@ -33,7 +33,7 @@ public sealed class KubeEmulator : IAsyncDisposable
         Identities = Rbac.CreateIdentities(options.RevokedVerbs);
         _ownsStateDirectory = options.StateDirectory is null;
         _stateDirectory = options.StateDirectory ?? Directory.CreateTempSubdirectory("kubetest-emulator-").FullName;
-        _store = new Store(options.WatchHistory);
+        _store = new Store(options.WatchHistory, options.EventsPerNamespace);
         _controller = new JobController(_store);
         var mode = options.NoSandbox ? SandboxMode.None : LocalSandbox.Detect();
         // A kubelet's containers keep what an exec wrote for the next one (kubetest copies files in by exec).
@@ -68,6 +68,8 @@ public sealed class KubeEmulator : IAsyncDisposable
         Exec.Map(_app, _store, _controller, this);
         Secrets.Map(_app, _store);
         ConfigMaps.Map(_app, _store);
+        Leases.Map(_app, _store);
+        Events.Map(_app, _store);
         _app.MapFallback((HttpContext c) => Api.WriteAsync(c, Statuses.Failure(404, "NotFound", "the server could not find the requested resource"), 404));
     }
 
@@ -117,14 +119,14 @@ public sealed class KubeEmulator : IAsyncDisposable
     public IReadOnlyList<V1Job> StoredJobs() => _store.ListJobs(null).Items;
 
     /// <summary>The ConfigMaps stored now in <paramref name="ns"/> (copies).</summary>
-    public IReadOnlyList<V1ConfigMap> StoredConfigMaps(string ns) => _store.ListConfigMaps(ns).Items;
+    public IReadOnlyList<V1ConfigMap> StoredConfigMaps(string ns) => _store.ConfigMaps.List(ns).Items;
 
     /// <summary>Deletes every ConfigMap of <paramref name="ns"/> as an admin would, so that the next client starts with none (a test's own timing store).</summary>
     public void DeleteConfigMaps(string ns)
     {
-        foreach (var map in _store.ListConfigMaps(ns).Items)
+        foreach (var map in _store.ConfigMaps.List(ns).Items)
         {
-            _store.RemoveConfigMap(ns, map.Metadata.Name);
+            _store.ConfigMaps.Remove(ns, map.Metadata.Name);
         }
     }
 

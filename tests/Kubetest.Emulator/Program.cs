@@ -28,9 +28,10 @@ for (var i = 0; i < args.Length; i++)
         case "--hold-pending": options.Faults.HoldPendingReason = Value(); break;
         case "--hold-pending-jobs": options.Faults.HoldPendingJobPattern = new Regex(Value()); break;
         case "--watch-history": options.WatchHistory = int.Parse(Value(), CultureInfo.InvariantCulture); break;
+        case "--events-per-namespace": options.EventsPerNamespace = int.Parse(Value(), CultureInfo.InvariantCulture); break;
         case "--revoke": options.RevokedVerbs.UnionWith(Value().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)); break;
         default:
-            await Console.Error.WriteLineAsync($"unknown option {args[i]}; usage: --kubeconfig FILE [--admin] [--no-sandbox] [--state-dir DIR] [--fail-rate 0.1] [--throttle-rate 0.1] [--retry-after S] [--fail-delete-rate 0.2] [--fail-deletes jobs,pods] [--fault-exec-upgrades] [--refuse-exec-upgrades N] [--drop-exec-after-bytes N] [--drop-watch-after-events N] [--drop-watch-after-seconds S] [--hold-pending REASON] [--hold-pending-jobs REGEX] [--watch-history N] [--revoke \"update configmaps,…\"]");
+            await Console.Error.WriteLineAsync($"unknown option {args[i]}; usage: --kubeconfig FILE [--admin] [--no-sandbox] [--state-dir DIR] [--fail-rate 0.1] [--throttle-rate 0.1] [--retry-after S] [--fail-delete-rate 0.2] [--fail-deletes jobs,pods] [--fault-exec-upgrades] [--refuse-exec-upgrades N] [--drop-exec-after-bytes N] [--drop-watch-after-events N] [--drop-watch-after-seconds S] [--hold-pending REASON] [--hold-pending-jobs REGEX] [--watch-history N] [--events-per-namespace N] [--revoke \"update configmaps,…\"]");
             return 2;
     }
 }

@@ -38,11 +38,20 @@ internal static class Rbac
         new([""], ["configmaps"], ["get", "create", "update"]),
     ];
 
-    /// <param name="revoked">Live: what the kubetest identity may no longer do, as "verb resource".</param>
+    // Provisional until deploy/ has the controller's Role (issue 20): what leader election
+    // (a Lease taken and renewed) and recording Events on TestJobs take.
+    public static readonly IReadOnlyList<PolicyRule> ControllerRole =
+    [
+        new(["coordination.k8s.io"], ["leases"], ["get", "list", "create", "update", "delete"]),
+        new([""], ["events"], ["get", "list", "create", "delete"]),
+    ];
+
+    /// <param name="revoked">Live: what the kubetest and controller identities may no longer do, as "verb resource".</param>
     public static Identity[] CreateIdentities(ISet<string> revoked) =>
     [
         new("admin", "kubernetes-admin", NewToken(), null),
         new("kubetest", "system:serviceaccount:default:kubetest", NewToken(), KubetestRole, revoked),
+        new("controller", "system:serviceaccount:default:kubetest-controller", NewToken(), ControllerRole, revoked),
     ];
 
     private static string NewToken() => Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(24)).ToLowerInvariant();

@@ -1,3 +1,4 @@
+using k8s;
 using k8s.Models;
 
 namespace Kubetest.Emulator;
@@ -96,7 +97,30 @@ internal sealed class Selector
         throw Statuses.BadRequest($"unable to parse requirement: {requirement}");
     }
 
-    private static Func<V1Pod, bool> ParseField(string requirement)
+    /// <summary>A fieldSelector over objects of a kind; <paramref name="field"/> gives the getter of a supported field, null for the others.</summary>
+    public static Func<T, bool> Fields<T>(string? fieldSelector, Func<string, Func<T, string?>?> field)
+    {
+        var requirements = Split(fieldSelector).Select(r => ParseField(r, field)).ToList();
+        return item => requirements.All(r => r(item));
+    }
+
+    /// <summary>The fields every kind supports.</summary>
+    public static Func<T, string?>? MetadataField<T>(string field)
+        where T : IMetadata<V1ObjectMeta> => field switch
+        {
+            "metadata.name" => o => o.Metadata.Name,
+            "metadata.namespace" => o => o.Metadata.NamespaceProperty,
+            _ => null,
+        };
+
+    private static Func<V1Pod, bool> ParseField(string requirement) => ParseField<V1Pod>(requirement, field => field switch
+    {
+        "status.phase" => p => p.Status?.Phase,
+        "spec.nodeName" => p => p.Spec?.NodeName,
+        _ => MetadataField<V1Pod>(field),
+    });
+
+    private static Func<T, bool> ParseField<T>(string requirement, Func<string, Func<T, string?>?> fields)
     {
         var negate = TrySplit(requirement, "!=", out var field, out var value);
         if (!negate && !TrySplit(requirement, "==", out field, out value) && !TrySplit(requirement, "=", out field, out value))
@@ -104,15 +128,9 @@ internal sealed class Selector
             throw Statuses.BadRequest($"invalid field selector: {requirement}");
         }
 
-        Func<V1Pod, string?> get = field switch
-        {
-            "metadata.name" => p => p.Metadata.Name,
-            "metadata.namespace" => p => p.Metadata.NamespaceProperty,
-            "status.phase" => p => p.Status?.Phase,
-            "spec.nodeName" => p => p.Spec?.NodeName,
-            _ => throw Statuses.BadRequest($"field label not supported: {field}"),
-        };
-        return negate ? p => get(p) != value : p => get(p) == value;
+        var get = fields(field) ?? throw Statuses.BadRequest($"field label not supported: {field}");
+        // A field the object does not have reads as empty, as on the API server.
+        return negate ? o => (get(o) ?? string.Empty) != value : o => (get(o) ?? string.Empty) == value;
     }
 
     private static bool TrySplit(string text, string op, out string key, out string value)

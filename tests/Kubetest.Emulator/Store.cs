@@ -8,7 +8,7 @@ namespace Kubetest.Emulator;
 internal sealed record PodEvent(long ResourceVersion, string Type, V1Pod Pod);
 
 /// <summary>
-/// The emulator's etcd: jobs, pods, secrets and configmaps under one lock, one resourceVersion counter for
+/// The emulator's etcd: jobs, pods, secrets, configmaps, leases and events under one lock, one resourceVersion counter for
 /// everything, and a bounded history of pod events so that watches can resume.
 /// </summary>
 internal sealed partial class Store
@@ -24,8 +24,6 @@ internal sealed partial class Store
 
     // Events up to this resourceVersion have left the history: a watch from before it is too old.
     private long _compacted;
-
-    public Store(int historyLimit) => _historyLimit = historyLimit;
 
     public long ResourceVersion
     {

@@ -44,10 +44,7 @@ internal static partial class Validation
             causes.Add(new V1StatusCause { Field = "[]", Reason = "FieldValueTooLong", Message = $"Too long: must have at most {MaxConfigMapBytes} bytes" });
         }
 
-        if (causes.Count > 0)
-        {
-            throw Statuses.Invalid("ConfigMap", configMap.Metadata?.Name ?? configMap.Metadata?.GenerateName ?? string.Empty, causes);
-        }
+        Throw(causes, "ConfigMap", configMap.Metadata, null);
     }
 
     private static void Key(string key, string path, List<V1StatusCause> causes)
