@@ -91,7 +91,7 @@ public sealed class KubeconfigTests(Runtimes runtimes) : IClassFixture<Runtimes>
         Assert.True(run.ExitCode == 3, run.ToString());
         var error = Assert.Single(run.StderrLines, l => l.Length > 0);
         Assert.StartsWith("[ERROR] --context: there is no context nope in the kubeconfigs ", error, StringComparison.Ordinal);
-        Assert.Contains("(contexts: team, kubetest, admin)", error, StringComparison.Ordinal);
+        Assert.Contains("(contexts: team, kubetest, admin, controller)", error, StringComparison.Ordinal);
     }
 
     [Fact]

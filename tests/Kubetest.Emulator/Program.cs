@@ -59,7 +59,7 @@ using var term = System.Runtime.InteropServices.PosixSignalRegistration.Create(S
 var temporary = kubeconfig + ".tmp";
 emulator.WriteKubeconfig(temporary, admin ? "admin" : "kubetest");
 File.Move(temporary, kubeconfig, overwrite: true);
-Console.WriteLine($"kubetest emulator serving {emulator.BaseUri} ; kubeconfig written to {kubeconfig} (contexts: kubetest, admin)");
+Console.WriteLine($"kubetest emulator serving {emulator.BaseUri} ; kubeconfig written to {kubeconfig} (contexts: kubetest, admin, controller)");
 await stop.Task;
 File.Delete(kubeconfig);
 return 0;
