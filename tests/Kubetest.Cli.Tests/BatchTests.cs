@@ -124,6 +124,25 @@ public sealed class BatchTests(Runtimes runtimes) : IClassFixture<Runtimes>
         Assert.Contains("   2 batches if workers take them in turn: [k1 k2 k3], [k4 k5 k6]", run.StderrLines);
     }
 
+    [Fact]
+    public async Task With_timings_a_batched_queue_takes_the_long_key_first_and_the_others_in_listing_order()
+    {
+        using var cli = runtimes.Cli(RuntimeKind.Local, sharesHostFiles: true);
+        var (manifest, _) = Write(cli, "true");
+        var timings = cli.Write("timings.json", """
+            {"details": [{"elapsedTimeSec": 1, "name": "k1", "status": "success"}, {"elapsedTimeSec": 3, "name": "k2", "status": "success"},
+                         {"elapsedTimeSec": 2, "name": "k3", "status": "success"}, {"elapsedTimeSec": 4, "name": "k4", "status": "success"},
+                         {"elapsedTimeSec": 100, "name": "k5", "status": "success"}, {"elapsedTimeSec": 5, "name": "k6", "status": "success"}],
+             "elapsedTimeSec": 115, "failureNum": 0, "startedAt": "2026-01-01T00:00:00Z", "status": "success", "successNum": 6, "totalNum": 6}
+            """);
+
+        var run = await cli.RunAsync("--dry-run", "--timings", timings, manifest);
+
+        // Only k5 is over 5 % of the worker's 115 s; longest-first over every key would take [k5 k6 k4], [k2 k3 k1].
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Contains("   2 batches if workers take them in turn: [k5 k1 k2], [k3 k4 k6]", run.StderrLines);
+    }
+
     /// <summary>One pod, one worker, six keys in batches of at most 3; every command appends its key variable to <c>commands</c> (a hostPath file).</summary>
     private static (string Manifest, string Commands) Write(CliRunner cli, string script)
     {

@@ -51,7 +51,7 @@ public sealed class TextReporter(TextWriter console, LogLevel level, bool live, 
                 var key = started.Label ?? Printable.Escape(started.Key ?? "");
                 var header = started.KeyEnv is null ? started.DisplayCommand : $"[{started.KeyEnv}:{key}] {started.DisplayCommand}";
                 _blocks[started.Task] = new Block(header, started.KeyEnv is null ? "" : $"[{started.KeyEnv}:{key}]", new OutputSpool(spoolDirectory), started.Label);
-                if (started is { Label: { } label, Key: { } keys } && label != Printable.Escape(keys))
+                if (level <= LogLevel.Debug && started is { Label: { } label, Key: { } keys } && label != Printable.Escape(keys))
                 {
                     Log(LogLevel.Debug, $"[{started.KeyEnv}:{label}] holds: {Printable.Escape(keys)}");
                 }
