@@ -11,6 +11,7 @@ public sealed class CliOptions
     public CliOptions()
     {
         GcCommand = Gc.CreateCommand();
+        ControllerCommand = Controller.CreateCommand();
     }
 
     public Argument<string> File { get; } = new("FILE") { Description = "the TestJob manifest (YAML or JSON)" };
@@ -128,6 +129,12 @@ public sealed class CliOptions
     /// <summary><c>kubetest gc</c> with its options.</summary>
     public Command GcCommand { get; }
 
+    /// <summary>The options of <c>kubetest controller</c>.</summary>
+    public Controller.ControllerOptions Controller { get; } = new();
+
+    /// <summary><c>kubetest controller</c>.</summary>
+    public Command ControllerCommand { get; }
+
     /// <summary>The first word that prints the manifest schema; a manifest file called schema runs as <c>kubetest ./schema</c>.</summary>
     public const string SchemaName = "schema";
 
@@ -151,7 +158,7 @@ public sealed class CliOptions
     /// <c>kubetest gc …</c>, <c>kubetest schema</c> and <c>kubetest crd</c>, chosen by the first word only: under a root of
     /// their own, without the run's FILE, so their help reads <c>Usage: kubetest gc [options]</c>.
     /// </summary>
-    public RootCommand CreateCommandsRoot() => new("kubetest's commands") { GcCommand, Schema, Crd };
+    public RootCommand CreateCommandsRoot() => new("kubetest's commands") { GcCommand, Schema, Crd, ControllerCommand };
 
     /// <summary>
     /// The run's command. <c>gc</c> and <c>schema</c> appear in it only so that <c>--help</c> lists them
@@ -172,7 +179,7 @@ public sealed class CliOptions
         });
         var root = new RootCommand("Runs a TestJob: splits a long task into keys and runs them in parallel across pods.")
         {
-            new Command(GcOptions.Name, GcOptions.Description), new Command(SchemaName, SchemaDescription), new Command(CrdName, CrdDescription), File, Namespace, Context, InCluster, Config, List, LogLevel, DryRun, Template, Output, JUnit, Html, Runtime, PendingTimeout, AgentReadyTimeout, MaxRunTime, CloneTimeout, Timings, TimingsStore, TargetTime, KeyTimeout, FailFast, RerunFailed, Live, AllowEmpty, SecretsDir, GitHubApiUrl,
+            new Command(GcOptions.Name, GcOptions.Description), new Command(SchemaName, SchemaDescription), new Command(CrdName, CrdDescription), new Command(Kubetest.Cli.Controller.ControllerOptions.Name, Kubetest.Cli.Controller.ControllerOptions.Description), File, Namespace, Context, InCluster, Config, List, LogLevel, DryRun, Template, Output, JUnit, Html, Runtime, PendingTimeout, AgentReadyTimeout, MaxRunTime, CloneTimeout, Timings, TimingsStore, TargetTime, KeyTimeout, FailFast, RerunFailed, Live, AllowEmpty, SecretsDir, GitHubApiUrl,
         };
         root.Validators.Add(result =>
         {

@@ -27,11 +27,12 @@ public static class Program
     {
         var options = new CliOptions();
         var streams = new RunCommand.Streams(output, error, interactive);
-        // `kubetest gc …`, `kubetest schema` and `kubetest crd` are chosen by their first word only: `kubetest FILE`
+        // `kubetest gc …`, `kubetest schema`, `kubetest crd` and `kubetest controller` are chosen by their first word only: `kubetest FILE`
         // stays exactly as it was, and a manifest file called gc runs as `kubetest ./gc`.
-        var root = args is [GcOptions.Name or CliOptions.SchemaName or CliOptions.CrdName, ..] ? options.CreateCommandsRoot() : options.CreateRootCommand();
+        var root = args is [GcOptions.Name or CliOptions.SchemaName or CliOptions.CrdName or Controller.ControllerOptions.Name, ..] ? options.CreateCommandsRoot() : options.CreateRootCommand();
         root.SetAction((parseResult, ct) => RunCommand.HandleAsync(streams, options, parseResult, ct));
         options.GcCommand.SetAction((parseResult, ct) => GcCommand.HandleAsync(streams, options.Gc, parseResult, ct));
+        options.ControllerCommand.SetAction((parseResult, ct) => Controller.ControllerCommand.HandleAsync(streams, options.Controller, parseResult, ct));
         options.Schema.SetAction(async (_, _) =>
         {
             await output.WriteLineAsync(Model.ManifestSchema.Json()).ConfigureAwait(false);

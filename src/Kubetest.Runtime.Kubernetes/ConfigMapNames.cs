@@ -4,8 +4,8 @@ using System.Text.RegularExpressions;
 
 namespace Kubetest.Runtime.Kubernetes;
 
-/// <summary>The name of a TestJob's timing ConfigMap: readable when it can be, always a valid object name.</summary>
-internal static partial class ConfigMapNames
+/// <summary>The name of a TestJob's timing ConfigMap (or its report's, with another prefix): readable when it can be, always a valid object name.</summary>
+public static partial class ConfigMapNames
 {
     public const string Prefix = "kubetest-timings-";
 
@@ -19,14 +19,14 @@ internal static partial class ConfigMapNames
     private static partial Regex NotAlphanumeric();
 
     /// <summary>
-    /// <c>kubetest-timings-&lt;name&gt;</c> when that is a DNS-1123 subdomain of at most 253 characters;
+    /// <c>PREFIX&lt;name&gt;</c> (<c>kubetest-timings-</c> by default) when that is a DNS-1123 subdomain of at most 253 characters;
     /// otherwise (upper case, underscores, spaces, too long, empty) the name lowercased with runs of other
     /// characters as one '-', cut to 28 characters, then '-' and 16 hex digits of the SHA-256 of the exact
     /// name: still readable, and two names that read alike (MyJob, myjob) get two ConfigMaps.
     /// </summary>
-    public static string For(string testJobName)
+    public static string For(string testJobName, string prefix = Prefix)
     {
-        var plain = Prefix + testJobName;
+        var plain = prefix + testJobName;
         if (plain.Length <= 253 && Dns1123Subdomain().IsMatch(plain))
         {
             return plain;
@@ -35,6 +35,6 @@ internal static partial class ConfigMapNames
         var readable = NotAlphanumeric().Replace(testJobName.ToLowerInvariant(), "-");
         readable = readable[..Math.Min(readable.Length, ReadableLength)].Trim('-');
         var hash = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(testJobName)))[..16].ToLowerInvariant();
-        return Prefix + (readable.Length == 0 ? hash : readable + "-" + hash);
+        return prefix + (readable.Length == 0 ? hash : readable + "-" + hash);
     }
 }

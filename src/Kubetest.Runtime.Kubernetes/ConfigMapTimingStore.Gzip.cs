@@ -87,7 +87,7 @@ public sealed partial class ConfigMapTimingStore
         }
     }
 
-    private static byte[] Gzip(byte[] json)
+    public static byte[] Gzip(byte[] json)
     {
         using var packed = new MemoryStream();
         using (var zip = new GZipStream(packed, CompressionLevel.Optimal, leaveOpen: true))

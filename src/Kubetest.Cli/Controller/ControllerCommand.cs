@@ -1,0 +1,103 @@
+using System.CommandLine;
+using k8s;
+using k8s.LeaderElection;
+using k8s.LeaderElection.ResourceLock;
+using Kubetest.Runtime.Kubernetes;
+
+namespace Kubetest.Cli.Controller;
+
+/// <summary>
+/// <c>kubetest controller</c>: connects, takes the Lease (only its holder acts, as controller-runtime's leader election
+/// does), then runs <see cref="TestJobController"/> until a signal (exit 0) or the Lease is lost (exit 1, so its pod
+/// restarts and waits for the Lease again). A problem with the options or the kubeconfig is one line and exit 3.
+/// </summary>
+public static class ControllerCommand
+{
+    /// <summary>How long a Lease holds without renewal; a replica takes over this long after its holder died.</summary>
+    public static readonly TimeSpan LeaseDuration = TimeSpan.FromSeconds(15);
+
+    public static async Task<int> HandleAsync(RunCommand.Streams streams, ControllerOptions options, ParseResult parseResult, CancellationToken cancellationToken)
+    {
+        var log = new ControllerLog(streams.Error, CliOptions.ParseLevel(parseResult.GetValue(options.LogLevel)) ?? LogLevel.Info);
+        IKubernetes client;
+        string? watched;
+        string leaseNamespace;
+        try
+        {
+            var target = KubernetesConnection.Load(parseResult.GetValue(options.Config), parseResult.GetValue(options.Context), parseResult.GetValue(options.InCluster));
+            var contextNamespace = target.ContextNamespace ?? "default";
+            watched = parseResult.GetValue(options.AllNamespaces) ? null : parseResult.GetValue(options.Namespace) ?? contextNamespace;
+            leaseNamespace = parseResult.GetValue(options.LeaseNamespace) ?? watched ?? contextNamespace;
+            client = await KubernetesConnection.ConnectAsync(target, cancellationToken).ConfigureAwait(false);
+        }
+        catch (UserInputException ex)
+        {
+            await streams.Error.WriteLineAsync($"[ERROR] {Model.Printable.Escape(ex.Message)}").ConfigureAwait(false);
+            return ExitCodes.Error;
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            return ExitCodes.Success;
+        }
+
+        using (client)
+        {
+            var identity = parseResult.GetValue(options.Identity) ?? (Environment.GetEnvironmentVariable("POD_NAME") is { Length: > 0 } pod ? pod : Environment.MachineName);
+            var controller = new TestJobController(new TestJobClient(client, watched, identity), log, parseResult.GetValue(options.MaxConcurrentRuns), identity);
+            if (parseResult.GetValue(options.NoLeaderElection))
+            {
+                log.Line(LogLevel.Warn, "--no-leader-election: acting without the Lease; a second controller would run the same TestJobs");
+                await controller.RunAsync(cancellationToken).ConfigureAwait(false);
+                return ExitCodes.Success;
+            }
+
+            return await LeadAsync(client, controller, leaseNamespace, parseResult.GetValue(options.LeaseName)!, identity, log, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private static async Task<int> LeadAsync(IKubernetes client, TestJobController controller, string leaseNamespace, string leaseName, string identity, ControllerLog log, CancellationToken stop)
+    {
+        var config = new LeaderElectionConfig(new LeaseLock(client, leaseNamespace, leaseName, identity))
+        {
+            LeaseDuration = LeaseDuration,
+            RenewDeadline = TimeSpan.FromSeconds(10),
+            RetryPeriod = TimeSpan.FromSeconds(2),
+        };
+        using var elector = new LeaderElector(config);
+        var leading = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var lost = new CancellationTokenSource();
+        elector.OnStartedLeading += () => leading.TrySetResult();
+        elector.OnStoppedLeading += () => lost.Cancel();
+        elector.OnNewLeader += leader =>
+        {
+            if (leader != identity)
+            {
+                log.Line(LogLevel.Info, $"lease {leaseNamespace}/{leaseName} is held by {leader}: waiting for it");
+            }
+        };
+        elector.OnError += ex => log.Once(LogLevel.Error, $"lease {leaseNamespace}/{leaseName}: {TestJobClient.Describe(ex)} (the controller needs get, create and update on leases)");
+        log.Line(LogLevel.Info, $"controller {identity}: waiting for lease {leaseNamespace}/{leaseName}");
+        using var electing = CancellationTokenSource.CreateLinkedTokenSource(stop);
+        var election = elector.RunUntilLeadershipLostAsync(electing.Token);
+        await Task.WhenAny(leading.Task, election, Task.Delay(Timeout.Infinite, stop)).ConfigureAwait(false);
+        if (!leading.Task.IsCompleted)
+        {
+            await electing.CancelAsync().ConfigureAwait(false);
+            await election.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            return stop.IsCancellationRequested ? ExitCodes.Success : ExitCodes.Failed;
+        }
+
+        log.Line(LogLevel.Info, $"controller {identity}: holds lease {leaseNamespace}/{leaseName}");
+        using var acting = CancellationTokenSource.CreateLinkedTokenSource(stop, lost.Token);
+        await controller.RunAsync(acting.Token).ConfigureAwait(false);
+        await electing.CancelAsync().ConfigureAwait(false);
+        await election.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        if (lost.IsCancellationRequested && !stop.IsCancellationRequested)
+        {
+            log.Line(LogLevel.Error, $"controller {identity}: lost lease {leaseNamespace}/{leaseName}; its runs were stopped, exiting so that it starts again and waits for the lease");
+            return ExitCodes.Failed;
+        }
+
+        return ExitCodes.Success;
+    }
+}
