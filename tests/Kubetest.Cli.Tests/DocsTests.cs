@@ -21,6 +21,7 @@ public sealed partial class DocsTests : IDisposable
     [Theory]
     [InlineData("--help")]
     [InlineData("gc", "--help")]
+    [InlineData("controller", "--help")]
     public async Task Every_option_the_help_prints_is_documented_in_the_cli_page(params string[] args)
     {
         var help = await _cli.RunAsync(args);

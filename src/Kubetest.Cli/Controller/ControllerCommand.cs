@@ -42,6 +42,12 @@ public static class ControllerCommand
 
         using (client)
         {
+            // A controller restarted in the same pod finds its predecessor's run directories in /tmp: they are gone with it.
+            foreach (var (path, error) in RunWorkspace.RemoveStale(Path.GetTempPath()))
+            {
+                log.Line(error is null ? LogLevel.Debug : LogLevel.Warn, error is null ? $"removed {path}, the directory of a kubetest run that is gone" : $"could not remove {path}, the directory of a kubetest run that is gone: {error}");
+            }
+
             var identity = parseResult.GetValue(options.Identity) ?? (Environment.GetEnvironmentVariable("POD_NAME") is { Length: > 0 } pod ? pod : Environment.MachineName);
             var controller = new TestJobController(new TestJobClient(client, watched, identity), log, parseResult.GetValue(options.MaxConcurrentRuns), identity);
             if (parseResult.GetValue(options.NoLeaderElection))

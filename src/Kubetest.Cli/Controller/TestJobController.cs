@@ -81,14 +81,16 @@ internal sealed partial class TestJobController(TestJobClient api, ControllerLog
 
             await ReconcileAsync(work.Key, stop).ConfigureAwait(false);
             _retries.Remove(work.Key);
-            if (work.Finished is not null)
-            {
-                await StartWaitingAsync(stop).ConfigureAwait(false);
-            }
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
             throw;
+        }
+        catch (HttpOperationException ex) when (ex.Response.StatusCode == HttpStatusCode.Conflict)
+        {
+            // Changed since it was read (kubectl apply, another writer): read it again, soon.
+            log.Line(LogLevel.Debug, $"{work.Key}: changed while being updated; looking again");
+            _ = RequeueLaterAsync(new Work(work.Key), TimeSpan.FromMilliseconds(200), stop);
         }
         catch (Exception ex)
         {
@@ -98,6 +100,12 @@ internal sealed partial class TestJobController(TestJobClient api, ControllerLog
             log.Once(LogLevel.Error, $"{work.Key}: {TestJobClient.Describe(ex)}");
             log.Line(LogLevel.Debug, $"{work.Key}: looked at again in {(int)delay.TotalSeconds}s (attempt {attempt})");
             _ = RequeueLaterAsync(new Work(work.Key), delay, stop);
+        }
+
+        if (work.Finished is not null)
+        {
+            // A slot is free: the TestJobs waiting for one, oldest first.
+            await StartWaitingAsync(stop).ConfigureAwait(false);
         }
     }
 
