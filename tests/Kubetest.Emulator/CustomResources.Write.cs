@@ -151,7 +151,8 @@ internal static partial class CustomResources
         Check(crd, served, body, stored);
         if (!JsonNode.DeepEquals(Content(body, served), Content(stored, served)))
         {
-            metadata["generation"] = (stored["metadata"]?["generation"]?.GetValue<long>() ?? 1) + 1;
+            var generation = long.TryParse(stored["metadata"]?["generation"]?.ToJsonString(), out var g) ? g : 1;
+            metadata["generation"] = generation + 1;
         }
 
         return body;
