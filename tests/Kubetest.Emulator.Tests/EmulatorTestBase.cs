@@ -29,7 +29,7 @@ public abstract class EmulatorTestBase : IAsyncLifetime
 
     protected Kubernetes Admin { get; private set; } = null!;
 
-    public async Task InitializeAsync()
+    public virtual async Task InitializeAsync()
     {
         Emulator = await KubeEmulator.StartAsync(_options);
         Emulator.WriteKubeconfig(KubeconfigPath);

@@ -5,7 +5,7 @@ namespace Kubetest.Emulator;
 /// <summary>What clients read before anything else to learn which resources exist (legacy discovery; aggregated discovery is declined by answering plain lists).</summary>
 internal static class Discovery
 {
-    public static void Map(IEndpointRouteBuilder app)
+    public static void Map(IEndpointRouteBuilder app, Store store)
     {
         app.MapGet("/version", (HttpContext c) => Api.WriteAsync(c, new VersionInfo
         {
@@ -29,7 +29,7 @@ internal static class Discovery
         {
             Kind = "APIGroupList",
             ApiVersion = "v1",
-            Groups = [Group("batch"), Group("coordination.k8s.io")],
+            Groups = [Group("batch"), Group("coordination.k8s.io"), Group(Crd.ApiGroup), .. CustomGroups(store).Select(g => Group(g.Key, [.. g.Value]))],
         }));
         app.MapGet("/api/v1", (HttpContext c) => Api.WriteAsync(c, new V1APIResourceList
         {
@@ -59,6 +59,36 @@ internal static class Discovery
                 Resource("jobs/status", string.Empty, "Job", ["get", "patch", "update"]),
             ],
         }));
+        app.MapGet("/apis/" + Crd.ApiGroup, (HttpContext c) => Api.WriteAsync(c, Group(Crd.ApiGroup)));
+        app.MapGet("/apis/" + Crd.ApiGroup + "/v1", (HttpContext c) => Api.WriteAsync(c, new V1APIResourceList
+        {
+            Kind = "APIResourceList",
+            ApiVersion = "v1",
+            GroupVersion = Crd.ApiGroup + "/v1",
+            Resources =
+            [
+                Cluster(Resource("customresourcedefinitions", "customresourcedefinition", "CustomResourceDefinition", ["create", "delete", "get", "list"], ["crd", "crds"], ["api-extensions"])),
+                Cluster(Resource("customresourcedefinitions/status", string.Empty, "CustomResourceDefinition", ["get"])),
+            ],
+        }));
+        app.MapGet("/apis/{group}", (HttpContext c, string group) =>
+            Api.WriteAsync(c, CustomGroups(store).TryGetValue(group, out var versions) ? Group(group, [.. versions]) : NotFound()));
+        app.MapGet("/apis/{group}/{version}", (HttpContext c, string group, string version) =>
+        {
+            var crds = store.Custom.Crds().Items.Where(crd => crd.Group == group && crd.Served(version) is not null).ToList();
+            if (crds.Count == 0)
+            {
+                throw new StatusException(NotFound());
+            }
+
+            return Api.WriteAsync(c, new V1APIResourceList
+            {
+                Kind = "APIResourceList",
+                ApiVersion = "v1",
+                GroupVersion = group + "/" + version,
+                Resources = [.. crds.SelectMany(crd => CustomResources(crd, crd.Served(version)!))],
+            });
+        });
         app.MapGet("/apis/coordination.k8s.io/v1", (HttpContext c) => Api.WriteAsync(c, new V1APIResourceList
         {
             Kind = "APIResourceList",
@@ -68,10 +98,38 @@ internal static class Discovery
         }));
     }
 
-    private static V1APIGroup Group(string name)
+    private static V1APIGroup Group(string name, IReadOnlyList<string>? versions = null)
     {
-        var version = new V1GroupVersionForDiscovery { GroupVersion = name + "/v1", Version = "v1" };
-        return new V1APIGroup { Kind = "APIGroup", ApiVersion = "v1", Name = name, Versions = [version], PreferredVersion = version };
+        var list = (versions ?? ["v1"]).Select(v => new V1GroupVersionForDiscovery { GroupVersion = name + "/" + v, Version = v }).ToList();
+        return new V1APIGroup { Kind = "APIGroup", ApiVersion = "v1", Name = name, Versions = list, PreferredVersion = list[0] };
+    }
+
+    private static V1Status NotFound() => Statuses.Failure(404, "NotFound", "the server could not find the requested resource");
+
+    /// <summary>The groups of the stored CRDs, each with its served versions.</summary>
+    private static Dictionary<string, List<string>> CustomGroups(Store store) =>
+        store.Custom.Crds().Items.GroupBy(crd => crd.Group).ToDictionary(
+            g => g.Key,
+            g => g.SelectMany(crd => crd.Versions.Where(v => v.Served).Select(v => v.Name)).Distinct().ToList(),
+            StringComparer.Ordinal);
+
+    private static IEnumerable<V1APIResource> CustomResources(Crd crd, CrdVersion version)
+    {
+        var main = Resource(crd.Plural, crd.Singular, crd.Kind, ["delete", "deletecollection", "get", "list", "patch", "create", "update", "watch"], [.. crd.ShortNames], [.. crd.Categories]);
+        main.Namespaced = crd.Namespaced;
+        yield return main;
+        if (version.StatusSubresource)
+        {
+            var status = Resource(crd.Plural + "/status", string.Empty, crd.Kind, ["get", "patch", "update"]);
+            status.Namespaced = crd.Namespaced;
+            yield return status;
+        }
+    }
+
+    private static V1APIResource Cluster(V1APIResource resource)
+    {
+        resource.Namespaced = false;
+        return resource;
     }
 
     private static V1APIResource Resource(string name, string singular, string kind, string[] verbs, string[]? shortNames = null, string[]? categories = null) => new()

@@ -61,7 +61,7 @@ public sealed class KubeEmulator : IAsyncDisposable
         _app = builder.Build();
         _app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(30) });
         Middleware.Use(_app, this, options);
-        Discovery.Map(_app);
+        Discovery.Map(_app, _store);
         Jobs.Map(_app, _store, _controller);
         Pods.Map(_app, _store, _controller, options);
         Logs.Map(_app, _store, _controller);
@@ -70,6 +70,8 @@ public sealed class KubeEmulator : IAsyncDisposable
         ConfigMaps.Map(_app, _store);
         Leases.Map(_app, _store);
         Events.Map(_app, _store);
+        Crds.Map(_app, _store);
+        CustomResources.Map(_app, _store, options.Faults);
         _app.MapFallback((HttpContext c) => Api.WriteAsync(c, Statuses.Failure(404, "NotFound", "the server could not find the requested resource"), 404));
     }
 
@@ -120,6 +122,17 @@ public sealed class KubeEmulator : IAsyncDisposable
 
     /// <summary>The ConfigMaps stored now in <paramref name="ns"/> (copies).</summary>
     public IReadOnlyList<V1ConfigMap> StoredConfigMaps(string ns) => _store.ConfigMaps.List(ns).Items;
+
+    /// <summary>Installs a CustomResourceDefinition from its YAML as an admin's kubectl apply would (checked and established the same way).</summary>
+    public void InstallCrd(string yaml)
+    {
+        var crd = k8s.KubernetesYaml.Deserialize<V1CustomResourceDefinition>(yaml);
+        Crds.Create(_store, System.Text.Encoding.UTF8.GetBytes(k8s.KubernetesJson.Serialize(crd)));
+    }
+
+    /// <summary>The custom resources of <paramref name="plural"/> (the CRD's group) stored now in <paramref name="ns"/>, as JSON.</summary>
+    public IReadOnlyList<System.Text.Json.Nodes.JsonObject> StoredCustomResources(string group, string plural, string ns) =>
+        _store.Custom.Crd(group, plural) is { } crd ? _store.Custom.List(crd, ns).Items : [];
 
     /// <summary>Deletes every ConfigMap of <paramref name="ns"/> as an admin would, so that the next client starts with none (a test's own timing store).</summary>
     public void DeleteConfigMaps(string ns)

@@ -46,12 +46,19 @@ internal static class Rbac
         new([""], ["events"], ["get", "list", "create", "delete"]),
     ];
 
+    // What the controller needs on TestJobs (issue 20), kept apart for the lead to merge into the controller's Role.
+    public static readonly IReadOnlyList<PolicyRule> TestJobRules =
+    [
+        new(["kubetest.io"], ["testjobs"], ["get", "list", "watch", "update"]),
+        new(["kubetest.io"], ["testjobs/status"], ["get", "update", "patch"]),
+    ];
+
     /// <param name="revoked">Live: what the kubetest and controller identities may no longer do, as "verb resource".</param>
     public static Identity[] CreateIdentities(ISet<string> revoked) =>
     [
         new("admin", "kubernetes-admin", NewToken(), null),
         new("kubetest", "system:serviceaccount:default:kubetest", NewToken(), KubetestRole, revoked),
-        new("controller", "system:serviceaccount:default:kubetest-controller", NewToken(), ControllerRole, revoked),
+        new("controller", "system:serviceaccount:default:kubetest-controller", NewToken(), [.. ControllerRole, .. TestJobRules], revoked),
     ];
 
     private static string NewToken() => Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(24)).ToLowerInvariant();

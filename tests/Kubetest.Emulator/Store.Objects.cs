@@ -95,6 +95,24 @@ internal sealed partial class Store
             }
         }
 
+        /// <summary>Removes the objects of <paramref name="ns"/> owned by <paramref name="ownerUid"/> (the garbage collector's work).</summary>
+        public int RemoveOwnedBy(string ns, string ownerUid)
+        {
+            lock (store._lock)
+            {
+                var owned = _items.Values
+                    .Where(i => i.Namespace() == ns && i.Metadata.OwnerReferences?.Any(o => o.Uid == ownerUid) == true)
+                    .Select(i => i.Name())
+                    .ToList();
+                foreach (var name in owned)
+                {
+                    Remove(ns, name);
+                }
+
+                return owned.Count;
+            }
+        }
+
         private void Remember(string ns, string key)
         {
             if (perNamespace is not { } limit)

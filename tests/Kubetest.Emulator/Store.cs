@@ -11,7 +11,7 @@ internal sealed record PodEvent(long ResourceVersion, string Type, V1Pod Pod);
 /// The emulator's etcd: jobs, pods, secrets, configmaps, leases and events under one lock, one resourceVersion counter for
 /// everything, and a bounded history of pod events so that watches can resume.
 /// </summary>
-internal sealed partial class Store
+internal sealed partial class Store : IWatchSource<PodEvent>
 {
     private readonly Lock _lock = new();
     private readonly Dictionary<string, V1Job> _jobs = new(StringComparer.Ordinal);

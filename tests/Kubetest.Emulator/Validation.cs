@@ -55,6 +55,14 @@ internal static partial class Validation
         }
     }
 
+    /// <summary>The API server's checks of metadata.name, for objects without a typed model (custom resources).</summary>
+    public static List<V1StatusCause> ObjectName(string? name, string? generateName)
+    {
+        var causes = new List<V1StatusCause>();
+        ObjectName(new V1ObjectMeta { Name = name, GenerateName = generateName }, causes);
+        return causes;
+    }
+
     private static void ObjectName(V1ObjectMeta? metadata, List<V1StatusCause> causes)
     {
         var name = metadata?.Name;

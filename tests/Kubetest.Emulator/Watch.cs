@@ -4,10 +4,24 @@ using k8s.Models;
 
 namespace Kubetest.Emulator;
 
-/// <summary>Pod watches: newline-delimited watch events, resumable from a resourceVersion while the history reaches back.</summary>
+/// <summary>What a watch reads from: a backlog since a resourceVersion (null when the history no longer reaches back) and live events.</summary>
+internal interface IWatchSource<TEvent>
+{
+    long ResourceVersion { get; }
+
+    (System.Threading.Channels.Channel<TEvent> Channel, List<TEvent>? Backlog) Watch(long? since);
+
+    void Unwatch(System.Threading.Channels.Channel<TEvent> channel);
+}
+
+/// <summary>Watches (pods, custom resources): newline-delimited watch events, resumable from a resourceVersion while the history reaches back.</summary>
 internal static class Watch
 {
-    public static async Task ServeAsync(HttpContext context, Store store, string ns, Selector selector, FaultOptions faults)
+    public static Task ServeAsync(HttpContext context, Store store, string ns, Selector selector, FaultOptions faults) =>
+        ServeAsync<PodEvent>(context, store, (e, table) => Render(e, ns, selector, table), faults);
+
+    /// <param name="render">The event's type and object as sent (a Table row when <c>table</c>), or null for an event this watch does not see.</param>
+    public static async Task ServeAsync<TEvent>(HttpContext context, IWatchSource<TEvent> store, Func<TEvent, bool, (string Type, object Value)?> render, FaultOptions faults)
     {
         var requested = Api.Query(context, "resourceVersion");
         long? since = null;
@@ -47,7 +61,7 @@ internal static class Watch
         {
             foreach (var e in backlog)
             {
-                sent += await SendAsync(context, e, ns, selector, table, lifetime.Token);
+                sent += await SendAsync(context, render(e, table), lifetime.Token);
                 if (DropIfDue(faults, sent))
                 {
                     return;
@@ -56,7 +70,7 @@ internal static class Watch
 
             await foreach (var e in channel.Reader.ReadAllAsync(lifetime.Token))
             {
-                sent += await SendAsync(context, e, ns, selector, table, lifetime.Token);
+                sent += await SendAsync(context, render(e, table), lifetime.Token);
                 if (DropIfDue(faults, sent))
                 {
                     return;
@@ -80,18 +94,28 @@ internal static class Watch
         return faults.DropWatchAfterEvents is { } limit && sent >= limit;
     }
 
-    private static async Task<int> SendAsync(HttpContext context, PodEvent e, string ns, Selector selector, bool table, CancellationToken token)
+    private static (string Type, object Value)? Render(PodEvent e, string ns, Selector selector, bool table)
     {
         if (e.Pod.Namespace() != ns || !selector.Matches(e.Pod))
         {
-            return 0;
+            return null;
         }
 
         // kubectl get -w asks for Tables in the watch too, one row per event.
         object value = table
             ? PodTable.Render(new V1PodList { Metadata = new V1ListMeta { ResourceVersion = e.Pod.ResourceVersion() }, Items = [e.Pod] })
             : e.Pod;
-        await WriteEventAsync(context, e.Type, value, token);
+        return (e.Type, value);
+    }
+
+    private static async Task<int> SendAsync(HttpContext context, (string Type, object Value)? e, CancellationToken token)
+    {
+        if (e is not { } sent)
+        {
+            return 0;
+        }
+
+        await WriteEventAsync(context, sent.Type, sent.Value, token);
         return 1;
     }
 
