@@ -38,12 +38,19 @@ internal static class Rbac
         new([""], ["configmaps"], ["get", "create", "update"]),
     ];
 
-    // Provisional until deploy/ has the controller's Role (issue 20): what leader election
-    // (a Lease taken and renewed) and recording Events on TestJobs take.
+    // The rules of deploy/controller/role.yaml, verbatim: what the kubetest-controller service account may do.
     public static readonly IReadOnlyList<PolicyRule> ControllerRole =
     [
-        new(["coordination.k8s.io"], ["leases"], ["get", "list", "create", "update", "delete"]),
-        new([""], ["events"], ["get", "list", "create", "delete"]),
+        new(["kubetest.io"], ["testjobs"], ["get", "list", "watch", "update"]),
+        new(["kubetest.io"], ["testjobs/status"], ["get", "update", "patch"]),
+        new(["batch"], ["jobs"], ["create", "delete", "list"]),
+        new([""], ["pods"], ["get", "list", "watch", "delete"]),
+        new([""], ["pods/log"], ["get", "watch"]),
+        new([""], ["pods/exec"], ["create"]),
+        new([""], ["secrets"], ["get"]),
+        new([""], ["configmaps"], ["get", "create", "update"]),
+        new([""], ["events"], ["create"]),
+        new(["coordination.k8s.io"], ["leases"], ["get", "create", "update"]),
     ];
 
     /// <param name="revoked">Live: what the kubetest and controller identities may no longer do, as "verb resource".</param>
