@@ -22,8 +22,9 @@ public class EventTests : EmulatorTestBase
         await controller.CoreV1.CreateNamespacedEventAsync(Event("run-b.1", "TestJob", "run-b", "Started"), Ns);
         await controller.CoreV1.CreateNamespacedEventAsync(Event("run-a.3", "Pod", "run-a", "Scheduled"), Ns);
 
-        var runA = await controller.CoreV1.ListNamespacedEventAsync(Ns, fieldSelector: "involvedObject.name=run-a,involvedObject.kind=TestJob,involvedObject.namespace=default");
-        var notStarted = await controller.CoreV1.ListNamespacedEventAsync(Ns, fieldSelector: "reason!=Started");
+        // The controller only records events; reading them back is kubectl describe's (here the admin's).
+        var runA = await Admin.CoreV1.ListNamespacedEventAsync(Ns, fieldSelector: "involvedObject.name=run-a,involvedObject.kind=TestJob,involvedObject.namespace=default");
+        var notStarted = await Admin.CoreV1.ListNamespacedEventAsync(Ns, fieldSelector: "reason!=Started");
 
         Assert.Equal(["run-a.1", "run-a.2"], runA.Items.Select(e => e.Metadata.Name));
         Assert.Equal(["run-a.2", "run-a.3"], notStarted.Items.Select(e => e.Metadata.Name));
@@ -35,13 +36,13 @@ public class EventTests : EmulatorTestBase
         using var controller = ClientAs("controller");
         var created = await controller.CoreV1.CreateNamespacedEventAsync(Event("run-a.1", "TestJob", "run-a", "Started"), Ns);
 
-        var read = await controller.CoreV1.ReadNamespacedEventAsync("run-a.1", Ns);
-        await controller.CoreV1.DeleteNamespacedEventAsync("run-a.1", Ns);
+        var read = await Admin.CoreV1.ReadNamespacedEventAsync("run-a.1", Ns);
+        await Admin.CoreV1.DeleteNamespacedEventAsync("run-a.1", Ns);
 
         Assert.Equal(("v1", "Event", "Started", "Normal"), (read.ApiVersion, read.Kind, read.Reason, read.Type));
         Assert.Equal(("TestJob", "run-a"), (read.InvolvedObject.Kind, read.InvolvedObject.Name));
         Assert.Equal(created.Metadata.Uid, read.Metadata.Uid);
-        await FailsAsync(() => controller.CoreV1.ReadNamespacedEventAsync("run-a.1", Ns), HttpStatusCode.NotFound);
+        await FailsAsync(() => Admin.CoreV1.ReadNamespacedEventAsync("run-a.1", Ns), HttpStatusCode.NotFound);
     }
 
     [Fact]

@@ -20,7 +20,8 @@ public class KubectlLeaseAndEventTests : EmulatorTestBase
         using var controller = ClientAs("controller");
         await controller.CoordinationV1.CreateNamespacedLeaseAsync(new V1Lease { Metadata = new V1ObjectMeta { Name = "kubetest-controller" }, Spec = new V1LeaseSpec { HolderIdentity = "replica-a", LeaseDurationSeconds = 15 } }, Ns);
 
-        var list = await Run("--context", "controller", "get", "leases", "-n", "default");
+        // Listing is the admin's: the controller's Role gets its own lease by name only.
+        var list = await Run("--context", "admin", "get", "leases", "-n", "default");
         var holder = await Run("--context", "controller", "get", "lease", "kubetest-controller", "-o", "jsonpath={.spec.holderIdentity}");
         var forbidden = await Run("get", "leases", "-n", "default");
 
@@ -49,9 +50,10 @@ public class KubectlLeaseAndEventTests : EmulatorTestBase
                 Ns);
         }
 
-        var all = await Run("--context", "controller", "get", "events", "-n", "default");
-        var columns = await Run("--context", "controller", "get", "events", "-n", "default", "-o", "custom-columns=REASON:.reason,OBJECT:.involvedObject.name,MESSAGE:.message", "--no-headers");
-        var runB = await Run("--context", "controller", "get", "events", "-n", "default", "--field-selector", "involvedObject.name=run-b", "-o", "name");
+        // Reading events is the admin's (kubectl describe's): the controller's Role only creates them.
+        var all = await Run("--context", "admin", "get", "events", "-n", "default");
+        var columns = await Run("--context", "admin", "get", "events", "-n", "default", "-o", "custom-columns=REASON:.reason,OBJECT:.involvedObject.name,MESSAGE:.message", "--no-headers");
+        var runB = await Run("--context", "admin", "get", "events", "-n", "default", "--field-selector", "involvedObject.name=run-b", "-o", "name");
 
         Assert.True(all.ExitCode == 0, all.Stderr);
         Assert.Matches("(?m)^run-a.1 +", all.Stdout);

@@ -24,7 +24,7 @@ internal sealed record Identity(string Name, string UserName, string Token, IRea
 
 internal sealed record PolicyRule(string[] Groups, string[] Resources, string[] Verbs);
 
-/// <summary>The identities the emulator knows: an admin, and the service account bound to the Role of deploy/rbac.yaml.</summary>
+/// <summary>The identities the emulator knows: an admin, the service account bound to the Role of deploy/rbac.yaml, and the controller's of deploy/controller/role.yaml.</summary>
 internal static class Rbac
 {
     // The rules of deploy/rbac.yaml, verbatim: what the kubetest service account may do in a cluster.
@@ -38,19 +38,19 @@ internal static class Rbac
         new([""], ["configmaps"], ["get", "create", "update"]),
     ];
 
-    // Provisional until deploy/ has the controller's Role (issue 20): what leader election
-    // (a Lease taken and renewed) and recording Events on TestJobs take.
+    // The rules of deploy/controller/role.yaml, verbatim: what the kubetest-controller service account may do.
     public static readonly IReadOnlyList<PolicyRule> ControllerRole =
-    [
-        new(["coordination.k8s.io"], ["leases"], ["get", "list", "create", "update", "delete"]),
-        new([""], ["events"], ["get", "list", "create", "delete"]),
-    ];
-
-    // What the controller needs on TestJobs (issue 20), kept apart for the lead to merge into the controller's Role.
-    public static readonly IReadOnlyList<PolicyRule> TestJobRules =
     [
         new(["kubetest.io"], ["testjobs"], ["get", "list", "watch", "update"]),
         new(["kubetest.io"], ["testjobs/status"], ["get", "update", "patch"]),
+        new(["batch"], ["jobs"], ["create", "delete", "list"]),
+        new([""], ["pods"], ["get", "list", "watch", "delete"]),
+        new([""], ["pods/log"], ["get", "watch"]),
+        new([""], ["pods/exec"], ["create"]),
+        new([""], ["secrets"], ["get"]),
+        new([""], ["configmaps"], ["get", "create", "update"]),
+        new([""], ["events"], ["create"]),
+        new(["coordination.k8s.io"], ["leases"], ["get", "create", "update"]),
     ];
 
     /// <param name="revoked">Live: what the kubetest and controller identities may no longer do, as "verb resource".</param>
@@ -58,7 +58,7 @@ internal static class Rbac
     [
         new("admin", "kubernetes-admin", NewToken(), null),
         new("kubetest", "system:serviceaccount:default:kubetest", NewToken(), KubetestRole, revoked),
-        new("controller", "system:serviceaccount:default:kubetest-controller", NewToken(), [.. ControllerRole, .. TestJobRules], revoked),
+        new("controller", "system:serviceaccount:default:kubetest-controller", NewToken(), ControllerRole, revoked),
     ];
 
     private static string NewToken() => Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(24)).ToLowerInvariant();
