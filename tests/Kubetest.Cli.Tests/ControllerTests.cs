@@ -1,0 +1,291 @@
+using System.Text.Json;
+
+namespace Kubetest.Cli.Tests;
+
+/// <summary>
+/// <c>kubetest controller</c> end to end on the emulator: TestJobs applied with kubectl, run by the controller as the
+/// <c>controller</c> identity, their outcome read back from the status, the report ConfigMap and the Events.
+/// </summary>
+public sealed class ControllerTests(ControllerCluster cluster) : IClassFixture<ControllerCluster>
+{
+    private static string Named(string manifest, string name, string ns) =>
+        manifest.Replace("name: e2e\n", $"name: {name}\n  namespace: {ns}\n", StringComparison.Ordinal);
+
+    /// <summary>Keys that each append their name to <c>/state/started</c>, then wait, so a test can act while they run.</summary>
+    private static string Holding(string name, string ns, string state, int keys) => Named(
+        Manifests.Strategy(
+            Enumerable.Range(1, keys).Select(i => $"k{i}"),
+            "echo $TASK_KEY >> /state/started; sleep 300",
+            scheduler: $"maxContainersPerPod: {keys}",
+            extraPodSpec: $"volumes:\n  - name: state\n    hostPath:\n      path: {state}",
+            extraContainer: "volumeMounts:\n  - name: state\n    mountPath: /state"),
+        name,
+        ns);
+
+    private static async Task WaitForLinesAsync(string path, int count, BackgroundCli controller)
+    {
+        using var limit = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        while (!File.Exists(path) || File.ReadAllLines(path).Length < count)
+        {
+            Assert.False(limit.IsCancellationRequested, $"{path} never had {count} lines\n{controller.Stderr}");
+            await Task.Delay(100);
+        }
+    }
+
+    [Theory]
+    [InlineData("simple")]
+    [InlineData("prestep")]
+    [InlineData("strategy-static")]
+    [InlineData("strategy-dynamic")]
+    public async Task An_example_applied_with_kubectl_ends_with_the_status_and_report_the_CLI_gives_for_it(string example)
+    {
+        using var cli = cluster.Runtimes.Cli(RuntimeKind.Kubernetes);
+        var file = CliRunner.Example(example + ".yaml");
+        var junitPath = Path.Combine(cli.Root, "cli.xml");
+        var byCli = await cli.RunAsync("--junit", junitPath, file);
+        Assert.True(byCli.ExitCode == 0, byCli.ToString());
+        var name = YamlJson.Parse(File.ReadAllText(file))!["metadata"]!["name"]!.GetValue<string>();
+        await using var controller = cluster.StartController(cli, "default");
+        await controller.WaitForLineAsync("holds lease default/kubetest-controller");
+
+        await cluster.KubectlAsync("apply", "-f", file);
+        var job = await cluster.WaitForPhaseAsync("default", name, controller, "Succeeded", "Failed", "Error");
+
+        var status = job.GetProperty("status");
+        Assert.True(ControllerCluster.Phase(job) == "Succeeded", $"{job}\n{controller.Stderr}");
+        var report = byCli.Report;
+        foreach (var count in new[] { "totalNum", "successNum", "failureNum" })
+        {
+            Assert.Equal(report.GetProperty(count).GetInt32(), status.GetProperty(count).GetInt32());
+        }
+
+        Assert.Equal(1, status.GetProperty("observedGeneration").GetInt64());
+        Assert.True(status.TryGetProperty("startTime", out _) && status.TryGetProperty("completionTime", out _), status.ToString());
+        var mapName = status.GetProperty("reportConfigMap").GetString();
+        var map = Assert.Single(cluster.Emulator.StoredConfigMaps("default"), m => m.Metadata.Name == mapName);
+        Assert.Equal($"kubetest-report-{name}", mapName);
+        Assert.Equal(name, Assert.Single(map.Metadata.OwnerReferences).Name);
+        var sortKeys = example.StartsWith("strategy", StringComparison.Ordinal);
+        Assert.Equal(ReportNormalizer.Report(byCli.Stdout, cli.Root, sortKeys), ReportNormalizer.Report(map.Data["report.json"], cli.Root, sortKeys));
+        Assert.Equal(ReportNormalizer.JUnit(File.ReadAllText(junitPath), cli.Root, sortKeys), ReportNormalizer.JUnit(map.Data["junit.xml"], cli.Root, sortKeys));
+
+        var table = await cluster.KubectlAsync("get", "testjobs", "-n", "default");
+        Assert.Contains(table.Split('\n'), l => l.StartsWith(name + " ", StringComparison.Ordinal) && l.Contains("Succeeded", StringComparison.Ordinal));
+        var described = await cluster.KubectlAsync("describe", "testjob", name, "-n", "default");
+        Assert.Contains("Started", described, StringComparison.Ordinal);
+        Assert.Contains("Succeeded", described, StringComparison.Ordinal);
+
+        await cluster.KubectlAsync("delete", "testjob", name, "-n", "default");
+        await cluster.WaitForGoneAsync("default", name, controller);
+        Assert.DoesNotContain(cluster.Emulator.StoredConfigMaps("default"), m => m.Metadata.Name == mapName);
+        Assert.Empty(cluster.LeftIn("default"));
+        var stopped = await controller.StopAsync();
+        Assert.True(stopped.ExitCode == 0, stopped.ToString());
+    }
+
+    [Fact]
+    public async Task A_failing_key_makes_the_TestJob_Failed_naming_the_key_in_its_status_and_an_event()
+    {
+        const string ns = "ctl-failing";
+        using var cli = cluster.Runtimes.Cli(RuntimeKind.Kubernetes);
+        var manifest = cli.Write("job.yaml", Named(Manifests.Strategy(["good", "bad"], "test $TASK_KEY = good"), "failing", ns));
+        await using var controller = cluster.StartController(cli, ns);
+
+        await cluster.KubectlAsync("apply", "-f", manifest);
+        var job = await cluster.WaitForPhaseAsync(ns, "failing", controller, "Succeeded", "Failed", "Error");
+
+        Assert.Equal("Failed", ControllerCluster.Phase(job));
+        var status = job.GetProperty("status");
+        Assert.Equal(["bad"], status.GetProperty("failedKeys").EnumerateArray().Select(k => k.GetString()));
+        Assert.Equal(1, status.GetProperty("successNum").GetInt32());
+        Assert.Equal("1 of 2 keys did not pass", status.GetProperty("message").GetString());
+        var described = await cluster.KubectlAsync("describe", "testjob", "failing", "-n", ns);
+        Assert.Contains("KeyFailed", described, StringComparison.Ordinal);
+        Assert.Contains("key bad failed", described, StringComparison.Ordinal);
+        Assert.Contains(controller.StderrLines, l => l.StartsWith($"[{ns}/failing] [TASK_KEY:bad]", StringComparison.Ordinal));
+        Assert.Empty(cluster.LeftIn(ns));
+    }
+
+    [Fact]
+    public async Task Deleting_a_running_TestJob_stops_its_keys_within_seconds_and_leaves_nothing()
+    {
+        const string ns = "ctl-delete";
+        using var cli = cluster.Runtimes.Cli(RuntimeKind.Kubernetes);
+        var state = Directory.CreateDirectory(Path.Combine(cli.Root, "state")).FullName;
+        var manifest = cli.Write("job.yaml", Holding("held", ns, state, keys: 2));
+        await using var controller = cluster.StartController(cli, ns);
+        await cluster.KubectlAsync("apply", "-f", manifest);
+        await WaitForLinesAsync(Path.Combine(state, "started"), 2, controller);
+        Assert.NotEmpty(cluster.LeftIn(ns));
+
+        var deleting = System.Diagnostics.Stopwatch.StartNew();
+        await cluster.KubectlAsync("delete", "testjob", "held", "-n", ns, "--wait=false");
+        await cluster.WaitForGoneAsync(ns, "held", controller);
+
+        Assert.True(deleting.Elapsed < TimeSpan.FromSeconds(60), $"{deleting.Elapsed}\n{controller.Stderr}");
+        Assert.Empty(cluster.LeftIn(ns));
+        Assert.Contains($"[INFO] {ns}/held: deleted during its run: stopping it", controller.StderrLines);
+        Assert.Equal(2, File.ReadAllLines(Path.Combine(state, "started")).Length);
+    }
+
+    [Fact]
+    public async Task A_controller_killed_mid_run_and_started_again_never_runs_a_key_twice_and_marks_the_run_Error()
+    {
+        const string ns = "ctl-restart";
+        using var cli = cluster.Runtimes.Cli(RuntimeKind.Kubernetes);
+        var state = Directory.CreateDirectory(Path.Combine(cli.Root, "state")).FullName;
+        var manifest = cli.Write("job.yaml", Holding("orphan", ns, state, keys: 3));
+        var first = cluster.StartController(cli, ns, "--identity", "first");
+        await cluster.KubectlAsync("apply", "-f", manifest);
+        await WaitForLinesAsync(Path.Combine(state, "started"), 3, first);
+
+        await first.StopAsync("KILL");
+        await first.DisposeAsync();
+        await using var second = cluster.StartController(cli, ns, "--identity", "second");
+        var job = await cluster.WaitForPhaseAsync(ns, "orphan", second, "Error");
+
+        var message = job.GetProperty("status").GetProperty("message").GetString()!;
+        Assert.Contains("the controller running it stopped before the run ended", message, StringComparison.Ordinal);
+        Assert.Equal(["k1", "k2", "k3"], File.ReadAllLines(Path.Combine(state, "started")).Order(StringComparer.Ordinal));
+        await WaitUntilAsync(() => cluster.LeftIn(ns).Count == 0, second);
+        // Not run again, however long the second controller watches.
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        Assert.Equal(3, File.ReadAllLines(Path.Combine(state, "started")).Length);
+        await cluster.KubectlAsync("delete", "testjob", "orphan", "-n", ns);
+        await cluster.WaitForGoneAsync(ns, "orphan", second);
+    }
+
+    [Fact]
+    public async Task Of_two_replicas_only_the_lease_holder_runs_TestJobs_and_the_other_takes_over_when_it_stops()
+    {
+        const string ns = "ctl-replicas";
+        using var cli = cluster.Runtimes.Cli(RuntimeKind.Kubernetes);
+        await using var one = cluster.StartController(cli, ns, "--identity", "one");
+        await one.WaitForLineAsync($"holds lease {ns}/kubetest-controller");
+        await using var two = cluster.StartController(cli, ns, "--identity", "two");
+        await two.WaitForLineAsync($"lease {ns}/kubetest-controller is held by one");
+
+        await cluster.KubectlAsync("apply", "-f", cli.Write("a.yaml", Named(Manifests.Single("echo first"), "first", ns)));
+        await cluster.WaitForPhaseAsync(ns, "first", one, "Succeeded");
+        Assert.Contains(one.StderrLines, l => l.StartsWith($"[{ns}/first]", StringComparison.Ordinal));
+        Assert.DoesNotContain(two.StderrLines, l => l.Contains("first", StringComparison.Ordinal));
+
+        var stopped = await one.StopAsync();
+        Assert.True(stopped.ExitCode == 0, stopped.ToString());
+        await two.WaitForLineAsync($"holds lease {ns}/kubetest-controller");
+        await cluster.KubectlAsync("apply", "-f", cli.Write("b.yaml", Named(Manifests.Single("echo second"), "second", ns)));
+        await cluster.WaitForPhaseAsync(ns, "second", two, "Succeeded");
+        Assert.Contains(two.StderrLines, l => l.StartsWith($"[{ns}/second]", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_TestJob_kubetest_refuses_is_Error_with_the_reason_and_runs_nothing()
+    {
+        const string ns = "ctl-refused";
+        using var cli = cluster.Runtimes.Cli(RuntimeKind.Kubernetes);
+        var templated = Named(Manifests.Single("echo {{ .greeting }}"), "templated", ns);
+        var annotated = Named(Manifests.Strategy(["a"], "true"), "annotated", ns)
+            .Replace("  namespace: " + ns + "\n", $"  namespace: {ns}\n  annotations:\n    kubetest.io/key-timeout: soon\n", StringComparison.Ordinal);
+        await using var controller = cluster.StartController(cli, ns);
+
+        await cluster.KubectlAsync("apply", "-f", cli.Write("t.yaml", templated));
+        await cluster.KubectlAsync("apply", "-f", cli.Write("a.yaml", annotated));
+        var first = await cluster.WaitForPhaseAsync(ns, "templated", controller, "Error", "Succeeded", "Failed");
+        var second = await cluster.WaitForPhaseAsync(ns, "annotated", controller, "Error", "Succeeded", "Failed");
+
+        Assert.Equal("Error", ControllerCluster.Phase(first));
+        Assert.Contains("greeting", first.GetProperty("status").GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Equal("Error", ControllerCluster.Phase(second));
+        Assert.StartsWith("annotation kubetest.io/key-timeout: expects a duration", second.GetProperty("status").GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Empty(cluster.LeftIn(ns));
+        Assert.DoesNotContain(cluster.Emulator.StoredJobs(), j => j.Metadata.NamespaceProperty == ns);
+    }
+
+    [Fact]
+    public async Task At_most_max_concurrent_runs_TestJobs_run_at_once_and_the_others_wait_as_Pending()
+    {
+        const string ns = "ctl-slots";
+        using var cli = cluster.Runtimes.Cli(RuntimeKind.Kubernetes);
+        await using var controller = cluster.StartController(cli, ns, "--max-concurrent-runs", "2");
+        var names = Enumerable.Range(1, 5).Select(i => $"slot{i}").ToList();
+        foreach (var name in names)
+        {
+            await cluster.KubectlAsync("apply", "-f", cli.Write(name + ".yaml", Named(Manifests.Single("sleep 1"), name, ns)));
+        }
+
+        var most = 0;
+        var sawPending = false;
+        using var limit = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        while (true)
+        {
+            var phases = new List<string?>();
+            foreach (var name in names)
+            {
+                phases.Add(await cluster.TestJobAsync(ns, name) is { } job ? ControllerCluster.Phase(job) : null);
+            }
+
+            most = Math.Max(most, phases.Count(p => p == "Running"));
+            sawPending |= phases.Contains("Pending");
+            if (phases.All(p => p == "Succeeded"))
+            {
+                break;
+            }
+
+            Assert.False(limit.IsCancellationRequested, string.Join(", ", phases) + "\n" + controller.Stderr);
+            await Task.Delay(50);
+        }
+
+        Assert.InRange(most, 1, 2);
+        Assert.True(sawPending, controller.Stderr);
+        Assert.Empty(cluster.LeftIn(ns));
+    }
+
+    [Fact]
+    public async Task Without_a_verb_of_its_Role_the_controller_says_so_once_and_keeps_running()
+    {
+        const string ns = "ctl-rbac";
+        using var cli = cluster.Runtimes.Cli(RuntimeKind.Kubernetes);
+        cluster.Emulator.Options.RevokedVerbs.Add("create jobs");
+        try
+        {
+            await using var controller = cluster.StartController(cli, ns);
+            await cluster.KubectlAsync("apply", "-f", cli.Write("job.yaml", Named(Manifests.Single("echo never"), "forbidden", ns)));
+            var job = await cluster.WaitForPhaseAsync(ns, "forbidden", controller, "Failed", "Error", "Succeeded");
+
+            Assert.Equal("Failed", ControllerCluster.Phase(job));
+            Assert.Contains("cannot create resource \"jobs\"", job.GetProperty("status").GetProperty("message").GetString(), StringComparison.Ordinal);
+            Assert.False(controller.HasExited, controller.Stderr);
+        }
+        finally
+        {
+            cluster.Emulator.Options.RevokedVerbs.Remove("create jobs");
+        }
+
+        cluster.Emulator.Options.RevokedVerbs.Add("patch testjobs/status");
+        try
+        {
+            await using var controller = cluster.StartController(cli, ns);
+            await cluster.KubectlAsync("apply", "-f", cli.Write("job2.yaml", Named(Manifests.Single("echo never"), "unwritable", ns)));
+            await controller.WaitForLineAsync($"[ERROR] {ns}/unwritable: the API server answered 403");
+            await Task.Delay(TimeSpan.FromSeconds(5));
+
+            Assert.False(controller.HasExited, controller.Stderr);
+            Assert.Single(controller.StderrLines, l => l.StartsWith($"[ERROR] {ns}/unwritable", StringComparison.Ordinal));
+            Assert.Empty(cluster.LeftIn(ns));
+        }
+        finally
+        {
+            cluster.Emulator.Options.RevokedVerbs.Remove("patch testjobs/status");
+        }
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition, BackgroundCli controller)
+    {
+        using var limit = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+        while (!condition())
+        {
+            Assert.False(limit.IsCancellationRequested, controller.Stderr);
+            await Task.Delay(100);
+        }
+    }
+}
