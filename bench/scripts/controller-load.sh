@@ -19,7 +19,7 @@ emulator=$!
 trap 'kill $controller $emulator 2>/dev/null || true' EXIT INT TERM
 controller=$emulator
 while [ ! -f "$kubeconfig" ]; do sleep 0.2; done
-kubectl apply -f "$repo/deploy/crd.yaml" > /dev/null
+kubectl apply --validate=false -f "$repo/deploy/crd.yaml" > /dev/null
 
 dotnet "$repo/src/Kubetest.Cli/bin/Release/net10.0/kubetest.dll" controller --kubeconfig "$kubeconfig" --context controller \
   -n load --max-concurrent-runs 4 2> "$work/controller.log" &
@@ -56,7 +56,7 @@ YAML
 done > "$work/testjobs.yaml"
 
 start=$(date +%s.%N)
-kubectl apply -f "$work/testjobs.yaml" > /dev/null
+kubectl apply --validate=false -f "$work/testjobs.yaml" > /dev/null
 most=0
 while :; do
   phases=$(kubectl get testjobs -n load -o jsonpath='{range .items[*]}{.status.phase}{"\n"}{end}')

@@ -178,9 +178,18 @@ internal sealed class PodExec : IDisposable
         catch (Exception ex) when (ex is ExecNotStartedException or WebSocketException or HttpRequestException && !cancellationToken.IsCancellationRequested)
         {
             var retried = ex is ExecNotStartedException ? " (tried 7 times; the command never started)" : "";
-            throw new PodFailedException($"exec in container {container} of pod {pod} could not start: {ex.Message}{retried}", ex);
+            throw new PodFailedException($"exec in container {container} of pod {pod} could not start: {ex.Message}{retried}{Forbidden(ex)}", ex);
         }
     }
+
+    /// <summary>
+    /// What a refused upgrade means: the socket only says "status code '403'" (the API server's Status in its body is
+    /// not read by the WebSocket), so name the right that is missing.
+    /// </summary>
+    private string Forbidden(Exception ex) =>
+        ex is WebSocketException { WebSocketErrorCode: WebSocketError.NotAWebSocket } && ex.Message.Contains("'403'", StringComparison.Ordinal)
+            ? $": forbidden, the identity may not create pods/exec in namespace {_namespace} (the Role needs create on pods/exec)"
+            : "";
 
     /// <summary>Runs the demuxer to the end of the exec; a connection lost after the upgrade is the command's error, not a retry.</summary>
     private static async Task<string?> ReceiveAsync(ExecDemuxer demuxer, WebSocket socket, string pod, string container, Func<byte, ReadOnlyMemory<byte>, CancellationToken, ValueTask> onOutput, CancellationToken cancellationToken)

@@ -37,18 +37,32 @@ public sealed class ControllerTests(ControllerCluster cluster) : IClassFixture<C
     [InlineData("prestep")]
     [InlineData("strategy-static")]
     [InlineData("strategy-dynamic")]
+    [InlineData("agent")]
+    [InlineData("public-repo")]
+    [InlineData("private-repo")]
     public async Task An_example_applied_with_kubectl_ends_with_the_status_and_report_the_CLI_gives_for_it(string example)
     {
         using var cli = cluster.Runtimes.Cli(RuntimeKind.Kubernetes);
         var file = CliRunner.Example(example + ".yaml");
+        // The repository examples take --template repo=URL on the command line, and template.kubetest.io/repo as a TestJob.
+        var repo = example.EndsWith("-repo", StringComparison.Ordinal) ? RepositoryTests.CreateRepository(cli.Root) : null;
+        if (example == "private-repo")
+        {
+            RepositoryTests.GitHubTokenSecret(cli, cluster.Runtimes, RuntimeKind.Kubernetes, "ghs_" + Guid.NewGuid().ToString("N"));
+        }
+
         var junitPath = Path.Combine(cli.Root, "cli.xml");
-        var byCli = await cli.RunAsync("--junit", junitPath, file);
+        string[] template = repo is null ? [] : ["--template", $"repo={repo}"];
+        var byCli = await cli.RunAsync([.. template, "--junit", junitPath, file]);
         Assert.True(byCli.ExitCode == 0, byCli.ToString());
         var name = YamlJson.Parse(File.ReadAllText(file))!["metadata"]!["name"]!.GetValue<string>();
+        var applied = repo is null
+            ? file
+            : cli.Write("testjob.yaml", File.ReadAllText(file).Replace("  namespace: default\n", $"  namespace: default\n  annotations:\n    template.kubetest.io/repo: {Manifests.Quote(repo)}\n", StringComparison.Ordinal));
         await using var controller = cluster.StartController(cli, "default");
         await controller.WaitForLineAsync("holds lease default/kubetest-controller");
 
-        await cluster.KubectlAsync("apply", "-f", file);
+        await cluster.KubectlAsync("apply", "-f", applied);
         var job = await cluster.WaitForPhaseAsync("default", name, controller, "Succeeded", "Failed", "Error");
 
         var status = job.GetProperty("status");
@@ -238,45 +252,6 @@ public sealed class ControllerTests(ControllerCluster cluster) : IClassFixture<C
         Assert.InRange(most, 1, 2);
         Assert.True(sawPending, controller.Stderr);
         Assert.Empty(cluster.LeftIn(ns));
-    }
-
-    [Fact]
-    public async Task Without_a_verb_of_its_Role_the_controller_says_so_once_and_keeps_running()
-    {
-        const string ns = "ctl-rbac";
-        using var cli = cluster.Runtimes.Cli(RuntimeKind.Kubernetes);
-        cluster.Emulator.Options.RevokedVerbs.Add("create jobs");
-        try
-        {
-            await using var controller = cluster.StartController(cli, ns);
-            await cluster.KubectlAsync("apply", "-f", cli.Write("job.yaml", Named(Manifests.Single("echo never"), "forbidden", ns)));
-            var job = await cluster.WaitForPhaseAsync(ns, "forbidden", controller, "Failed", "Error", "Succeeded");
-
-            Assert.Equal("Failed", ControllerCluster.Phase(job));
-            Assert.Contains("cannot create resource \"jobs\"", job.GetProperty("status").GetProperty("message").GetString(), StringComparison.Ordinal);
-            Assert.False(controller.HasExited, controller.Stderr);
-        }
-        finally
-        {
-            cluster.Emulator.Options.RevokedVerbs.Remove("create jobs");
-        }
-
-        cluster.Emulator.Options.RevokedVerbs.Add("patch testjobs/status");
-        try
-        {
-            await using var controller = cluster.StartController(cli, ns);
-            await cluster.KubectlAsync("apply", "-f", cli.Write("job2.yaml", Named(Manifests.Single("echo never"), "unwritable", ns)));
-            await controller.WaitForLineAsync($"[ERROR] {ns}/unwritable: the API server answered 403");
-            await Task.Delay(TimeSpan.FromSeconds(5));
-
-            Assert.False(controller.HasExited, controller.Stderr);
-            Assert.Single(controller.StderrLines, l => l.StartsWith($"[ERROR] {ns}/unwritable", StringComparison.Ordinal));
-            Assert.Empty(cluster.LeftIn(ns));
-        }
-        finally
-        {
-            cluster.Emulator.Options.RevokedVerbs.Remove("patch testjobs/status");
-        }
     }
 
     private static async Task WaitUntilAsync(Func<bool> condition, BackgroundCli controller)

@@ -42,10 +42,9 @@ internal static class Rbac
     public static readonly IReadOnlyList<PolicyRule> ControllerRole =
     [
         new(["kubetest.io"], ["testjobs"], ["get", "list", "watch", "update"]),
-        new(["kubetest.io"], ["testjobs/status"], ["get", "update", "patch"]),
+        new(["kubetest.io"], ["testjobs/status"], ["patch"]),
         new(["batch"], ["jobs"], ["create", "delete", "list"]),
-        new([""], ["pods"], ["get", "list", "watch", "delete"]),
-        new([""], ["pods/log"], ["get", "watch"]),
+        new([""], ["pods"], ["list", "watch", "delete"]),
         new([""], ["pods/exec"], ["create"]),
         new([""], ["secrets"], ["get"]),
         new([""], ["configmaps"], ["get", "create", "update"]),

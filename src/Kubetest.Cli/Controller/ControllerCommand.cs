@@ -63,7 +63,8 @@ public static class ControllerCommand
 
     private static async Task<int> LeadAsync(IKubernetes client, TestJobController controller, string leaseNamespace, string leaseName, string identity, ControllerLog log, CancellationToken stop)
     {
-        var config = new LeaderElectionConfig(new LeaseLock(client, leaseNamespace, leaseName, identity))
+        var lease = new LeaseLock(client, leaseNamespace, leaseName, identity);
+        var config = new LeaderElectionConfig(lease)
         {
             LeaseDuration = LeaseDuration,
             RenewDeadline = TimeSpan.FromSeconds(10),
@@ -81,7 +82,18 @@ public static class ControllerCommand
                 log.Line(LogLevel.Info, $"lease {leaseNamespace}/{leaseName} is held by {leader}: waiting for it");
             }
         };
-        elector.OnError += ex => log.Once(LogLevel.Error, $"lease {leaseNamespace}/{leaseName}: {TestJobClient.Describe(ex)} (the controller needs get, create and update on leases)");
+        void Failed(Exception ex) => log.Once(LogLevel.Error, $"lease {leaseNamespace}/{leaseName}: {TestJobClient.Describe(ex)} (the controller needs get, create and update on leases)");
+        elector.OnError += Failed;
+
+        // The lock swallows a refused create or update (it only answers "not taken"); a conflict is another replica's
+        // turn, anything else is said once.
+        lease.OnHttpError += ex =>
+        {
+            if (ex.Response.StatusCode != System.Net.HttpStatusCode.Conflict)
+            {
+                Failed(ex);
+            }
+        };
         log.Line(LogLevel.Info, $"controller {identity}: waiting for lease {leaseNamespace}/{leaseName}");
         using var electing = CancellationTokenSource.CreateLinkedTokenSource(stop);
         var election = elector.RunUntilLeadershipLostAsync(electing.Token);

@@ -8,7 +8,7 @@ internal static class StatusOf
     public static TestJobStatus Pending(TestJobObject resource, string message) => new()
     {
         Phase = TestJobPhase.Pending,
-        Message = message,
+        Message = Line(message),
         ObservedGeneration = resource.Generation,
         Conditions = [Condition("Running", "False", "Waiting", message)],
     };
@@ -30,7 +30,7 @@ internal static class StatusOf
                 Phase = TestJobPhase.Error,
                 StartTime = startedAt,
                 CompletionTime = finishedAt ?? DateTimeOffset.UtcNow,
-                Message = message,
+                Message = Line(message),
                 ObservedGeneration = resource.Generation,
                 ReportConfigMap = reportConfigMap,
                 Conditions = [Condition("Running", "False", "Error", message), Condition("Succeeded", "False", "Error", message)],
@@ -48,6 +48,11 @@ internal static class StatusOf
         if (phase != TestJobPhase.Succeeded && outcome.FirstProblem is { } problem)
         {
             summary += "; first problem: " + problem;
+        }
+        else if (outcome.FirstWarning is { } warning)
+        {
+            // A run that went on past a problem (a timing store it may not use, a Job it could not delete) says so.
+            summary += "; first warning: " + warning;
         }
 
         if (outcome.LeftBehind)
@@ -67,7 +72,7 @@ internal static class StatusOf
                 Phase = phase,
                 StartTime = startedAt,
                 CompletionTime = finishedAt,
-                Message = summary,
+                Message = Line(summary),
                 ObservedGeneration = resource.Generation,
                 ReportConfigMap = reportConfigMap,
                 Conditions = [Condition("Running", "False", reason, summary), Condition("Succeeded", phase == TestJobPhase.Succeeded ? "True" : "False", reason, summary)],
@@ -85,13 +90,15 @@ internal static class StatusOf
         FlakyKeys = [.. report.Details.Where(d => d.Flaky).Select(d => d.Name).Take(TestJobStatus.MaxListedKeys)],
     };
 
+    /// <summary>A message as one bounded line: a condition's message is bounded by the API server (32 KiB), and a run's problem may quote what it was given.</summary>
+    private static string Line(string message) => message.Length <= 1000 ? message : message[..999] + "…";
+
     private static V1Condition Condition(string type, string status, string reason, string message) => new()
     {
         Type = type,
         Status = status,
         Reason = reason,
-        // A condition's message is bounded by the API server (32 KiB); ours are a line.
-        Message = message.Length <= 1000 ? message : message[..999] + "…",
+        Message = Line(message),
         LastTransitionTime = DateTime.UtcNow,
     };
 }

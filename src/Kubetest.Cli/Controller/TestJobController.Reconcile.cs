@@ -1,3 +1,5 @@
+using k8s.Autorest;
+
 namespace Kubetest.Cli.Controller;
 
 internal sealed partial class TestJobController
@@ -75,9 +77,19 @@ internal sealed partial class TestJobController
     private async Task RecoverAsync(TestJobObject resource, CancellationToken stop)
     {
         var runId = RunIds.For(resource);
-        var deleted = await api.DeleteRunJobsAsync(resource.Namespace, runId, stop).ConfigureAwait(false);
-        var message = $"the controller running it stopped before the run ended (restarted, or lost its lease); its keys may have run, so it is not run again ({deleted} Jobs of run {runId} deleted): apply it again under a new name, or delete and re-create it, to rerun it";
-        log.Line(LogLevel.Warn, $"{resource.Key}: {message}");
+        string cleanup;
+        try
+        {
+            cleanup = $"{await api.DeleteRunJobsAsync(resource.Namespace, runId, stop).ConfigureAwait(false)} Jobs of run {runId} deleted";
+        }
+        catch (HttpOperationException ex)
+        {
+            // Marked Error all the same: its Jobs' pods end by themselves, and kubetest gc finds what is left.
+            cleanup = $"the Jobs of run {runId} could not be deleted: {TestJobClient.Describe(ex)}; run kubetest gc";
+        }
+
+        var message = $"the controller running it stopped before the run ended (restarted, or lost its lease); its keys may have run, so it is not run again ({cleanup}): apply it again under a new name, or delete and re-create it, to rerun it";
+        log.Once(LogLevel.Warn, $"{resource.Key}: {message}");
         await api.PatchStatusAsync(resource, StatusOf.Error(resource, message, DateTimeOffset.UtcNow), stop).ConfigureAwait(false);
         await Events.RecordAsync(api, resource, "Warning", "RunLost", message, log).ConfigureAwait(false);
         if (resource.HasFinalizer)

@@ -4,7 +4,8 @@ namespace Kubetest.Cli.Controller;
 
 /// <summary>How one TestJob's run ended: the report, its JUnit XML, and whether it was stopped or left something behind.</summary>
 /// <param name="FirstProblem">The first error the run reported (a forbidden call, a pod that could not start), for the status.</param>
-internal sealed record RunOutcome(Report Report, string JUnit, bool Interrupted, bool BadInput, bool LeftBehind, string? FirstProblem = null);
+/// <param name="FirstWarning">The first warning the run printed (a timing store it may not read, a Job it could not delete), for the status.</param>
+internal sealed record RunOutcome(Report Report, string JUnit, bool Interrupted, bool BadInput, bool LeftBehind, string? FirstProblem = null, string? FirstWarning = null);
 
 /// <summary>
 /// Runs one TestJob resource with the CLI's engine on the kubernetes runtime, in its own namespace, with its own
@@ -27,8 +28,11 @@ internal static class TestJobRun
             var keyEvents = new KeyFailureEvents(api, resource, log);
             var problems = new FirstProblem();
             var observers = new Observers(console, junit, keyEvents, problems);
+
+            // Lines from outside the engine (the timing store, the runtime's cleanup): printed, and kept for the status.
+            var lines = new Observers(console, problems);
             var options = new KubernetesRuntimeOptions(resource.Namespace, settings.PendingTimeout, JobLifecycle.For(owner, settings.MaxRunTime));
-            var runtime = new KubernetesPodRuntime(api.Kubernetes, options, TimeProvider.System, message => console.On(new LogEvent(LogLevel.Warn, message)));
+            var runtime = new KubernetesPodRuntime(api.Kubernetes, options, TimeProvider.System, message => lines.On(new LogEvent(LogLevel.Warn, message)));
             RunResult result;
             var leftBehind = false;
             try
@@ -36,12 +40,12 @@ internal static class TestJobRun
                 var timings = settings.TimingStore && job.Spec.MainStep.Strategy is not null
                     ? new TimingStoreSession(new ConfigMapTimingStore(api.Kubernetes, resource.Namespace, resource.Name), TimeProvider.System)
                     : null;
-                var durations = timings is null ? null : await timings.ReadAsync(console, dryRun: false, cancellationToken).ConfigureAwait(false);
+                var durations = timings is null ? null : await timings.ReadAsync(lines, dryRun: false, cancellationToken).ConfigureAwait(false);
                 var engine = new TestJobEngine(runtime, observers, TimeProvider.System, new KubernetesSecretSource(api.Kubernetes, resource.Namespace, TimeProvider.System));
                 result = await engine.RunAsync(job, workspace, settings.ToRunOptions(durations), cancellationToken).ConfigureAwait(false);
                 if (timings is not null && !result.Interrupted && !result.BadInput)
                 {
-                    await timings.SaveAsync(result.Report, console, cancellationToken).ConfigureAwait(false);
+                    await timings.SaveAsync(result.Report, lines, cancellationToken).ConfigureAwait(false);
                 }
             }
             finally
@@ -53,14 +57,14 @@ internal static class TestJobRun
                 }
                 catch (Exception ex)
                 {
-                    console.On(new LogEvent(LogLevel.Warn, $"cleanup: the kubernetes runtime could not remove what it created: {ex.Message}; run: kubetest gc"));
+                    lines.On(new LogEvent(LogLevel.Warn, $"cleanup: the kubernetes runtime could not remove what it created: {ex.Message}; run: kubetest gc"));
                     leftBehind = true;
                 }
             }
 
             var report = result.Report;
             var elapsed = (junit.FinishedAt ?? DateTimeOffset.UtcNow) - report.StartedAt;
-            return new RunOutcome(report, JUnitReport.Write(report, job.Metadata.Name ?? resource.Name, elapsed, junit), result.Interrupted, result.BadInput, leftBehind, problems.Message);
+            return new RunOutcome(report, JUnitReport.Write(report, job.Metadata.Name ?? resource.Name, elapsed, junit), result.Interrupted, result.BadInput, leftBehind, problems.Message, problems.Warning);
         }
         finally
         {
@@ -94,13 +98,16 @@ internal static class TestJobRun
         }
     }
 
-    /// <summary>The first error line of the run, else the reason of the first key that could not run.</summary>
+    /// <summary>The first error line of the run, else the reason of the first key that could not run; and its first warning.</summary>
     private sealed class FirstProblem : IRunObserver
     {
         private string? _error;
         private string? _key;
+        private string? _warning;
 
         public string? Message => Volatile.Read(ref _error) ?? Volatile.Read(ref _key);
+
+        public string? Warning => Volatile.Read(ref _warning);
 
         public void On(RunEvent runEvent)
         {
@@ -108,6 +115,9 @@ internal static class TestJobRun
             {
                 case LogEvent { Level: >= LogLevel.Error } log:
                     Interlocked.CompareExchange(ref _error, log.Message, null);
+                    break;
+                case LogEvent { Level: LogLevel.Warn } log:
+                    Interlocked.CompareExchange(ref _warning, log.Message, null);
                     break;
                 case KeyFinished { Result: { Status: KeyStatus.Error, Message: { } message } }:
                     Interlocked.CompareExchange(ref _key, message, null);

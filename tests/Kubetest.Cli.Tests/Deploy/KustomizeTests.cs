@@ -10,10 +10,9 @@ public class KustomizeTests
     private static readonly string[] ControllerRules =
     [
         "kubetest.io testjobs: get,list,update,watch",
-        "kubetest.io testjobs/status: get,patch,update",
+        "kubetest.io testjobs/status: patch",
         "batch jobs: create,delete,list",
-        " pods: delete,get,list,watch",
-        " pods/log: get,watch",
+        " pods: delete,list,watch",
         " pods/exec: create",
         " secrets: get",
         " configmaps: create,get,update",
