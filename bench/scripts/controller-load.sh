@@ -1,7 +1,8 @@
 #!/bin/sh
 # Load on `kubetest controller`: N TestJobs (default 50) applied at once to one controller with --max-concurrent-runs 4,
 # on the API emulator (standalone, its kubelet the local runtime). Prints the wall time, the most TestJobs ever
-# seen Running at once (polled every 0.2 s), the phases at the end and the controller's peak and final RSS.
+# seen Running at once (polled every 0.2 s), the phases at the end, how many passed with a report, and the
+# controller's RSS before the TestJobs, at its peak and at the end.
 # See docs/benchmarks.md, "Controller under load".
 # Usage: bench/scripts/controller-load.sh [WORKDIR] [TESTJOBS]   (Release builds first:
 #   dotnet build src/Kubetest.Cli -c Release && dotnet build tests/Kubetest.Emulator -c Release)
@@ -25,6 +26,8 @@ dotnet "$repo/src/Kubetest.Cli/bin/Release/net10.0/kubetest.dll" controller --ku
   -n load --max-concurrent-runs 4 2> "$work/controller.log" &
 controller=$!
 while ! grep -q 'holds lease' "$work/controller.log"; do sleep 0.2; done
+sleep 2
+idle=$(awk '/VmRSS/ { print $2 }' "/proc/$controller/status")
 
 # Each TestJob: 3 static keys of 1 s on one pod, as a small suite would be.
 i=1
@@ -70,5 +73,9 @@ end=$(date +%s.%N)
 
 echo "testjobs: $count, wall: $(awk "BEGIN { printf \"%.1f\", $end - $start }") s, most Running at once: $most (--max-concurrent-runs 4)"
 printf '%s\n' "$phases" | sort | uniq -c | sed 's/^/phase: /'
+# Correct, not only finished: every TestJob's status counts its 3 keys passed, and its report ConfigMap is there.
+passed=$(kubectl get testjobs -n load -o jsonpath='{range .items[*]}{.status.successNum}/{.status.totalNum} {.status.reportConfigMap}{"\n"}{end}' | grep -c '^3/3 kubetest-report-load-' || true)
+echo "TestJobs with 3/3 keys passed and a report ConfigMap: $passed"
+echo "controller VmRSS before the TestJobs: $idle kB"
 grep -E 'VmHWM|VmRSS' "/proc/$controller/status" | sed 's/^/controller /'
 echo "controller log: $work/controller.log"
