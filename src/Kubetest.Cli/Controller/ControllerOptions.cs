@@ -17,7 +17,7 @@ public sealed class ControllerOptions
 
     public Option<string?> Namespace { get; } = new("--namespace", "-n") { Description = "watch TestJobs in this namespace (default: the kubeconfig context's namespace, in a pod its own, else default)" };
 
-    public Option<bool> AllNamespaces { get; } = new("--all-namespaces", "-A") { Description = "watch TestJobs in every namespace (needs the ClusterRole of deploy/cluster-wide)" };
+    public Option<bool> AllNamespaces { get; } = new("--all-namespaces", "-A") { Description = "watch TestJobs in every namespace (needs the ClusterRole of deploy/all-namespaces)" };
 
     public Option<int> MaxConcurrentRuns { get; } = new("--max-concurrent-runs")
     {
