@@ -59,7 +59,7 @@ public sealed class ControllerTests(ControllerCluster cluster) : IClassFixture<C
         var applied = repo is null
             ? file
             : cli.Write("testjob.yaml", File.ReadAllText(file).Replace("  namespace: default\n", $"  namespace: default\n  annotations:\n    template.kubetest.io/repo: {Manifests.Quote(repo)}\n", StringComparison.Ordinal));
-        await using var controller = cluster.StartController(cli, "default");
+        await using var controller = cluster.StartController(cli, "default", repo is null ? [] : ["--allow-local-repositories"]);
         await controller.WaitForLineAsync("holds lease default/kubetest-controller");
 
         await cluster.KubectlAsync("apply", "-f", applied);
@@ -118,6 +118,57 @@ public sealed class ControllerTests(ControllerCluster cluster) : IClassFixture<C
         Assert.Contains("key bad failed", described, StringComparison.Ordinal);
         Assert.Contains(controller.StderrLines, l => l.StartsWith($"[{ns}/failing] [TASK_KEY:bad]", StringComparison.Ordinal));
         Assert.Empty(cluster.LeftIn(ns));
+    }
+
+    [Fact]
+    public async Task A_TestJobs_exportArtifacts_write_nothing_on_the_controllers_filesystem_and_its_status_says_so()
+    {
+        const string ns = "ctl-export";
+        using var cli = cluster.Runtimes.Cli(RuntimeKind.Kubernetes);
+        var target = Path.Combine(cli.Root, "exported");
+        var manifest = File.ReadAllText(CliRunner.Example("export-artifact.yaml"))
+            .Replace("path: /tmp/artifacts", $"path: {target}", StringComparison.Ordinal)
+            .Replace("  namespace: default\n", $"  namespace: {ns}\n", StringComparison.Ordinal);
+        await using var controller = cluster.StartController(cli, ns);
+
+        await cluster.KubectlAsync("apply", "-f", cli.Write("export.yaml", manifest));
+        var job = await cluster.WaitForPhaseAsync(ns, "strategy-static-testjob", controller, "Succeeded", "Failed", "Error");
+
+        Assert.True(ControllerCluster.Phase(job) == "Succeeded", $"{job}\n{controller.Stderr}");
+        Assert.False(Path.Exists(target), controller.Stderr);
+        Assert.Equal(
+            $"3 of 3 keys passed; first warning: exportArtifacts: result to {target} not exported: a TestJob the controller runs reads and writes nothing on the controller's filesystem",
+            job.GetProperty("status").GetProperty("message").GetString());
+        Assert.Empty(cluster.LeftIn(ns));
+    }
+
+    [Fact]
+    public async Task A_repositorys_clonedPath_is_not_used_by_the_controller_which_clones_into_the_runs_directory_and_says_so()
+    {
+        const string ns = "ctl-cloned";
+        using var cli = cluster.Runtimes.Cli(RuntimeKind.Kubernetes);
+        var url = RepositoryTests.CreateRepository(cli.Root);
+        var cloned = Path.Combine(cli.Root, "cloned-here");
+        var manifest = Named(
+            Manifests.Single(
+                "test -f /src/README.md && echo checked out",
+                extraSpec: $"repos:\n  - name: code\n    value:\n      url: {Manifests.Quote(url)}\n      branch: main\n      clonedPath: {Manifests.Quote(cloned)}",
+                extraPodSpec: "volumes:\n  - name: src\n    repo:\n      name: code",
+                extraContainer: "volumeMounts:\n  - name: src\n    mountPath: /src"),
+            "cloned",
+            ns);
+        await using var controller = cluster.StartController(cli, ns, "--allow-local-repositories");
+
+        await cluster.KubectlAsync("apply", "-f", cli.Write("cloned.yaml", manifest));
+        var job = await cluster.WaitForPhaseAsync(ns, "cloned", controller, "Succeeded", "Failed", "Error");
+
+        Assert.True(ControllerCluster.Phase(job) == "Succeeded", $"{job}\n{controller.Stderr}");
+        Assert.False(Path.Exists(cloned), controller.Stderr);
+        Assert.EndsWith(
+            $" passed; first warning: spec.repos[code].value.clonedPath {cloned} not used (cloned into the run's directory): a TestJob the controller runs reads and writes nothing on the controller's filesystem",
+            job.GetProperty("status").GetProperty("message").GetString(),
+            StringComparison.Ordinal);
+        Assert.Contains($"[{ns}/cloned] checked out", controller.StderrLines);
     }
 
     [Fact]
@@ -200,17 +251,55 @@ public sealed class ControllerTests(ControllerCluster cluster) : IClassFixture<C
         var templated = Named(Manifests.Single("echo {{ .greeting }}"), "templated", ns);
         var annotated = Named(Manifests.Strategy(["a"], "true"), "annotated", ns)
             .Replace("  namespace: " + ns + "\n", $"  namespace: {ns}\n  annotations:\n    kubetest.io/key-timeout: soon\n", StringComparison.Ordinal);
+
+        // Files on the controller's machine are not a TestJob's: its own service account token, another run's checkout.
+        var stolen = Named(
+            Manifests.Single(
+                "cat /token",
+                extraSpec: "tokens:\n  - name: mine\n    value:\n      filePath: /var/run/secrets/kubernetes.io/serviceaccount/token",
+                extraPodSpec: "volumes:\n  - name: t\n    token:\n      name: mine",
+                extraContainer: "volumeMounts:\n  - name: t\n    mountPath: /token"),
+            "stolen",
+            ns);
+        var local = Named(
+            Manifests.Single(
+                "true",
+                extraSpec: $"repos:\n  - name: code\n    value:\n      url: {Manifests.Quote(RepositoryTests.CreateRepository(cli.Root))}\n      branch: main"),
+            "local",
+            ns);
+        var borrowed = Named(Manifests.Single("true", extraPodSpec: "serviceAccountName: kubetest-controller"), "borrowed", ns);
+
+        // As deploy/ runs it: the controller knows its own service account, and no TestJob beside it may use it.
+        cli.Environment["KUBETEST_CONTROLLER_SERVICE_ACCOUNT"] = "kubetest-controller";
+        cli.Environment["POD_NAMESPACE"] = ns;
         await using var controller = cluster.StartController(cli, ns);
 
         await cluster.KubectlAsync("apply", "-f", cli.Write("t.yaml", templated));
         await cluster.KubectlAsync("apply", "-f", cli.Write("a.yaml", annotated));
+        await cluster.KubectlAsync("apply", "-f", cli.Write("s.yaml", stolen));
+        await cluster.KubectlAsync("apply", "-f", cli.Write("l.yaml", local));
+        await cluster.KubectlAsync("apply", "-f", cli.Write("b.yaml", borrowed));
         var first = await cluster.WaitForPhaseAsync(ns, "templated", controller, "Error", "Succeeded", "Failed");
         var second = await cluster.WaitForPhaseAsync(ns, "annotated", controller, "Error", "Succeeded", "Failed");
+        var third = await cluster.WaitForPhaseAsync(ns, "stolen", controller, "Error", "Succeeded", "Failed");
+        var fourth = await cluster.WaitForPhaseAsync(ns, "local", controller, "Error", "Succeeded", "Failed");
+        var fifth = await cluster.WaitForPhaseAsync(ns, "borrowed", controller, "Error", "Succeeded", "Failed");
 
         Assert.Equal("Error", ControllerCluster.Phase(first));
         Assert.Contains("greeting", first.GetProperty("status").GetProperty("message").GetString(), StringComparison.Ordinal);
         Assert.Equal("Error", ControllerCluster.Phase(second));
         Assert.StartsWith("annotation kubetest.io/key-timeout: expects a duration", second.GetProperty("status").GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Equal("Error", ControllerCluster.Phase(third));
+        Assert.Equal(
+            "spec.tokens[mine].value.filePath: a TestJob the controller runs reads and writes nothing on the controller's filesystem; use githubToken (a Secret in the TestJob's namespace) or githubApp",
+            third.GetProperty("status").GetProperty("message").GetString());
+        Assert.Equal("Error", ControllerCluster.Phase(fourth));
+        Assert.StartsWith("spec.repos[code].value.url: ", fourth.GetProperty("status").GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Contains("is on the controller's filesystem", fourth.GetProperty("status").GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Equal("Error", ControllerCluster.Phase(fifth));
+        Assert.Equal(
+            "spec.mainStep.template.spec.serviceAccountName: kubetest-controller is the controller's own service account; a TestJob's pods run as a service account of their own",
+            fifth.GetProperty("status").GetProperty("message").GetString());
         Assert.Empty(cluster.LeftIn(ns));
         Assert.DoesNotContain(cluster.Emulator.StoredJobs(), j => j.Metadata.NamespaceProperty == ns);
     }

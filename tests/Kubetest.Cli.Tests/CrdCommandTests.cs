@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json.Nodes;
 using k8s;
 using k8s.Models;
@@ -119,25 +118,15 @@ public sealed class CrdCommandTests : IDisposable
     [Fact]
     public async Task Kubectl_reads_the_definition_without_a_server()
     {
-        // `kubectl create --dry-run=client` needs a server for discovery even with --validate=false, and the
-        // emulator serves no CustomResourceDefinitions yet: `label --local` is kubectl's own parse without one.
+        // `kubectl create --dry-run=client` needs a server for discovery even with --validate=false: `label --local`
+        // is kubectl's own parse without one (the emulator's CRD tests apply it to a server).
         var crd = _cli.Write("crd.yaml", await PrintAsync());
-        var info = new ProcessStartInfo(Kubectl.Path()) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var argument in new[] { "label", "--local", "-f", crd, "-o", "yaml", "kubetest.io/checked=yes" })
-        {
-            info.ArgumentList.Add(argument);
-        }
+        var (exit, stdout, stderr) = await Kubectl.RunLocalAsync("label", "--local", "-f", crd, "-o", "yaml", "kubetest.io/checked=yes");
 
-        using var kubectl = Process.Start(info)!;
-        var stdout = kubectl.StandardOutput.ReadToEndAsync();
-        var stderr = kubectl.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(1));
-        await kubectl.WaitForExitAsync(timeout.Token);
-
-        Assert.True(kubectl.ExitCode == 0, await stderr);
-        var relabelled = KubernetesYaml.Deserialize<V1CustomResourceDefinition>(await stdout);
+        Assert.True(exit == 0, stderr);
+        var relabelled = KubernetesYaml.Deserialize<V1CustomResourceDefinition>(stdout);
         Assert.Equal("yes", relabelled.Metadata.Labels["kubetest.io/checked"]);
-        Assert.True(JsonNode.DeepEquals(Schema(await File.ReadAllTextAsync(crd)), Schema(await stdout)), "kubectl read a different schema");
+        Assert.True(JsonNode.DeepEquals(Schema(await File.ReadAllTextAsync(crd)), Schema(stdout)), "kubectl read a different schema");
     }
 
     [Theory]

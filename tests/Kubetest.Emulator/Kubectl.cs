@@ -15,7 +15,13 @@ public static class Kubectl
         RunAsync(kubeconfig, cacheDirectory, null, arguments);
 
     /// <summary>Runs kubectl with <paramref name="stdin"/> as its input (closed at once when null).</summary>
-    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(string kubeconfig, string cacheDirectory, byte[]? stdin, params string[] arguments)
+    public static Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(string kubeconfig, string cacheDirectory, byte[]? stdin, params string[] arguments) =>
+        RunProcessAsync(stdin, ["--kubeconfig", kubeconfig, "--cache-dir", cacheDirectory, .. arguments]);
+
+    /// <summary>Runs kubectl on files alone, with no server (<c>kustomize</c>, <c>label --local</c>).</summary>
+    public static Task<(int ExitCode, string Stdout, string Stderr)> RunLocalAsync(params string[] arguments) => RunProcessAsync(null, arguments);
+
+    private static async Task<(int ExitCode, string Stdout, string Stderr)> RunProcessAsync(byte[]? stdin, IEnumerable<string> arguments)
     {
         var start = new ProcessStartInfo(Path())
         {
@@ -24,10 +30,6 @@ public static class Kubectl
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
-        start.ArgumentList.Add("--kubeconfig");
-        start.ArgumentList.Add(kubeconfig);
-        start.ArgumentList.Add("--cache-dir");
-        start.ArgumentList.Add(cacheDirectory);
         foreach (var argument in arguments)
         {
             start.ArgumentList.Add(argument);

@@ -49,7 +49,7 @@ public static class ControllerCommand
             }
 
             var identity = parseResult.GetValue(options.Identity) ?? (Environment.GetEnvironmentVariable("POD_NAME") is { Length: > 0 } pod ? pod : Environment.MachineName);
-            var controller = new TestJobController(new TestJobClient(client, watched, identity), log, parseResult.GetValue(options.MaxConcurrentRuns), identity);
+            var controller = new TestJobController(new TestJobClient(client, watched, identity), log, parseResult.GetValue(options.MaxConcurrentRuns), identity, new TestJobPolicy(parseResult.GetValue(options.AllowLocalRepositories), TestJobPolicy.ServiceAccountFromEnvironment()));
             if (parseResult.GetValue(options.NoLeaderElection))
             {
                 log.Line(LogLevel.Warn, "--no-leader-election: acting without the Lease; a second controller would run the same TestJobs");

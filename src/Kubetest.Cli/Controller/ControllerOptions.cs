@@ -31,6 +31,11 @@ public sealed class ControllerOptions
 
     public Option<bool> InCluster { get; } = new("--in-cluster") { Description = "use the pod's service account (in a Deployment)" };
 
+    public Option<bool> AllowLocalRepositories { get; } = new("--allow-local-repositories")
+    {
+        Description = "let TestJobs clone repositories from paths and file:// URLs on the controller's own filesystem: only for a controller alone on a development machine",
+    };
+
     public Option<bool> NoLeaderElection { get; } = new("--no-leader-election") { Description = "act without holding the Lease: only for a single controller that is sure to be alone" };
 
     public Option<string> LeaseName { get; } = new("--lease-name")
@@ -64,7 +69,7 @@ public sealed class ControllerOptions
         });
         var command = new Command(Name, Description)
         {
-            Namespace, AllNamespaces, MaxConcurrentRuns, Config, Context, InCluster, NoLeaderElection, LeaseName, LeaseNamespace, Identity, LogLevel,
+            Namespace, AllNamespaces, MaxConcurrentRuns, AllowLocalRepositories, Config, Context, InCluster, NoLeaderElection, LeaseName, LeaseNamespace, Identity, LogLevel,
         };
         command.Validators.Add(result =>
         {

@@ -87,5 +87,9 @@ internal sealed record RunSettings(
         AllowEmpty: AllowEmpty,
         LogLevel: LogLevel,
         KeyTimeout: KeyTimeout,
-        FailFast: FailFast);
+        FailFast: FailFast,
+        IgnoreHostPathsBecause: HostPathsReason);
+
+    /// <summary>Why a controller's run uses none of the manifest's paths on the machine running kubetest.</summary>
+    public const string HostPathsReason = "a TestJob the controller runs reads and writes nothing on the controller's filesystem";
 }

@@ -113,6 +113,7 @@ internal sealed partial class TestJobController
             settings = RunSettings.Read(resource.Annotations);
             var loaded = ManifestLoader.Load(resource.ManifestText(), $"testjob {resource.Key}", settings.Templates);
             (job, warnings) = (loaded.Job, [.. loaded.Warnings.Select(w => w.ToString())]);
+            policy.Refuse(job, resource.Namespace);
             if ((settings.KeyTimeout is not null || settings.FailFast) && job.Spec.MainStep.Strategy is null)
             {
                 throw new UserInputException($"annotations {RunSettings.KeyTimeoutName} and {RunSettings.FailFastName} apply to keys, and the TestJob has no spec.mainStep.strategy");

@@ -11,7 +11,7 @@ namespace Kubetest.Cli.Controller;
 /// beside it, at most <paramref name="maxConcurrentRuns"/> at once, the others waiting as <c>Pending</c>, oldest first.
 /// A TestJob runs once: the phase it ends in is final, and a change to its spec after it started is not run.
 /// </summary>
-internal sealed partial class TestJobController(TestJobClient api, ControllerLog log, int maxConcurrentRuns, string identity)
+internal sealed partial class TestJobController(TestJobClient api, ControllerLog log, int maxConcurrentRuns, string identity, TestJobPolicy policy)
 {
     /// <summary>Everything is listed again this often, in case a watch missed an event.</summary>
     public static readonly TimeSpan Resync = TimeSpan.FromMinutes(5);

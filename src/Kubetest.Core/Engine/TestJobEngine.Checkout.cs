@@ -1,3 +1,4 @@
+using Kubetest.Model;
 using Kubetest.Repositories;
 using Kubetest.Tokens;
 
@@ -48,7 +49,14 @@ public sealed partial class TestJobEngine
             var token = repo.Value.Token is { } name ? values[name] : null;
             var target = Path.Combine(run.Workspace.Root, "repos", repo.Name);
             Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-            run.Repositories[repo.Name] = await GitCheckout.CheckoutAsync(repo.Value, token, target, run.Options.CloneTimeout ?? GitCheckout.DefaultCloneTimeout, run.Cancellation).ConfigureAwait(false);
+            var repository = repo.Value;
+            if (repository.ClonedPath is { } cloned && run.Options.IgnoreHostPathsBecause is { } reason)
+            {
+                run.Events.On(new LogEvent(LogLevel.Warn, $"spec.repos[{Printable.Escape(repo.Name)}].value.clonedPath {Printable.Escape(cloned)} not used (cloned into the run's directory): {reason}"));
+                repository = repository with { ClonedPath = null };
+            }
+
+            run.Repositories[repo.Name] = await GitCheckout.CheckoutAsync(repository, token, target, run.Options.CloneTimeout ?? GitCheckout.DefaultCloneTimeout, run.Cancellation).ConfigureAwait(false);
         }
 
         return true;

@@ -192,6 +192,12 @@ public sealed partial class TestJobEngine(IPodRuntime runtime, IRunObserver obse
     private static bool Export(ExportStep step, RunContext run)
     {
         var observer = run.Events;
+        if (run.Options.IgnoreHostPathsBecause is { } reason)
+        {
+            observer.On(new LogEvent(LogLevel.Warn, $"exportArtifacts: {string.Join(", ", step.Exports.Select(e => $"{e.Name} to {e.Path}"))} not exported: {reason}"));
+            return true;
+        }
+
         var cancellationToken = run.Cancellation;
         var ok = true;
         var exports = step.Exports;

@@ -36,6 +36,22 @@ public static partial class RepositoryUrl
     }
 
     /// <summary>
+    /// Whether git reads <paramref name="url"/> from the machine running kubetest: a <c>file://</c> URL or a path
+    /// (as git tells them from scp-like <c>host:path</c>: no colon before the first slash).
+    /// </summary>
+    public static bool IsLocal(string url)
+    {
+        if (UrlSyntax().Match(url) is { Success: true } scheme)
+        {
+            return scheme.Groups[1].Value == "file";
+        }
+
+        var colon = url.IndexOf(':', StringComparison.Ordinal);
+        var slash = url.IndexOf('/', StringComparison.Ordinal);
+        return colon < 0 || (slash >= 0 && slash < colon);
+    }
+
+    /// <summary>
     /// <paramref name="url"/> as a message shows it: the user info of a URL (<c>://user:pass@</c>) and a
     /// <c>user:password@</c> anywhere else replaced by <c>***</c>, then escaped onto one line.
     /// </summary>

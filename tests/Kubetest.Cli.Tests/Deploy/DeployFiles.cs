@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.RegularExpressions;
 using k8s;
 using Kubetest.Emulator;
@@ -32,19 +31,9 @@ internal static partial class DeployFiles
     /// <summary>What `kubectl kustomize DIR` prints (kubectl's built-in kustomize, offline), as the official client's objects.</summary>
     public static async Task<IReadOnlyList<IKubernetesObject>> KustomizeAsync(string directory)
     {
-        var info = new ProcessStartInfo(Kubectl.Path()) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var argument in new[] { "kustomize", PathOf(directory) })
-        {
-            info.ArgumentList.Add(argument);
-        }
-
-        using var kubectl = Process.Start(info)!;
-        var stdout = kubectl.StandardOutput.ReadToEndAsync();
-        var stderr = kubectl.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(1));
-        await kubectl.WaitForExitAsync(timeout.Token);
-        Assert.True(kubectl.ExitCode == 0, $"kubectl kustomize {directory}: {await stderr}");
-        return [.. KubernetesYaml.LoadAllFromString(await stdout).Cast<IKubernetesObject>()];
+        var (exit, stdout, stderr) = await Kubectl.RunLocalAsync("kustomize", PathOf(directory));
+        Assert.True(exit == 0, $"kubectl kustomize {directory}: {stderr}");
+        return [.. KubernetesYaml.LoadAllFromString(stdout).Cast<IKubernetesObject>()];
     }
 
     [GeneratedRegex(@"<TargetFramework>net(\d+\.\d+)</TargetFramework>")]

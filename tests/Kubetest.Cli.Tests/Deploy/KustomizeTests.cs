@@ -70,7 +70,7 @@ public class KustomizeTests
         Assert.Null(container.SecurityContext.Capabilities.Add);
         Assert.Null(pod.HostNetwork);
         Assert.Null(container.LivenessProbe);
-        Assert.Equal([("POD_NAME", "metadata.name"), ("POD_NAMESPACE", "metadata.namespace")], container.Env.Where(e => e.ValueFrom is not null).Select(e => (e.Name, e.ValueFrom.FieldRef.FieldPath)));
+        Assert.Equal([("POD_NAME", "metadata.name"), ("POD_NAMESPACE", "metadata.namespace"), ("KUBETEST_CONTROLLER_SERVICE_ACCOUNT", "spec.serviceAccountName")], container.Env.Where(e => e.ValueFrom is not null).Select(e => (e.Name, e.ValueFrom.FieldRef.FieldPath)));
         var tmp = Assert.Single(container.VolumeMounts);
         Assert.Equal("/tmp", tmp.MountPath);
         Assert.NotNull(Assert.Single(pod.Volumes, v => v.Name == tmp.Name).EmptyDir);

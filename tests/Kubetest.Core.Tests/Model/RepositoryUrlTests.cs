@@ -52,4 +52,20 @@ public sealed class RepositoryUrlTests
     {
         Assert.Equal(shown, RepositoryUrl.Display(url));
     }
+
+    [Theory]
+    [InlineData("file:///srv/git/repo.git", true)]
+    [InlineData("/srv/git/repo.git", true)]
+    [InlineData("./repo", true)]
+    [InlineData("repo", true)]
+    [InlineData("dir/with:colon", true)]
+    [InlineData("https://host/repo.git", false)]
+    [InlineData("ssh://git@host/repo.git", false)]
+    [InlineData("git://host/repo.git", false)]
+    [InlineData("git@github.com:org/repo.git", false)]
+    [InlineData("host:repo", false)]
+    public void A_local_url_is_a_file_url_or_a_path_as_git_tells_it_from_scp_like_host_path(string url, bool local)
+    {
+        Assert.Equal(local, RepositoryUrl.IsLocal(url));
+    }
 }
