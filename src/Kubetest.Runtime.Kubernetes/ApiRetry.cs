@@ -9,7 +9,7 @@ namespace Kubetest.Runtime.Kubernetes;
 /// Retries what a busy API server answers transiently (429, 5xx, a dropped connection) with
 /// exponential backoff and jitter, honouring Retry-After; everything else fails at once.
 /// </summary>
-internal static class ApiRetry
+public static class ApiRetry
 {
     public static ResiliencePipeline Create(TimeProvider time, int attempts = 6, Func<Exception, bool>? shouldRetry = null, TimeSpan? maxDelay = null) => new ResiliencePipelineBuilder { TimeProvider = time }
         .AddRetry(new RetryStrategyOptions

@@ -89,6 +89,15 @@ public sealed class ControllerCluster : IAsyncLifetime
         }
     }
 
+    /// <summary>The phases of <paramref name="names"/> (null: none yet, or not there) from one list, so all as of one moment.</summary>
+    public async Task<List<string?>> PhasesAsync(string ns, IEnumerable<string> names)
+    {
+        using var client = Admin();
+        var list = await client.CustomObjects.ListNamespacedCustomObjectAsync<JsonElement>("kubetest.io", "v1", ns, "testjobs");
+        var byName = list.GetProperty("items").EnumerateArray().ToDictionary(j => j.GetProperty("metadata").GetProperty("name").GetString()!, Phase);
+        return [.. names.Select(n => byName.GetValueOrDefault(n))];
+    }
+
     public static string? Phase(JsonElement job) =>
         job.TryGetProperty("status", out var status) && status.TryGetProperty("phase", out var phase) ? phase.GetString() : null;
 

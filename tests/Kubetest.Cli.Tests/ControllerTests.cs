@@ -194,6 +194,31 @@ public sealed class ControllerTests(ControllerCluster cluster) : IClassFixture<C
     }
 
     [Fact]
+    public async Task A_controller_stopped_by_SIGTERM_mid_run_stops_its_keys_marks_the_run_Error_and_exits_0()
+    {
+        const string ns = "ctl-sigterm";
+        using var cli = cluster.Runtimes.Cli(RuntimeKind.Kubernetes);
+        var state = Directory.CreateDirectory(Path.Combine(cli.Root, "state")).FullName;
+        var controller = cluster.StartController(cli, ns);
+        await cluster.KubectlAsync("apply", "-f", cli.Write("job.yaml", Holding("stopped", ns, state, keys: 2)));
+        await WaitForLinesAsync(Path.Combine(state, "started"), 2, controller);
+
+        var stopping = System.Diagnostics.Stopwatch.StartNew();
+        var stopped = await controller.StopAsync();
+        await controller.DisposeAsync();
+
+        Assert.True(stopped.ExitCode == 0, stopped.ToString());
+        Assert.True(stopping.Elapsed < TimeSpan.FromSeconds(60), $"{stopping.Elapsed}\n{stopped}");
+        var job = await cluster.TestJobAsync(ns, "stopped");
+        Assert.NotNull(job);
+        Assert.Equal("Error", ControllerCluster.Phase(job.Value));
+        Assert.StartsWith("the controller stopped during the run", job.Value.GetProperty("status").GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.False(job.Value.GetProperty("metadata").TryGetProperty("finalizers", out var finalizers) && finalizers.GetArrayLength() > 0, job.Value.ToString());
+        Assert.Empty(cluster.LeftIn(ns));
+        Assert.Equal(2, File.ReadAllLines(Path.Combine(state, "started")).Length);
+    }
+
+    [Fact]
     public async Task A_controller_killed_mid_run_and_started_again_never_runs_a_key_twice_and_marks_the_run_Error()
     {
         const string ns = "ctl-restart";
@@ -321,11 +346,8 @@ public sealed class ControllerTests(ControllerCluster cluster) : IClassFixture<C
         using var limit = new CancellationTokenSource(TimeSpan.FromMinutes(3));
         while (true)
         {
-            var phases = new List<string?>();
-            foreach (var name in names)
-            {
-                phases.Add(await cluster.TestJobAsync(ns, name) is { } job ? ControllerCluster.Phase(job) : null);
-            }
+            // One list is one moment of the store: TestJobs read one by one could straddle a run ending and the next starting.
+            var phases = await cluster.PhasesAsync(ns, names);
 
             most = Math.Max(most, phases.Count(p => p == "Running"));
             sawPending |= phases.Contains("Pending");

@@ -82,7 +82,7 @@ public static class ControllerCommand
                 log.Line(LogLevel.Info, $"lease {leaseNamespace}/{leaseName} is held by {leader}: waiting for it");
             }
         };
-        void Failed(Exception ex) => log.Once(LogLevel.Error, $"lease {leaseNamespace}/{leaseName}: {TestJobClient.Describe(ex)} (the controller needs get, create and update on leases)");
+        void Failed(Exception ex) => log.Once(LogLevel.Error, $"lease {leaseNamespace}/{leaseName}: {TestJobClient.Describe(ex)}{(TestJobClient.IsForbidden(ex) ? " (the controller needs get, create and update on leases)" : string.Empty)}");
         elector.OnError += Failed;
 
         // The lock swallows a refused create or update (it only answers "not taken"); a conflict is another replica's

@@ -12,7 +12,8 @@ internal static class Events
         }
         catch (Exception ex)
         {
-            log.Once(LogLevel.Warn, $"cannot record Events on TestJobs in namespace {resource.Namespace}: {TestJobClient.Describe(ex)} (the controller needs create on events; the runs go on without them)");
+            var why = TestJobClient.IsForbidden(ex) ? "the controller needs create on events; the runs go on without them" : "the runs go on without them";
+            log.Once(LogLevel.Warn, $"cannot record Events on TestJobs in namespace {resource.Namespace}: {TestJobClient.Describe(ex)} ({why})");
         }
     }
 }

@@ -5,14 +5,26 @@ using k8s;
 using k8s.Autorest;
 using k8s.Models;
 using Kubetest.Runtime.Kubernetes;
+using Polly;
 
 namespace Kubetest.Cli.Controller;
 
-/// <summary>The controller's calls to the API server about TestJobs: read, follow, finalizers, status, events, the report.</summary>
+/// <summary>
+/// The controller's calls to the API server about TestJobs: read, follow, finalizers, status, events, the report. Each
+/// call is retried when the answer is transient (429, 5xx, a dropped connection), as the runtime's are.
+/// </summary>
 internal sealed class TestJobClient(IKubernetes client, string? @namespace, string identity)
 {
     /// <summary>Where the controller's Events come from (<c>source.component</c>).</summary>
     public const string Component = "kubetest-controller";
+
+    private readonly ResiliencePipeline _retry = ApiRetry.Create(TimeProvider.System);
+
+    private async Task<T> CallAsync<T>(Func<CancellationToken, Task<T>> call, CancellationToken cancellationToken) =>
+        await _retry.ExecuteAsync(async token => await call(token).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+
+    private async Task CallAsync(Func<CancellationToken, Task> call, CancellationToken cancellationToken) =>
+        await _retry.ExecuteAsync(async token => await call(token).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
 
     public IKubernetes Kubernetes => client;
 
@@ -21,9 +33,11 @@ internal sealed class TestJobClient(IKubernetes client, string? @namespace, stri
 
     public async Task<(List<TestJobObject> Items, string? ResourceVersion)> ListAsync(CancellationToken cancellationToken)
     {
-        var list = @namespace is null
-            ? await client.CustomObjects.ListClusterCustomObjectAsync<JsonElement>(TestJobObject.Group, TestJobObject.Version, TestJobObject.Plural, cancellationToken: cancellationToken).ConfigureAwait(false)
-            : await client.CustomObjects.ListNamespacedCustomObjectAsync<JsonElement>(TestJobObject.Group, TestJobObject.Version, @namespace, TestJobObject.Plural, cancellationToken: cancellationToken).ConfigureAwait(false);
+        var list = await CallAsync(
+            token => @namespace is null
+                ? client.CustomObjects.ListClusterCustomObjectAsync<JsonElement>(TestJobObject.Group, TestJobObject.Version, TestJobObject.Plural, cancellationToken: token)
+                : client.CustomObjects.ListNamespacedCustomObjectAsync<JsonElement>(TestJobObject.Group, TestJobObject.Version, @namespace, TestJobObject.Plural, cancellationToken: token),
+            cancellationToken).ConfigureAwait(false);
         var items = list.TryGetProperty("items", out var array) && array.ValueKind == JsonValueKind.Array
             ? array.EnumerateArray().Select(TestJobObject.Read).ToList()
             : [];
@@ -57,7 +71,7 @@ internal sealed class TestJobClient(IKubernetes client, string? @namespace, stri
     {
         try
         {
-            var item = await client.CustomObjects.GetNamespacedCustomObjectAsync<JsonElement>(TestJobObject.Group, TestJobObject.Version, ns, TestJobObject.Plural, name, cancellationToken).ConfigureAwait(false);
+            var item = await CallAsync(token => client.CustomObjects.GetNamespacedCustomObjectAsync<JsonElement>(TestJobObject.Group, TestJobObject.Version, ns, TestJobObject.Plural, name, token), cancellationToken).ConfigureAwait(false);
             return TestJobObject.Read(item);
         }
         catch (HttpOperationException ex) when (ex.Response.StatusCode == HttpStatusCode.NotFound)
@@ -79,7 +93,7 @@ internal sealed class TestJobClient(IKubernetes client, string? @namespace, stri
 
         metadata["finalizers"] = new JsonArray([.. finalizers.Select(f => (JsonNode)JsonValue.Create(f))]);
         raw.Remove("status");
-        await client.CustomObjects.ReplaceNamespacedCustomObjectAsync(raw, TestJobObject.Group, TestJobObject.Version, job.Namespace, TestJobObject.Plural, job.Name, cancellationToken: cancellationToken).ConfigureAwait(false);
+        await CallAsync(token => client.CustomObjects.ReplaceNamespacedCustomObjectAsync(raw, TestJobObject.Group, TestJobObject.Version, job.Namespace, TestJobObject.Plural, job.Name, cancellationToken: token), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Merges <paramref name="status"/> into the TestJob's status (its fields replace the stored ones; lists are replaced whole).</summary>
@@ -87,7 +101,7 @@ internal sealed class TestJobClient(IKubernetes client, string? @namespace, stri
     {
         var body = new JsonObject { ["status"] = JsonSerializer.SerializeToNode(status, Model.TestJobCrd.StatusJson) };
         var patch = new V1Patch(body.ToJsonString(), V1Patch.PatchType.MergePatch);
-        await client.CustomObjects.PatchNamespacedCustomObjectStatusAsync(patch, TestJobObject.Group, TestJobObject.Version, job.Namespace, TestJobObject.Plural, job.Name, cancellationToken: cancellationToken).ConfigureAwait(false);
+        await CallAsync(token => client.CustomObjects.PatchNamespacedCustomObjectStatusAsync(patch, TestJobObject.Group, TestJobObject.Version, job.Namespace, TestJobObject.Plural, job.Name, cancellationToken: token), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>A core Event about <paramref name="job"/>, as <c>kubectl describe testjob</c> lists them.</summary>
@@ -111,7 +125,7 @@ internal sealed class TestJobClient(IKubernetes client, string? @namespace, stri
             LastTimestamp = now,
             Count = 1,
         };
-        await client.CoreV1.CreateNamespacedEventAsync(item, job.Namespace, cancellationToken: cancellationToken).ConfigureAwait(false);
+        await CallAsync(token => client.CoreV1.CreateNamespacedEventAsync(item, job.Namespace, cancellationToken: token), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Creates the report ConfigMap, owned by the TestJob so the cluster deletes it with it, or replaces the one a restarted controller made.</summary>
@@ -121,23 +135,23 @@ internal sealed class TestJobClient(IKubernetes client, string? @namespace, stri
         map.Metadata.OwnerReferences = [new V1OwnerReference { ApiVersion = TestJobObject.ApiVersion, Kind = TestJobObject.Kind, Name = job.Name, Uid = job.Uid, Controller = true }];
         try
         {
-            await client.CoreV1.CreateNamespacedConfigMapAsync(map, job.Namespace, cancellationToken: cancellationToken).ConfigureAwait(false);
+            await CallAsync(token => client.CoreV1.CreateNamespacedConfigMapAsync(map, job.Namespace, cancellationToken: token), cancellationToken).ConfigureAwait(false);
         }
         catch (HttpOperationException ex) when (ex.Response.StatusCode == HttpStatusCode.Conflict)
         {
-            await client.CoreV1.ReplaceNamespacedConfigMapAsync(map, map.Metadata.Name, job.Namespace, cancellationToken: cancellationToken).ConfigureAwait(false);
+            await CallAsync(token => client.CoreV1.ReplaceNamespacedConfigMapAsync(map, map.Metadata.Name, job.Namespace, cancellationToken: token), cancellationToken).ConfigureAwait(false);
         }
     }
 
     /// <summary>Deletes the Jobs of run <paramref name="runId"/> (and their pods) in <paramref name="ns"/>; how many there were.</summary>
     public async Task<int> DeleteRunJobsAsync(string ns, string runId, CancellationToken cancellationToken)
     {
-        var jobs = await client.BatchV1.ListNamespacedJobAsync(ns, labelSelector: $"{Runtime.JobLifecycle.RunLabel}={runId}", cancellationToken: cancellationToken).ConfigureAwait(false);
+        var jobs = await CallAsync(token => client.BatchV1.ListNamespacedJobAsync(ns, labelSelector: $"{Runtime.JobLifecycle.RunLabel}={runId}", cancellationToken: token), cancellationToken).ConfigureAwait(false);
         foreach (var item in jobs.Items)
         {
             try
             {
-                await client.BatchV1.DeleteNamespacedJobAsync(item.Metadata.Name, ns, propagationPolicy: "Background", cancellationToken: cancellationToken).ConfigureAwait(false);
+                await CallAsync(token => client.BatchV1.DeleteNamespacedJobAsync(item.Metadata.Name, ns, propagationPolicy: "Background", cancellationToken: token), cancellationToken).ConfigureAwait(false);
             }
             catch (HttpOperationException ex) when (ex.Response.StatusCode == HttpStatusCode.NotFound)
             {
@@ -146,6 +160,9 @@ internal sealed class TestJobClient(IKubernetes client, string? @namespace, stri
 
         return jobs.Items.Count;
     }
+
+    /// <summary>Whether the API server refused the call for want of a right (403), rather than failed it.</summary>
+    public static bool IsForbidden(Exception ex) => ex is HttpOperationException { Response.StatusCode: HttpStatusCode.Forbidden };
 
     /// <summary>What the API server said, in one line, for logs and statuses.</summary>
     public static string Describe(Exception ex) => ex switch

@@ -17,6 +17,7 @@ internal sealed partial class TestJobController
             if (resource is null)
             {
                 _waiting.Remove(key);
+                _unwritten.Remove(key);
             }
 
             return;
@@ -46,6 +47,15 @@ internal sealed partial class TestJobController
 
         if (active is not null)
         {
+            return;
+        }
+
+        if (_unwritten.Remove(key, out var unwritten) && unwritten.Uid == resource.Uid && !resource.Finished)
+        {
+            // Its run ended here, and the API server failed the status then: write it now (again later if it fails).
+            _unwritten[key] = unwritten;
+            await WriteOutcomeAsync(resource, unwritten.Status, stop).ConfigureAwait(false);
+            _unwritten.Remove(key);
             return;
         }
 

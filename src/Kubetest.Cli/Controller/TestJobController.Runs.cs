@@ -34,7 +34,7 @@ internal sealed partial class TestJobController
         }
         catch (Exception ex)
         {
-            log.Line(LogLevel.Error, $"{resource.Key}: could not write the run's outcome: {TestJobClient.Describe(ex)}");
+            log.Line(LogLevel.Error, $"{resource.Key}: could not write the run's outcome: {TestJobClient.Describe(ex)}{(run.Unwritten is null ? string.Empty : "; trying again later")}");
         }
         finally
         {
@@ -68,16 +68,26 @@ internal sealed partial class TestJobController
             : outcome is null
                 ? StatusOf.Error(resource, $"the run could not be made: {failure}", startedAt, null, null, finishedAt)
                 : StatusOf.Finished(resource, outcome, startedAt, finishedAt, reportMap, reportProblem);
-        await api.PatchStatusAsync(resource, status, cancellationToken).ConfigureAwait(false);
-        var phase = status.Phase!.Value;
-        log.Line(phase == TestJobPhase.Succeeded ? LogLevel.Info : LogLevel.Warn, $"{resource.Key}: {phase}: {status.Message}");
-        await Events.RecordAsync(api, resource, phase == TestJobPhase.Succeeded ? "Normal" : "Warning", phase.ToString(), status.Message ?? phase.ToString(), log).ConfigureAwait(false);
+        // Kept until it is written: if the API server fails past the retries, the loop writes it later, rather than
+        // take the TestJob, still Running, for the run of a controller that stopped.
+        run.Unwritten = status;
+        await WriteOutcomeAsync(resource, status, cancellationToken).ConfigureAwait(false);
+        run.Unwritten = null;
 
         // Nothing is left to clean up: the TestJob may go without the controller (which may be stopping now).
         if (await api.GetAsync(resource.Namespace, resource.Name, cancellationToken).ConfigureAwait(false) is { HasFinalizer: true } current)
         {
             await api.SetFinalizerAsync(current, present: false, cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>A run's final status, its line in the log and its Event.</summary>
+    private async Task WriteOutcomeAsync(TestJobObject resource, TestJobStatus status, CancellationToken cancellationToken)
+    {
+        await api.PatchStatusAsync(resource, status, cancellationToken).ConfigureAwait(false);
+        var phase = status.Phase!.Value;
+        log.Line(phase == TestJobPhase.Succeeded ? LogLevel.Info : LogLevel.Warn, $"{resource.Key}: {phase}: {status.Message}");
+        await Events.RecordAsync(api, resource, phase == TestJobPhase.Succeeded ? "Normal" : "Warning", phase.ToString(), status.Message ?? phase.ToString(), log).ConfigureAwait(false);
     }
 
     /// <summary>The controller is stopping: every run is stopped (its pods deleted, as SIGINT does), and its status written.</summary>

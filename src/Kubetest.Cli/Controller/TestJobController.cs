@@ -21,6 +21,9 @@ internal sealed partial class TestJobController(TestJobClient api, ControllerLog
     private readonly List<string> _waiting = [];
     private readonly Dictionary<string, int> _retries = new(StringComparer.Ordinal);
 
+    /// <summary>Final statuses of ended runs that could not be written yet, by TestJob (and its uid).</summary>
+    private readonly Dictionary<string, (string Uid, TestJobStatus Status)> _unwritten = new(StringComparer.Ordinal);
+
     /// <summary>What the loop is told: look at this TestJob (<paramref name="Finished"/>: its run just ended).</summary>
     private sealed record Work(string Key, ActiveRun? Finished = null);
 
@@ -34,6 +37,9 @@ internal sealed partial class TestJobController(TestJobClient api, ControllerLog
         public Task Task { get; set; } = Task.CompletedTask;
 
         public StopReason? StopReason { get; set; }
+
+        /// <summary>The run's final status while it has not been written.</summary>
+        public TestJobStatus? Unwritten { get; set; }
 
         public void Dispose() => Stop.Dispose();
     }
@@ -76,6 +82,11 @@ internal sealed partial class TestJobController(TestJobClient api, ControllerLog
             if (work.Finished is { } finished)
             {
                 _runs.Remove(work.Key);
+                if (finished.Unwritten is { } status)
+                {
+                    _unwritten[work.Key] = (finished.Resource.Uid, status);
+                }
+
                 finished.Dispose();
             }
 
