@@ -32,7 +32,7 @@ public sealed class ControllerTests(ControllerCluster cluster) : IClassFixture<C
         }
     }
 
-    [Theory]
+    [SkippableTheory]
     [InlineData("simple")]
     [InlineData("prestep")]
     [InlineData("strategy-static")]
@@ -40,25 +40,33 @@ public sealed class ControllerTests(ControllerCluster cluster) : IClassFixture<C
     [InlineData("agent")]
     [InlineData("public-repo")]
     [InlineData("private-repo")]
+    [InlineData("pytest-ids")]
     public async Task An_example_applied_with_kubectl_ends_with_the_status_and_report_the_CLI_gives_for_it(string example)
     {
+        Skip.If(example == "pytest-ids" && !TestIdKeyTests.PytestInstalled(), "pytest is not on PATH (Debian: python3-pytest)");
         using var cli = cluster.Runtimes.Cli(RuntimeKind.Kubernetes);
         var file = CliRunner.Example(example + ".yaml");
-        // The repository examples take --template repo=URL on the command line, and template.kubetest.io/repo as a TestJob.
+
+        // Templates: --template NAME=VALUE on the command line, the annotation template.kubetest.io/NAME on a TestJob.
         var repo = example.EndsWith("-repo", StringComparison.Ordinal) ? RepositoryTests.CreateRepository(cli.Root) : null;
+        var templates = example switch
+        {
+            "pytest-ids" => new Dictionary<string, string> { ["project"] = CliRunner.Example("pytest-ids") },
+            _ when repo is not null => new Dictionary<string, string> { ["repo"] = repo },
+            _ => [],
+        };
         if (example == "private-repo")
         {
             RepositoryTests.GitHubTokenSecret(cli, cluster.Runtimes, RuntimeKind.Kubernetes, "ghs_" + Guid.NewGuid().ToString("N"));
         }
 
         var junitPath = Path.Combine(cli.Root, "cli.xml");
-        string[] template = repo is null ? [] : ["--template", $"repo={repo}"];
-        var byCli = await cli.RunAsync([.. template, "--junit", junitPath, file]);
+        var byCli = await cli.RunAsync([.. templates.SelectMany(t => new[] { "--template", $"{t.Key}={t.Value}" }), "--junit", junitPath, file]);
         Assert.True(byCli.ExitCode == 0, byCli.ToString());
         var name = YamlJson.Parse(File.ReadAllText(file))!["metadata"]!["name"]!.GetValue<string>();
-        var applied = repo is null
+        var applied = templates.Count == 0
             ? file
-            : cli.Write("testjob.yaml", File.ReadAllText(file).Replace("  namespace: default\n", $"  namespace: default\n  annotations:\n    template.kubetest.io/repo: {Manifests.Quote(repo)}\n", StringComparison.Ordinal));
+            : cli.Write("testjob.yaml", File.ReadAllText(file).Replace("  namespace: default\n", $"  namespace: default\n  annotations:\n{string.Concat(templates.Select(t => $"    template.kubetest.io/{t.Key}: {Manifests.Quote(t.Value)}\n"))}", StringComparison.Ordinal));
         await using var controller = cluster.StartController(cli, "default", repo is null ? [] : ["--allow-local-repositories"]);
         await controller.WaitForLineAsync("holds lease default/kubetest-controller");
 
@@ -79,7 +87,7 @@ public sealed class ControllerTests(ControllerCluster cluster) : IClassFixture<C
         var map = Assert.Single(cluster.Emulator.StoredConfigMaps("default"), m => m.Metadata.Name == mapName);
         Assert.Equal($"kubetest-report-{name}", mapName);
         Assert.Equal(name, Assert.Single(map.Metadata.OwnerReferences).Name);
-        var sortKeys = example.StartsWith("strategy", StringComparison.Ordinal);
+        var sortKeys = example.StartsWith("strategy", StringComparison.Ordinal) || example == "pytest-ids";
         Assert.Equal(ReportNormalizer.Report(byCli.Stdout, cli.Root, sortKeys), ReportNormalizer.Report(map.Data["report.json"], cli.Root, sortKeys));
         Assert.Equal(ReportNormalizer.JUnit(File.ReadAllText(junitPath), cli.Root, sortKeys), ReportNormalizer.JUnit(map.Data["junit.xml"], cli.Root, sortKeys));
 

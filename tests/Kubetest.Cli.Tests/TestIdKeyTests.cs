@@ -108,7 +108,7 @@ public sealed class TestIdKeyTests(Runtimes runtimes) : IClassFixture<Runtimes>
 
     private static bool OnPath(string command) => (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Any(d => File.Exists(Path.Combine(d, command)));
 
-    private static bool PytestInstalled() => OnPath("pytest");
+    internal static bool PytestInstalled() => OnPath("pytest");
 
     private static string Manifest(string project) => $$"""
         apiVersion: kubetest.io/v1

@@ -68,12 +68,29 @@ public sealed class Browser : IAsyncLifetime
 /// <summary>A report open in the browser, the requests it made, and the script errors it raised.</summary>
 public sealed record OpenPage(IBrowserContext Context, IPage Page, List<string> Fetches, List<string> ScriptErrors) : IAsyncDisposable
 {
-    /// <summary>Saves a full-page screenshot as a test artifact and returns its path.</summary>
-    public async Task<string> ScreenshotAsync(string name)
+    /// <summary>
+    /// Saves a full-page screenshot as a test artifact and returns its path; null when Chromium could not take it
+    /// (on a loaded machine it sometimes answers "Unable to capture screenshot"): it is for people, never asserted.
+    /// </summary>
+    public async Task<string?> ScreenshotAsync(string name)
     {
         var path = Path.Combine(Browser.ArtifactDirectory, name + ".png");
-        await Page.ScreenshotAsync(new() { Path = path, FullPage = true });
-        return path;
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await Page.ScreenshotAsync(new() { Path = path, FullPage = true });
+                return path;
+            }
+            catch (PlaywrightException) when (attempt < 3)
+            {
+                await Task.Delay(500);
+            }
+            catch (PlaywrightException)
+            {
+                return null;
+            }
+        }
     }
 
     /// <summary>The timeline's bar for the key's run <paramref name="attempt"/>.</summary>
