@@ -56,7 +56,7 @@ public sealed class ControllerRbacTests(ControllerCluster cluster) : IClassFixtu
             extraPodSpec: "volumes:\n  - name: tok\n    token:\n      name: tok",
             extraContainer: "volumeMounts:\n  - name: tok\n    mountPath: /secrets/token")
             .Replace("name: e2e\n", $"name: guarded\n  namespace: {ns}\n", StringComparison.Ordinal);
-        var (verb, resource) = (revoked.Split(' ')[0], revoked.Split(' ')[1]);
+        var resource = revoked.Split(' ')[1];
         cluster.Emulator.Options.RevokedVerbs.Add(revoked);
         try
         {
