@@ -11,25 +11,32 @@ public sealed class ControllerTests(ControllerCluster cluster) : IClassFixture<C
     private static string Named(string manifest, string name, string ns) =>
         manifest.Replace("name: e2e\n", $"name: {name}\n  namespace: {ns}\n", StringComparison.Ordinal);
 
-    /// <summary>Keys that each append their name to <c>/state/started</c>, then wait, so a test can act while they run.</summary>
-    private static string Holding(string name, string ns, string state, int keys) => Named(
-        Manifests.Strategy(
-            Enumerable.Range(1, keys).Select(i => $"k{i}"),
-            "echo $TASK_KEY >> /state/started; sleep 300",
-            scheduler: $"maxContainersPerPod: {keys}",
-            extraPodSpec: $"volumes:\n  - name: state\n    hostPath:\n      path: {state}",
-            extraContainer: "volumeMounts:\n  - name: state\n    mountPath: /state"),
-        name,
-        ns);
-
-    private static async Task WaitForLinesAsync(string path, int count, BackgroundCli controller)
+    /// <summary>
+    /// Applies TestJob <paramref name="name"/>: <paramref name="keys"/> keys that each append their name to a file on the
+    /// host, then wait, so a test can act while they run. Returns once every key has started, with that file's path.
+    /// </summary>
+    private async Task<string> ApplyHoldingAsync(CliRunner cli, string ns, string name, int keys, BackgroundCli controller)
     {
+        var state = Directory.CreateDirectory(Path.Combine(cli.Root, "state")).FullName;
+        var manifest = Named(
+            Manifests.Strategy(
+                Enumerable.Range(1, keys).Select(i => $"k{i}"),
+                "echo $TASK_KEY >> /state/started; sleep 300",
+                scheduler: $"maxContainersPerPod: {keys}",
+                extraPodSpec: $"volumes:\n  - name: state\n    hostPath:\n      path: {state}",
+                extraContainer: "volumeMounts:\n  - name: state\n    mountPath: /state"),
+            name,
+            ns);
+        await cluster.KubectlAsync("apply", "-f", cli.Write(name + ".yaml", manifest));
+        var started = Path.Combine(state, "started");
         using var limit = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        while (!File.Exists(path) || File.ReadAllLines(path).Length < count)
+        while (!File.Exists(started) || File.ReadAllLines(started).Length < keys)
         {
-            Assert.False(limit.IsCancellationRequested, $"{path} never had {count} lines\n{controller.Stderr}");
+            Assert.False(limit.IsCancellationRequested, $"{started} never had {keys} lines\n{controller.Stderr}");
             await Task.Delay(100);
         }
+
+        return started;
     }
 
     [SkippableTheory]
@@ -184,11 +191,8 @@ public sealed class ControllerTests(ControllerCluster cluster) : IClassFixture<C
     {
         const string ns = "ctl-delete";
         using var cli = cluster.Runtimes.Cli(RuntimeKind.Kubernetes);
-        var state = Directory.CreateDirectory(Path.Combine(cli.Root, "state")).FullName;
-        var manifest = cli.Write("job.yaml", Holding("held", ns, state, keys: 2));
         await using var controller = cluster.StartController(cli, ns);
-        await cluster.KubectlAsync("apply", "-f", manifest);
-        await WaitForLinesAsync(Path.Combine(state, "started"), 2, controller);
+        var started = await ApplyHoldingAsync(cli, ns, "held", keys: 2, controller);
         Assert.NotEmpty(cluster.LeftIn(ns));
 
         var deleting = System.Diagnostics.Stopwatch.StartNew();
@@ -198,7 +202,7 @@ public sealed class ControllerTests(ControllerCluster cluster) : IClassFixture<C
         Assert.True(deleting.Elapsed < TimeSpan.FromSeconds(60), $"{deleting.Elapsed}\n{controller.Stderr}");
         Assert.Empty(cluster.LeftIn(ns));
         Assert.Contains($"[INFO] {ns}/held: deleted during its run: stopping it", controller.StderrLines);
-        Assert.Equal(2, File.ReadAllLines(Path.Combine(state, "started")).Length);
+        Assert.Equal(2, File.ReadAllLines(started).Length);
     }
 
     [Fact]
@@ -206,10 +210,8 @@ public sealed class ControllerTests(ControllerCluster cluster) : IClassFixture<C
     {
         const string ns = "ctl-sigterm";
         using var cli = cluster.Runtimes.Cli(RuntimeKind.Kubernetes);
-        var state = Directory.CreateDirectory(Path.Combine(cli.Root, "state")).FullName;
         var controller = cluster.StartController(cli, ns);
-        await cluster.KubectlAsync("apply", "-f", cli.Write("job.yaml", Holding("stopped", ns, state, keys: 2)));
-        await WaitForLinesAsync(Path.Combine(state, "started"), 2, controller);
+        var started = await ApplyHoldingAsync(cli, ns, "stopped", keys: 2, controller);
 
         var stopping = System.Diagnostics.Stopwatch.StartNew();
         var stopped = await controller.StopAsync();
@@ -223,7 +225,7 @@ public sealed class ControllerTests(ControllerCluster cluster) : IClassFixture<C
         Assert.StartsWith("the controller stopped during the run", job.Value.GetProperty("status").GetProperty("message").GetString(), StringComparison.Ordinal);
         Assert.False(job.Value.GetProperty("metadata").TryGetProperty("finalizers", out var finalizers) && finalizers.GetArrayLength() > 0, job.Value.ToString());
         Assert.Empty(cluster.LeftIn(ns));
-        Assert.Equal(2, File.ReadAllLines(Path.Combine(state, "started")).Length);
+        Assert.Equal(2, File.ReadAllLines(started).Length);
     }
 
     [Fact]
@@ -231,11 +233,8 @@ public sealed class ControllerTests(ControllerCluster cluster) : IClassFixture<C
     {
         const string ns = "ctl-restart";
         using var cli = cluster.Runtimes.Cli(RuntimeKind.Kubernetes);
-        var state = Directory.CreateDirectory(Path.Combine(cli.Root, "state")).FullName;
-        var manifest = cli.Write("job.yaml", Holding("orphan", ns, state, keys: 3));
         var first = cluster.StartController(cli, ns, "--identity", "first");
-        await cluster.KubectlAsync("apply", "-f", manifest);
-        await WaitForLinesAsync(Path.Combine(state, "started"), 3, first);
+        var started = await ApplyHoldingAsync(cli, ns, "orphan", keys: 3, first);
 
         await first.StopAsync("KILL");
         await first.DisposeAsync();
@@ -244,11 +243,11 @@ public sealed class ControllerTests(ControllerCluster cluster) : IClassFixture<C
 
         var message = job.GetProperty("status").GetProperty("message").GetString()!;
         Assert.Contains("the controller running it stopped before the run ended", message, StringComparison.Ordinal);
-        Assert.Equal(["k1", "k2", "k3"], File.ReadAllLines(Path.Combine(state, "started")).Order(StringComparer.Ordinal));
+        Assert.Equal(["k1", "k2", "k3"], File.ReadAllLines(started).Order(StringComparer.Ordinal));
         await WaitUntilAsync(() => cluster.LeftIn(ns).Count == 0, second);
         // Not run again, however long the second controller watches.
         await Task.Delay(TimeSpan.FromSeconds(3));
-        Assert.Equal(3, File.ReadAllLines(Path.Combine(state, "started")).Length);
+        Assert.Equal(3, File.ReadAllLines(started).Length);
         await cluster.KubectlAsync("delete", "testjob", "orphan", "-n", ns);
         await cluster.WaitForGoneAsync(ns, "orphan", second);
     }

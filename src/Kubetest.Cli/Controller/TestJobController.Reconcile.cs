@@ -50,13 +50,18 @@ internal sealed partial class TestJobController
             return;
         }
 
-        if (_unwritten.Remove(key, out var unwritten) && unwritten.Uid == resource.Uid && !resource.Finished)
+        if (_unwritten.TryGetValue(key, out var unwritten))
         {
-            // Its run ended here, and the API server failed the status then: write it now (again later if it fails).
-            _unwritten[key] = unwritten;
-            await WriteOutcomeAsync(resource, unwritten.Status, stop).ConfigureAwait(false);
+            if (unwritten.Uid == resource.Uid && !resource.Finished)
+            {
+                // Its run ended here, and the API server failed the status then: write it now (kept, and tried again
+                // later, if that fails too).
+                await WriteOutcomeAsync(resource, unwritten.Status, stop).ConfigureAwait(false);
+                _unwritten.Remove(key);
+                return;
+            }
+
             _unwritten.Remove(key);
-            return;
         }
 
         if (resource.Finished)

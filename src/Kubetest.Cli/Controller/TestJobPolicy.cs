@@ -24,28 +24,23 @@ internal sealed record TestJobPolicy(bool AllowLocalRepositories, (string Namesp
     /// <summary>Throws the first field of <paramref name="job"/>, a TestJob in <paramref name="ns"/>, that this policy refuses.</summary>
     public void Refuse(TestJob job, string ns)
     {
-        foreach (var token in job.Spec.Tokens.Where(t => t.Value.FilePath is not null))
+        if (job.Spec.Tokens.FirstOrDefault(t => t.Value.FilePath is not null) is { } token)
         {
             throw new UserInputException($"spec.tokens[{Printable.Escape(token.Name)}].value.filePath: {RunSettings.HostPathsReason}; use githubToken (a Secret in the TestJob's namespace) or githubApp");
         }
 
-        foreach (var repo in job.Spec.Repos.Where(r => !AllowLocalRepositories && RepositoryUrl.IsLocal(r.Value.Url)))
+        if (!AllowLocalRepositories && job.Spec.Repos.FirstOrDefault(r => RepositoryUrl.IsLocal(r.Value.Url)) is { } repo)
         {
             throw new UserInputException($"spec.repos[{Printable.Escape(repo.Name)}].value.url: {RepositoryUrl.Display(repo.Value.Url)} is on the controller's filesystem, and {RunSettings.HostPathsReason}; clone over the network (https://, ssh://, git://, user@host:path), or start a controller alone on a development machine with --allow-local-repositories");
         }
 
         if (OwnServiceAccount is var (ownNamespace, own) && ownNamespace == ns)
         {
-            foreach (var template in job.Spec.Templates())
-            {
-                var pod = template.Spec.Pod;
 #pragma warning disable CS0618 // serviceAccount is the deprecated alias the API server still honours
-                var named = pod.ServiceAccountName ?? pod.ServiceAccount;
+            if (job.Spec.Templates().FirstOrDefault(t => (t.Spec.Pod.ServiceAccountName ?? t.Spec.Pod.ServiceAccount) == own) is { } template)
 #pragma warning restore CS0618
-                if (named == own)
-                {
-                    throw new UserInputException($"{template.Path}.spec.serviceAccountName: {own} is the controller's own service account; a TestJob's pods run as a service account of their own");
-                }
+            {
+                throw new UserInputException($"{template.Path}.spec.serviceAccountName: {own} is the controller's own service account; a TestJob's pods run as a service account of their own");
             }
         }
     }
