@@ -4,7 +4,7 @@ namespace Kubetest.Runtime.Local;
 
 /// <summary>Where a container path lives on the host, and whether the container can write there.</summary>
 /// <param name="HostPath">The host file or directory.</param>
-/// <param name="Writable">False for read-only mounts and for the host's own (read-only) files.</param>
+/// <param name="Writable">False for read-only mounts, and for the host's own files unless the container writes them copy-on-write.</param>
 /// <param name="IsHostView">True when no mount covers the path: it is the host's own file.</param>
 internal sealed record ResolvedPath(string HostPath, bool Writable, bool IsHostView);
 
@@ -14,14 +14,16 @@ internal sealed record ResolvedPath(string HostPath, bool Writable, bool IsHostV
 /// </summary>
 internal sealed class ContainerFileSystem
 {
-    private ContainerFileSystem(string name, List<Mount> mounts, string workingDir, string hostWorkingDir, string rootDirectory, ContainerImage? image)
+    private ContainerFileSystem(string name, List<Mount> mounts, string workingDir, string hostWorkingDir, string stateDirectory, ContainerImage? image, bool rootIsWritable)
     {
+        RootIsWritable = rootIsWritable;
+        CopyOnWriteDirectory = Path.Combine(stateDirectory, "cow");
         Image = image;
         Name = name;
         Mounts = mounts;
         WorkingDir = workingDir;
         HostWorkingDir = hostWorkingDir;
-        RootDirectory = rootDirectory;
+        RootDirectory = Path.Combine(stateDirectory, "root");
     }
 
     public string Name { get; }
@@ -31,6 +33,16 @@ internal sealed class ContainerFileSystem
 
     /// <summary>Where the container's writable root lives when the runtime keeps one (under the host's read-only entries), for the container's life.</summary>
     public string RootDirectory { get; }
+
+    /// <summary>
+    /// Whether the container writes to the host's view copy-on-write (its writes kept in
+    /// <see cref="CopyOnWriteDirectory"/>), as a container writes over its image; false for a
+    /// container asking for <c>readOnlyRootFilesystem</c> and where the machine cannot make overlays.
+    /// </summary>
+    public bool RootIsWritable { get; }
+
+    /// <summary>Where the container's overlays keep their upper directories, mount points and work directories.</summary>
+    public string CopyOnWriteDirectory { get; }
 
     /// <summary>Mounts on top of the host view, in the order they were added (later ones win at the same path).</summary>
     public IReadOnlyList<Mount> Mounts { get; }
@@ -49,6 +61,7 @@ internal sealed class ContainerFileSystem
     /// <param name="variables">The container's declared variables, for subPathExpr.</param>
     /// <param name="problems">Receives what cannot be done in this mode.</param>
     /// <param name="image">The image's own filesystem, in place of the host's; null for the host's.</param>
+    /// <param name="copyOnWrite">Whether the runtime can give containers a writable copy-on-write root.</param>
     public static ContainerFileSystem Create(
         V1Container container,
         string stateDirectory,
@@ -57,8 +70,10 @@ internal sealed class ContainerFileSystem
         SandboxMode mode,
         IReadOnlyDictionary<string, string> variables,
         Action<string> problems,
-        ContainerImage? image = null)
+        ContainerImage? image = null,
+        bool copyOnWrite = false)
     {
+        var rootIsWritable = copyOnWrite && mode == SandboxMode.Bwrap && container.SecurityContext?.ReadOnlyRootFilesystem != true;
         var mounts = new List<Mount>();
         if (image is not null)
         {
@@ -93,7 +108,7 @@ internal sealed class ContainerFileSystem
             mounts.Add(new Mount(workingDir, CreateDirectory(Path.Combine(stateDirectory, "workdir")), ReadOnly: false, IsDirectory: true));
         }
 
-        var fileSystem = new ContainerFileSystem(container.Name, mounts, workingDir, hostWorkingDir: workingDir, Path.Combine(stateDirectory, "root"), image);
+        var fileSystem = new ContainerFileSystem(container.Name, mounts, workingDir, hostWorkingDir: workingDir, stateDirectory, image, rootIsWritable);
         var hostWorkingDir = fileSystem.Resolve(workingDir);
         if (!hostWorkingDir.IsHostView && FindMount(mounts, workingDir) is { IsDirectory: true } workingMount)
         {
@@ -120,7 +135,7 @@ internal sealed class ContainerFileSystem
             CreateMountPoints(mounts);
         }
 
-        return new ContainerFileSystem(container.Name, mounts, workingDir, hostWorkingDir.HostPath, Path.Combine(stateDirectory, "root"), image);
+        return new ContainerFileSystem(container.Name, mounts, workingDir, hostWorkingDir.HostPath, stateDirectory, image, rootIsWritable);
     }
 
     /// <summary>Maps a container path to the host: through the deepest mount covering it, else the host's own path.</summary>
@@ -129,7 +144,7 @@ internal sealed class ContainerFileSystem
         var path = ContainerPaths.Normalize(containerPath);
         var mount = FindMount(Mounts, path);
         return mount is null
-            ? new ResolvedPath(path, Writable: false, IsHostView: true)
+            ? new ResolvedPath(path, Writable: RootIsWritable, IsHostView: true)
             : new ResolvedPath(ContainerPaths.OnHost(mount.HostPath, ContainerPaths.Relative(path, mount.ContainerPath)), !mount.ReadOnly, IsHostView: false);
     }
 

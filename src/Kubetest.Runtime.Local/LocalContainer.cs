@@ -5,9 +5,10 @@ namespace Kubetest.Runtime.Local;
 /// <summary>Everything the pod knows about one of its containers, prepared once at pod start.</summary>
 internal sealed class LocalContainer
 {
-    private readonly Lazy<IReadOnlyList<string>> _sandboxArguments;
+    private readonly Lazy<SandboxCommand> _sandbox;
+    private int _execs;
 
-    public LocalContainer(V1Container spec, ContainerFileSystem fileSystem, ContainerEnvironment environment, Func<ContainerFileSystem, IReadOnlyList<string>> sandboxArguments)
+    public LocalContainer(V1Container spec, ContainerFileSystem fileSystem, ContainerEnvironment environment, Func<ContainerFileSystem, SandboxCommand> sandbox)
     {
         Spec = spec;
         FileSystem = fileSystem;
@@ -15,7 +16,7 @@ internal sealed class LocalContainer
 
         // Lazily: a pod may hold thousands of containers, each exec'd once, and building the
         // arguments stats host paths; the result is reused by every later exec of the container.
-        _sandboxArguments = new Lazy<IReadOnlyList<string>>(() => sandboxArguments(fileSystem));
+        _sandbox = new Lazy<SandboxCommand>(() => sandbox(fileSystem));
     }
 
     public string Name => Spec.Name;
@@ -26,8 +27,11 @@ internal sealed class LocalContainer
 
     public ContainerEnvironment Environment { get; }
 
-    /// <summary>The bwrap arguments before "--" and the command.</summary>
-    public IReadOnlyList<string> SandboxArguments => _sandboxArguments.Value;
+    /// <summary>Its overlays and the bwrap arguments before "--" and the command.</summary>
+    public SandboxCommand Sandbox => _sandbox.Value;
+
+    /// <summary>A number no other exec of this container had.</summary>
+    public int NextExecNumber() => Interlocked.Increment(ref _execs);
 
     /// <summary>The container's own command and args with $(VAR) references expanded, as Kubernetes runs them.</summary>
     public List<string> Command()

@@ -63,8 +63,8 @@ internal sealed class LocalPod : IStreamingPod
         RunningProcess process;
         try
         {
-            var startInfo = _launcher.Create(target, command, target.Environment.With(extraEnv));
-            process = Track(() => _launcher.StartStreaming(startInfo, stdin, stdout, stderr));
+            var launch = _launcher.Create(target, command, target.Environment.With(extraEnv));
+            process = Track(() => _launcher.StartStreaming(launch, stdin, stdout, stderr));
         }
         catch (Win32Exception e)
         {
@@ -115,7 +115,7 @@ internal sealed class LocalPod : IStreamingPod
         if (!target.FileSystem.Resolve(containerPath).Writable)
         {
             throw new InvalidOperationException(
-                $"cannot copy to {containerPath} in container {container}: the local runtime can only write inside a volume, the working directory or /tmp there");
+                $"cannot copy to {containerPath} in container {container}: its root is read-only here, so the local runtime can only write inside a volume, the working directory or /tmp there");
         }
 
         if (!FileTree.Exists(localPath))
@@ -162,8 +162,8 @@ internal sealed class LocalPod : IStreamingPod
             output.WriteLine(OutputStream.Stderr, message);
         }
 
-        var startInfo = _launcher.Create(container, command, container.Environment.With(extraEnv));
-        return Track(() => _launcher.Start(startInfo, output));
+        var launch = _launcher.Create(container, command, container.Environment.With(extraEnv));
+        return Track(() => _launcher.Start(launch, output));
     }
 
     /// <summary>Inside the sandbox tar sees container paths; without one the container's files are where their host paths are.</summary>

@@ -17,6 +17,7 @@ public sealed class LocalPodRuntime : IPodRuntime, IRuntimeCleanup
     private readonly string _noSandboxWarning;
     private readonly ProcessLauncher _launcher;
     private readonly IReadOnlyDictionary<string, ContainerImage> _images;
+    private readonly string? _readOnlyRootWarning;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, IPod> _pods = new(StringComparer.Ordinal);
     private IReadOnlyList<string> _leftBehind = [];
     private int _warned;
@@ -40,7 +41,18 @@ public sealed class LocalPodRuntime : IPodRuntime, IRuntimeCleanup
     /// image; the others see the host's. The API emulator's, to run images without a shell; kubetest's
     /// own local runs have none.
     /// </param>
-    public LocalPodRuntime(string rootDirectory, SandboxMode mode, Action<string> warn, bool persistentRoots = false, string? noSandboxWarning = null, IReadOnlyDictionary<string, ContainerImage>? images = null)
+    /// <param name="copyOnWriteHelper">
+    /// The <c>kubetest-cow</c> helper that gives sandboxed containers a writable copy-on-write root
+    /// (<see cref="CopyOnWriteRoot"/>); by default the one built beside this assembly. Where it
+    /// cannot work, containers keep the host's read-only view and the first pod says so once.
+    /// </param>
+    public LocalPodRuntime(string rootDirectory, SandboxMode mode, Action<string> warn, bool persistentRoots = false, string? noSandboxWarning = null, IReadOnlyDictionary<string, ContainerImage>? images = null, string? copyOnWriteHelper = null)
+        : this(rootDirectory, mode, warn, persistentRoots, noSandboxWarning, images, copyOnWriteHelper, allowPrivilegedCopyOnWrite: true)
+    {
+    }
+
+    /// <param name="allowPrivilegedCopyOnWrite">False to use the helper's user-namespace form even with CAP_SYS_ADMIN, as an unprivileged user would.</param>
+    internal LocalPodRuntime(string rootDirectory, SandboxMode mode, Action<string> warn, bool persistentRoots, string? noSandboxWarning, IReadOnlyDictionary<string, ContainerImage>? images, string? copyOnWriteHelper, bool allowPrivilegedCopyOnWrite)
     {
         _images = images ?? new Dictionary<string, ContainerImage>();
         _rootDirectory = rootDirectory;
@@ -52,7 +64,17 @@ public sealed class LocalPodRuntime : IPodRuntime, IRuntimeCleanup
             bwrap = LocalSandbox.FindBwrap() ?? throw new InvalidOperationException("bwrap (bubblewrap) is not on PATH; use SandboxMode.None");
         }
 
-        _launcher = new ProcessLauncher(mode, bwrap, new HostFileSystem(), persistentRoots);
+        CopyOnWriteRoot? copyOnWrite = null;
+        if (mode == SandboxMode.Bwrap)
+        {
+            Directory.CreateDirectory(rootDirectory);
+            copyOnWrite = CopyOnWriteRoot.Detect(copyOnWriteHelper ?? CopyOnWriteRoot.DefaultHelper, rootDirectory, allowPrivilegedCopyOnWrite, out var problem);
+            _readOnlyRootWarning = copyOnWrite is null
+                ? $"containers see this machine's files read-only, so a write outside volumes, /tmp and the working directory fails (a container on a cluster could write there): no copy-on-write overlay can be made here ({problem})"
+                : null;
+        }
+
+        _launcher = new ProcessLauncher(mode, bwrap, new HostFileSystem(), persistentRoots, copyOnWrite);
     }
 
     public string Name => RuntimeKind.Local.Name();
@@ -138,9 +160,9 @@ public sealed class LocalPodRuntime : IPodRuntime, IRuntimeCleanup
     /// <param name="setUpEveryContainer">Whether each container is set up (mounts, files) once the init containers ran, so that a problem fails the start; else when first used.</param>
     private async Task<IPod> StartAsync((string Name, string Directory) created, PodRequest request, IOutputSink podOutput, bool setUpEveryContainer, CancellationToken cancellationToken)
     {
-        if (_launcher.Mode == SandboxMode.None && Interlocked.Exchange(ref _warned, 1) == 0)
+        if ((_launcher.Mode == SandboxMode.None || _readOnlyRootWarning is not null) && Interlocked.Exchange(ref _warned, 1) == 0)
         {
-            Warn(_noSandboxWarning);
+            Warn(_launcher.Mode == SandboxMode.None ? _noSandboxWarning : _readOnlyRootWarning!);
         }
 
         var (name, directory) = created;
@@ -220,7 +242,8 @@ public sealed class LocalPodRuntime : IPodRuntime, IRuntimeCleanup
                     _launcher.Mode,
                     environment.Declared,
                     message => podOutput.WriteLine(OutputStream.Stderr, message),
-                    spec.Image is { } image ? _images.GetValueOrDefault(image) : null);
+                    spec.Image is { } image ? _images.GetValueOrDefault(image) : null,
+                    _launcher.CopyOnWrite);
                 return new LocalContainer(spec, fileSystem, environment, fs => _launcher.SandboxArguments(fs, name));
             });
         }

@@ -9,12 +9,15 @@ internal sealed class ProcessLauncher
     private readonly string? _bwrap;
     private readonly IHostFileSystem _host;
     private readonly bool _persistentRoots;
+    private readonly CopyOnWriteRoot? _copyOnWrite;
     private readonly ProcessSpawner _spawner = new();
 
     /// <param name="persistentRoots">Whether each container keeps its own writable root across execs (see <see cref="LocalPodRuntime"/>).</param>
-    public ProcessLauncher(SandboxMode mode, string? bwrap, IHostFileSystem host, bool persistentRoots = false)
+    /// <param name="copyOnWrite">How containers get a writable copy-on-write view of the host; null for the read-only view.</param>
+    public ProcessLauncher(SandboxMode mode, string? bwrap, IHostFileSystem host, bool persistentRoots = false, CopyOnWriteRoot? copyOnWrite = null)
     {
         _persistentRoots = persistentRoots;
+        _copyOnWrite = mode == SandboxMode.Bwrap ? copyOnWrite : null;
         _mode = mode;
         _bwrap = bwrap;
         _host = host;
@@ -22,26 +25,116 @@ internal sealed class ProcessLauncher
 
     public SandboxMode Mode => _mode;
 
-    public RunningProcess Start(ProcessStartInfo startInfo, IOutputSink output) => _spawner.Start(startInfo, output);
+    /// <summary>Whether containers that do not ask for a read-only root get a writable copy-on-write one.</summary>
+    public bool CopyOnWrite => _copyOnWrite is not null;
 
-    public RunningProcess StartStreaming(ProcessStartInfo startInfo, Stream? stdin, Stream stdout, Stream stderr) =>
-        _spawner.Start(() => RunningProcess.StartStreaming(startInfo, stdin, stdout, stderr));
+    public RunningProcess Start(Launch launch, IOutputSink output) =>
+        CleanUpAfter(launch, _spawner.Start(launch.StartInfo, output));
 
-    public IReadOnlyList<string> SandboxArguments(ContainerFileSystem fileSystem, string hostname)
+    public RunningProcess StartStreaming(Launch launch, Stream? stdin, Stream stdout, Stream stderr) =>
+        CleanUpAfter(launch, _spawner.Start(() => RunningProcess.StartStreaming(launch.StartInfo, stdin, stdout, stderr)));
+
+    public SandboxCommand SandboxArguments(ContainerFileSystem fileSystem, string hostname)
     {
         if (_mode != SandboxMode.Bwrap)
         {
-            return [];
+            return SandboxCommand.None;
         }
 
         var host = fileSystem.Image is { } image ? new ImageFileSystem(image.RootDirectory) : _host;
+        if (_copyOnWrite is not null && fileSystem.RootIsWritable)
+        {
+            return CopyOnWriteArguments(_copyOnWrite, fileSystem, host, hostname);
+        }
+
         if (!_persistentRoots)
         {
-            return BwrapArguments.Build(host, fileSystem.Mounts, fileSystem.WorkingDir, hostname);
+            return new SandboxCommand([], BwrapArguments.Build(host, fileSystem.Mounts, fileSystem.WorkingDir, hostname));
         }
 
         var root = Directory.CreateDirectory(fileSystem.RootDirectory).FullName;
-        return BwrapArguments.Build(host, fileSystem.Mounts, fileSystem.WorkingDir, hostname, root, (path, target) => MakeRootLink(root, path, target));
+        return new SandboxCommand([], BwrapArguments.Build(host, fileSystem.Mounts, fileSystem.WorkingDir, hostname, root, (path, target) => MakeRootLink(root, path, target)));
+    }
+
+    /// <summary>
+    /// The container's overlays (each with its upper directory, kept for the container's life, and
+    /// its mount point in the container's state directory) and the bwrap arguments that bind them.
+    /// </summary>
+    private SandboxCommand CopyOnWriteArguments(CopyOnWriteRoot copyOnWrite, ContainerFileSystem fileSystem, IHostFileSystem host, string hostname)
+    {
+        var lowers = fileSystem.Image is { } image
+            ? [("/", image.RootDirectory)]
+            : copyOnWrite.Overlaid.Select(path => (ContainerPath: path, Lower: path)).ToList();
+        var overlays = new List<SandboxOverlay>(lowers.Count);
+        foreach (var (containerPath, lower) in lowers)
+        {
+            var name = overlays.Count.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            overlays.Add(new SandboxOverlay(
+                containerPath,
+                lower,
+                Directory.CreateDirectory(Path.Combine(fileSystem.CopyOnWriteDirectory, "upper", name)).FullName,
+                Directory.CreateDirectory(Path.Combine(fileSystem.CopyOnWriteDirectory, "mnt", name)).FullName));
+        }
+
+        Directory.CreateDirectory(Path.Combine(fileSystem.CopyOnWriteDirectory, "work"));
+        var rootOverlaid = overlays.Any(o => o.ContainerPath == "/");
+        var root = !rootOverlaid && _persistentRoots ? Directory.CreateDirectory(fileSystem.RootDirectory).FullName : null;
+        var targets = overlays.ToDictionary(o => o.ContainerPath, o => o.Target, StringComparer.Ordinal);
+        var readOnly = rootOverlaid && fileSystem.Image is null ? copyOnWrite.OtherMounts : [];
+        var arguments = BwrapArguments.Build(
+            host,
+            fileSystem.Mounts,
+            fileSystem.WorkingDir,
+            hostname,
+            root,
+            root is null ? null : (path, target) => MakeRootLink(root, path, target),
+            new SandboxOverlays(targets, readOnly),
+            (path, target) => PlaceLinkInOverlay(overlays, path, target));
+        return new SandboxCommand(overlays, arguments);
+    }
+
+    /// <summary>A link inside an overlay is made once in its upper directory, where it stays for the container's life.</summary>
+    private static bool PlaceLinkInOverlay(IReadOnlyList<SandboxOverlay> overlays, string path, string target)
+    {
+        var overlay = overlays.Where(o => ContainerPaths.IsUnder(path, o.ContainerPath)).MaxBy(o => o.ContainerPath.Length);
+        if (overlay is null)
+        {
+            return false;
+        }
+
+        var relative = ContainerPaths.Relative(path, overlay.ContainerPath);
+        var parent = FileTree.CreateDirectoryBelow(overlay.Upper, ContainerPaths.Parent("/" + relative)[1..]);
+        var link = Path.Combine(parent, Path.GetFileName(relative));
+        if (FileTree.KindOf(link) == EntryKind.Missing)
+        {
+            File.CreateSymbolicLink(link, target);
+        }
+
+        return true;
+    }
+
+    private static RunningProcess CleanUpAfter(Launch launch, RunningProcess process)
+    {
+        if (launch.Scratch is { } scratch)
+        {
+            _ = process.Completion.ContinueWith(
+                _ =>
+                {
+                    try
+                    {
+                        FileTree.Delete(scratch);
+                    }
+                    catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                    {
+                        // It is in the pod's directory, removed with the pod.
+                    }
+                },
+                CancellationToken.None,
+                TaskContinuationOptions.None,
+                TaskScheduler.Default);
+        }
+
+        return process;
     }
 
     /// <summary>Makes the link <paramref name="path"/> (directly under the container's root) once; it stays for the container's life.</summary>
@@ -54,7 +147,7 @@ internal sealed class ProcessLauncher
         }
     }
 
-    public ProcessStartInfo Create(LocalContainer container, IReadOnlyList<string> command, Dictionary<string, string> environment)
+    public Launch Create(LocalContainer container, IReadOnlyList<string> command, Dictionary<string, string> environment)
     {
         if (command.Count == 0)
         {
@@ -62,20 +155,26 @@ internal sealed class ProcessLauncher
         }
 
         ProcessStartInfo startInfo;
-        if (_mode == SandboxMode.Bwrap)
+        string? scratch = null;
+        if (_mode == SandboxMode.Bwrap && container.Sandbox.Overlays.Count > 0)
         {
-            // bwrap looks the command up on the PATH we give it, inside the sandbox.
-            startInfo = new ProcessStartInfo(_bwrap!) { WorkingDirectory = "/" };
-            foreach (var argument in container.SandboxArguments)
+            // The helper mounts the overlays in a namespace of the sandbox's own, then becomes bwrap.
+            // Each exec's overlays get work directories of their own (two execs may overlap), removed after it.
+            scratch = Path.Combine(container.FileSystem.CopyOnWriteDirectory, "work", container.NextExecNumber().ToString(System.Globalization.CultureInfo.InvariantCulture));
+            startInfo = new ProcessStartInfo(_copyOnWrite!.Helper) { WorkingDirectory = "/" };
+            foreach (var argument in _copyOnWrite.Arguments(scratch, container.Sandbox.Overlays.Select(o => (o.Lower, o.Upper, o.Target)).ToList()))
             {
                 startInfo.ArgumentList.Add(argument);
             }
 
-            startInfo.ArgumentList.Add("--");
-            foreach (var argument in command)
-            {
-                startInfo.ArgumentList.Add(argument);
-            }
+            startInfo.ArgumentList.Add(_bwrap!);
+            AddSandboxArguments(startInfo, container, command);
+        }
+        else if (_mode == SandboxMode.Bwrap)
+        {
+            // bwrap looks the command up on the PATH we give it, inside the sandbox.
+            startInfo = new ProcessStartInfo(_bwrap!) { WorkingDirectory = "/" };
+            AddSandboxArguments(startInfo, container, command);
         }
         else
         {
@@ -97,6 +196,32 @@ internal sealed class ProcessLauncher
             startInfo.Environment[name] = value;
         }
 
-        return startInfo;
+        return new Launch(startInfo, scratch);
     }
+
+    private static void AddSandboxArguments(ProcessStartInfo startInfo, LocalContainer container, IReadOnlyList<string> command)
+    {
+        foreach (var argument in container.Sandbox.BwrapArguments)
+        {
+            startInfo.ArgumentList.Add(argument);
+        }
+
+        startInfo.ArgumentList.Add("--");
+        foreach (var argument in command)
+        {
+            startInfo.ArgumentList.Add(argument);
+        }
+    }
+}
+
+/// <summary>A process to start, and a directory of its own to remove once it has ended.</summary>
+internal sealed record Launch(ProcessStartInfo StartInfo, string? Scratch);
+
+/// <summary>One overlay of a container: <paramref name="Lower"/> (host) seen at <paramref name="ContainerPath"/>, its writes in <paramref name="Upper"/>, mounted on <paramref name="Target"/> for bwrap to bind.</summary>
+internal sealed record SandboxOverlay(string ContainerPath, string Lower, string Upper, string Target);
+
+/// <summary>How a container's commands are wrapped: its overlays (none for the read-only view) and bwrap's arguments before "--".</summary>
+internal sealed record SandboxCommand(IReadOnlyList<SandboxOverlay> Overlays, IReadOnlyList<string> BwrapArguments)
+{
+    public static SandboxCommand None { get; } = new([], []);
 }

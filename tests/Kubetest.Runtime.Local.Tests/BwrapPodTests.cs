@@ -335,6 +335,9 @@ public class BwrapPodTests : RuntimeTestBase
     {
         var main = Container("main");
         main.VolumeMounts = [VolumeMount("/data", "data")];
+
+        // Its root read-only, so that only volumes, the working directory and /tmp can be written.
+        main.SecurityContext = new V1SecurityContext { ReadOnlyRootFilesystem = true };
         await using var pod = await Runtime.StartPodAsync(Request(new V1PodSpec { Containers = [main], Volumes = [EmptyDir("data")] }), new RecordingSink(), default);
 
         await pod.CopyToAsync("main", WriteLocalFile("in.txt", "copied in\n"), "/data/sub/in.txt", default);
