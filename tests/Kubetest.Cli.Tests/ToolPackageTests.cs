@@ -65,6 +65,9 @@ public sealed class ToolPackageTests : IDisposable
         using var report = JsonDocument.Parse(example.Stdout);
         Assert.Equal("success", report.RootElement.GetProperty("status").GetString());
         Assert.Equal(3, report.RootElement.GetProperty("totalNum").GetInt32());
+
+        // The package carries kubetest-cow (a package keeps no executable bit): containers get a writable root.
+        Assert.DoesNotContain("read-only", example.Stderr, StringComparison.Ordinal);
     }
 
     /// <summary>What nuget.org shows on the package's page: the README, and the license as an SPDX expression.</summary>
