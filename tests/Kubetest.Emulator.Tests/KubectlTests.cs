@@ -87,6 +87,26 @@ public class KubectlTests : EmulatorTestBase
     }
 
     [Fact]
+    public async Task Kubectl_exec_and_cp_write_the_containers_root_copy_on_write_and_the_host_keeps_its_files()
+    {
+        var pod = await CreateJobWithKubectlAsync();
+        var id = Guid.NewGuid().ToString("N")[..12];
+        var local = Path.Combine(Directory, "copied.conf");
+        await File.WriteAllTextAsync(local, "copied in\n");
+
+        var write = await Run("exec", pod, "-c", "main", "--", "sh", "-c", $"echo written > /usr/lib/kubetest-cow-emu-{id}");
+        var copy = await Run("cp", local, $"{pod}:/etc/kubetest-cow-emu-{id}.conf", "-c", "main");
+        var read = await Run("exec", pod, "-c", "main", "--", "cat", $"/usr/lib/kubetest-cow-emu-{id}", $"/etc/kubetest-cow-emu-{id}.conf");
+
+        Assert.True(write.ExitCode == 0, write.Stderr);
+        Assert.True(copy.ExitCode == 0, copy.Stderr);
+        Assert.True(read.ExitCode == 0, read.Stderr);
+        Assert.Equal("written\ncopied in\n", read.Stdout);
+        Assert.False(File.Exists($"/usr/lib/kubetest-cow-emu-{id}"));
+        Assert.False(File.Exists($"/etc/kubetest-cow-emu-{id}.conf"));
+    }
+
+    [Fact]
     public async Task Kubectl_delete_pod_as_the_kubetest_service_account_removes_the_pod()
     {
         var pod = await CreateJobWithKubectlAsync();
