@@ -37,7 +37,17 @@ public sealed class RunWorkspace : IDisposable
     public static RunWorkspace Create(string parent, RunOwner owner)
     {
         var root = Path.Combine(parent, $"{Prefix}{Guid.NewGuid():N}"[..21]);
-        Directory.CreateDirectory(root);
+
+        // The owner's alone: a container's files land below (volumes, /tmp, its copy-on-write layer), and one
+        // running as root can make a set-user-ID file there, which no other user of the machine may reach.
+        if (OperatingSystem.IsWindows())
+        {
+            Directory.CreateDirectory(root);
+        }
+        else
+        {
+            Directory.CreateDirectory(root, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
 
         // Written whole under another name first: a directory without its owner file is never
         // taken for a stale one, so a run that is being created is safe from another's sweep.

@@ -22,6 +22,15 @@ public sealed class RunWorkspaceTests : IDisposable
     }
 
     [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public void A_workspace_is_its_owners_alone_since_containers_write_below_it()
+    {
+        using var workspace = RunWorkspace.Create(_parent, RunOwner.Current());
+
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(workspace.Root));
+    }
+
+    [Fact]
     public void Only_the_workspace_of_an_ended_process_on_this_host_is_stale_and_removed()
     {
         var dead = Plant("kubetest-dead", EndedOwner());
