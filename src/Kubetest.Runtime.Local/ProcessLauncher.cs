@@ -96,7 +96,8 @@ internal sealed class ProcessLauncher
     /// <summary>A link inside an overlay is made once in its upper directory, where it stays for the container's life.</summary>
     private static bool PlaceLinkInOverlay(IReadOnlyList<SandboxOverlay> overlays, string path, string target)
     {
-        var overlay = overlays.Where(o => ContainerPaths.IsUnder(path, o.ContainerPath)).MaxBy(o => o.ContainerPath.Length);
+        // A link standing where an overlay would be bound (a top-level directory) replaces it: bwrap makes it in the root.
+        var overlay = overlays.Where(o => ContainerPaths.IsStrictlyUnder(path, o.ContainerPath)).MaxBy(o => o.ContainerPath.Length);
         if (overlay is null)
         {
             return false;

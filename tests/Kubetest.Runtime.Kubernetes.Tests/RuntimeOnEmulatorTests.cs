@@ -60,8 +60,9 @@ public sealed class RuntimeOnEmulatorTests() : EmulatorRuntimeTestBase("kubetest
 
         await using var pod = await StartAsync();
 
-        // The host's /usr stands in for the image, read-only: mkdir fails at once while 8 MB are still to send.
-        var error = await Assert.ThrowsAsync<IOException>(() => pod.CopyToAsync("test0-0", local, "/usr/kubetest-readonly/big", CancellationToken.None));
+        // The host's /sys is bound read-only (the rest of its files a container writes copy-on-write): mkdir fails at once
+        // while 8 MB are still to send.
+        var error = await Assert.ThrowsAsync<IOException>(() => pod.CopyToAsync("test0-0", local, "/sys/kubetest-readonly/big", CancellationToken.None));
 
         Assert.Contains("(exit code 1)", error.Message, StringComparison.Ordinal);
         Assert.Contains("kubetest-readonly", error.Message, StringComparison.Ordinal);
