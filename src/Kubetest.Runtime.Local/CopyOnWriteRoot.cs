@@ -182,7 +182,9 @@ internal sealed record CopyOnWriteRoot(string Helper, bool UserNamespace, IReadO
         foreach (var directory in new DirectoryInfo("/").EnumerateDirectories().OrderBy(d => d.Name, StringComparer.Ordinal))
         {
             var path = "/" + directory.Name;
-            if (directory.LinkTarget is not null || Replaced.Contains(path) || mounts.Any(m => ContainerPaths.IsUnder(m, path)) || !CanList(directory))
+            // The helper refuses a path that overlay options would misread (',', ':', '\'): such a directory stays read-only.
+            if (directory.LinkTarget is not null || Replaced.Contains(path) || path.AsSpan().IndexOfAny(",:\\") >= 0
+                || mounts.Any(m => ContainerPaths.IsUnder(m, path)) || !CanList(directory))
             {
                 continue;
             }
