@@ -80,6 +80,7 @@ internal sealed record CopyOnWriteRoot(string Helper, bool UserNamespace, IReadO
         string? userProblem = "no top-level directory without mounts below it";
         if (topLevel.Count > 0 && inUserNamespace.Probe(scratchParent, out userProblem))
         {
+            problem = null;
             return inUserNamespace;
         }
 
