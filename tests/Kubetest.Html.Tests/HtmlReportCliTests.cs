@@ -121,10 +121,11 @@ public sealed class HtmlReportCliTests(Browser browser) : IClassFixture<Browser>
         var html = Path.Combine(cli.Root, "run.html");
         var manifest = cli.Write("long.yaml", Manifests.Strategy(
             ["quick", "slow"],
-            "if [ $TASK_KEY = quick ]; then echo quick-done; exit 0; fi; echo slow-started; sleep 617",
+            "if [ $TASK_KEY = quick ]; then echo quick-done; exit 0; fi; echo slow-start''ed; sleep 617",
             scheduler: "maxContainersPerPod: 2"));
 
-        // --live: the slow key's line reaches stderr while it runs, so the signal comes after it for sure.
+        // --live: the slow key's line reaches stderr while it runs, so the signal comes after it for sure. The command
+        // spells it slow-start''ed: the command is printed when the key starts, and must not pass for its output.
         var run = await cli.RunAndSignalAsync("INT", ["1/2", "slow-started"], "--live", "--html", html, manifest);
 
         Assert.True(run.ExitCode == 4, run.ToString());
