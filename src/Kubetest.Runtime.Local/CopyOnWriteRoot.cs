@@ -89,7 +89,7 @@ internal sealed record CopyOnWriteRoot(string Helper, bool UserNamespace, IReadO
     }
 
     /// <summary>The helper's arguments up to its <c>--</c>: each overlay's lower (host) and upper directories and mount point, and this exec's work directory.</summary>
-    public List<string> Arguments(string workDirectory, IReadOnlyList<(string Lower, string Upper, string Target)> overlays)
+    public List<string> Arguments(string workDirectory, IReadOnlyList<SandboxOverlay> overlays)
     {
         var arguments = new List<string>(overlays.Count * 4 + 4);
         if (UserNamespace)
@@ -99,9 +99,9 @@ internal sealed record CopyOnWriteRoot(string Helper, bool UserNamespace, IReadO
 
         arguments.Add("--work");
         arguments.Add(workDirectory);
-        foreach (var (lower, upper, target) in overlays)
+        foreach (var overlay in overlays)
         {
-            arguments.AddRange(["--overlay", lower, upper, target]);
+            arguments.AddRange(["--overlay", overlay.Lower, overlay.Upper, overlay.Target]);
         }
 
         arguments.Add("--");
@@ -113,7 +113,7 @@ internal sealed record CopyOnWriteRoot(string Helper, bool UserNamespace, IReadO
         var scratch = Path.Combine(scratchParent, ".cow-probe-" + Guid.NewGuid().ToString("N"));
         try
         {
-            var overlays = Overlaid.Select((lower, index) => (lower, Make(scratch, "upper", index), Make(scratch, "mnt", index))).ToList();
+            var overlays = Overlaid.Select((lower, index) => new SandboxOverlay(lower, lower, Make(scratch, "upper", index), Make(scratch, "mnt", index))).ToList();
             var startInfo = new ProcessStartInfo(Helper)
             {
                 UseShellExecute = false,

@@ -163,7 +163,7 @@ internal sealed class ProcessLauncher
             // Each exec's overlays get work directories of their own (two execs may overlap), removed after it.
             scratch = Path.Combine(container.FileSystem.CopyOnWriteDirectory, "work", container.NextExecNumber().ToString(System.Globalization.CultureInfo.InvariantCulture));
             startInfo = new ProcessStartInfo(_copyOnWrite!.Helper) { WorkingDirectory = "/" };
-            foreach (var argument in _copyOnWrite.Arguments(scratch, container.Sandbox.Overlays.Select(o => (o.Lower, o.Upper, o.Target)).ToList()))
+            foreach (var argument in _copyOnWrite.Arguments(scratch, container.Sandbox.Overlays))
             {
                 startInfo.ArgumentList.Add(argument);
             }
