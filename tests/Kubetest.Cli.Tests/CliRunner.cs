@@ -31,6 +31,9 @@ public sealed partial class CliRunner : IDisposable
         Directory.CreateDirectory(TempDirectory);
     }
 
+    /// <summary>Another build of the CLI to run instead of the one beside this test assembly (a copy missing a file, say).</summary>
+    public string? CliOverride { get; set; }
+
     /// <summary>Environment variables to set for the CLI's process.</summary>
     public Dictionary<string, string> Environment { get; } = [];
 
@@ -151,7 +154,7 @@ public sealed partial class CliRunner : IDisposable
             UseShellExecute = false,
             WorkingDirectory = Root,
         };
-        info.ArgumentList.Add(CliDll.Value);
+        info.ArgumentList.Add(CliOverride ?? CliDll.Value);
         foreach (var arg in (withRuntime ? _runtimeArgs : []).Concat(args))
         {
             info.ArgumentList.Add(arg);

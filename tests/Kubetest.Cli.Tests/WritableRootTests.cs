@@ -74,6 +74,33 @@ public sealed class WritableRootTests(Runtimes runtimes) : IClassFixture<Runtime
         Assert.False(File.Exists($"/usr/lib/kubetest-cow-e2e-{_id}-ro"));
     }
 
+    [Fact]
+    public async Task Without_kubetest_cow_a_local_run_says_once_that_the_root_is_read_only_and_its_keys_cannot_write_there()
+    {
+        using var cli = new CliRunner(["--runtime", "local"]);
+
+        // The CLI as built, less its copy-on-write helper: as a machine without `cc` would have built it.
+        var copy = Directory.CreateDirectory(Path.Combine(cli.Root, "cli")).FullName;
+        foreach (var file in Directory.GetFiles(AppContext.BaseDirectory).Where(f => Path.GetFileName(f) != "kubetest-cow"))
+        {
+            File.Copy(file, Path.Combine(copy, Path.GetFileName(file)));
+        }
+
+        cli.CliOverride = Path.Combine(copy, "kubetest.dll");
+        var planted = $"/usr/lib/kubetest-cow-e2e-{_id}";
+        var manifest = cli.Write("no-cow.yaml", Manifests.Strategy(["a", "b"], $"echo x > {planted}-$TASK_KEY"));
+
+        var run = await cli.RunAsync(manifest);
+
+        Assert.True(run.ExitCode == 1, run.ToString());
+        var warning = Assert.Single(run.StderrLines, line => line.Contains("no copy-on-write overlay can be made here", StringComparison.Ordinal));
+        Assert.StartsWith("[WARN] containers see this machine's files read-only", warning, StringComparison.Ordinal);
+        Assert.Contains("kubetest-cow is missing", warning, StringComparison.Ordinal);
+        Assert.Equal(2, run.StderrLines.Count(line => line.Contains("Read-only file system", StringComparison.Ordinal)));
+        Assert.Empty(Directory.GetFiles("/usr/lib", $"kubetest-cow-e2e-{_id}*"));
+        Assert.Empty(cli.Leftovers());
+    }
+
     private static async Task<string> StdlibAsync()
     {
         using var python = Process.Start(new ProcessStartInfo("python3", ["-c", "import sysconfig; print(sysconfig.get_paths()['stdlib'])"]) { RedirectStandardOutput = true })!;
